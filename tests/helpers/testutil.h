@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+// Helpers shared by the cmocka tests: temp files, source-dir paths, optional shared/ data.
+#ifndef SC_TESTUTIL_H
+#define SC_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Absolute path of a file in the source tree (static buffer per call slot, 8 slots). */
+const char *tu_src_path(const char *rel);
+/* Path of ../shared/REL beside the source tree, or NULL when shared/ is absent. */
+const char *tu_shared_path(const char *rel);
+/* Writes text to a fresh temp file and returns its path (static buffer per call slot). */
+const char *tu_write_temp(const char *suffix, const void *data, size_t len);
+/* Fresh temp directory (static buffer per call slot). */
+const char *tu_temp_dir(void);
+
+#endif
