@@ -71,8 +71,8 @@ int sc_dtype_bits(sc_dtype t);
 typedef struct sc_chip sc_chip;
 
 typedef struct sc_chip_load_params {
-    const char *config_dir;        /* where NAME.yaml files live; NULL = search path */
-    const char *const *overrides;  /* "key.path=value" strings applied after inheritance */
+    const char *config_dir;       /* where NAME.yaml files live; NULL = search path */
+    const char *const *overrides; /* "key.path=value" strings applied after inheritance */
     size_t n_overrides;
 } sc_chip_load_params;
 
@@ -87,25 +87,25 @@ void sc_chip_destroy(sc_chip *chip);
 /** Figures derived from a chip description (what `seedchip chip show` prints). */
 typedef struct sc_chip_summary {
     char name[64];
-    char kind[16];                        /* "accelerator" or "gpu" */
-    double peak_tflops[SC_DTYPE_COUNT];   /* dense; 0 when the type is not supported */
-    double hbm_bandwidth_gbs;             /* GB/s (1e9 bytes/s) */
-    double hbm_capacity_gb;               /* GB (1e9 bytes) */
-    double capacity_tier_gb;              /* LPDDR capacity tier, 0 if none */
+    char kind[16];                      /* "accelerator" or "gpu" */
+    double peak_tflops[SC_DTYPE_COUNT]; /* dense; 0 when the type is not supported */
+    double hbm_bandwidth_gbs;           /* GB/s (1e9 bytes/s) */
+    double hbm_capacity_gb;             /* GB (1e9 bytes) */
+    double capacity_tier_gb;            /* LPDDR capacity tier, 0 if none */
     double capacity_tier_bandwidth_gbs;
-    double sram_total_mib;                /* scratchpads + shared SRAM */
-    double ridge_flop_per_byte;           /* bf16 peak / HBM bandwidth */
+    double sram_total_mib;      /* scratchpads + shared SRAM */
+    double ridge_flop_per_byte; /* bf16 peak / HBM bandwidth */
     double tdp_w;
     double clock_ghz;
     int cores;
-    double link_bandwidth_gbs;            /* all chip-to-chip links, one direction */
+    double link_bandwidth_gbs; /* all chip-to-chip links, one direction */
 } sc_chip_summary;
 
 sc_status sc_chip_summarize(const sc_chip *chip, sc_chip_summary *out);
 
 /** Calls fn(name, path, user) for every chip config found in the search path, sorted by name. */
-sc_status sc_chip_list(const char *config_dir, void (*fn)(const char *name, const char *path, void *user),
-                       void *user);
+sc_status sc_chip_list(const char *config_dir,
+                       void (*fn)(const char *name, const char *path, void *user), void *user);
 
 #ifdef __cplusplus
 }

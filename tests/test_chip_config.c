@@ -19,12 +19,16 @@ static sc_chip *load(const char *name, const char *const *ov, size_t n, char *er
 }
 
 static void assert_within(double got, double want, double rel) {
-    if (fabs(got - want) > rel * fabs(want)) fail_msg("got %g, want %g (+-%g%%)", got, want, rel * 100);
+    if (fabs(got - want) > rel * fabs(want))
+        fail_msg("got %g, want %g (+-%g%%)", got, want, rel * 100);
 }
 
 static void test_datasheet_figures(void **state) {
     (void)state;
-    struct { const char *name; double bf16, fp8, bw, cap, tdp; } rows[] = {
+    struct {
+        const char *name;
+        double bf16, fp8, bw, cap, tdp;
+    } rows[] = {
         {"h100-sxm", 989.4, 1978.9, 3350, 80, 700},
         {"h200-sxm", 989.4, 1978.9, 4800, 141, 700},
         {"a100-sxm-80g", 312, 0, 2039, 80, 400},
@@ -55,7 +59,8 @@ static void test_inheritance_and_variants(void **state) {
     assert_non_null(hbm4);
     assert_non_null(lite);
     /* HBM4 keeps compute, doubles the interface width. */
-    assert_within(sc_chip_peak_flops(hbm4, SC_DTYPE_BF16), sc_chip_peak_flops(base, SC_DTYPE_BF16), 1e-12);
+    assert_within(sc_chip_peak_flops(hbm4, SC_DTYPE_BF16), sc_chip_peak_flops(base, SC_DTYPE_BF16),
+                  1e-12);
     assert_int_equal(hbm4->hbm.bus_bits, 2048);
     assert_string_equal(hbm4->hbm.generation, "HBM4");
     assert_true(sc_dram_bandwidth(&hbm4->hbm) > 1.6 * sc_dram_bandwidth(&base->hbm));
@@ -161,7 +166,8 @@ static void test_yaml_limits(void **state) {
     (void)state;
     char deep[400];
     size_t n = 0;
-    for (int i = 0; i < 60; i++) deep[n++] = '[';
+    for (int i = 0; i < 60; i++)
+        deep[n++] = '[';
     deep[n] = '\0';
     sc_arena *a = sc_arena_create(0);
     sc_ynode *root = NULL;
@@ -173,8 +179,8 @@ static void test_yaml_limits(void **state) {
 
 static void test_every_shipped_config_loads(void **state) {
     (void)state;
-    const char *names[] = {"seedchip-1", "seedchip-1-hbm4", "seedchip-1-lite", "h100-sxm",
-                           "h200-sxm", "a100-sxm-80g"};
+    const char *names[] = {"seedchip-1", "seedchip-1-hbm4", "seedchip-1-lite",
+                           "h100-sxm",   "h200-sxm",        "a100-sxm-80g"};
     for (size_t i = 0; i < SC_ARRAY_LEN(names); i++) {
         char err[512] = "";
         sc_chip *c = load(names[i], NULL, 0, err, sizeof err);

@@ -2,7 +2,7 @@
 // Renders a chip's derived figures as text or JSON (shared by `chip show` and `demo`).
 #include "chip_print.h"
 
-static const sc_dtype PEAK_TYPES[] = {SC_DTYPE_FP32, SC_DTYPE_BF16, SC_DTYPE_FP16,
+static const sc_dtype PEAK_TYPES[] = {SC_DTYPE_FP32,     SC_DTYPE_BF16, SC_DTYPE_FP16,
                                       SC_DTYPE_FP8_E4M3, SC_DTYPE_INT8, SC_DTYPE_INT4};
 
 cJSON *chip_summary_json(const sc_chip *chip) {

@@ -53,8 +53,8 @@ static int print_json(cJSON *o) {
 static int chip_list(int json) {
     list_ctx ctx = {cJSON_CreateArray(), json};
     if (!json)
-        printf("%-18s %-12s %8s %8s %8s %7s  %s\n", "NAME", "KIND", "BF16TF", "HBM GB/s",
-               "HBM GB", "TDP W", "DESCRIPTION");
+        printf("%-18s %-12s %8s %8s %8s %7s  %s\n", "NAME", "KIND", "BF16TF", "HBM GB/s", "HBM GB",
+               "TDP W", "DESCRIPTION");
     if (sc_chip_list(NULL, list_one, &ctx) != SC_OK) {
         cJSON_Delete(ctx.arr);
         return cli_error("chip", "no config directory found (set SEEDCHIP_CONFIG_DIR)");
@@ -72,17 +72,23 @@ static int chip_show(int argc, char **argv) {
         int r = cli_opt_set("chip", argc, argv, &i, &ov);
         if (r < 0) return CLI_EXIT_USAGE;
         if (r == 1) continue;
-        if (strcmp(argv[i], "--json") == 0) json = 1;
-        else if (argv[i][0] == '-') return cli_error("chip", "unknown option '%s'", argv[i]);
-        else if (name) return cli_error("chip", "unexpected argument '%s'", argv[i]);
-        else name = argv[i];
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (argv[i][0] == '-')
+            return cli_error("chip", "unknown option '%s'", argv[i]);
+        else if (name)
+            return cli_error("chip", "unexpected argument '%s'", argv[i]);
+        else
+            name = argv[i];
     }
     if (!name) return cli_error("chip", "show needs a chip name or config file");
     sc_chip *chip = cli_load_chip("chip", name, &ov);
     if (!chip) return CLI_EXIT_USAGE;
     int rc = CLI_EXIT_OK;
-    if (json) rc = print_json(chip_summary_json(chip));
-    else chip_print_text(stdout, chip);
+    if (json)
+        rc = print_json(chip_summary_json(chip));
+    else
+        chip_print_text(stdout, chip);
     sc_chip_destroy(chip);
     return rc;
 }
@@ -96,8 +102,10 @@ int cmd_chip(int argc, char **argv) {
     if (strcmp(argv[1], "list") == 0) {
         int json = 0;
         for (int i = 2; i < argc; i++) {
-            if (strcmp(argv[i], "--json") == 0) json = 1;
-            else return cli_error("chip", "unknown option '%s'", argv[i]);
+            if (strcmp(argv[i], "--json") == 0)
+                json = 1;
+            else
+                return cli_error("chip", "unknown option '%s'", argv[i]);
         }
         return chip_list(json);
     }

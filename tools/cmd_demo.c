@@ -14,7 +14,8 @@ static void compare(const sc_chip *sc, const sc_chip *ref) {
     sc_chip_summarize(sc, &a);
     sc_chip_summarize(ref, &b);
     printf("\n%s vs %s\n  %-28s %12s %12s %9s\n", a.name, b.name, "", a.name, b.name, "ratio");
-    compare_row("dense BF16 TFLOP/s", a.peak_tflops[SC_DTYPE_BF16], b.peak_tflops[SC_DTYPE_BF16], "");
+    compare_row("dense BF16 TFLOP/s", a.peak_tflops[SC_DTYPE_BF16], b.peak_tflops[SC_DTYPE_BF16],
+                "");
     compare_row("dense FP8 TFLOP/s", a.peak_tflops[SC_DTYPE_FP8_E4M3],
                 b.peak_tflops[SC_DTYPE_FP8_E4M3], "");
     compare_row("HBM bandwidth", a.hbm_bandwidth_gbs, b.hbm_bandwidth_gbs, "GB/s");
@@ -39,10 +40,16 @@ int cmd_demo(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         int r = cli_opt_value("demo", argc, argv, &i, "--chip", &v);
-        if (r == 1) { chip_name = v; continue; }
+        if (r == 1) {
+            chip_name = v;
+            continue;
+        }
         if (r < 0) return CLI_EXIT_USAGE;
         r = cli_opt_value("demo", argc, argv, &i, "--vs", &v);
-        if (r == 1) { ref_name = v; continue; }
+        if (r == 1) {
+            ref_name = v;
+            continue;
+        }
         if (r < 0) return CLI_EXIT_USAGE;
         return cli_error("demo", "unknown option '%s'", argv[i]);
     }

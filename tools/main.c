@@ -18,8 +18,9 @@ static const cli_cmd COMMANDS[] = {
 };
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: seedchip [--version] [--help] COMMAND [ARGS...]\n\n"
-                 "SeedChip %s: an open AI-inference chip built as software.\n\ncommands:\n",
+    fprintf(out,
+            "usage: seedchip [--version] [--help] COMMAND [ARGS...]\n\n"
+            "SeedChip %s: an open AI-inference chip built as software.\n\ncommands:\n",
             sc_version());
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
         fprintf(out, "  %-14s %s\n", COMMANDS[i].name, COMMANDS[i].summary);

@@ -10,45 +10,45 @@
 /* One DRAM tier (HBM stacks or LPDDR packages). All times in seconds, sizes in bytes. */
 typedef struct sc_dram_cfg {
     int present;
-    char generation[16];        /* "HBM3E", "HBM4", "HBM3", "HBM2E", "LPDDR5X" */
-    int stacks;                 /* HBM stacks, or LPDDR packages */
-    double capacity_per_stack;  /* bytes */
-    double pin_rate;            /* bit/s per data pin */
-    int bus_bits;               /* data pins per stack/package */
-    int channels;               /* independent channels per stack */
-    int pseudo_channels;        /* pseudo-channels per channel (1 for LPDDR) */
-    int bank_groups;            /* per pseudo-channel */
+    char generation[16];       /* "HBM3E", "HBM4", "HBM3", "HBM2E", "LPDDR5X" */
+    int stacks;                /* HBM stacks, or LPDDR packages */
+    double capacity_per_stack; /* bytes */
+    double pin_rate;           /* bit/s per data pin */
+    int bus_bits;              /* data pins per stack/package */
+    int channels;              /* independent channels per stack */
+    int pseudo_channels;       /* pseudo-channels per channel (1 for LPDDR) */
+    int bank_groups;           /* per pseudo-channel */
     int banks_per_group;
-    int row_bytes;              /* page size of one pseudo-channel */
-    int burst_bytes;            /* bytes moved by one column command */
+    int row_bytes;   /* page size of one pseudo-channel */
+    int burst_bytes; /* bytes moved by one column command */
     double tRCD, tRP, tCL, tRAS, tRRD_S, tRRD_L, tFAW, tWR, tRTW, tWTR, tCCD_S, tCCD_L;
-    double tRFC, tREFI;         /* refresh (all-bank) */
-    double controller_latency;  /* fixed controller + PHY + NoC latency added to each access */
-    double cost_per_gb;         /* USD per GB of this tier */
+    double tRFC, tREFI;        /* refresh (all-bank) */
+    double controller_latency; /* fixed controller + PHY + NoC latency added to each access */
+    double cost_per_gb;        /* USD per GB of this tier */
 } sc_dram_cfg;
 
 struct sc_chip {
     char name[64];
     char description[256];
-    char kind[16];      /* "accelerator" or "gpu" */
-    char source[512];   /* file the description came from */
+    char kind[16];    /* "accelerator" or "gpu" */
+    char source[512]; /* file the description came from */
 
     /* compute */
     double clock_hz;
-    int cores;                          /* tensor cores (SMs for GPUs) */
-    int sa_rows, sa_cols;               /* systolic array MACs per cycle at bf16 = rows * cols */
-    double mma_rate[SC_DTYPE_COUNT];    /* MAC rate relative to bf16 (fp8 2, fp32 0.25, ...) */
-    int vec_lanes;                      /* fp32 vector lanes per core */
-    double vec_special_rate;            /* transcendental ops per lane per cycle (exp, tanh, ...) */
+    int cores;                       /* tensor cores (SMs for GPUs) */
+    int sa_rows, sa_cols;            /* systolic array MACs per cycle at bf16 = rows * cols */
+    double mma_rate[SC_DTYPE_COUNT]; /* MAC rate relative to bf16 (fp8 2, fp32 0.25, ...) */
+    int vec_lanes;                   /* fp32 vector lanes per core */
+    double vec_special_rate;         /* transcendental ops per lane per cycle (exp, tanh, ...) */
 
     /* on-chip memory */
-    double scratchpad_bytes;            /* per core */
+    double scratchpad_bytes; /* per core */
     int scratchpad_banks;
-    int scratchpad_bank_width;          /* bytes per bank per cycle */
-    double shared_sram_bytes;           /* whole chip */
-    double shared_sram_bw;              /* bytes/s, whole chip */
-    int dma_engines;                    /* per core */
-    double dma_bytes_per_cycle;         /* per engine */
+    int scratchpad_bank_width;  /* bytes per bank per cycle */
+    double shared_sram_bytes;   /* whole chip */
+    double shared_sram_bw;      /* bytes/s, whole chip */
+    int dma_engines;            /* per core */
+    double dma_bytes_per_cycle; /* per engine */
 
     /* network on chip */
     int mesh_x, mesh_y;
@@ -57,12 +57,12 @@ struct sc_chip {
 
     /* off-chip memory */
     sc_dram_cfg hbm;
-    sc_dram_cfg lpddr;                  /* optional capacity tier */
+    sc_dram_cfg lpddr; /* optional capacity tier */
 
     /* chip-to-chip */
     int link_count;
-    double link_bw;                     /* bytes/s per link per direction */
-    double link_latency;                /* seconds */
+    double link_bw;      /* bytes/s per link per direction */
+    double link_latency; /* seconds */
 
     /* power and energy (joules per op / per byte) */
     double tdp_w, idle_w;
@@ -80,9 +80,9 @@ struct sc_chip {
 };
 
 /* Derived figures used across layers. */
-double sc_chip_peak_flops(const sc_chip *c, sc_dtype t);   /* FLOP/s, dense */
-double sc_dram_bandwidth(const sc_dram_cfg *d);            /* bytes/s */
-double sc_dram_capacity(const sc_dram_cfg *d);             /* bytes */
-const char *sc_chip_config_dir(void);                      /* default search directory */
+double sc_chip_peak_flops(const sc_chip *c, sc_dtype t); /* FLOP/s, dense */
+double sc_dram_bandwidth(const sc_dram_cfg *d);          /* bytes/s */
+double sc_dram_capacity(const sc_dram_cfg *d);           /* bytes */
+const char *sc_chip_config_dir(void);                    /* default search directory */
 
 #endif

@@ -13,7 +13,7 @@
 #include "util/ytree.h"
 
 #define MAX_CONFIG_BYTES (1u << 20)
-#define MAX_BASE_DEPTH 8
+#define MAX_BASE_DEPTH   8
 
 typedef enum { F_STR, F_INT, F_NUM } field_type;
 
@@ -31,9 +31,16 @@ typedef struct chip_field {
 #define F_TYPE_STR F_STR
 #define F_TYPE_INT F_INT
 #define F_TYPE_NUM F_NUM
-#define CF(path, member, type, unit, req, lo, hi, doc)                                           \
-    {path, offsetof(sc_chip, member), sizeof(((sc_chip *)0)->member), F_TYPE_##type,              \
-     SC_UNIT_##unit, req, lo, hi, doc},
+#define CF(path, member, type, unit, req, lo, hi, doc)                                             \
+    {path,                                                                                         \
+     offsetof(sc_chip, member),                                                                    \
+     sizeof(((sc_chip *)0)->member),                                                               \
+     F_TYPE_##type,                                                                                \
+     SC_UNIT_##unit,                                                                               \
+     req,                                                                                          \
+     lo,                                                                                           \
+     hi,                                                                                           \
+     doc},
 static const chip_field FIELDS[] = {
 #include "chip/chip_fields.def"
 };
@@ -90,8 +97,10 @@ static int resolve_config(const char *name, const char *relative_dir, const sc_c
 static void dir_of(const char *path, char *out, size_t len) {
     sc_strlcpy(out, path, len);
     char *slash = strrchr(out, '/');
-    if (slash) *slash = '\0';
-    else sc_strlcpy(out, ".", len);
+    if (slash)
+        *slash = '\0';
+    else
+        sc_strlcpy(out, ".", len);
 }
 
 /* ---- loading with inheritance ---- */
@@ -111,8 +120,9 @@ static sc_status apply_base(sc_arena *a, const char *path, sc_ynode *root,
         return sc_err_set(err, SC_ERR_PARSE, "%s:%d: key 'base': expected a chip name", path,
                           base_node->line);
     if (depth >= MAX_BASE_DEPTH)
-        return sc_err_set(err, SC_ERR_PARSE, "%s:%d: key 'base': inheritance deeper than %d (a cycle?)",
-                          path, base_node->line, MAX_BASE_DEPTH);
+        return sc_err_set(err, SC_ERR_PARSE,
+                          "%s:%d: key 'base': inheritance deeper than %d (a cycle?)", path,
+                          base_node->line, MAX_BASE_DEPTH);
     char dir[PATH_MAX], base_path[PATH_MAX];
     dir_of(path, dir, sizeof dir);
     if (!resolve_config(base_node->value, dir, p, base_path, sizeof base_path))
@@ -133,8 +143,8 @@ static sc_status load_tree(sc_arena *a, const char *name, const char *relative_d
     if (!resolve_config(name, relative_dir, p, path, sizeof path)) {
         if (looks_like_path(name))
             return sc_err_set(err, SC_ERR_NOT_FOUND, "%s: no such config file", name);
-        return sc_err_set(err, SC_ERR_NOT_FOUND,
-                          "unknown chip '%s' (see `seedchip chip list`)", name);
+        return sc_err_set(err, SC_ERR_NOT_FOUND, "unknown chip '%s' (see `seedchip chip list`)",
+                          name);
     }
     unsigned char *text = NULL;
     size_t len = 0;
@@ -245,8 +255,8 @@ static sc_status check_unknown(sc_ynode *root, sc_err *err) {
 
 static sc_status check_consistency(const sc_chip *c, const char *file, sc_err *err) {
     if (strcmp(c->kind, "accelerator") != 0 && strcmp(c->kind, "gpu") != 0)
-        return sc_err_set(err, SC_ERR_PARSE, "%s: key 'kind': expected accelerator or gpu, got '%s'",
-                          file, c->kind);
+        return sc_err_set(err, SC_ERR_PARSE,
+                          "%s: key 'kind': expected accelerator or gpu, got '%s'", file, c->kind);
     if (c->mesh_x * c->mesh_y < c->cores && strcmp(c->kind, "accelerator") == 0)
         return sc_err_set(err, SC_ERR_PARSE,
                           "%s: key 'noc': a %dx%d mesh cannot hold %d tensor cores", file,
@@ -271,7 +281,8 @@ static sc_status bind_chip(sc_chip *c, sc_ynode *root, const char *file, sc_err 
     /* E5M2 shares the FP8 datapath; INT4 operands are widened to INT8 unless stated. */
     c->mma_rate[SC_DTYPE_FP8_E5M2] = c->mma_rate[SC_DTYPE_FP8_E4M3];
     c->e_mac[SC_DTYPE_FP8_E5M2] = c->e_mac[SC_DTYPE_FP8_E4M3];
-    if (!sc_ynode_path(root, "tensor_core.rate.int4")) c->mma_rate[SC_DTYPE_INT4] = c->mma_rate[SC_DTYPE_INT8];
+    if (!sc_ynode_path(root, "tensor_core.rate.int4"))
+        c->mma_rate[SC_DTYPE_INT4] = c->mma_rate[SC_DTYPE_INT8];
     c->e_mac[SC_DTYPE_INT4] = c->e_mac[SC_DTYPE_INT8];
     c->hbm.present = 1;
     c->lpddr.present = sc_ynode_get(root, "lpddr") != NULL;
@@ -288,7 +299,8 @@ static sc_status chip_load(const char *name, const sc_chip_load_params *p, sc_ch
     for (size_t i = 0; s == SC_OK && p && i < p->n_overrides; i++)
         s = sc_ynode_set_path(a, root, p->overrides[i], err);
     char file[PATH_MAX];
-    if (s == SC_OK && !resolve_config(name, NULL, p, file, sizeof file)) sc_strlcpy(file, name, sizeof file);
+    if (s == SC_OK && !resolve_config(name, NULL, p, file, sizeof file))
+        sc_strlcpy(file, name, sizeof file);
     sc_chip *c = s == SC_OK ? calloc(1, sizeof *c) : NULL;
     if (s == SC_OK && !c) s = sc_err_set(err, SC_ERR_NOMEM, "out of memory");
     if (s == SC_OK) s = bind_chip(c, root, file, err);

@@ -26,7 +26,8 @@ sc_status sc_chip_summarize(const sc_chip *c, sc_chip_summary *o) {
     memset(o, 0, sizeof *o);
     sc_strlcpy(o->name, c->name, sizeof o->name);
     sc_strlcpy(o->kind, c->kind, sizeof o->kind);
-    for (int t = 0; t < SC_DTYPE_COUNT; t++) o->peak_tflops[t] = sc_chip_peak_flops(c, (sc_dtype)t) / 1e12;
+    for (int t = 0; t < SC_DTYPE_COUNT; t++)
+        o->peak_tflops[t] = sc_chip_peak_flops(c, (sc_dtype)t) / 1e12;
     double bw = sc_dram_bandwidth(&c->hbm);
     o->hbm_bandwidth_gbs = bw / 1e9;
     o->hbm_capacity_gb = sc_dram_capacity(&c->hbm) / 1e9;

@@ -42,16 +42,26 @@ int sc_mul_u64(uint64_t a, uint64_t b, uint64_t *out) {
 
 const char *sc_status_name(sc_status s) {
     switch (s) {
-    case SC_OK: return "ok";
-    case SC_ERR_INVALID_ARG: return "invalid argument";
-    case SC_ERR_IO: return "i/o error";
-    case SC_ERR_PARSE: return "parse error";
-    case SC_ERR_NOMEM: return "out of memory";
-    case SC_ERR_UNSUPPORTED: return "unsupported";
-    case SC_ERR_NOT_FOUND: return "not found";
-    case SC_ERR_LIMIT: return "limit exceeded";
-    case SC_ERR_TRAP: return "device trap";
-    case SC_ERR_STATE: return "invalid state";
+    case SC_OK:
+        return "ok";
+    case SC_ERR_INVALID_ARG:
+        return "invalid argument";
+    case SC_ERR_IO:
+        return "i/o error";
+    case SC_ERR_PARSE:
+        return "parse error";
+    case SC_ERR_NOMEM:
+        return "out of memory";
+    case SC_ERR_UNSUPPORTED:
+        return "unsupported";
+    case SC_ERR_NOT_FOUND:
+        return "not found";
+    case SC_ERR_LIMIT:
+        return "limit exceeded";
+    case SC_ERR_TRAP:
+        return "device trap";
+    case SC_ERR_STATE:
+        return "invalid state";
     }
     return "unknown status";
 }

@@ -20,7 +20,8 @@ static int strbuf_reserve(sc_strbuf *sb, size_t extra) {
     if (sc_add_size(sb->len, extra + 1, &need)) return sb->oom = 1, -1;
     if (need <= sb->cap) return 0;
     size_t cap = sb->cap ? sb->cap : 256;
-    while (cap < need) cap *= 2;
+    while (cap < need)
+        cap *= 2;
     char *p = realloc(sb->data, cap);
     if (!p) return sb->oom = 1, -1;
     sb->data = p;

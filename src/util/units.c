@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Unit-bearing numbers in configs ("1.5GHz", "36GB", "4MiB", "9.6Gbps"), converted to SI base units.
+// Unit-bearing numbers in configs ("1.5GHz", "36GB", "4MiB", "9.6Gbps"), converted to SI base
+// units.
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -62,10 +63,16 @@ static const unit_row UNITS[] = {
 };
 
 const char *sc_unit_kind_name(sc_unit_kind kind) {
-    static const char *names[] = {"number", "bytes (e.g. 4MiB, 36GB)", "frequency (e.g. 1.5GHz)",
-                                  "bit rate (e.g. 9.6Gbps)", "bandwidth (e.g. 3.35TB/s)",
-                                  "time (e.g. 14ns)", "power (e.g. 500W)", "energy (e.g. 0.3pJ)",
-                                  "area (e.g. 12mm2)", "dollars (e.g. $1200)"};
+    static const char *names[] = {"number",
+                                  "bytes (e.g. 4MiB, 36GB)",
+                                  "frequency (e.g. 1.5GHz)",
+                                  "bit rate (e.g. 9.6Gbps)",
+                                  "bandwidth (e.g. 3.35TB/s)",
+                                  "time (e.g. 14ns)",
+                                  "power (e.g. 500W)",
+                                  "energy (e.g. 0.3pJ)",
+                                  "area (e.g. 12mm2)",
+                                  "dollars (e.g. $1200)"};
     return (unsigned)kind < SC_ARRAY_LEN(names) ? names[kind] : "?";
 }
 
@@ -76,7 +83,8 @@ static const unit_row *find_unit(const char *suffix) {
 }
 
 int sc_parse_unit(const char *text, sc_unit_kind kind, double *out, char *why, size_t why_len) {
-    while (isspace((unsigned char)*text)) text++;
+    while (isspace((unsigned char)*text))
+        text++;
     int dollars = 0;
     if (*text == '$') {
         dollars = 1;
@@ -88,11 +96,13 @@ int sc_parse_unit(const char *text, sc_unit_kind kind, double *out, char *why, s
         snprintf(why, why_len, "'%s' is not a number", text);
         return -1;
     }
-    while (*end == ' ' || *end == '_') end++;
+    while (*end == ' ' || *end == '_')
+        end++;
     char suffix[16];
     sc_strlcpy(suffix, end, sizeof suffix);
     size_t n = strlen(suffix);
-    while (n && isspace((unsigned char)suffix[n - 1])) suffix[--n] = '\0';
+    while (n && isspace((unsigned char)suffix[n - 1]))
+        suffix[--n] = '\0';
     if (dollars) {
         if (kind != SC_UNIT_DOLLARS || n) {
             snprintf(why, why_len, "'$%s' is not a %s", text, sc_unit_kind_name(kind));

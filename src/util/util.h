@@ -29,7 +29,7 @@ int sc_mul_u64(uint64_t a, uint64_t b, uint64_t *out);
 /* ---- Arena: bump allocator for compiler IR and parse trees; freed all at once. ---- */
 typedef struct sc_arena sc_arena;
 sc_arena *sc_arena_create(size_t block_size);
-void sc_arena_destroy(sc_arena *a); /* accepts NULL */
+void sc_arena_destroy(sc_arena *a);             /* accepts NULL */
 void *sc_arena_alloc(sc_arena *a, size_t size); /* zeroed, 16-byte aligned; NULL on OOM */
 char *sc_arena_strdup(sc_arena *a, const char *s);
 size_t sc_arena_used(const sc_arena *a);
@@ -78,7 +78,7 @@ double sc_now_seconds(void); /* monotonic wall clock, for benchmarks only */
 size_t sc_peak_rss_bytes(void);
 
 #define SC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define SC_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define SC_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define SC_MIN(a, b)    ((a) < (b) ? (a) : (b))
+#define SC_MAX(a, b)    ((a) > (b) ? (a) : (b))
 
 #endif

@@ -135,25 +135,32 @@ static sc_status yp_scalar(yparse *p, const yaml_event_t *ev, int line) {
 static sc_status yp_event(yparse *p, const yaml_event_t *ev, int *done) {
     int line = (int)ev->start_mark.line + 1;
     switch (ev->type) {
-    case YAML_SCALAR_EVENT: return yp_scalar(p, ev, line);
-    case YAML_MAPPING_START_EVENT: return yp_push(p, SC_Y_MAP, line);
-    case YAML_SEQUENCE_START_EVENT: return yp_push(p, SC_Y_SEQ, line);
+    case YAML_SCALAR_EVENT:
+        return yp_scalar(p, ev, line);
+    case YAML_MAPPING_START_EVENT:
+        return yp_push(p, SC_Y_MAP, line);
+    case YAML_SEQUENCE_START_EVENT:
+        return yp_push(p, SC_Y_SEQ, line);
     case YAML_MAPPING_END_EVENT:
     case YAML_SEQUENCE_END_EVENT:
         if (p->depth == 0) return yp_fail(p, line, "unbalanced document");
         p->depth--;
         return SC_OK;
-    case YAML_ALIAS_EVENT: return yp_fail(p, line, "YAML aliases are not supported");
+    case YAML_ALIAS_EVENT:
+        return yp_fail(p, line, "YAML aliases are not supported");
     case YAML_DOCUMENT_START_EVENT:
         if (p->root) return yp_fail(p, line, "only one YAML document per file");
         return SC_OK;
-    case YAML_STREAM_END_EVENT: *done = 1; return SC_OK;
-    default: return SC_OK;
+    case YAML_STREAM_END_EVENT:
+        *done = 1;
+        return SC_OK;
+    default:
+        return SC_OK;
     }
 }
 
-sc_status sc_yaml_parse(sc_arena *a, const char *file, const char *text, size_t len,
-                        sc_ynode **out, sc_err *err) {
+sc_status sc_yaml_parse(sc_arena *a, const char *file, const char *text, size_t len, sc_ynode **out,
+                        sc_err *err) {
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
         return sc_err_set(err, SC_ERR_NOMEM, "%s: cannot create YAML parser", file);
@@ -243,7 +250,8 @@ const sc_ynode *sc_ynode_first_unused(const sc_ynode *root, char *path, size_t p
             path[0] = '\0';
             for (int k = 0; k <= sp; k++) {
                 size_t len = strlen(path);
-                snprintf(path + len, path_len - len, "%s%s", k ? "." : "", stack[k]->keys[idx[k] - 1]);
+                snprintf(path + len, path_len - len, "%s%s", k ? "." : "",
+                         stack[k]->keys[idx[k] - 1]);
             }
             return child;
         }

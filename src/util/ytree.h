@@ -20,13 +20,13 @@ struct sc_ynode {
 };
 
 /* Limits that keep hostile documents from exhausting memory or driving deep nesting. */
-#define SC_YAML_MAX_DEPTH 32
-#define SC_YAML_MAX_NODES 100000
+#define SC_YAML_MAX_DEPTH  32
+#define SC_YAML_MAX_NODES  100000
 #define SC_YAML_MAX_SCALAR 4096
 
 /* Parses one YAML document. Anchors/aliases and multiple documents are rejected. */
-sc_status sc_yaml_parse(sc_arena *a, const char *file, const char *text, size_t len,
-                        sc_ynode **out, sc_err *err);
+sc_status sc_yaml_parse(sc_arena *a, const char *file, const char *text, size_t len, sc_ynode **out,
+                        sc_err *err);
 
 sc_ynode *sc_ynode_new(sc_arena *a, sc_ykind kind, const char *file, int line);
 /* Appends (seq: key NULL) or sets (map) a child; returns 0 or -1 on OOM. */
@@ -39,7 +39,8 @@ sc_ynode *sc_ynode_path(const sc_ynode *root, const char *path);
 int sc_ynode_merge(sc_arena *a, sc_ynode *base, const sc_ynode *overlay, int depth);
 /* Applies "a.b.c=value" creating maps as needed. */
 sc_status sc_ynode_set_path(sc_arena *a, sc_ynode *root, const char *assignment, sc_err *err);
-/* Finds the first map key not marked used (depth-first); returns its node, writes its dotted path. */
+/* Finds the first map key not marked used (depth-first); returns its node, writes its dotted path.
+ */
 const sc_ynode *sc_ynode_first_unused(const sc_ynode *root, char *path, size_t path_len);
 
 #endif
