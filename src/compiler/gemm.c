@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tiled multi-core GEMM generator: double-buffered DMA in, systolic MMA sub-tiles, DMA out.
+#include <string.h>
+
+#include "compiler/gemm.h"
+
+/* Semaphores of the per-core pipeline (load -> compute -> store). */
+enum { SEM_READY = 0, SEM_FREE = 1, SEM_CDONE = 2, SEM_CFREE = 3 };
+/* Scratch registers used by the generated code. */
+enum { R_DST = 10, R_SRC = 11, R_C = 12, R_A = 13, R_B = 14 };
+
+sc_gemm_params sc_gemm_default_params(void) {
+    sc_gemm_params p = {0};
+    p.in_dtype = SC_DTYPE_BF16;
+    return p;
+}
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) {
+    return (a + b - 1) / b;
+}
+
+static uint64_t round_up(uint64_t a, uint64_t b) {
+    return ceil_div(a, b) * b;
+}
+
+static int in_dtype_ok(sc_dtype t) {
+    return t == SC_DTYPE_FP32 || t == SC_DTYPE_BF16 || t == SC_DTYPE_FP16 ||
+           t == SC_DTYPE_FP8_E4M3 || t == SC_DTYPE_FP8_E5M2 || t == SC_DTYPE_INT8;
+}
+
+/* Scratchpad bytes per core: double-buffered A (tm x tk) and B (tk x tn), one C tile. */
+static uint64_t spad_need(uint64_t tm, uint64_t tn, uint64_t tk, uint64_t es) {
+    return 2 * (tm * tk + tk * tn) * es + tm * tn * 4;
+}
+
+/* HBM bytes per FLOP for a tiling: A is re-read N/tn times, B M/tm times. */
+static double traffic_per_flop(uint64_t m, uint64_t n, uint64_t k, uint64_t tm, uint64_t tn,
+                               uint64_t es) {
+    double a = (double)m * k * es * ceil_div(n, tn);
+    double b = (double)k * n * es * ceil_div(m, tm);
+    return (a + b + (double)m * n * 4) / (2.0 * m * n * k);
+}
+
+sc_status sc_gemm_choose_tiles(const sc_chip *chip, sc_gemm_params *p, sc_err *err) {
+    uint64_t es = (uint64_t)sc_isa_dtype_bytes(p->in_dtype);
+    uint64_t r = (uint64_t)chip->sa_rows, c = (uint64_t)chip->sa_cols;
+    uint64_t budget = (uint64_t)chip->scratchpad_bytes;
+    double best = 1e300;
+    uint64_t bm = 0, bn = 0, bk = 0;
+    /* Candidates: multiples of the array, K steps long enough to amortise fill and drain. */
+    for (uint64_t tm = r; tm <= 8 * r; tm += r) {
+        for (uint64_t tn = c; tn <= 8 * c; tn += c) {
+            for (uint64_t tk = 128; tk <= 2048; tk *= 2) {
+                uint64_t etm = SC_MIN(tm, round_up(p->m, r)), etn = SC_MIN(tn, round_up(p->n, c));
+                uint64_t etk = SC_MIN(tk, p->k);
+                if (spad_need(etm, etn, etk, es) > budget) continue;
+                double cost = traffic_per_flop(p->m, p->n, p->k, etm, etn, es);
+                /* Prefer longer K steps (fewer pipeline bubbles) on ties within 2%. */
+                double score = cost * (1.0 + 0.02 * (2048.0 / (double)etk) / 16.0);
+                if (score < best) best = score, bm = etm, bn = etn, bk = etk;
+            }
+        }
+    }
+    if (!bm)
+        return sc_err_set(err, SC_ERR_LIMIT, "gemm: no tile of the %dx%d array fits a %.0f KiB scratchpad",
+                          chip->sa_rows, chip->sa_cols, chip->scratchpad_bytes / 1024);
+    if (!p->tm) p->tm = (uint32_t)bm;
+    if (!p->tn) p->tn = (uint32_t)bn;
+    if (!p->tk) p->tk = (uint32_t)bk;
+    return SC_OK;
+}
+
+/* ---- emission ---- */
+
+typedef struct gen {
+    sc_program *p;
+    const sc_chip *chip;
+    sc_gemm_plan pl;
+    uint32_t buf_a, buf_b, buf_c;
+    uint64_t es, oes;
+    uint64_t a_slot[2], b_slot[2], c_base; /* scratchpad offsets */
+    sc_err *err;
+} gen;
+
+static sc_status emit(gen *g, int core, sc_queue q, sc_opcode op, const int64_t *v, int n) {
+    sc_insn in;
+    memset(&in, 0, sizeof in);
+    in.op = (uint16_t)op;
+    for (int i = 0; i < n; i++) in.v[i] = v[i];
+    return sc_program_add_insn(g->p, core, q, &in, NULL, g->err);
+}
+
+static sc_status emit_li(gen *g, int core, sc_queue q, int reg, int64_t value) {
+    int64_t v[] = {reg, value};
+    return emit(g, core, q, SC_OP_LI, v, 2);
+}
+
+static sc_status emit_sem(gen *g, int core, sc_queue q, sc_opcode op, int sem) {
+    int64_t v[] = {sem, 1};
+    return emit(g, core, q, op, v, 2);
+}
+
+static int view_eq(const sc_view *a, const sc_view *b) {
+    return a->space == b->space && a->dtype == b->dtype && a->core == b->core &&
+           a->buffer == b->buffer && a->offset == b->offset &&
+           memcmp(a->strides, b->strides, sizeof a->strides) == 0;
+}
+
+/* Returns the id of a 2-D DMA descriptor (rows x cols) with the given strides, adding it once. */
+static sc_status dma_desc(gen *g, uint64_t cols, uint64_t rows, const sc_view *dst,
+                          const sc_view *src, uint32_t *id) {
+    sc_desc d;
+    memset(&d, 0, sizeof d);
+    d.kind = SC_DESC_DMA;
+    d.dims[0] = (uint32_t)cols;
+    d.dims[1] = (uint32_t)rows;
+    d.dims[2] = d.dims[3] = 1;
+    d.views[SC_VIEW_DST] = *dst;
+    d.views[SC_VIEW_SRC] = *src;
+    size_t n = sc_program_n_descs(g->p);
+    for (size_t i = 0; i < n; i++) {
+        const sc_desc *e = sc_program_desc(g->p, i);
+        if (memcmp(e->dims, d.dims, sizeof d.dims) == 0 && view_eq(&e->views[0], dst) &&
+            view_eq(&e->views[1], src)) {
+            *id = (uint32_t)i;
+            return SC_OK;
+        }
+    }
+    return sc_program_add_desc(g->p, &d, id, g->err);
+}
+
+static sc_view make_view(sc_space space, sc_dtype t, uint32_t buffer, int32_t row_stride) {
+    sc_view v;
+    memset(&v, 0, sizeof v);
+    v.space = (uint8_t)space;
+    v.dtype = (uint8_t)t;
+    v.core = SC_ISA_SELF;
+    v.buffer = (uint16_t)buffer;
+    v.strides[0] = 1;
+    v.strides[1] = row_stride;
+    return v;
+}
+
+/* One DMA of a rows x cols block: dst/src byte offsets go through R_DST/R_SRC. */
+static sc_status emit_dma(gen *g, int core, sc_queue q, uint64_t rows, uint64_t cols,
+                          const sc_view *dst, uint64_t dst_off, const sc_view *src,
+                          uint64_t src_off) {
+    uint32_t id;
+    sc_status s = dma_desc(g, cols, rows, dst, src, &id);
+    if (s == SC_OK) s = emit_li(g, core, q, R_DST, (int64_t)dst_off);
+    if (s == SC_OK) s = emit_li(g, core, q, R_SRC, (int64_t)src_off);
+    int64_t v[] = {id, R_DST, R_SRC, 0, 0};
+    return s == SC_OK ? emit(g, core, q, SC_OP_DMA, v, 5) : s;
+}
+
+typedef struct tile {
+    uint64_t m0, n0, tm, tn;
+} tile;
+
+static tile tile_at(const gen *g, uint64_t t) {
+    uint64_t ntn = ceil_div(g->pl.n, g->pl.tn);
+    tile x;
+    x.m0 = (t / ntn) * g->pl.tm;
+    x.n0 = (t % ntn) * g->pl.tn;
+    x.tm = SC_MIN((uint64_t)g->pl.tm, g->pl.m - x.m0);
+    x.tn = SC_MIN((uint64_t)g->pl.tn, g->pl.n - x.n0);
+    return x;
+}
+
+/* Load queue: A block (tm x tk, dense) and B as column blocks of the array width (tk x nsub). */
+static sc_status load_step(gen *g, int core, const tile *t, uint64_t k0, uint64_t tk, int slot) {
+    sc_dtype dt = g->pl.in_dtype;
+    sc_view spad = make_view(SC_SPACE_SPAD, dt, SC_ISA_NO_BUFFER, (int32_t)tk);
+    sc_view src_a = make_view(SC_SPACE_HBM, dt, g->buf_a, (int32_t)g->pl.k);
+    sc_status s = emit_dma(g, core, SC_QUEUE_LOAD, t->tm, tk, &spad, g->a_slot[slot], &src_a,
+                           (t->m0 * g->pl.k + k0) * g->es);
+    uint64_t cols = (uint64_t)g->chip->sa_cols;
+    sc_view src_b = make_view(SC_SPACE_HBM, dt, g->buf_b, (int32_t)g->pl.n);
+    for (uint64_t j = 0; s == SC_OK && j * cols < t->tn; j++) {
+        uint64_t nsub = SC_MIN(cols, t->tn - j * cols);
+        sc_view dst = make_view(SC_SPACE_SPAD, dt, SC_ISA_NO_BUFFER, (int32_t)nsub);
+        s = emit_dma(g, core, SC_QUEUE_LOAD, tk, nsub, &dst, g->b_slot[slot] + j * tk * cols * g->es,
+                     &src_b, (k0 * g->pl.n + t->n0 + j * cols) * g->es);
+    }
+    return s == SC_OK ? emit_sem(g, core, SC_QUEUE_LOAD, SC_OP_SIGNAL, SEM_READY) : s;
+}
+
+/* Compute queue: every (array-rows x array-cols) sub-tile of C accumulates over this K step. */
+static sc_status compute_step(gen *g, int core, const tile *t, uint64_t tk, int slot, int first) {
+    uint64_t rows = (uint64_t)g->chip->sa_rows, cols = (uint64_t)g->chip->sa_cols;
+    sc_dtype dt = g->pl.in_dtype;
+    sc_status s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_READY);
+    for (uint64_t i = 0; s == SC_OK && i * rows < t->tm; i++) {
+        uint64_t msub = SC_MIN(rows, t->tm - i * rows);
+        for (uint64_t j = 0; s == SC_OK && j * cols < t->tn; j++) {
+            uint64_t nsub = SC_MIN(cols, t->tn - j * cols);
+            uint64_t c_off = g->c_base + (i * rows * g->pl.tn + j * rows * cols) * g->oes;
+            s = emit_li(g, core, SC_QUEUE_COMPUTE, R_C, (int64_t)c_off);
+            if (s == SC_OK)
+                s = emit_li(g, core, SC_QUEUE_COMPUTE, R_A, (int64_t)(g->a_slot[slot] + i * rows * tk * g->es));
+            if (s == SC_OK)
+                s = emit_li(g, core, SC_QUEUE_COMPUTE, R_B, (int64_t)(g->b_slot[slot] + j * tk * cols * g->es));
+            int64_t v[] = {R_C, R_A, R_B, (int64_t)msub, (int64_t)nsub, (int64_t)tk,
+                           dt, dt, g->pl.out_dtype, first ? 0 : SC_MMA_ACC};
+            if (s == SC_OK) s = emit(g, core, SC_QUEUE_COMPUTE, SC_OP_MMAI, v, 10);
+        }
+    }
+    return s == SC_OK ? emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_FREE) : s;
+}
+
+/* Store queue: each C sub-tile (dense in the scratchpad) to its place in row-major C. */
+static sc_status store_tile(gen *g, int core, const tile *t) {
+    uint64_t rows = (uint64_t)g->chip->sa_rows, cols = (uint64_t)g->chip->sa_cols;
+    sc_status s = emit_sem(g, core, SC_QUEUE_STORE, SC_OP_WAIT, SEM_CDONE);
+    sc_view dst = make_view(SC_SPACE_HBM, g->pl.out_dtype, g->buf_c, (int32_t)g->pl.n);
+    for (uint64_t i = 0; s == SC_OK && i * rows < t->tm; i++) {
+        uint64_t msub = SC_MIN(rows, t->tm - i * rows);
+        for (uint64_t j = 0; s == SC_OK && j * cols < t->tn; j++) {
+            uint64_t nsub = SC_MIN(cols, t->tn - j * cols);
+            sc_view src = make_view(SC_SPACE_SPAD, g->pl.out_dtype, SC_ISA_NO_BUFFER, (int32_t)nsub);
+            uint64_t c_off = g->c_base + (i * rows * g->pl.tn + j * rows * cols) * g->oes;
+            uint64_t hbm = ((t->m0 + i * rows) * g->pl.n + t->n0 + j * cols) * g->oes;
+            s = emit_dma(g, core, SC_QUEUE_STORE, msub, nsub, &dst, hbm, &src, c_off);
+        }
+    }
+    return s == SC_OK ? emit_sem(g, core, SC_QUEUE_STORE, SC_OP_SIGNAL, SEM_CFREE) : s;
+}
+
+/* One core's share: tiles core, core+cores, ...; K steps double-buffered. */
+static sc_status gen_core(gen *g, int core) {
+    uint64_t step = 0, ntile = 0;
+    sc_status s = SC_OK;
+    for (uint64_t t = (uint64_t)core; s == SC_OK && t < g->pl.tiles; t += (uint64_t)g->pl.cores) {
+        tile x = tile_at(g, t);
+        /* The single C tile is reused: wait until the store queue drained the previous one. */
+        if (ntile++ > 0) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_CFREE);
+        for (uint64_t k0 = 0; s == SC_OK && k0 < g->pl.k; k0 += g->pl.tk, step++) {
+            uint64_t tk = SC_MIN((uint64_t)g->pl.tk, g->pl.k - k0);
+            int slot = (int)(step & 1);
+            if (step >= 2) s = emit_sem(g, core, SC_QUEUE_LOAD, SC_OP_WAIT, SEM_FREE);
+            if (s == SC_OK) s = load_step(g, core, &x, k0, tk, slot);
+            if (s == SC_OK) s = compute_step(g, core, &x, tk, slot, k0 == 0);
+        }
+        if (s == SC_OK) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_CDONE);
+        if (s == SC_OK) s = store_tile(g, core, &x);
+    }
+    return s;
+}
+
+static sc_status add_hbm_buffer(gen *g, const char *name, sc_dtype t, uint64_t rows, uint64_t cols,
+                                uint64_t offset, uint64_t es, uint32_t *id) {
+    sc_buffer b;
+    memset(&b, 0, sizeof b);
+    sc_strlcpy(b.name, name, sizeof b.name);
+    b.space = SC_SPACE_HBM;
+    b.dtype = (uint8_t)t;
+    b.rank = 2;
+    b.dims[0] = rows;
+    b.dims[1] = cols;
+    b.dims[2] = b.dims[3] = 1;
+    b.offset = offset;
+    b.size = rows * cols * es;
+    return sc_program_add_buffer(g->p, &b, id, g->err);
+}
+
+static sc_status plan_gemm(const sc_chip *chip, const sc_gemm_params *p, sc_gemm_plan *pl,
+                           sc_err *err) {
+    memset(pl, 0, sizeof *pl);
+    if (!p->m || !p->n || !p->k || p->m > (1u << 20) || p->n > (1u << 20) || p->k > (1u << 20))
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "gemm: M, N, K must be in [1, 1048576]");
+    if (!in_dtype_ok(p->in_dtype))
+        return sc_err_set(err, SC_ERR_UNSUPPORTED, "gemm: input dtype %s is not supported",
+                          sc_dtype_name(p->in_dtype));
+    if (chip->mma_rate[p->in_dtype] <= 0)
+        return sc_err_set(err, SC_ERR_UNSUPPORTED, "gemm: %s has no %s matrix path", chip->name,
+                          sc_dtype_name(p->in_dtype));
+    sc_gemm_params q = *p;
+    sc_status s = sc_gemm_choose_tiles(chip, &q, err);
+    if (s != SC_OK) return s;
+    pl->m = p->m, pl->n = p->n, pl->k = p->k;
+    pl->in_dtype = p->in_dtype;
+    pl->out_dtype = p->in_dtype == SC_DTYPE_INT8 ? SC_DTYPE_INT32 : SC_DTYPE_FP32;
+    pl->tm = q.tm, pl->tn = q.tn, pl->tk = q.tk;
+    uint64_t es = (uint64_t)sc_isa_dtype_bytes(p->in_dtype);
+    pl->a_offset = 0;
+    pl->b_offset = round_up(p->m * p->k * es, 4096);
+    pl->c_offset = pl->b_offset + round_up(p->k * p->n * es, 4096);
+    pl->hbm_bytes = pl->c_offset + round_up(p->m * p->n * 4, 4096);
+    if ((double)pl->hbm_bytes > sc_dram_capacity(&chip->hbm))
+        return sc_err_set(err, SC_ERR_LIMIT, "gemm: operands need %.1f GB, %s has %.1f GB of HBM",
+                          pl->hbm_bytes / 1e9, chip->name, sc_dram_capacity(&chip->hbm) / 1e9);
+    pl->tiles = ceil_div(p->m, pl->tm) * ceil_div(p->n, pl->tn);
+    pl->ksteps = ceil_div(p->k, pl->tk);
+    pl->cores = p->cores > 0 ? SC_MIN(p->cores, chip->cores) : chip->cores;
+    if ((uint64_t)pl->cores > pl->tiles) pl->cores = (int)pl->tiles;
+    pl->flops = 2.0 * p->m * p->n * p->k;
+    pl->compulsory_bytes = (double)(p->m * p->k + p->k * p->n) * es + (double)p->m * p->n * 4;
+    pl->planned_hbm_bytes = traffic_per_flop(p->m, p->n, p->k, pl->tm, pl->tn, es) * pl->flops;
+    pl->spad_bytes = spad_need(pl->tm, pl->tn, pl->tk, es);
+    return SC_OK;
+}
+
+sc_status sc_gemm_build(const sc_chip *chip, const sc_gemm_params *p, sc_program **out,
+                        sc_gemm_plan *plan, sc_err *err) {
+    *out = NULL;
+    gen g;
+    memset(&g, 0, sizeof g);
+    g.chip = chip;
+    g.err = err;
+    sc_status s = plan_gemm(chip, p, &g.pl, err);
+    if (s == SC_OK) s = sc_program_create(g.pl.cores, &g.p, err);
+    if (s != SC_OK) return s;
+    g.es = (uint64_t)sc_isa_dtype_bytes(g.pl.in_dtype);
+    g.oes = 4;
+    uint64_t a_bytes = (uint64_t)g.pl.tm * g.pl.tk * g.es, b_bytes = (uint64_t)g.pl.tk * g.pl.tn * g.es;
+    g.a_slot[0] = 0, g.a_slot[1] = a_bytes;
+    g.b_slot[0] = 2 * a_bytes, g.b_slot[1] = 2 * a_bytes + b_bytes;
+    g.c_base = 2 * (a_bytes + b_bytes);
+    s = sc_program_set_name(g.p, "gemm", err);
+    if (s == SC_OK) s = add_hbm_buffer(&g, "A", g.pl.in_dtype, g.pl.m, g.pl.k, g.pl.a_offset, g.es, &g.buf_a);
+    if (s == SC_OK) s = add_hbm_buffer(&g, "B", g.pl.in_dtype, g.pl.k, g.pl.n, g.pl.b_offset, g.es, &g.buf_b);
+    if (s == SC_OK) s = add_hbm_buffer(&g, "C", g.pl.out_dtype, g.pl.m, g.pl.n, g.pl.c_offset, 4, &g.buf_c);
+    for (int c = 0; s == SC_OK && c < g.pl.cores; c++) s = gen_core(&g, c);
+    if (s == SC_OK) s = sc_program_validate(g.p, err);
+    if (s != SC_OK) {
+        sc_program_destroy(g.p);
+        return s;
+    }
+    if (plan) *plan = g.pl;
+    *out = g.p;
+    return SC_OK;
+}

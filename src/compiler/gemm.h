@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tiled multi-core GEMM kernel generator: C[M x N] = A[M x K] * B[K x N] as a SeedChip program.
+#ifndef SC_COMPILER_GEMM_H
+#define SC_COMPILER_GEMM_H
+
+#include "chip/chip.h"
+#include "isa/isa.h"
+
+typedef struct sc_gemm_params {
+    uint64_t m, n, k;
+    sc_dtype in_dtype;  /* A and B in HBM: bf16, fp16, fp8 (E4M3), fp8_e5m2, int8 or fp32 */
+    int cores;          /* 0 = every core of the chip */
+    uint32_t tm, tn, tk; /* 0 = chosen by sc_gemm_choose_tiles */
+} sc_gemm_params;
+
+sc_gemm_params sc_gemm_default_params(void);
+
+/* Layout of the generated program's HBM buffers (A, B then C, each 4 KiB aligned). */
+typedef struct sc_gemm_plan {
+    uint64_t m, n, k;
+    sc_dtype in_dtype, out_dtype; /* out: fp32, or int32 for int8 inputs */
+    uint32_t tm, tn, tk;          /* block tile per core step */
+    int cores;
+    uint64_t a_offset, b_offset, c_offset, hbm_bytes; /* device layout */
+    uint64_t tiles, ksteps;
+    double flops;                 /* 2*M*N*K */
+    double compulsory_bytes;      /* A + B read once, C written once */
+    double planned_hbm_bytes;     /* with the tiling's re-reads */
+    uint64_t spad_bytes;          /* per core */
+} sc_gemm_plan;
+
+/* Picks tile sizes that fit the scratchpad with double-buffered A/B and minimise HBM traffic
+ * per FLOP, rounded to the systolic array. */
+sc_status sc_gemm_choose_tiles(const sc_chip *chip, sc_gemm_params *p, sc_err *err);
+
+/* Generates the program. Caller owns *out (sc_program_destroy). plan may be NULL. */
+sc_status sc_gemm_build(const sc_chip *chip, const sc_gemm_params *p, sc_program **out,
+                        sc_gemm_plan *plan, sc_err *err);
+
+#endif
