@@ -21,7 +21,8 @@ static double mma_macs(const sc_program *p) {
         size_t n = 0;
         const sc_insn *code = sc_program_code(p, c, SC_QUEUE_COMPUTE, &n);
         for (size_t i = 0; i < n; i++)
-            if (code[i].op == SC_OP_MMAI) macs += (double)code[i].v[3] * code[i].v[4] * code[i].v[5];
+            if (code[i].op == SC_OP_MMAI)
+                macs += (double)code[i].v[3] * code[i].v[4] * code[i].v[5];
     }
     return macs;
 }
@@ -29,7 +30,8 @@ static double mma_macs(const sc_program *p) {
 static void test_shapes_cover_c(void **state) {
     (void)state;
     sc_chip *c = chip("seedchip-1");
-    uint64_t shapes[][3] = {{1, 1, 1}, {100, 70, 33}, {129, 257, 300}, {1024, 1024, 1024}, {4096, 512, 2048}};
+    uint64_t shapes[][3] = {
+        {1, 1, 1}, {100, 70, 33}, {129, 257, 300}, {1024, 1024, 1024}, {4096, 512, 2048}};
     for (size_t i = 0; i < SC_ARRAY_LEN(shapes); i++) {
         sc_gemm_params p = sc_gemm_default_params();
         p.m = shapes[i][0], p.n = shapes[i][1], p.k = shapes[i][2];

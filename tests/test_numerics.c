@@ -159,7 +159,8 @@ static void test_fp16_matches_compiler(void **state) {
         _Float16 h = (_Float16)x;
         uint16_t hb;
         memcpy(&hb, &h, 2);
-        if (hb != sc_f32_to_f16(x)) fail_msg("%#x: compiler %#x ours %#x", bits, hb, sc_f32_to_f16(x));
+        if (hb != sc_f32_to_f16(x))
+            fail_msg("%#x: compiler %#x ours %#x", bits, hb, sc_f32_to_f16(x));
     }
 #else
     skip();
@@ -181,9 +182,12 @@ static void test_quant_layouts(void **state) {
     (void)state;
     enum { R = 4, C = 16 };
     float x[R * C], back[R * C];
-    for (int i = 0; i < R * C; i++) x[i] = sinf((float)i * 0.37f) * (float)(1 + i / C);
-    sc_quant_spec specs[] = {{8, 1, SC_QUANT_PER_TENSOR, 0}, {8, 1, SC_QUANT_PER_CHANNEL, 0},
-                             {8, 0, SC_QUANT_PER_GROUP, 8}, {4, 1, SC_QUANT_PER_GROUP, 4},
+    for (int i = 0; i < R * C; i++)
+        x[i] = sinf((float)i * 0.37f) * (float)(1 + i / C);
+    sc_quant_spec specs[] = {{8, 1, SC_QUANT_PER_TENSOR, 0},
+                             {8, 1, SC_QUANT_PER_CHANNEL, 0},
+                             {8, 0, SC_QUANT_PER_GROUP, 8},
+                             {4, 1, SC_QUANT_PER_GROUP, 4},
                              {4, 0, SC_QUANT_PER_CHANNEL, 0}};
     size_t want_scales[] = {1, R, R * C / 8, R * C / 4, R};
     for (size_t s = 0; s < SC_ARRAY_LEN(specs); s++) {

@@ -10,15 +10,16 @@
 #include "util/util.h"
 
 /* ---- Architectural constants (see docs/ISA.md). ---- */
-#define SC_ISA_INSN_BYTES 16   /* every instruction word */
-#define SC_ISA_REGS       32   /* 64-bit integer registers per queue; r0 reads 0 */
-#define SC_ISA_ARG_REGS   8    /* r1..r8 start with launch arguments 0..7 */
-#define SC_ISA_SEMAPHORES 32   /* per core, shared by its three queues */
-#define SC_ISA_BARRIERS   16   /* per chip */
-#define SC_ISA_MAX_DIMS   4    /* descriptor and buffer rank */
-#define SC_ISA_VIEWS      4    /* views per descriptor */
-#define SC_ISA_MAX_TILE   4096 /* encodable MMA M/N (the chip's array size is checked at run time) \
-                                */
+#define SC_ISA_INSN_BYTES 16 /* every instruction word */
+#define SC_ISA_REGS       32 /* 64-bit integer registers per queue; r0 reads 0 */
+#define SC_ISA_ARG_REGS   8  /* r1..r8 start with launch arguments 0..7 */
+#define SC_ISA_SEMAPHORES 32 /* per core, shared by its three queues */
+#define SC_ISA_BARRIERS   16 /* per chip */
+#define SC_ISA_MAX_DIMS   4  /* descriptor and buffer rank */
+#define SC_ISA_VIEWS      4  /* views per descriptor */
+#define SC_ISA_MAX_TILE                                                                            \
+    4096 /* encodable MMA M/N (the chip's array size is checked at run time)                       \
+          */
 #define SC_ISA_MAX_OPERANDS    10
 #define SC_ISA_NAME_MAX        64 /* names of buffers/descriptors/programs, including the NUL */
 #define SC_ISA_MAX_CORES       1024

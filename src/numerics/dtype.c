@@ -5,14 +5,14 @@
 #include "numerics/numerics.h"
 
 /* SC_DT(enum, name, bits) */
-#define SC_DTYPES(X)                                                                              \
-    X(SC_DTYPE_FP32, "fp32", 32)                                                                  \
-    X(SC_DTYPE_BF16, "bf16", 16)                                                                  \
-    X(SC_DTYPE_FP16, "fp16", 16)                                                                  \
-    X(SC_DTYPE_FP8_E4M3, "fp8", 8)                                                                \
-    X(SC_DTYPE_FP8_E5M2, "fp8_e5m2", 8)                                                           \
-    X(SC_DTYPE_INT8, "int8", 8)                                                                   \
-    X(SC_DTYPE_INT4, "int4", 4)                                                                   \
+#define SC_DTYPES(X)                                                                               \
+    X(SC_DTYPE_FP32, "fp32", 32)                                                                   \
+    X(SC_DTYPE_BF16, "bf16", 16)                                                                   \
+    X(SC_DTYPE_FP16, "fp16", 16)                                                                   \
+    X(SC_DTYPE_FP8_E4M3, "fp8", 8)                                                                 \
+    X(SC_DTYPE_FP8_E5M2, "fp8_e5m2", 8)                                                            \
+    X(SC_DTYPE_INT8, "int8", 8)                                                                    \
+    X(SC_DTYPE_INT4, "int4", 4)                                                                    \
     X(SC_DTYPE_INT32, "int32", 32)
 
 typedef struct dtype_row {

@@ -45,7 +45,8 @@ uint32_t sc_float_encode(const sc_float_format *f, float x, sc_overflow ovf) {
     if (isnan(x)) return sign | fmt_nan(f);
     double a = fabs((double)x);
     if (isinf(x)) {
-        if (ovf == SC_OVF_SATURATE || !f->has_inf) return sign | (ovf == SC_OVF_SATURATE ? fmt_max_bits(f) : fmt_nan(f));
+        if (ovf == SC_OVF_SATURATE || !f->has_inf)
+            return sign | (ovf == SC_OVF_SATURATE ? fmt_max_bits(f) : fmt_nan(f));
         return sign | fmt_inf(f);
     }
     if (a == 0) return sign;
@@ -67,10 +68,14 @@ float sc_float_decode(const sc_float_format *f, uint32_t bits) {
     int sign = (bits >> (f->exp_bits + f->mant_bits)) & 1;
     uint32_t e = (bits >> f->mant_bits) & exp_all, m = bits & mant_mask;
     double v;
-    if (f->has_inf && e == exp_all) v = m ? NAN : INFINITY;
-    else if (!f->has_inf && e == exp_all && m == mant_mask) v = NAN;
-    else if (e == 0) v = ldexp((double)m, 1 - f->bias - f->mant_bits);
-    else v = ldexp((double)(m | (1u << f->mant_bits)), (int)e - f->bias - f->mant_bits);
+    if (f->has_inf && e == exp_all)
+        v = m ? NAN : INFINITY;
+    else if (!f->has_inf && e == exp_all && m == mant_mask)
+        v = NAN;
+    else if (e == 0)
+        v = ldexp((double)m, 1 - f->bias - f->mant_bits);
+    else
+        v = ldexp((double)(m | (1u << f->mant_bits)), (int)e - f->bias - f->mant_bits);
     return (float)(sign ? -v : v);
 }
 
@@ -124,15 +129,24 @@ int32_t sc_f32_to_int(float x, int32_t lo, int32_t hi) {
 
 float sc_round_through(sc_dtype t, float x) {
     switch (t) {
-    case SC_DTYPE_FP32: return x;
-    case SC_DTYPE_BF16: return sc_bf16_to_f32(sc_f32_to_bf16(x));
-    case SC_DTYPE_FP16: return sc_f16_to_f32(sc_f32_to_f16(x));
-    case SC_DTYPE_FP8_E4M3: return sc_e4m3_to_f32(sc_f32_to_e4m3(x));
-    case SC_DTYPE_FP8_E5M2: return sc_e5m2_to_f32(sc_f32_to_e5m2(x));
-    case SC_DTYPE_INT8: return (float)sc_f32_to_int(x, -128, 127);
-    case SC_DTYPE_INT4: return (float)sc_f32_to_int(x, -8, 7);
-    case SC_DTYPE_INT32: return (float)sc_f32_to_int(x, INT32_MIN, INT32_MAX);
-    default: return x;
+    case SC_DTYPE_FP32:
+        return x;
+    case SC_DTYPE_BF16:
+        return sc_bf16_to_f32(sc_f32_to_bf16(x));
+    case SC_DTYPE_FP16:
+        return sc_f16_to_f32(sc_f32_to_f16(x));
+    case SC_DTYPE_FP8_E4M3:
+        return sc_e4m3_to_f32(sc_f32_to_e4m3(x));
+    case SC_DTYPE_FP8_E5M2:
+        return sc_e5m2_to_f32(sc_f32_to_e5m2(x));
+    case SC_DTYPE_INT8:
+        return (float)sc_f32_to_int(x, -128, 127);
+    case SC_DTYPE_INT4:
+        return (float)sc_f32_to_int(x, -8, 7);
+    case SC_DTYPE_INT32:
+        return (float)sc_f32_to_int(x, INT32_MIN, INT32_MAX);
+    default:
+        return x;
     }
 }
 
@@ -149,22 +163,28 @@ float sc_load_elem(sc_dtype t, const void *base, size_t i) {
         uint16_t h = (uint16_t)(p[2 * i] | (p[2 * i + 1] << 8));
         return t == SC_DTYPE_BF16 ? sc_bf16_to_f32(h) : sc_f16_to_f32(h);
     }
-    case SC_DTYPE_FP8_E4M3: return sc_e4m3_to_f32(p[i]);
-    case SC_DTYPE_FP8_E5M2: return sc_e5m2_to_f32(p[i]);
-    case SC_DTYPE_INT8: return (float)(int8_t)p[i];
+    case SC_DTYPE_FP8_E4M3:
+        return sc_e4m3_to_f32(p[i]);
+    case SC_DTYPE_FP8_E5M2:
+        return sc_e5m2_to_f32(p[i]);
+    case SC_DTYPE_INT8:
+        return (float)(int8_t)p[i];
     case SC_DTYPE_INT32: {
         int32_t v;
         memcpy(&v, p + 4 * i, 4);
         return (float)v;
     }
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
 void sc_store_elem(sc_dtype t, void *base, size_t i, float x) {
     unsigned char *p = base;
     switch (t) {
-    case SC_DTYPE_FP32: memcpy(p + 4 * i, &x, 4); break;
+    case SC_DTYPE_FP32:
+        memcpy(p + 4 * i, &x, 4);
+        break;
     case SC_DTYPE_BF16:
     case SC_DTYPE_FP16: {
         uint16_t h = t == SC_DTYPE_BF16 ? sc_f32_to_bf16(x) : sc_f32_to_f16(x);
@@ -172,15 +192,22 @@ void sc_store_elem(sc_dtype t, void *base, size_t i, float x) {
         p[2 * i + 1] = (unsigned char)(h >> 8);
         break;
     }
-    case SC_DTYPE_FP8_E4M3: p[i] = sc_f32_to_e4m3(x); break;
-    case SC_DTYPE_FP8_E5M2: p[i] = sc_f32_to_e5m2(x); break;
-    case SC_DTYPE_INT8: p[i] = (unsigned char)(int8_t)sc_f32_to_int(x, -128, 127); break;
+    case SC_DTYPE_FP8_E4M3:
+        p[i] = sc_f32_to_e4m3(x);
+        break;
+    case SC_DTYPE_FP8_E5M2:
+        p[i] = sc_f32_to_e5m2(x);
+        break;
+    case SC_DTYPE_INT8:
+        p[i] = (unsigned char)(int8_t)sc_f32_to_int(x, -128, 127);
+        break;
     case SC_DTYPE_INT32: {
         int32_t v = sc_f32_to_int(x, INT32_MIN, INT32_MAX);
         memcpy(p + 4 * i, &v, 4);
         break;
     }
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -189,5 +216,6 @@ void sc_convert(sc_dtype src_t, const void *src, sc_dtype dst_t, void *dst, size
         memcpy(dst, src, n * sc_dtype_size(src_t));
         return;
     }
-    for (size_t i = 0; i < n; i++) sc_store_elem(dst_t, dst, i, sc_load_elem(src_t, src, i));
+    for (size_t i = 0; i < n; i++)
+        sc_store_elem(dst_t, dst, i, sc_load_elem(src_t, src, i));
 }

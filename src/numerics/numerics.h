@@ -13,7 +13,7 @@
 typedef struct sc_float_format {
     const char *name;
     int exp_bits, mant_bits, bias;
-    int has_inf;     /* IEEE-style all-ones exponent = inf/NaN (FP16, BF16, E5M2) */
+    int has_inf; /* IEEE-style all-ones exponent = inf/NaN (FP16, BF16, E5M2) */
     double max_finite;
 } sc_float_format;
 
@@ -61,10 +61,10 @@ typedef enum sc_quant_granularity {
 } sc_quant_granularity;
 
 typedef struct sc_quant_spec {
-    int bits;                       /* 8 or 4 */
-    int symmetric;                  /* 1: zero point 0, range [-2^(b-1)+1, 2^(b-1)-1] scale=absmax */
+    int bits;      /* 8 or 4 */
+    int symmetric; /* 1: zero point 0, range [-2^(b-1)+1, 2^(b-1)-1] scale=absmax */
     sc_quant_granularity granularity;
-    size_t group;                   /* PER_GROUP only; must divide cols */
+    size_t group; /* PER_GROUP only; must divide cols */
 } sc_quant_spec;
 
 /* Number of scales for a [rows x cols] matrix under spec (0 on bad arguments). */

@@ -16,9 +16,12 @@ static int qmax(const sc_quant_spec *s) {
 /* Elements per scale and scales per row. */
 static size_t span_of(const sc_quant_spec *s, size_t rows, size_t cols) {
     switch (s->granularity) {
-    case SC_QUANT_PER_TENSOR: return rows * cols;
-    case SC_QUANT_PER_CHANNEL: return cols;
-    case SC_QUANT_PER_GROUP: return s->group;
+    case SC_QUANT_PER_TENSOR:
+        return rows * cols;
+    case SC_QUANT_PER_CHANNEL:
+        return cols;
+    case SC_QUANT_PER_GROUP:
+        return s->group;
     }
     return 0;
 }
@@ -37,8 +40,9 @@ static sc_status check(const sc_quant_spec *s, size_t rows, size_t cols, sc_err 
     if (rows == 0 || cols == 0)
         return sc_err_set(err, SC_ERR_INVALID_ARG, "quantisation: empty matrix");
     if (s->granularity == SC_QUANT_PER_GROUP && (s->group == 0 || cols % s->group != 0))
-        return sc_err_set(err, SC_ERR_INVALID_ARG, "quantisation: group size %zu does not divide %zu columns",
-                          s->group, cols);
+        return sc_err_set(err, SC_ERR_INVALID_ARG,
+                          "quantisation: group size %zu does not divide %zu columns", s->group,
+                          cols);
     if (s->bits == 4 && (cols & 1))
         return sc_err_set(err, SC_ERR_INVALID_ARG, "quantisation: int4 needs an even column count");
     if (!sc_quant_n_scales(s, rows, cols))
