@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// LLM step-time model: per-layer op list timed by compiled kernel programs, cached per shape
-// bucket.
+// LLM step time: the per-layer op list of one engine iteration, each op timed by llm_perf_time.c.
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/llm_perf.h"
+#include "compiler/llmk.h"
+#include "runtime/llm_perf_internal.h"
 
 struct sc_llm_perf {
     sc_llm_arch arch;
     sc_llm_deploy deploy;
+    lp_shape s;
+    lp_timer *timer;
 };
 
 static const char *const k_prec_names[] = {"bf16", "fp8", "int8", "w4a16", "fp32"};
@@ -32,25 +35,218 @@ sc_llm_deploy sc_llm_deploy_default(void) {
     return d;
 }
 
-sc_status sc_llm_memory_plan(const sc_llm_arch *a, const sc_llm_deploy *d, int batch, int ctx,
-                             sc_llm_memory *out, sc_err *err) {
-    (void)a, (void)d, (void)batch, (void)ctx, (void)out;
-    return sc_err_set(err, SC_ERR_UNSUPPORTED, "llm memory plan: not implemented yet");
-}
-
 sc_status sc_llm_perf_create(const sc_llm_arch *a, const sc_llm_deploy *d, sc_llm_perf **out,
                              sc_err *err) {
-    (void)a, (void)d;
-    if (out) *out = NULL;
-    return sc_err_set(err, SC_ERR_UNSUPPORTED, "llm perf: not implemented yet");
+    if (!out) return sc_err_set(err, SC_ERR_INVALID_ARG, "llm perf: out is NULL");
+    *out = NULL;
+    sc_status st = lp_check_deploy(a, d, err);
+    if (st != SC_OK) return st;
+    sc_llm_perf *p = calloc(1, sizeof *p);
+    if (!p) return sc_err_set(err, SC_ERR_NOMEM, "llm perf: out of memory");
+    p->arch = *a;
+    p->deploy = *d;
+    lp_shape_of(a, d, &p->s);
+    st = lp_timer_create(d->chip, &p->timer, err);
+    if (st != SC_OK) {
+        free(p);
+        return st;
+    }
+    *out = p;
+    return SC_OK;
 }
 
 void sc_llm_perf_destroy(sc_llm_perf *p) {
+    if (!p) return;
+    lp_timer_destroy(p->timer);
     free(p);
+}
+
+long sc_llm_perf_sim_runs(const sc_llm_perf *p) {
+    return p ? lp_timer_runs(p->timer) : 0;
+}
+
+/* ---- one step ---- */
+
+/* Accumulates op times by class; `kernels` counts launches (GPU configs pay one each). */
+typedef struct acc {
+    sc_llm_perf *p;
+    sc_llm_breakdown bd;
+    double kernels;
+    sc_err *err;
+    sc_status st;
+} acc;
+
+static void add(acc *c, double *cls, double sec, double count) {
+    *cls += sec * count;
+    if (sec > 0) c->kernels += count;
+}
+
+static void gemm(acc *c, double *cls, double m, int n, int k, double count) {
+    double s = 0;
+    if (c->st == SC_OK) c->st = lp_gemm(c->p->timer, m, n, k, c->p->deploy.prec, &s, c->err);
+    add(c, cls, s, count);
+}
+
+static void rows(acc *c, double *cls, int kind, double r, int cols, double count) {
+    double s = 0;
+    if (c->st == SC_OK) c->st = lp_rows(c->p->timer, kind, r, cols, &s, c->err);
+    add(c, cls, s, count);
+}
+
+static void coll(acc *c, int kind, int n, double bytes, double count) {
+    double s = 0;
+    if (c->st == SC_OK) c->st = lp_coll(c->p->timer, kind, n, bytes, &s, c->err);
+    c->bd.collective_s += s * count; /* collectives are not kernel launches */
+}
+
+static sc_dtype kv_dtype(const sc_llm_perf *p) {
+    /* int8 KV is timed with fp8 operands: same bytes, and the MMA has no int8 x bf16 path. */
+    return p->s.kv_bytes == 1   ? SC_DTYPE_FP8_E4M3
+           : p->s.kv_bytes == 4 ? SC_DTYPE_FP32
+                                : SC_DTYPE_BF16;
+}
+
+/* Decode (m_rows = query heads per KV head, one item per sequence and KV head) and prefill
+ * (items of array-height query rows). Heads beyond the array height are split into items. */
+static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, double count) {
+    const sc_llm_arch *a = &c->p->arch;
+    const lp_shape *s = &c->p->s;
+    int rows_max = c->p->deploy.chip->sa_rows;
+    lp_attn q = {.ctx = ctx, .kv_dtype = kv_dtype(c->p)};
+    int group = a->mla ? s->h_l : s->g; /* query rows sharing one KV stream */
+    if (a->mla) {
+        q.dk = a->kv_lora_rank + a->rope_head_dim, q.dv = a->kv_lora_rank, q.v_in_k = 1;
+    } else {
+        q.dk = q.dv = a->head_dim;
+    }
+    double kv_streams = a->mla ? 1 : s->kv_l;
+    if (prefill) {
+        q.m_rows = rows_max;
+        q.items = ceil(seqs_or_tokens * group / rows_max) * kv_streams;
+    } else {
+        int splits = (group + rows_max - 1) / rows_max;
+        q.m_rows = (group + splits - 1) / splits;
+        q.items = seqs_or_tokens * kv_streams * splits;
+    }
+    double sec = 0;
+    if (c->st == SC_OK) c->st = lp_attention(c->p->timer, &q, &sec, c->err);
+    add(c, &c->bd.attention_s, sec, count);
+}
+
+/* Attention block of one layer for T tokens: projections, attention, output projection. */
+static void attn_block(acc *c, double T, const sc_llm_step *st, double count) {
+    const sc_llm_arch *a = &c->p->arch;
+    const lp_shape *s = &c->p->s;
+    double *mm = &c->bd.matmul_s;
+    if (a->mla) {
+        int rd = a->rope_head_dim, hd = a->head_dim, vd = a->v_head_dim ? a->v_head_dim : hd;
+        gemm(c, mm, T, a->q_lora_rank, a->d_model, count);       /* q down */
+        gemm(c, mm, T, s->q_out, a->q_lora_rank, count);         /* q up (heads split) */
+        gemm(c, mm, T, a->kv_lora_rank + rd, a->d_model, count); /* latent KV + rope key */
+        gemm(c, mm, T, a->kv_lora_rank, hd, count * s->h_l);     /* absorbed W_UK per head */
+        gemm(c, mm, T, vd, a->kv_lora_rank, count * s->h_l);     /* absorbed W_UV per head */
+    } else {
+        gemm(c, mm, T, s->q_out, a->d_model, count);
+    }
+    if (st->n_decode > 0) attention(c, st->n_decode, st->decode_ctx, 0, count);
+    if (st->prefill_tokens > 0) attention(c, st->prefill_tokens, st->prefill_ctx, 1, count);
+    gemm(c, mm, T, a->d_model, s->o_in, count);
+}
+
+/* Dense (or shared-expert) MLP of width ff per chip. */
+static void mlp(acc *c, double *cls, double T, int ff, double count) {
+    const sc_llm_arch *a = &c->p->arch;
+    if (a->gated_mlp) {
+        gemm(c, cls, T, 2 * ff, a->d_model, count);
+        rows(c, &c->bd.norm_act_s, SC_LLMK_SWIGLU, T, ff, count);
+    } else {
+        gemm(c, cls, T, ff, a->d_model, count);
+        rows(c, &c->bd.norm_act_s, SC_LLMK_GELU, T, ff, count);
+    }
+    gemm(c, cls, T, a->d_model, ff, count);
+}
+
+/* Routed experts: each token goes to k of E experts; a chip holds E/ep experts, each split over
+ * tp/ep chips. Only experts that receive a token are run (their weights are read). */
+static void moe(acc *c, double T, double count) {
+    const sc_llm_arch *a = &c->p->arch;
+    const lp_shape *s = &c->p->s;
+    const sc_llm_deploy *d = &c->p->deploy;
+    double E = a->n_experts, routed = T * a->n_experts_active;
+    gemm(c, &c->bd.moe_s, T, a->n_experts, a->d_model, count); /* router */
+    double p_active = 1.0 - pow(1.0 - 1.0 / E, routed);
+    double active = s->e_l * p_active, per_expert = routed / (E * p_active);
+    /* Expert-parallel groups see all T tokens of the TP group, each chip its share of experts. */
+    mlp(c, &c->bd.moe_s, per_expert, s->ffe_l, count * active);
+    if (a->n_shared_experts > 0) mlp(c, &c->bd.matmul_s, T, a->n_shared_experts * s->ffe_l, count);
+    if (d->ep > 1) { /* dispatch and combine: a chip's tokens to the chips holding their experts */
+        double per_peer = T / d->ep * a->n_experts_active * a->d_model * 2.0 / d->ep;
+        coll(c, SC_LLMK_ALLTOALL, d->ep, per_peer, 2.0 * count);
+    }
+}
+
+/* One transformer layer, `count` times (dense or MoE). */
+static void layer(acc *c, double T, const sc_llm_step *st, int is_moe, double count) {
+    const sc_llm_arch *a = &c->p->arch;
+    const lp_shape *s = &c->p->s;
+    int tp = c->p->deploy.tp;
+    double ar_bytes = T * a->d_model * 2.0;
+    rows(c, &c->bd.norm_act_s, SC_LLMK_RMSNORM, T, a->d_model, count);
+    attn_block(c, T, st, count);
+    if (!a->parallel_attn) {
+        if (tp > 1) coll(c, SC_LLMK_ALLREDUCE, tp, ar_bytes, count);
+        rows(c, &c->bd.norm_act_s, SC_LLMK_RMSNORM, T, a->d_model, count);
+    }
+    if (is_moe)
+        moe(c, T, count);
+    else
+        mlp(c, &c->bd.matmul_s, T, s->ff_l, count);
+    if (tp > 1) coll(c, SC_LLMK_ALLREDUCE, tp, ar_bytes, count);
+}
+
+static sc_status check_step(const sc_llm_step *s, sc_err *err) {
+    if (!s || s->n_decode < 0 || s->prefill_tokens < 0 || !(s->decode_ctx >= 0) ||
+        !(s->prefill_ctx >= 0))
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "llm step: counts and contexts must be >= 0");
+    return SC_OK;
 }
 
 sc_status sc_llm_perf_step(sc_llm_perf *p, const sc_llm_step *s, double *seconds,
                            sc_llm_breakdown *bd, sc_err *err) {
-    (void)p, (void)s, (void)seconds, (void)bd;
-    return sc_err_set(err, SC_ERR_UNSUPPORTED, "llm perf: not implemented yet");
+    if (!p || !seconds) return sc_err_set(err, SC_ERR_INVALID_ARG, "llm step: perf and out needed");
+    *seconds = 0;
+    if (bd) memset(bd, 0, sizeof *bd);
+    sc_status st = check_step(s, err);
+    if (st != SC_OK) return st;
+    double T = (double)s->n_decode + s->prefill_tokens;
+    if (T <= 0) return SC_OK;
+    acc c = {.p = p, .err = err, .st = SC_OK};
+    const sc_llm_arch *a = &p->arch;
+    const sc_llm_deploy *d = &p->deploy;
+    /* Every layer runs once per step; pipeline stages run one after another for one batch. */
+    int dense = a->n_experts > 0 ? SC_MIN(a->n_dense_layers, a->n_layers) : a->n_layers;
+    if (dense > 0) layer(&c, T, s, 0, dense);
+    if (a->n_layers - dense > 0) layer(&c, T, s, 1, a->n_layers - dense);
+    /* Logits for decode tokens and the last token of each prefill sequence. A whole prompt of I
+     * tokens has mean causal context ~I/2, which gives the number of prompts in the chunk. */
+    double seqs = 0;
+    if (s->prefill_tokens > 0)
+        seqs = SC_MAX(1.0, ceil(s->prefill_tokens / SC_MAX(1.0, 2.0 * s->prefill_ctx)));
+    double n_logits = s->n_decode + seqs;
+    int vocab_l = (a->vocab + d->tp - 1) / d->tp;
+    rows(&c, &c.bd.norm_act_s, SC_LLMK_RMSNORM, n_logits, a->d_model, 1);
+    gemm(&c, &c.bd.matmul_s, n_logits, vocab_l, a->d_model, 1);
+    rows(&c, &c.bd.norm_act_s, SC_LLMK_SOFTMAX, n_logits, vocab_l, 1);
+    if (d->pp > 1) coll(&c, SC_LLMK_SENDRECV, 2, T * a->d_model * 2.0, d->pp - 1);
+    if (c.st != SC_OK) return c.st;
+    /* Launch overhead: GPUs launch every kernel; a SeedChip step is one program. */
+    const sc_chip *chip = d->chip;
+    int gpu = strcmp(chip->kind, "gpu") == 0;
+    c.bd.other_s = chip->kernel_launch_s * (gpu ? c.kernels : 1.0);
+    /* Embedding gather: T rows of d_model, bandwidth bound. */
+    c.bd.other_s += T * a->d_model * 2.0 / sc_dram_bandwidth(&chip->hbm);
+    *seconds = c.bd.matmul_s + c.bd.attention_s + c.bd.norm_act_s + c.bd.collective_s + c.bd.moe_s +
+               c.bd.other_s;
+    if (bd) *bd = c.bd;
+    return SC_OK;
 }

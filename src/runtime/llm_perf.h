@@ -98,4 +98,7 @@ void sc_llm_perf_destroy(sc_llm_perf *p);
 sc_status sc_llm_perf_step(sc_llm_perf *p, const sc_llm_step *s, double *seconds,
                            sc_llm_breakdown *bd /* may be NULL */, sc_err *err);
 
+/* Executor runs made so far by this object (each distinct kernel shape is simulated once). */
+long sc_llm_perf_sim_runs(const sc_llm_perf *p);
+
 #endif

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// LLM timing kernels beside the GEMM generator: attention, row-wise norm/activation, collectives.
+#ifndef SC_COMPILER_LLMK_H
+#define SC_COMPILER_LLMK_H
+
+#include "chip/chip.h"
+#include "isa/isa.h"
+
+/* Flash-style attention over a paged KV cache. One "item" is m_rows query rows that share one
+ * KV head (decode: the h/kv query heads of a GQA group, or all local heads for MLA; prefill: a
+ * block of query positions of one head). Each item streams n_blocks KV blocks of block_tokens
+ * tokens from HBM (K: block x dk, V: block x dv) with double buffering, runs S = Q K^T on the
+ * systolic array, an online softmax on the vector unit and O += P V. Items are dealt round robin
+ * to the cores. With v_in_k (MLA latent cache) V is the first dv columns of the K block, so only
+ * K is read. */
+typedef struct sc_llmk_attn_params {
+    int items, n_blocks;
+    int m_rows, dk, dv;
+    int block_tokens; /* 0 = chosen (the array width, shrunk until the scratchpad fits) */
+    int v_in_k;
+    sc_dtype kv_dtype; /* K, V and Q/P operands of the MMAs */
+    int cores;         /* 0 = every core */
+} sc_llmk_attn_params;
+
+sc_llmk_attn_params sc_llmk_attn_default_params(void);
+/* Caller owns *out (sc_program_destroy). block_used (may be NULL) gets the block size. */
+sc_status sc_llmk_attn_build(const sc_chip *chip, const sc_llmk_attn_params *p, sc_program **out,
+                             int *block_used, sc_err *err);
+
+/* Row-wise vector kernels over a rows x cols activation matrix in HBM. */
+typedef enum sc_llmk_rows_kind {
+    SC_LLMK_RMSNORM, /* y = (x + residual) * rsqrt(mean((x + residual)^2) + eps) * w */
+    SC_LLMK_SWIGLU,  /* y = silu(gate) * up; cols is the width of gate (and of up) */
+    SC_LLMK_GELU,    /* y = gelu(x) */
+    SC_LLMK_SOFTMAX, /* y = softmax(x) per row (sampling over the logits) */
+} sc_llmk_rows_kind;
+
+typedef struct sc_llmk_rows_params {
+    sc_llmk_rows_kind kind;
+    int rows, cols;
+    sc_dtype dtype;     /* activations in HBM (bf16 usually); the vector unit computes in fp32 */
+    int cores;          /* 0 = every core */
+    int rows_per_chunk; /* 0 = an even share per core, capped by the scratchpad */
+} sc_llmk_rows_params;
+
+sc_llmk_rows_params sc_llmk_rows_default_params(void);
+sc_status sc_llmk_rows_build(const sc_chip *chip, const sc_llmk_rows_params *p, sc_program **out,
+                             sc_err *err);
+
+/* Collectives over n_chips (SPMD: run with sc_sim_params.n_chips = n_chips). */
+typedef enum sc_llmk_coll_kind {
+    SC_LLMK_ALLREDUCE, /* in-place sum of `bytes` over all chips (tensor parallelism) */
+    SC_LLMK_ALLTOALL,  /* every chip sends `bytes` to every other chip (expert parallelism) */
+    SC_LLMK_SENDRECV,  /* chip i sends `bytes` to chip i+1 (pipeline stages) */
+} sc_llmk_coll_kind;
+
+typedef struct sc_llmk_coll_params {
+    sc_llmk_coll_kind kind;
+    int n_chips;
+    uint64_t bytes; /* per chip (all-reduce: the buffer; all-to-all: per peer) */
+    sc_dtype dtype; /* element type of the all-reduce */
+} sc_llmk_coll_params;
+
+sc_status sc_llmk_coll_build(const sc_chip *chip, const sc_llmk_coll_params *p, sc_program **out,
+                             sc_err *err);
+
+#endif

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+// Flash-style attention kernel (decode and prefill) over KV blocks streamed from HBM.
+#include <string.h>
+
+#include "compiler/llmk.h"
+#include "compiler/llmk_emit.h"
+
+/* Semaphores: KV slot ready/free, Q ready/free, O done/free. */
+enum { S_READY = 0, S_FREE = 1, S_QREADY = 2, S_QFREE = 3, S_ODONE = 4, S_OFREE = 5 };
+/* Base registers (the emit helpers use r10..r13). */
+enum { R_D = 16, R_A = 17, R_B = 18 };
+
+sc_llmk_attn_params sc_llmk_attn_default_params(void) {
+    sc_llmk_attn_params p;
+    memset(&p, 0, sizeof p);
+    p.items = 1;
+    p.n_blocks = 1;
+    p.m_rows = 1;
+    p.dk = p.dv = 128;
+    p.kv_dtype = SC_DTYPE_BF16;
+    return p;
+}
+
+/* Scratchpad layout of one core (byte offsets). */
+typedef struct attn_lay {
+    uint64_t q, k[2], v[2], s, pm, o, mo, mn, l, lb, corr, end;
+} attn_lay;
+
+typedef struct attn_gen {
+    llmk_gen g;
+    const sc_chip *chip;
+    sc_llmk_attn_params p;
+    int blk, cw, nch; /* block tokens, V/O column chunk width, chunks */
+    uint64_t es;
+    attn_lay L;
+    uint64_t hbm_q, hbm_kv, hbm_o;
+    uint32_t d_q, d_k, d_v, d_vrel, d_o;                /* DMA descriptors */
+    uint32_t v_rowmax, v_rowsum, v_subb, v_exp, v_cast; /* m x blk */
+    uint32_t v_max, v_sub, v_mul, v_add, v_copy;        /* m-vectors */
+    uint32_t v_oscale, v_odiv;                          /* O (m x dv) by an m-vector */
+} attn_gen;
+
+static attn_lay layout(int m, int dk, int dv, int blk, uint64_t es, int v_in_k) {
+    attn_lay L;
+    uint64_t a = 64, x = 0;
+    L.q = x, x = llmk_align(x + (uint64_t)m * dk * es, a);
+    for (int i = 0; i < 2; i++)
+        L.k[i] = x, x = llmk_align(x + (uint64_t)blk * dk * es, a);
+    /* V slots hold the block in column chunks of the array width (dense MMA B operands); with
+     * v_in_k they are filled from the K slot by a scratchpad-to-scratchpad re-layout. */
+    (void)v_in_k;
+    for (int i = 0; i < 2; i++)
+        L.v[i] = x, x = llmk_align(x + (uint64_t)blk * dv * es, a);
+    L.s = x, x = llmk_align(x + (uint64_t)m * blk * 4, a);
+    L.pm = x, x = llmk_align(x + (uint64_t)m * blk * es, a);
+    L.o = x, x = llmk_align(x + (uint64_t)m * dv * 4, a);
+    L.mo = x, x = llmk_align(x + (uint64_t)m * 4, a);
+    L.mn = x, x = llmk_align(x + (uint64_t)m * 4, a);
+    L.l = x, x = llmk_align(x + (uint64_t)m * 4, a);
+    L.lb = x, x = llmk_align(x + (uint64_t)m * 4, a);
+    L.corr = x, x = llmk_align(x + (uint64_t)m * 4, a);
+    L.end = x;
+    return L;
+}
+
+static void make_descs(attn_gen *a) {
+    llmk_gen *g = &a->g;
+    int m = a->p.m_rows, dk = a->p.dk, dv = a->p.dv, blk = a->blk, cw = a->cw, nch = a->nch;
+    sc_dtype t = a->p.kv_dtype;
+    sc_view sp = llmk_view(SC_SPACE_SPAD, t, 1, dk, 0), hb = llmk_view(SC_SPACE_HBM, t, 1, dk, 0);
+    a->d_q = llmk_desc(g, SC_DESC_DMA, (uint32_t)dk, (uint32_t)m, 1, &sp, &hb, NULL);
+    a->d_k = llmk_desc(g, SC_DESC_DMA, (uint32_t)dk, (uint32_t)blk, 1, &sp, &hb, NULL);
+    /* V block (blk x dv row-major in HBM) into chunks: index (col, row, chunk). */
+    sc_view vch = llmk_view(SC_SPACE_SPAD, t, 1, cw, blk * cw);
+    sc_view vhb = llmk_view(SC_SPACE_HBM, t, 1, dv, cw);
+    a->d_v =
+        llmk_desc(g, SC_DESC_DMA, (uint32_t)cw, (uint32_t)blk, (uint32_t)nch, &vch, &vhb, NULL);
+    sc_view vk = llmk_view(SC_SPACE_SPAD, t, 1, dk, cw);
+    a->d_vrel =
+        llmk_desc(g, SC_DESC_DMA, (uint32_t)cw, (uint32_t)blk, (uint32_t)nch, &vch, &vk, NULL);
+    /* O: fp32 chunks (col, row, chunk) to HBM row-major m x dv in the KV dtype. */
+    sc_view och = llmk_view(SC_SPACE_SPAD, SC_DTYPE_FP32, 1, cw, m * cw);
+    sc_view ohb = llmk_view(SC_SPACE_HBM, t, 1, dv, cw);
+    a->d_o = llmk_desc(g, SC_DESC_DMA, (uint32_t)cw, (uint32_t)m, (uint32_t)nch, &ohb, &och, NULL);
+
+    sc_view S = llmk_view(SC_SPACE_SPAD, SC_DTYPE_FP32, 1, blk, 0);
+    sc_view P = llmk_view(SC_SPACE_SPAD, t, 1, blk, 0);
+    sc_view col = llmk_view(SC_SPACE_SPAD, SC_DTYPE_FP32, 1, 1, 0); /* reduction target */
+    sc_view bc = llmk_view(SC_SPACE_SPAD, SC_DTYPE_FP32, 0, 1, 0);  /* m-vector broadcast */
+    a->v_rowmax = llmk_desc(g, SC_DESC_VEC, (uint32_t)blk, (uint32_t)m, 1, &col, &S, NULL);
+    a->v_rowsum = a->v_rowmax;
+    a->v_subb = llmk_desc(g, SC_DESC_VEC, (uint32_t)blk, (uint32_t)m, 1, &S, &S, &bc);
+    a->v_exp = llmk_desc(g, SC_DESC_VEC, (uint32_t)blk, (uint32_t)m, 1, &S, &S, NULL);
+    a->v_cast = llmk_desc(g, SC_DESC_VEC, (uint32_t)blk, (uint32_t)m, 1, &P, &S, NULL);
+    sc_view vec = llmk_view(SC_SPACE_SPAD, SC_DTYPE_FP32, 1, 0, 0);
+    a->v_max = llmk_desc(g, SC_DESC_VEC, (uint32_t)m, 1, 1, &vec, &vec, &vec);
+    a->v_sub = a->v_max, a->v_mul = a->v_max, a->v_add = a->v_max;
+    a->v_copy = llmk_desc(g, SC_DESC_VEC, (uint32_t)m, 1, 1, &vec, &vec, NULL);
+    sc_view O = llmk_view(SC_SPACE_SPAD, SC_DTYPE_FP32, 1, cw, m * cw);
+    sc_view ob = llmk_view(SC_SPACE_SPAD, SC_DTYPE_FP32, 0, 1, 0);
+    a->v_oscale = llmk_desc(g, SC_DESC_VEC, (uint32_t)cw, (uint32_t)m, (uint32_t)nch, &O, &O, &ob);
+    a->v_odiv = a->v_oscale;
+}
+
+/* Load queue of one core: per item its Q tile, then every KV block double-buffered. */
+static void gen_load(attn_gen *a, int core, int cores) {
+    llmk_gen *g = &a->g;
+    const sc_llmk_attn_params *p = &a->p;
+    uint64_t step = 0, kbytes = (uint64_t)a->blk * p->dk * a->es;
+    uint64_t vbytes = (uint64_t)a->blk * p->dv * a->es;
+    for (int it = core, li = 0; it < p->items; it += cores, li++) {
+        if (li > 0) llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_WAIT, S_QFREE);
+        llmk_dma(g, core, SC_QUEUE_LOAD, a->d_q, R_D, a->L.q, R_A,
+                 a->hbm_q + (uint64_t)it * p->m_rows * p->dk * a->es);
+        llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_SIGNAL, S_QREADY);
+        for (int b = 0; b < p->n_blocks; b++, step++) {
+            int slot = (int)(step & 1);
+            uint64_t blk_i = (uint64_t)it * p->n_blocks + b;
+            if (step >= 2) llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_WAIT, S_FREE);
+            llmk_dma(g, core, SC_QUEUE_LOAD, a->d_k, R_D, a->L.k[slot], R_A,
+                     a->hbm_kv + blk_i * (kbytes + (p->v_in_k ? 0 : vbytes)));
+            if (p->v_in_k)
+                llmk_dma(g, core, SC_QUEUE_LOAD, a->d_vrel, R_D, a->L.v[slot], R_A, a->L.k[slot]);
+            else
+                llmk_dma(g, core, SC_QUEUE_LOAD, a->d_v, R_D, a->L.v[slot], R_A,
+                         a->hbm_kv + blk_i * (kbytes + vbytes) + kbytes);
+            llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_SIGNAL, S_READY);
+        }
+    }
+}
+
+/* O (+)= P V, one MMA per column chunk of the array width. */
+static void pv(attn_gen *a, int core, int slot, int acc) {
+    int m = a->p.m_rows;
+    for (int c = 0; c < a->nch; c++) {
+        int n = SC_MIN(a->cw, a->p.dv - c * a->cw);
+        llmk_mma(&a->g, core, a->L.o + (uint64_t)c * m * a->cw * 4, a->L.pm,
+                 a->L.v[slot] + (uint64_t)c * a->blk * a->cw * a->es, m, n, a->blk, a->p.kv_dtype,
+                 SC_DTYPE_FP32, acc ? SC_MMA_ACC : 0);
+    }
+}
+
+/* One KV block: scores, online softmax (running max mo, running sum l), rescale, accumulate. */
+static void block(attn_gen *a, int core, int slot, int first) {
+    attn_lay *L = &a->L;
+    int m = a->p.m_rows;
+    llmk_mma(&a->g, core, L->s, L->q, L->k[slot], m, a->blk, a->p.dk, a->p.kv_dtype, SC_DTYPE_FP32,
+             SC_MMA_TB);
+    llmk_gen *g = &a->g;
+    uint64_t mx = first ? L->mo : L->mn;
+    llmk_vred(g, core, SC_OP_VREDMAX, a->v_rowmax, R_D, mx, R_A, L->s, 0);
+    if (!first) llmk_vec(g, core, SC_OP_VMAX, a->v_max, R_D, L->mn, R_A, L->mn, R_B, L->mo);
+    llmk_vec(g, core, SC_OP_VSUB, a->v_subb, R_D, L->s, R_A, L->s, R_B, mx);
+    llmk_vec(g, core, SC_OP_VEXP, a->v_exp, R_D, L->s, R_A, L->s, 0, 0);
+    llmk_vred(g, core, SC_OP_VREDSUM, a->v_rowsum, R_D, first ? L->l : L->lb, R_A, L->s, 0);
+    if (!first) {
+        llmk_vec(g, core, SC_OP_VSUB, a->v_sub, R_D, L->corr, R_A, L->mo, R_B, L->mn);
+        llmk_vec(g, core, SC_OP_VEXP, a->v_copy, R_D, L->corr, R_A, L->corr, 0, 0);
+        llmk_vec(g, core, SC_OP_VMUL, a->v_mul, R_D, L->l, R_A, L->l, R_B, L->corr);
+        llmk_vec(g, core, SC_OP_VADD, a->v_add, R_D, L->l, R_A, L->l, R_B, L->lb);
+        llmk_vec(g, core, SC_OP_VMUL, a->v_oscale, R_D, L->o, R_A, L->o, R_B, L->corr);
+        llmk_vec(g, core, SC_OP_VCOPY, a->v_copy, R_D, L->mo, R_A, L->mn, 0, 0);
+    }
+    llmk_vec(g, core, SC_OP_VCAST, a->v_cast, R_D, L->pm, R_A, L->s, 0, 0);
+    pv(a, core, slot, !first);
+    llmk_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, S_FREE);
+}
+
+static void gen_compute(attn_gen *a, int core, int cores) {
+    llmk_gen *g = &a->g;
+    uint64_t step = 0;
+    for (int it = core, li = 0; it < a->p.items; it += cores, li++) {
+        llmk_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, S_QREADY);
+        if (li > 0) llmk_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, S_OFREE);
+        for (int b = 0; b < a->p.n_blocks; b++, step++) {
+            llmk_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, S_READY);
+            block(a, core, (int)(step & 1), b == 0);
+        }
+        llmk_vec(g, core, SC_OP_VDIV, a->v_odiv, R_D, a->L.o, R_A, a->L.o, R_B, a->L.l);
+        llmk_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, S_ODONE);
+        llmk_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, S_QFREE);
+    }
+}
+
+static void gen_store(attn_gen *a, int core, int cores) {
+    llmk_gen *g = &a->g;
+    uint64_t obytes = (uint64_t)a->p.m_rows * a->p.dv * a->es;
+    for (int it = core; it < a->p.items; it += cores) {
+        llmk_sem(g, core, SC_QUEUE_STORE, SC_OP_WAIT, S_ODONE);
+        llmk_dma(g, core, SC_QUEUE_STORE, a->d_o, R_D, a->hbm_o + (uint64_t)it * obytes, R_A,
+                 a->L.o);
+        llmk_sem(g, core, SC_QUEUE_STORE, SC_OP_SIGNAL, S_OFREE);
+    }
+}
+
+static sc_status check_params(const sc_chip *chip, const sc_llmk_attn_params *p, sc_err *err) {
+    if (p->items < 1 || p->n_blocks < 1 || p->m_rows < 1 || p->dk < 1 || p->dv < 1)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "attention: items, blocks, rows, dk, dv >= 1");
+    if (p->m_rows > chip->sa_rows)
+        return sc_err_set(err, SC_ERR_INVALID_ARG,
+                          "attention: %d query rows exceed the %d-row array", p->m_rows,
+                          chip->sa_rows);
+    if (p->dk > 65535 || (p->v_in_k && p->dv > p->dk))
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "attention: bad head dimensions %d/%d", p->dk,
+                          p->dv);
+    int es = sc_isa_dtype_bytes(p->kv_dtype);
+    if (es < 1 || p->kv_dtype == SC_DTYPE_INT8 || p->kv_dtype == SC_DTYPE_INT32)
+        return sc_err_set(err, SC_ERR_UNSUPPORTED, "attention: KV dtype %s is not a float MMA type",
+                          sc_dtype_name(p->kv_dtype));
+    return SC_OK;
+}
+
+sc_status sc_llmk_attn_build(const sc_chip *chip, const sc_llmk_attn_params *p, sc_program **out,
+                             int *block_used, sc_err *err) {
+    *out = NULL;
+    sc_status st = check_params(chip, p, err);
+    if (st != SC_OK) return st;
+    attn_gen a;
+    memset(&a, 0, sizeof a);
+    a.chip = chip, a.p = *p;
+    a.es = (uint64_t)sc_isa_dtype_bytes(p->kv_dtype);
+    a.cw = SC_MIN(chip->sa_cols, p->dv);
+    a.nch = (p->dv + a.cw - 1) / a.cw;
+    /* Block tokens: the array width (one MMA per score tile), halved until the layout fits. */
+    a.blk = p->block_tokens > 0 ? SC_MIN(p->block_tokens, chip->sa_cols) : chip->sa_cols;
+    for (;;) {
+        a.L = layout(p->m_rows, p->dk, a.nch * a.cw, a.blk, a.es, p->v_in_k);
+        if ((double)a.L.end <= chip->scratchpad_bytes) break;
+        if (a.blk <= 8)
+            return sc_err_set(err, SC_ERR_LIMIT,
+                              "attention: %d x %d head does not fit a %.0f KiB "
+                              "scratchpad",
+                              p->m_rows, p->dk, chip->scratchpad_bytes / 1024);
+        a.blk /= 2;
+    }
+    int cores = p->cores > 0 ? SC_MIN(p->cores, chip->cores) : chip->cores;
+    cores = SC_MIN(cores, p->items);
+    uint64_t per_kv = (uint64_t)a.blk * (p->dk + (p->v_in_k ? 0 : p->dv)) * a.es;
+    a.hbm_q = 0;
+    a.hbm_kv = llmk_align((uint64_t)p->items * p->m_rows * p->dk * a.es, 4096);
+    a.hbm_o = llmk_align(a.hbm_kv + (uint64_t)p->items * p->n_blocks * per_kv, 4096);
+    a.g.err = err;
+    st = sc_program_create(cores, &a.g.p, err);
+    if (st != SC_OK) return st;
+    st = sc_program_set_name(a.g.p, "attention", err);
+    if (st == SC_OK) {
+        make_descs(&a);
+        for (int c = 0; c < cores && a.g.st == SC_OK; c++) {
+            gen_load(&a, c, cores);
+            gen_compute(&a, c, cores);
+            gen_store(&a, c, cores);
+        }
+        st = a.g.st;
+    }
+    if (st == SC_OK) st = sc_program_validate(a.g.p, err);
+    if (st != SC_OK) {
+        sc_program_destroy(a.g.p);
+        return st;
+    }
+    if (block_used) *block_used = a.blk;
+    *out = a.g.p;
+    return SC_OK;
+}

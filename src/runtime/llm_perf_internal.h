@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internals of the LLM performance model shared by its files (not a public interface).
+#ifndef SC_RUNTIME_LLM_PERF_INTERNAL_H
+#define SC_RUNTIME_LLM_PERF_INTERNAL_H
+
+#include "runtime/llm_perf.h"
+
+/* Per-chip shapes of one deployment (tensor-parallel shards). */
+typedef struct lp_shape {
+    int h_l, kv_l, g; /* query heads, KV heads (replicated when kv < tp), heads per KV head */
+    int q_out, o_in;  /* QKV projection width (q + k + v) and O projection input */
+    int ff_l, ffe_l;  /* dense and expert MLP width per chip */
+    int e_l;          /* experts per chip (ep shards) */
+    int layers_stage; /* layers per pipeline stage */
+    double wbytes;    /* bytes per matmul weight */
+    int kv_bytes;     /* bytes per KV-cache element */
+} lp_shape;
+
+sc_status lp_check_deploy(const sc_llm_arch *a, const sc_llm_deploy *d, sc_err *err);
+void lp_shape_of(const sc_llm_arch *a, const sc_llm_deploy *d, lp_shape *s);
+double lp_weight_bytes(sc_llm_prec p);
+
+/* ---- Timing of kernel programs on the executor, with fits cached per shape (llm_perf_time.c). */
+typedef struct lp_timer lp_timer;
+sc_status lp_timer_create(const sc_chip *chip, lp_timer **out, sc_err *err);
+void lp_timer_destroy(lp_timer *t);
+
+/* Seconds for C[m x n] = A[m x k] B[k x n] with the deployment's precision on one chip. */
+sc_status lp_gemm(lp_timer *t, double m, int n, int k, sc_llm_prec prec, double *sec, sc_err *err);
+/* Attention: items x m_rows query rows over ctx tokens each. */
+typedef struct lp_attn {
+    double items, ctx;
+    int m_rows, dk, dv, v_in_k;
+    sc_dtype kv_dtype;
+} lp_attn;
+sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, sc_err *err);
+/* Row kernel (norm, activation, softmax) over rows x cols bf16 activations. */
+sc_status lp_rows(lp_timer *t, int kind, double rows, int cols, double *sec, sc_err *err);
+/* Collective over n chips of `bytes` (all-reduce buffer, all-to-all bytes per peer, p2p). */
+sc_status lp_coll(lp_timer *t, int kind, int n, double bytes, double *sec, sc_err *err);
+/* Number of executor runs so far (tests check that the cache works). */
+long lp_timer_runs(const lp_timer *t);
+
+#endif

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: Apache-2.0
+// Times LLM kernels by running compiled programs on the executor in timing mode; caches fits.
+/*
+ * Full-size kernels are too large to simulate burst by burst on every call (one decode step of a
+ * 70B model streams ~9 GB of weights per chip), so each kernel is timed on representative
+ * sub-problems with the full problem's tiling: every core busy, one and two "rounds" of work
+ * (a GEMM K step of all tiles, an attention KV block of all items, a chunk of rows per core).
+ * The two runs give a fixed part (pipeline fill, drain, latencies) and a per-round part; the
+ * full kernel is fixed + rounds x per-round. Fits are cached per shape, so a bench or a serving
+ * simulation pays for each distinct shape once.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/gemm.h"
+#include "compiler/llmk.h"
+#include "runtime/llm_perf_internal.h"
+#include "sim/sim.h"
+
+#define KEY_N 8
+
+typedef struct centry {
+    int used;
+    int64_t key[KEY_N];
+    double val;
+} centry;
+
+struct lp_timer {
+    const sc_chip *chip;
+    int gpu;
+    sc_sim *sim1; /* one chip; multi-chip simulators are made per collective fit */
+    centry *tab;
+    size_t cap, n;
+    long runs;
+};
+
+/* ---- cache: open addressing on an 8-word key ---- */
+
+static uint64_t key_hash(const int64_t *k) {
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < KEY_N; i++)
+        h = (h ^ (uint64_t)k[i]) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+static centry *cache_slot(lp_timer *t, const int64_t *k) {
+    size_t i = key_hash(k) & (t->cap - 1);
+    while (t->tab[i].used && memcmp(t->tab[i].key, k, sizeof t->tab[i].key) != 0)
+        i = (i + 1) & (t->cap - 1);
+    return &t->tab[i];
+}
+
+static int cache_get(lp_timer *t, const int64_t *k, double *v) {
+    centry *e = cache_slot(t, k);
+    if (e->used) *v = e->val;
+    return e->used;
+}
+
+static sc_status cache_put(lp_timer *t, const int64_t *k, double v, sc_err *err) {
+    if ((t->n + 1) * 2 > t->cap) { /* keep the load under one half */
+        size_t old_cap = t->cap;
+        centry *old = t->tab;
+        t->cap = old_cap * 2;
+        t->tab = calloc(t->cap, sizeof *t->tab);
+        if (!t->tab) {
+            t->tab = old, t->cap = old_cap;
+            return sc_err_set(err, SC_ERR_NOMEM, "llm perf: out of memory growing the cache");
+        }
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].used) *cache_slot(t, old[i].key) = old[i];
+        free(old);
+    }
+    centry *e = cache_slot(t, k);
+    if (!e->used) t->n++;
+    e->used = 1;
+    memcpy(e->key, k, sizeof e->key);
+    e->val = v;
+    return SC_OK;
+}
+
+static int64_t dbits(double d) {
+    int64_t b;
+    memcpy(&b, &d, sizeof b);
+    return b;
+}
+
+sc_status lp_timer_create(const sc_chip *chip, lp_timer **out, sc_err *err) {
+    *out = NULL;
+    lp_timer *t = calloc(1, sizeof *t);
+    if (!t) return sc_err_set(err, SC_ERR_NOMEM, "llm perf: out of memory");
+    t->chip = chip;
+    t->gpu = strcmp(chip->kind, "gpu") == 0;
+    t->cap = 256;
+    t->tab = calloc(t->cap, sizeof *t->tab);
+    sc_sim_params sp = sc_sim_default_params();
+    sp.mode = SC_SIM_TIMING;
+    sp.n_chips = 1;
+    sp.race_check = 0;
+    sc_status st = t->tab ? sc_sim_create(chip, &sp, &t->sim1, err)
+                          : sc_err_set(err, SC_ERR_NOMEM, "llm perf: out of memory");
+    if (st != SC_OK) {
+        lp_timer_destroy(t);
+        return st;
+    }
+    *out = t;
+    return SC_OK;
+}
+
+void lp_timer_destroy(lp_timer *t) {
+    if (!t) return;
+    sc_sim_destroy(t->sim1);
+    free(t->tab);
+    free(t);
+}
+
+long lp_timer_runs(const lp_timer *t) {
+    return t->runs;
+}
+
+/* Honours the GPU configs' calibrated efficiencies: a kernel whose ideal compute time exceeds its
+ * ideal memory time runs at eff_matmul of the matrix peak, otherwise at eff_memory of HBM. The
+ * SeedChip configs keep both at 1 (the executor models the chip itself). */
+static double apply_eff(const lp_timer *t, const sc_sim_stats *st, sc_dtype dt) {
+    const sc_chip *c = t->chip;
+    double peak = sc_chip_peak_flops(c, dt), bw = sc_dram_bandwidth(&c->hbm);
+    double t_mma = peak > 0 ? st->flops / peak : 0;
+    double t_mem = bw > 0 ? (st->bytes_hbm_read + st->bytes_hbm_write) / bw : 0;
+    double eff = t_mma >= t_mem ? c->eff_matmul : c->eff_memory;
+    return eff > 0 ? st->seconds / eff : st->seconds;
+}
+
+/* Runs one program (cached by key) and returns its efficiency-adjusted seconds. */
+static sc_status run_cached(lp_timer *t, const int64_t *key, sc_program *prog, sc_sim *sim,
+                            sc_dtype dt, double *sec, sc_err *err) {
+    sc_status st = sc_sim_run(sim, prog, NULL, 0, err);
+    t->runs++;
+    if (st == SC_OK) {
+        sc_sim_stats s;
+        sc_sim_get_stats(sim, &s);
+        *sec = apply_eff(t, &s, dt);
+        st = cache_put(t, key, *sec, err);
+    }
+    return st;
+}
+
+/* ---- GEMM ---- */
+
+static sc_dtype gemm_dtype(sc_llm_prec p) {
+    switch (p) {
+    case SC_LLM_FP8:
+        return SC_DTYPE_FP8_E4M3;
+    case SC_LLM_INT8:
+        return SC_DTYPE_INT8;
+    case SC_LLM_FP32:
+        return SC_DTYPE_FP32;
+    default:
+        return SC_DTYPE_BF16;
+    }
+}
+
+/* Tiles for the full problem: the generator's traffic-minimising choice, narrowed until every
+ * core has a tile (decode GEMMs have M = batch, so few wide tiles would idle most cores), with
+ * K steps of at most 512 so sub-problems stay small. */
+static sc_status full_tiles(const sc_chip *c, sc_gemm_params *p, sc_err *err) {
+    sc_status st = sc_gemm_choose_tiles(c, p, err);
+    if (st != SC_OK) return st;
+    uint64_t cores = (uint64_t)c->cores;
+#define TILES(pp) (((pp)->m + (pp)->tm - 1) / (pp)->tm * (((pp)->n + (pp)->tn - 1) / (pp)->tn))
+    while (TILES(p) < cores && p->tn > (uint32_t)c->sa_cols)
+        p->tn -= (uint32_t)c->sa_cols;
+    while (TILES(p) < cores && p->tm > (uint32_t)c->sa_rows)
+        p->tm -= (uint32_t)c->sa_rows;
+#undef TILES
+    if (p->tk > 512) p->tk = 512;
+    return SC_OK;
+}
+
+static sc_status gemm_sim(lp_timer *t, const sc_gemm_params *p, double *sec, sc_err *err) {
+    int64_t key[KEY_N] = {1,           (int64_t)p->m, (int64_t)p->n, (int64_t)p->k,
+                          p->in_dtype, p->tm,         p->tn,         p->tk};
+    if (cache_get(t, key, sec)) return SC_OK;
+    sc_program *prog = NULL;
+    sc_status st = sc_gemm_build(t->chip, p, &prog, NULL, err);
+    if (st == SC_OK) st = run_cached(t, key, prog, t->sim1, p->in_dtype, sec, err);
+    sc_program_destroy(prog);
+    return st;
+}
+
+/* One GEMM with an integer M: two sub-problem runs and the linear fit over rounds. */
+static sc_status gemm_exact(lp_timer *t, uint64_t m, uint64_t n, uint64_t k, sc_dtype dt,
+                            double *sec, sc_err *err) {
+    sc_gemm_params p = sc_gemm_default_params();
+    p.m = m, p.n = n, p.k = k, p.in_dtype = dt;
+    sc_status st = full_tiles(t->chip, &p, err);
+    if (st != SC_OK) return st;
+    uint64_t mt = (m + p.tm - 1) / p.tm, nt = (n + p.tn - 1) / p.tn, tiles = mt * nt;
+    uint64_t cu = SC_MIN(tiles, (uint64_t)t->chip->cores), ks = (k + p.tk - 1) / p.tk;
+    uint64_t rounds = (tiles + cu - 1) / cu;
+    double units = (double)rounds * (double)ks;
+    if (units <= 2.0) return gemm_sim(t, &p, sec, err);
+    /* Sub-problem: cu tiles (one per core) of the same shape, one and two K steps (or two tile
+     * rounds when K fits one step). */
+    uint64_t mts = SC_MIN(mt, cu), nts = (cu + mts - 1) / mts;
+    sc_gemm_params s1 = p;
+    s1.m = SC_MIN(m, mts * p.tm), s1.n = SC_MIN(n, nts * p.tn), s1.k = SC_MIN(k, (uint64_t)p.tk);
+    sc_gemm_params s2 = s1;
+    if (ks >= 2)
+        s2.k = SC_MIN(k, 2 * (uint64_t)p.tk);
+    else
+        s2.n = SC_MIN(n, 2 * nts * p.tn);
+    double t1 = 0, t2 = 0;
+    st = gemm_sim(t, &s1, &t1, err);
+    if (st == SC_OK) st = gemm_sim(t, &s2, &t2, err);
+    if (st != SC_OK) return st;
+    *sec = t1 + (t2 - t1) * (units - 1.0);
+    if (*sec < t1) *sec = t1;
+    return SC_OK;
+}
+
+static uint64_t pow2_floor(double x) {
+    uint64_t p = 1;
+    while ((double)(p * 2) <= x)
+        p *= 2;
+    return p;
+}
+
+/* M is bucketed to powers of two with linear interpolation (M can be fractional: expected
+ * tokens per expert). */
+static sc_status gemm_m(lp_timer *t, double m, uint64_t n, uint64_t k, sc_dtype dt, double *sec,
+                        sc_err *err) {
+    if (m <= 0) {
+        *sec = 0;
+        return SC_OK;
+    }
+    uint64_t lo = pow2_floor(SC_MAX(m, 1.0));
+    double tlo = 0, thi = 0;
+    sc_status st = gemm_exact(t, lo, n, k, dt, &tlo, err);
+    if (st != SC_OK || (double)lo >= m) {
+        *sec = tlo;
+        return st;
+    }
+    st = gemm_exact(t, lo * 2, n, k, dt, &thi, err);
+    *sec = tlo + (thi - tlo) * (m - (double)lo) / (double)lo;
+    return st;
+}
+
+sc_status lp_gemm(lp_timer *t, double m, int n, int k, sc_llm_prec prec, double *sec, sc_err *err) {
+    *sec = 0;
+    if (m <= 0 || n <= 0 || k <= 0) return SC_OK;
+    int64_t key[KEY_N] = {2, dbits(m), n, k, prec, 0, 0, 0};
+    if (cache_get(t, key, sec)) return SC_OK;
+    sc_status st;
+    if (prec == SC_LLM_W4A16) {
+        /* int4 weights + group scales are dequantised on the way in: the memory-bound case
+         * streams 0.516 B per weight, timed as an 8-bit GEMM over the same weight bytes; the
+         * compute-bound case (prefill) runs at the bf16 rate. */
+        double flops = 2.0 * m * n * k, wbytes = (double)n * k * lp_weight_bytes(prec);
+        double t_c = flops / sc_chip_peak_flops(t->chip, SC_DTYPE_BF16);
+        double t_m = wbytes / sc_dram_bandwidth(&t->chip->hbm);
+        if (t_c >= t_m)
+            st = gemm_m(t, m, (uint64_t)n, (uint64_t)k, SC_DTYPE_BF16, sec, err);
+        else {
+            uint64_t n8 = (uint64_t)ceil(n * lp_weight_bytes(prec));
+            st = gemm_m(t, m, n8, (uint64_t)k, SC_DTYPE_FP8_E4M3, sec, err);
+        }
+    } else {
+        st = gemm_m(t, m, (uint64_t)n, (uint64_t)k, gemm_dtype(prec), sec, err);
+    }
+    return st == SC_OK ? cache_put(t, key, *sec, err) : st;
+}
+
+/* ---- attention ---- */
+
+static sc_status attn_sim(lp_timer *t, const sc_llmk_attn_params *p, double *sec, int *blk,
+                          sc_err *err) {
+    int64_t key[KEY_N] = {
+        3, p->items, p->n_blocks, p->m_rows, p->dk * 65536 + p->dv, p->v_in_k, p->kv_dtype, 0};
+    int64_t bkey[KEY_N] = {4, p->m_rows, p->dk, p->dv, p->kv_dtype, 0, 0, 0};
+    double b = 0;
+    if (cache_get(t, key, sec) && cache_get(t, bkey, &b)) {
+        *blk = (int)b;
+        return SC_OK;
+    }
+    sc_program *prog = NULL;
+    sc_status st = sc_llmk_attn_build(t->chip, p, &prog, blk, err);
+    if (st == SC_OK) st = run_cached(t, key, prog, t->sim1, p->kv_dtype, sec, err);
+    if (st == SC_OK) st = cache_put(t, bkey, *blk, err);
+    sc_program_destroy(prog);
+    return st;
+}
+
+sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, sc_err *err) {
+    *sec = 0;
+    if (a->items <= 0 || a->ctx <= 0) return SC_OK;
+    int cores = t->chip->cores;
+    double items = ceil(a->items);
+    int cu = (int)SC_MIN(items, (double)cores);
+    sc_llmk_attn_params p = sc_llmk_attn_default_params();
+    p.items = cu, p.n_blocks = 2, p.m_rows = a->m_rows, p.dk = a->dk, p.dv = a->dv;
+    p.v_in_k = a->v_in_k, p.kv_dtype = a->kv_dtype;
+    double t1 = 0, t2 = 0;
+    int blk = 0;
+    sc_status st = attn_sim(t, &p, &t1, &blk, err);
+    p.n_blocks = 4;
+    if (st == SC_OK) st = attn_sim(t, &p, &t2, &blk, err);
+    if (st != SC_OK) return st;
+    /* Units of work per core: its items one after another, each over ctx / block blocks. */
+    double units = ceil(items / cu) * SC_MAX(1.0, a->ctx / blk);
+    *sec = t1 + (t2 - t1) / 2.0 * (units - 2.0);
+    if (*sec < 0.5 * t1) *sec = 0.5 * t1;
+    return SC_OK;
+}
+
+/* ---- row kernels ---- */
+
+/* Rows per chunk as the generator picks them for a core's share, capped by the scratchpad. */
+static int rows_chunk(const sc_chip *c, int kind, int cols, double rows) {
+    int nin = kind == SC_LLMK_RMSNORM || kind == SC_LLMK_SWIGLU ? 2 : 1;
+    double per_row = (2.0 * nin + 2.0) * cols * 2.0 + 8.0 * cols + 4.0;
+    double fit = floor((c->scratchpad_bytes - cols * 2.0 - 4096.0) / per_row);
+    double share = ceil(rows / c->cores);
+    return (int)SC_MAX(1.0, SC_MIN(SC_MIN(share, fit), 1024.0));
+}
+
+static sc_status rows_sim(lp_timer *t, const sc_llmk_rows_params *p, double *sec, sc_err *err) {
+    int64_t key[KEY_N] = {5, p->kind, p->rows, p->cols, p->rows_per_chunk, p->dtype, 0, 0};
+    if (cache_get(t, key, sec)) return SC_OK;
+    sc_program *prog = NULL;
+    sc_status st = sc_llmk_rows_build(t->chip, p, &prog, err);
+    if (st == SC_OK) st = run_cached(t, key, prog, t->sim1, SC_DTYPE_FP32, sec, err);
+    sc_program_destroy(prog);
+    return st;
+}
+
+sc_status lp_rows(lp_timer *t, int kind, double rows, int cols, double *sec, sc_err *err) {
+    *sec = 0;
+    if (rows <= 0 || cols <= 0) return SC_OK;
+    int cores = t->chip->cores;
+    int r = rows_chunk(t->chip, kind, cols, rows);
+    double chunks = ceil(rows / r);
+    int cu = (int)SC_MIN(chunks, (double)cores);
+    sc_llmk_rows_params p = sc_llmk_rows_default_params();
+    p.kind = (sc_llmk_rows_kind)kind, p.cols = cols, p.rows_per_chunk = r;
+    p.rows = cu * r;
+    double t1 = 0, t2 = 0;
+    sc_status st = rows_sim(t, &p, &t1, err);
+    double rounds = ceil(chunks / cu);
+    if (st != SC_OK || rounds <= 1.0) {
+        *sec = t1;
+        return st;
+    }
+    p.rows = 2 * cu * r;
+    st = rows_sim(t, &p, &t2, err);
+    *sec = t1 + (t2 - t1) * (rounds - 1.0);
+    return st;
+}
+
+/* ---- collectives ---- */
+
+static sc_status coll_sim(lp_timer *t, const sc_llmk_coll_params *p, double *sec, sc_err *err) {
+    int64_t key[KEY_N] = {6, p->kind, p->n_chips, (int64_t)p->bytes, p->dtype, 0, 0, 0};
+    if (cache_get(t, key, sec)) return SC_OK;
+    sc_sim_params sp = sc_sim_default_params();
+    sp.mode = SC_SIM_TIMING;
+    sp.n_chips = p->n_chips;
+    sp.race_check = 0;
+    sc_sim *sim = NULL;
+    sc_program *prog = NULL;
+    sc_status st = sc_llmk_coll_build(t->chip, p, &prog, err);
+    if (st == SC_OK) st = sc_sim_create(t->chip, &sp, &sim, err);
+    if (st == SC_OK) {
+        st = sc_sim_run(sim, prog, NULL, 0, err);
+        t->runs++;
+    }
+    if (st == SC_OK) {
+        sc_sim_stats s;
+        sc_sim_get_stats(sim, &s);
+        *sec = s.seconds;
+        st = cache_put(t, key, *sec, err);
+    }
+    sc_sim_destroy(sim);
+    sc_program_destroy(prog);
+    return st;
+}
+
+/* Collectives are affine in the message size: two runs (64 KiB and 1 MiB) give latency and
+ * per-byte cost; the config's per-collective latency (synchronisation, for GPUs NCCL's launch
+ * and handshake) is added on top. */
+sc_status lp_coll(lp_timer *t, int kind, int n, double bytes, double *sec, sc_err *err) {
+    *sec = 0;
+    if (n < 2 || bytes <= 0) return SC_OK;
+    sc_llmk_coll_params p = {.kind = (sc_llmk_coll_kind)kind, .n_chips = n, .dtype = SC_DTYPE_BF16};
+    const double b1 = 65536.0, b2 = 1048576.0;
+    double t1 = 0, t2 = 0;
+    p.bytes = (uint64_t)b1;
+    sc_status st = coll_sim(t, &p, &t1, err);
+    p.bytes = (uint64_t)b2;
+    if (st == SC_OK) st = coll_sim(t, &p, &t2, err);
+    if (st != SC_OK) return st;
+    *sec = t1 + (t2 - t1) * (bytes - b1) / (b2 - b1);
+    if (*sec < 0.5 * t1) *sec = 0.5 * t1;
+    *sec += t->chip->collective_latency_s;
+    return SC_OK;
+}
