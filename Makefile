@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR     ?= ON
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test test-asan format format-check fuzz bench clean
+.PHONY: all deps build run test test-asan valgrind format format-check fuzz bench clean
 
 all: build
 
@@ -28,6 +28,23 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 SEEDCHIP_ASAN=1 ctest --output-on-failure -j $(JOBS)
 
+# Valgrind memcheck of the test suite (docs/ROBUSTNESS.md). The shell-level CLI tests are left
+# out by default (valgrind would trace bash); VALGRIND_EXCLUDE='' runs them too.
+VALGRIND_EXCLUDE ?= ^cli_
+valgrind: build
+	@cd $(BUILD) && ctest -T memcheck -j $(JOBS) --output-on-failure $(if $(VALGRIND_EXCLUDE),-E '$(VALGRIND_EXCLUDE)') \
+	  --overwrite MemoryCheckCommand=$$(command -v valgrind) \
+	  --overwrite MemoryCheckCommandOptions="--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite -q"
+
+# libFuzzer targets (fuzz/, clang): FUZZ_SECONDS per target, one after another, nice'd.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEEDCHIP_FUZZ=ON -DSEEDCHIP_TESTS=OFF -DSEEDCHIP_WERROR=OFF $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+	@bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
 	@clang-format -i $(FORMAT_FILES)
@@ -36,4 +53,4 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: $(words $(FORMAT_FILES)) files clean"
 
 clean:
-	@rm -rf $(BUILD) $(ASAN_BUILD)
+	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -346,7 +346,8 @@ sc_status sc_program_add_const(sc_program *p, const void *data, size_t n, size_t
         p->consts = q;
         p->cap_consts = cap;
     }
-    memset(p->consts + p->n_consts, 0, start - p->n_consts);
+    /* consts is still NULL when nothing has been added (pointer arithmetic on NULL is UB). */
+    if (start > p->n_consts) memset(p->consts + p->n_consts, 0, start - p->n_consts);
     if (n) memcpy(p->consts + start, data, n);
     p->n_consts = end;
     if (offset) *offset = start;

@@ -157,6 +157,7 @@ void mem_decode_burst(const sc_mem *m, uint64_t burst, sc_mem_coord *c) {
         uint32_t r = m->radix[d], digit;
         if (d == last) { /* burst < n_bursts: what is left is the top digit */
             digit = (uint32_t)burst;
+            burst = 0; /* nothing lies above the top digit (the PC hash must see 0, as encode) */
         } else if ((r & (r - 1)) == 0) { /* power of two: no division */
             digit = (uint32_t)(burst & (r - 1));
             burst >>= m->shift[d];

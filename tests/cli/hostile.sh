@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Hostile files through the CLI: truncated, bit-flipped and oversized variants of every real file
+# format the project reads give one stderr line and exit status 2, never a crash or partial output.
+#
+# Binary formats with a checksum (.scb) must reject every damaged variant. Text formats (YAML
+# configs, assembly) may still be valid after a flip in a comment or a digit; there the rule is
+# "exit 0 with a complete output, or exit 2 with one line and no output", and truncations that
+# remove required content must fail. Formats added by other layers append a section below.
+set -u
+BIN=$1
+SRC=$2
+T=$(mktemp -d /tmp/sc_hostile.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() {
+    echo "FAIL: $*"
+    fail=$((fail + 1))
+}
+
+# run OUT CMD...: runs CMD with stdout/stderr captured; sets RC. OUT is the output file the
+# command would write ("" when it writes to stdout); it is removed first.
+run() {
+    local out=$1
+    shift
+    [ -n "$out" ] && rm -f "$out"
+    "$@" >"$T/stdout" 2>"$T/stderr"
+    RC=$?
+}
+
+# expect_reject DESC OUT CMD...: exit 2, exactly one stderr line, no output file.
+expect_reject() {
+    local desc=$1 out=$2
+    shift 2
+    run "$out" "$@"
+    local lines
+    lines=$(wc -l <"$T/stderr")
+    if [ $RC -ne 2 ]; then
+        bad "$desc: exit $RC, want 2 ($(head -c 300 "$T/stderr"))"
+    elif [ "$lines" -ne 1 ]; then
+        bad "$desc: $lines stderr lines: $(head -c 300 "$T/stderr")"
+    elif [ -n "$out" ] && [ -e "$out" ]; then
+        bad "$desc: output file written on error"
+    else
+        ok
+    fi
+}
+
+# expect_clean DESC OUT CMD...: exit 0 with output, or a clean rejection; never a crash.
+expect_clean() {
+    local desc=$1 out=$2
+    shift 2
+    run "$out" "$@"
+    if [ $RC -eq 0 ]; then
+        if [ -n "$out" ] && [ ! -s "$out" ]; then bad "$desc: exit 0 but no output"; else ok; fi
+        return
+    fi
+    local lines
+    lines=$(wc -l <"$T/stderr")
+    if [ $RC -ne 2 ] || [ "$lines" -ne 1 ] || { [ -n "$out" ] && [ -e "$out" ]; }; then
+        bad "$desc: exit $RC, $lines stderr lines ($(head -c 300 "$T/stderr"))"
+    else
+        REJECTED=$((REJECTED + 1))
+        ok
+    fi
+}
+
+# Variants of FILE written to $T/v.EXT, one at a time: call VARIANT_FN for each.
+# truncations at 0, 1, 1/4, 1/2 and 3/4 of the length, and len-1 bytes when $2 is "last" (for
+# text, dropping the final newline leaves a valid file)
+truncations() {
+    local f=$1 len
+    len=$(stat -c %s "$f")
+    for n in 0 1 $((len / 4)) $((len / 2)) $((len * 3 / 4)); do
+        echo "$n"
+    done
+    [ "${2:-}" = last ] && echo $((len - 1))
+}
+
+# flip BIT of byte AT (deterministic positions spread over the file)
+flip() {
+    local f=$1 at=$2 bit=$3 out=$4
+    cp "$f" "$out"
+    local byte
+    byte=$(od -An -tu1 -j "$at" -N1 "$f" | tr -d ' ')
+    printf "$(printf '\\%03o' $((byte ^ (1 << bit))))" |
+        dd of="$out" bs=1 seek="$at" count=1 conv=notrunc status=none
+}
+
+flip_positions() {
+    local f=$1 len k
+    len=$(stat -c %s "$f")
+    for k in $(seq 0 15); do echo "$(((len * k) / 16 + k % 7)) $((k % 8))"; done
+}
+
+# ---------------------------------------------------------------- chip configs (YAML)
+for cfg in seedchip-1 h100-sxm a100-sxm-80g; do
+    f="$SRC/configs/$cfg.yaml"
+    for n in $(truncations "$f"); do
+        head -c "$n" "$f" >"$T/t.yaml"
+        expect_reject "$cfg.yaml truncated to $n" "" "$BIN" chip show "$T/t.yaml"
+    done
+    REJECTED=0
+    while read -r at bit; do
+        flip "$f" "$at" "$bit" "$T/f.yaml"
+        expect_clean "$cfg.yaml bit $bit of byte $at flipped" "" "$BIN" chip show "$T/f.yaml"
+    done < <(flip_positions "$f")
+    [ $REJECTED -gt 0 ] && ok || bad "$cfg.yaml: no bit flip was rejected"
+    cp "$f" "$T/big.yaml"
+    truncate -s 2M "$T/big.yaml" # oversized: past the 1 MiB config limit (sparse, instant)
+    expect_reject "$cfg.yaml oversized" "" "$BIN" chip show "$T/big.yaml"
+done
+# garbage, binary, deep nesting, huge scalars, hostile overrides
+head -c 4096 /dev/urandom >"$T/rand.yaml"
+expect_reject "random bytes as YAML" "" "$BIN" chip show "$T/rand.yaml"
+printf '%0.s[' $(seq 1 200) >"$T/deep.yaml"
+expect_reject "200-deep YAML" "" "$BIN" chip show "$T/deep.yaml"
+{
+    printf 'name: '
+    head -c 100000 /dev/zero | tr '\0' x
+    echo
+} >"$T/long.yaml"
+expect_reject "100 kB scalar" "" "$BIN" chip show "$T/long.yaml"
+printf 'base: %s\n' "$T/loop.yaml" >"$T/loop.yaml"
+expect_reject "self-inheriting config" "" "$BIN" chip show "$T/loop.yaml"
+expect_reject "directory as config" "" "$BIN" chip show "$T/"
+expect_reject "--set nan" "" "$BIN" chip show seedchip-1 --set clock=nan
+expect_reject "--set 1e999" "" "$BIN" chip show seedchip-1 --set hbm.stacks=1e999
+expect_reject "--set deep path" "" "$BIN" chip show seedchip-1 \
+    --set "$(printf 'a.%.0s' $(seq 1 60))b=1"
+
+# ---------------------------------------------------------------- assembly (.s) and .scb
+for ex in gemm_tile softmax_rows; do
+    s="$SRC/examples/asm/$ex.s"
+    "$BIN" asm "$s" -o "$T/$ex.scb" || bad "$ex.s does not assemble"
+    # .scb: the checksum catches every truncation and every flip
+    for n in $(truncations "$T/$ex.scb" last); do
+        head -c "$n" "$T/$ex.scb" >"$T/t.scb"
+        expect_reject "$ex.scb truncated to $n" "$T/t.s" "$BIN" disasm "$T/t.scb" -o "$T/t.s"
+    done
+    while read -r at bit; do
+        flip "$T/$ex.scb" "$at" "$bit" "$T/f.scb"
+        expect_reject "$ex.scb bit $bit of byte $at" "$T/f.s" "$BIN" disasm "$T/f.scb" -o "$T/f.s"
+    done < <(flip_positions "$T/$ex.scb")
+    cp "$T/$ex.scb" "$T/grown.scb"
+    head -c 64 /dev/zero >>"$T/grown.scb"
+    expect_reject "$ex.scb with bytes appended" "$T/g.s" "$BIN" disasm "$T/grown.scb" -o "$T/g.s"
+    cp "$T/$ex.scb" "$T/huge.scb"
+    truncate -s 1100M "$T/huge.scb" # oversized: past the 1 GiB container limit (sparse)
+    expect_reject "$ex.scb oversized" "$T/h.s" "$BIN" disasm "$T/huge.scb" -o "$T/h.s"
+    rm -f "$T/huge.scb"
+    # .s: truncation before the last queue's halt leaves an invalid or valid program; flips too
+    REJECTED=0
+    for n in $(truncations "$s"); do
+        head -c "$n" "$s" >"$T/t.s"
+        expect_clean "$ex.s truncated to $n" "$T/t.scb" "$BIN" asm "$T/t.s" -o "$T/t.scb"
+    done
+    while read -r at bit; do
+        flip "$s" "$at" "$bit" "$T/f.s"
+        expect_clean "$ex.s bit $bit of byte $at" "$T/f.scb" "$BIN" asm "$T/f.s" -o "$T/f.scb"
+    done < <(flip_positions "$s")
+    [ $REJECTED -gt 0 ] && ok || bad "$ex.s: no damaged variant was rejected"
+    cp "$s" "$T/big.s"
+    truncate -s 65M "$T/big.s" # oversized: past the 64 MiB assembler input limit
+    expect_reject "$ex.s oversized" "$T/big.scb" "$BIN" asm "$T/big.s" -o "$T/big.scb"
+    rm -f "$T/big.s"
+done
+# A failed run leaves the previous output intact (atomic writes).
+"$BIN" asm "$SRC/examples/asm/gemm_tile.s" -o "$T/keep.scb"
+cp "$T/keep.scb" "$T/keep.orig"
+printf '.core 0\n.queue load\n  bogus r1\n' >"$T/bad.s"
+"$BIN" asm "$T/bad.s" -o "$T/keep.scb" 2>/dev/null
+cmp -s "$T/keep.scb" "$T/keep.orig" && ok || bad "failed asm damaged the previous output"
+expect_reject "asm output in a missing directory" "" \
+    "$BIN" asm "$SRC/examples/asm/gemm_tile.s" -o "$T/no/such/dir/x.scb"
+head -c 5000 /dev/zero | tr '\0' ' ' >"$T/longline.s"
+expect_reject "5000-byte assembly line" "$T/ll.scb" "$BIN" asm "$T/longline.s" -o "$T/ll.scb"
+head -c 3000 /dev/urandom >"$T/rand.scb"
+expect_reject "random bytes as .scb" "$T/r.s" "$BIN" disasm "$T/rand.scb" -o "$T/r.s"
+
+ls "$T" | grep -q '\.tmp\.' && bad "temporary files left behind" || ok
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

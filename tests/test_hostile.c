@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// Regression tests for inputs the fuzzers broke, and the size limits hostile files run into.
+/*
+ * Each test named regress_* reproduces one fuzzer finding (the input also lives in
+ * fuzz/corpus/TARGET/regress-*, replayed by fuzz_replay_TARGET). See docs/ROBUSTNESS.md.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chip/chip.h"
+#include "helpers/testutil.h"
+#include "isa/isa.h"
+#include "mem/mem.h"
+#include "util/util.h"
+#include "util/ytree.h"
+
+/* fuzz_membench_args: with bank hashing on and a stack/channel/PC field as the map's top digit,
+ * decode fed the top digit itself into the PC hash while encode used 0, so addresses came back
+ * as different addresses (the mapping was not a bijection). */
+static void regress_mem_map_top_digit(void **state) {
+    (void)state;
+    static const char *const maps[] = {"ro.ba.bg.co.pc.ch", "ch.ro.ba.bg.co.pc",
+                                       "ro.ba.bg.co.ch.pc", SC_MEM_MAP_DEFAULT};
+    static const char *const presets[] = {"hbm3e-12h", "hbm3-8h", "lpddr5x"};
+    for (size_t mi = 0; mi < SC_ARRAY_LEN(maps); mi++)
+        for (size_t pi = 0; pi < SC_ARRAY_LEN(presets); pi++) {
+            sc_err err = {0};
+            sc_dram_cfg cfg;
+            sc_mem_params params = sc_mem_default_params();
+            assert_int_equal(sc_mem_preset(presets[pi], &cfg, &err), SC_OK);
+            assert_int_equal(sc_mem_map_parse(maps[mi], &params.map, &err), SC_OK);
+            sc_mem *m = NULL;
+            if (sc_mem_create(&cfg, &params, &m, &err) != SC_OK) continue; /* sizes mismatch */
+            sc_mem_geometry g;
+            sc_mem_get_geometry(m, &g);
+            /* Addresses spread over the whole space, the one the fuzzer found, and the last. */
+            for (uint64_t k = 0; k <= 1000; k++) {
+                uint64_t addr = k == 1000 ? g.capacity - 1 : (g.capacity / 1000) * k + 0x80b400;
+                addr %= g.capacity;
+                sc_mem_coord c;
+                uint64_t back = 1;
+                assert_int_equal(sc_mem_decode(m, addr, &c, &err), SC_OK);
+                assert_int_equal(sc_mem_encode(m, &c, &back, &err), SC_OK);
+                if (back != addr - addr % g.burst_bytes)
+                    fail_msg("map %s on %s: 0x%llx -> 0x%llx", maps[mi], presets[pi],
+                             (unsigned long long)addr, (unsigned long long)back);
+            }
+            sc_mem_destroy(m);
+        }
+}
+
+/* fuzz_asm: `.align` before any constant did pointer arithmetic on the NULL constants blob
+ * (UBSan: "applying zero offset to null pointer"). */
+static void regress_align_before_constants(void **state) {
+    (void)state;
+    static const char text[] = ".align 16\n.align 4096\n.i32 7\n";
+    sc_program *p = NULL;
+    sc_err err = {0};
+    assert_int_equal(sc_program_assemble(text, sizeof text - 1, "a.s", &p, &err), SC_OK);
+    size_t n = 0;
+    const uint8_t *c = sc_program_consts(p, &n);
+    assert_int_equal(n, 4);
+    assert_int_equal(c[0], 7);
+    sc_program_destroy(p);
+    p = NULL;
+    assert_int_equal(sc_program_create(1, &p, &err), SC_OK);
+    assert_int_equal(sc_program_add_const(p, NULL, 0, 64, NULL, &err), SC_OK);
+    sc_program_consts(p, &n);
+    assert_int_equal(n, 0);
+    sc_program_destroy(p);
+}
+
+/* A YAML file over the 1 MiB config limit is refused before it is parsed. */
+static void limit_config_file_size(void **state) {
+    (void)state;
+    size_t len = (1u << 20) + 16;
+    char *big = malloc(len);
+    assert_non_null(big);
+    memset(big, '#', len);
+    big[len - 1] = '\n';
+    const char *path = tu_write_temp(".yaml", big, len);
+    free(big);
+    assert_non_null(path);
+    sc_chip *chip = NULL;
+    char err[512];
+    assert_int_equal(sc_chip_load(path, NULL, &chip, err, sizeof err), SC_ERR_LIMIT);
+    assert_null(chip);
+    assert_non_null(strstr(err, path));
+    remove(path);
+}
+
+/* Long scalars, many nodes: errors naming the file and line, not unbounded memory. */
+static void limit_yaml_scalar_and_nodes(void **state) {
+    (void)state;
+    sc_arena *a = sc_arena_create(0);
+    sc_ynode *root = NULL;
+    sc_err err = {0};
+    size_t len = SC_YAML_MAX_SCALAR + 64;
+    char *doc = malloc(len + 16);
+    assert_non_null(doc);
+    memcpy(doc, "name: ", 6);
+    memset(doc + 6, 'x', len - 6);
+    doc[len] = '\0';
+    assert_int_equal(sc_yaml_parse(a, "long.yaml", doc, len, &root, &err), SC_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "long.yaml:1: scalar too long"));
+    free(doc);
+    /* A flow sequence of SC_YAML_MAX_NODES + 1 items. */
+    size_t items = SC_YAML_MAX_NODES + 1;
+    doc = malloc(items * 2 + 4);
+    assert_non_null(doc);
+    size_t n = 0;
+    doc[n++] = '[';
+    for (size_t i = 0; i < items; i++) {
+        doc[n++] = '1';
+        doc[n++] = i + 1 < items ? ',' : ']';
+    }
+    sc_err_clear(&err);
+    assert_int_equal(sc_yaml_parse(a, "many.yaml", doc, n, &root, &err), SC_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "too many nodes"));
+    free(doc);
+    sc_arena_destroy(a);
+}
+
+/* Over-long assembler lines and NUL bytes are one FILE:LINE error. */
+static void limit_asm_lines(void **state) {
+    (void)state;
+    size_t len = 5000;
+    char *text = malloc(len);
+    assert_non_null(text);
+    memset(text, ' ', len);
+    memcpy(text, ".core 0\n", 8);
+    sc_program *p = NULL;
+    sc_err err = {0};
+    assert_int_equal(sc_program_assemble(text, len, "long.s", &p, &err), SC_ERR_PARSE);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "long.s:2: line longer than"));
+    static const char nul[] = ".core 0\n.queue \0load\n";
+    sc_err_clear(&err);
+    assert_int_equal(sc_program_assemble(nul, sizeof nul - 1, "nul.s", &p, &err), SC_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "nul.s:2: NUL byte"));
+    free(text);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(regress_mem_map_top_digit),
+        cmocka_unit_test(regress_align_before_constants),
+        cmocka_unit_test(limit_config_file_size),
+        cmocka_unit_test(limit_yaml_scalar_and_nodes),
+        cmocka_unit_test(limit_asm_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
