@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// LLM on the simulated chip: fp32 tokens equal the fp64 reference's; bf16 logits within tolerance.
+#include <math.h>
+#include <stdlib.h>
+
+#include "helpers/testutil.h"
+#include "runtime/llm_gen.h"
+#include "test_llm_ref.h"
+
+static sc_chip *load_chip(void) {
+    sc_chip *c = NULL;
+    char err[512];
+    sc_chip_load_params p = sc_chip_load_default_params();
+    if (sc_chip_load("seedchip-1", &p, &c, err, sizeof err) != SC_OK) fail_msg("%s", err);
+    return c;
+}
+
+static sc_llm_model *load_stories(void) {
+    const char *p = tu_shared_path("models/stories260K.bin");
+    if (!p) return NULL;
+    sc_llm_model *m = NULL;
+    sc_err err = {0};
+    if (sc_llm_model_load(p, NULL, &m, &err) != SC_OK) fail_msg("%s", err.msg);
+    return m;
+}
+
+/* Chip greedy generation: feeds the prompt, then n_out tokens one at a time. */
+static void chip_greedy(const sc_chip *c, const sc_llm_model *m, sc_dtype prec, const int *prompt,
+                        int n_prompt, int *out, int n_out) {
+    sc_llm_gen_params p = sc_llm_gen_default_params();
+    p.precision = prec;
+    p.max_seq = n_prompt + n_out + 8;
+    p.block_tokens = 4; /* many pages: the page table is exercised */
+    p.prefill_bucket = 8;
+    sc_llm_gen *g = NULL;
+    sc_err err = {0};
+    if (sc_llm_gen_create(c, m, &p, &g, &err) != SC_OK) fail_msg("%s", err.msg);
+    if (sc_llm_gen_feed(g, prompt, n_prompt, &err) != SC_OK) fail_msg("%s", err.msg);
+    for (int i = 0; i < n_out; i++) {
+        out[i] = sc_llm_gen_sample(g);
+        if (i + 1 < n_out && sc_llm_gen_feed(g, &out[i], 1, &err) != SC_OK) fail_msg("%s", err.msg);
+    }
+    sc_llm_gen_destroy(g);
+}
+
+static void test_stories_fp32_matches_reference(void **state) {
+    (void)state;
+    sc_llm_model *m = load_stories();
+    if (!m) skip();
+    sc_chip *c = load_chip();
+    int bos = 1, want[64], got[64];
+    ref_greedy(m, &bos, 1, want, 64);
+    chip_greedy(c, m, SC_DTYPE_FP32, &bos, 1, got, 64);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(got[i], want[i]);
+    sc_chip_destroy(c);
+    sc_llm_model_destroy(m);
+}
+
+/* A prompt longer than the prefill bucket: prefill programs (T = 8, 8, 3) then decode. */
+static void test_stories_prefill_then_decode(void **state) {
+    (void)state;
+    sc_llm_model *m = load_stories();
+    if (!m) skip();
+    sc_chip *c = load_chip();
+    int prompt[19] = {1,   403, 407, 261, 378, 430, 263, 400, 283, 264,
+                      500, 13,  359, 260, 499, 470, 260, 362, 270};
+    int want[24], got[24];
+    ref_greedy(m, prompt, 19, want, 24);
+    chip_greedy(c, m, SC_DTYPE_FP32, prompt, 19, got, 24);
+    for (int i = 0; i < 24; i++)
+        assert_int_equal(got[i], want[i]);
+    sc_chip_destroy(c);
+    sc_llm_model_destroy(m);
+}
+
+/* Logits after BOS and a few tokens: fp32 chip within 1e-4 of fp64; bf16 within the documented
+ * tolerance (docs/LLM.md): max |diff| <= 0.06 * max |logit| and the same argmax. */
+static void logits_close(sc_dtype prec, double rel_tol, double *max_rel) {
+    sc_llm_model *m = load_stories();
+    if (!m) skip();
+    sc_chip *c = load_chip();
+    int ids[6] = {1, 461, 461, 401, 401, 401};
+    ref_state *r = ref_create(m, 8);
+    double *ref = calloc(512, sizeof *ref);
+    sc_llm_gen_params p = sc_llm_gen_default_params();
+    p.precision = prec;
+    p.max_seq = 16;
+    sc_llm_gen *g = NULL;
+    sc_err err = {0};
+    if (sc_llm_gen_create(c, m, &p, &g, &err) != SC_OK) fail_msg("%s", err.msg);
+    *max_rel = 0;
+    for (int i = 0; i < 6; i++) {
+        ref_forward(r, ids[i], i, ref);
+        if (sc_llm_gen_feed(g, &ids[i], 1, &err) != SC_OK) fail_msg("%s", err.msg);
+        const float *lg = sc_llm_gen_logits(g);
+        double mx = 0, diff = 0;
+        int am = 0;
+        for (int v = 0; v < 512; v++) {
+            mx = fmax(mx, fabs(ref[v]));
+            diff = fmax(diff, fabs(ref[v] - lg[v]));
+            if (lg[v] > lg[am]) am = v;
+        }
+        *max_rel = fmax(*max_rel, diff / mx);
+        assert_true(diff <= rel_tol * mx);
+        assert_int_equal(am, ref_argmax(ref, 512));
+    }
+    sc_llm_gen_destroy(g);
+    free(ref);
+    ref_destroy(r);
+    sc_chip_destroy(c);
+    sc_llm_model_destroy(m);
+}
+
+static void test_stories_logits_fp32(void **state) {
+    (void)state;
+    double rel;
+    logits_close(SC_DTYPE_FP32, 1e-5, &rel);
+    printf("fp32 max relative logit error %.3g\n", rel);
+}
+
+static void test_stories_logits_bf16(void **state) {
+    (void)state;
+    double rel;
+    logits_close(SC_DTYPE_BF16, 0.06, &rel);
+    printf("bf16 max relative logit error %.3g\n", rel);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stories_fp32_matches_reference),
+        cmocka_unit_test(test_stories_prefill_then_decode),
+        cmocka_unit_test(test_stories_logits_fp32),
+        cmocka_unit_test(test_stories_logits_bf16),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
