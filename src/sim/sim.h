@@ -18,10 +18,10 @@ typedef enum sc_sim_mode {
 
 typedef struct sc_sim_params {
     sc_sim_mode mode;
-    int n_chips;            /* SPMD: every chip runs the same program (collectives connect them) */
-    int race_check;         /* 1 = happens-before race detection on scratchpads (default) */
-    uint64_t max_insns;     /* 0 = no cap; a run that executes more traps (runaway loops) */
-    int trace;              /* 1 = record spans for the Chrome trace */
+    int n_chips;        /* SPMD: every chip runs the same program (collectives connect them) */
+    int race_check;     /* 1 = happens-before race detection on scratchpads (default) */
+    uint64_t max_insns; /* 0 = no cap; a run that executes more traps (runaway loops) */
+    int trace;          /* 1 = record spans for the Chrome trace */
     size_t trace_max_events;
 } sc_sim_params;
 
@@ -32,7 +32,7 @@ typedef struct sc_sim_stats {
     uint64_t cycles;
     double seconds;
     uint64_t insns;
-    double flops, macs;                  /* MMA work; vector ops counted separately */
+    double flops, macs; /* MMA work; vector ops counted separately */
     double vec_ops;
     double mma_busy, vec_busy, dma_busy; /* unit-cycles */
     double noc_busy, link_busy;

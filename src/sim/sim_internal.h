@@ -10,12 +10,24 @@
 /* Sparse device memory: pages allocated on first write, unwritten bytes read as zero. */
 typedef struct pmem {
     uint64_t size;
-    uint64_t page_bytes;
+    uint64_t page_bytes; /* power of two */
     size_t n_pages;
     unsigned char **pages; /* NULL in timing-only mode */
 } pmem;
 
-typedef enum qstate { Q_RUN, Q_HALTED, Q_BARRIER, Q_COLLECTIVE } qstate;
+/* Q_WAIT: blocked in `wait` (pc not advanced); Q_RECV: blocked in `recv` (pc not advanced);
+ * Q_BARRIER / Q_COLLECTIVE: arrived at a barrier / allreduce (pc advanced), released by the last
+ * arrival. */
+typedef enum qstate { Q_RUN, Q_HALTED, Q_BARRIER, Q_COLLECTIVE, Q_WAIT, Q_RECV } qstate;
+
+/* An asynchronous write of this queue still in flight: later instructions of the same queue that
+ * read the range start after it completes (the queue orders its own accesses). */
+typedef struct pend_write {
+    int mem;         /* memory key: see sim_mem_key */
+    uint64_t lo, hi; /* byte range */
+    uint64_t done;   /* cycle */
+} pend_write;
+#define SIM_PEND 16
 
 typedef struct squeue {
     int chip, core, q, gid;
@@ -25,24 +37,30 @@ typedef struct squeue {
     uint64_t t;        /* cycle at which the next instruction may start */
     uint64_t done_max; /* latest completion of this queue's asynchronous work */
     qstate state;
-    uint32_t *vc;      /* vector clock over all queues (race detection) */
+    uint32_t *vc; /* vector clock over all queues (race detection) */
     uint64_t insns;
+    pend_write pend[SIM_PEND];
+    int n_pend;
+    uint64_t busy_from; /* start of the current trace span of this queue */
 } squeue;
 
 typedef struct token {
     uint64_t time;
     uint32_t *vc; /* signaller's clock (NULL without race checking) */
+    uint32_t count;
 } token;
 
 typedef struct sem {
     token *tok;
-    size_t n, cap;
+    size_t n, cap, head; /* live tokens are tok[head..n) */
+    uint64_t value;      /* sum of their counts */
 } sem;
 
 typedef struct wrec {
-    uint64_t lo, hi;  /* byte range in the scratchpad */
-    int writer;       /* queue gid */
-    uint32_t stamp;   /* writer's signal count at write + 1 */
+    uint64_t lo, hi; /* byte range in the scratchpad */
+    int writer;      /* queue gid */
+    uint32_t stamp;  /* writer's own clock component at the write */
+    uint32_t pc;     /* writer's instruction index (for the trap message) */
 } wrec;
 
 typedef struct score {
@@ -51,22 +69,26 @@ typedef struct score {
     uint64_t mma_wl_free, mma_stream_free; /* systolic weight loader / A streamer */
     uint64_t vec_free;
     uint64_t *dma_free; /* per engine */
-    uint64_t noc_free;  /* the core's mesh injection link */
+    uint64_t noc_free;  /* the core's mesh port (all its links) */
     wrec *w;
     size_t nw, capw;
     int hops_to_hbm, hops_to_shared;
+    int x, y, degree; /* mesh position, links of its router */
 } score;
-
-typedef struct schip {
-    pmem hbm, shared;
-    sc_mem *hbm_model;
-    uint64_t link_free; /* chip-to-chip links, modelled as one pooled port */
-} schip;
 
 typedef struct sbarrier {
     int arrived;
     uint64_t release;
 } sbarrier;
+
+typedef struct schip {
+    pmem hbm, shared;
+    sc_mem *hbm_model;
+    uint64_t link_free;     /* chip-to-chip links, modelled as one pooled port (cycles) */
+    uint64_t hbm_pipe_free; /* aggregate HBM bandwidth server (ps) */
+    uint64_t shared_free;   /* shared SRAM bandwidth server (cycles) */
+    sbarrier bars[SC_ISA_BARRIERS];
+} schip;
 
 typedef struct smsg {
     int src_chip, dst_chip, tag;
@@ -74,6 +96,22 @@ typedef struct smsg {
     unsigned char *data;
     int used;
 } smsg;
+
+/* One allreduce rendezvous in progress: members of group `group` (of size gsize) that arrived. */
+typedef struct scoll {
+    int gsize, group, arrived, active;
+    int *members; /* queue gid per member slot (chip - group*gsize) */
+    uint64_t release;
+} scoll;
+
+/* HBM efficiency of one access pattern, measured once by running its first bursts through the
+ * DRAM model (see sim_hbm_transfer). */
+typedef struct hbm_sig {
+    int64_t key[7];
+    double eff;                         /* achieved / peak bandwidth of the pattern */
+    double hit, miss, conflict, bursts; /* per sampled byte */
+} hbm_sig;
+#define SIM_HBM_SIGS 128
 
 typedef struct trace_ev {
     const char *name;
@@ -85,12 +123,12 @@ struct sc_sim {
     sc_chip chip;
     sc_sim_params p;
     int functional, timing;
-    int n_cores, n_queues;
+    int n_cores, n_queues; /* n_queues: all queues of all chips */
     double ps_per_cycle;
     schip *chips;
-    score *cores;     /* n_chips * n_cores */
-    squeue *queues;   /* n_chips * n_cores * 3 */
-    sbarrier bars[SC_ISA_BARRIERS];
+    score *cores;                   /* n_chips * n_cores */
+    squeue *queues;                 /* n_chips * n_cores * 3 */
+    sbarrier bars[SC_ISA_BARRIERS]; /* unused: barriers are per chip (schip.bars) */
     smsg *msgs;
     size_t n_msgs, cap_msgs;
     const sc_program *prog;
@@ -100,26 +138,122 @@ struct sc_sim {
     uint64_t end_cycle;
     trace_ev *ev;
     size_t n_ev, cap_ev, dropped_ev;
-    int coll_arrived;    /* allreduce rendezvous */
+    int coll_arrived; /* unused: see colls */
     uint64_t coll_release;
+    scoll *colls;
+    size_t n_colls;
+    /* HBM figures from the model (per chip) */
+    double hbm_ps_per_byte; /* aggregate streaming rate (peak x measured stream efficiency) */
+    double hbm_stream_eff;
+    uint64_t hbm_latency_ps; /* idle closed-bank read */
+    uint64_t hbm_model_capacity;
+    int ran; /* a run happened since create */
+    hbm_sig sigs[SIM_HBM_SIGS];
+    int n_sigs;
+    double hbm_probe_ref;                                   /* probe efficiency of a plain stream */
+    double hbm_hits, hbm_misses, hbm_conflicts, hbm_bursts; /* this run, extrapolated */
 };
 
-/* Memory. */
+/* ---- Memory (sim.c). ---- */
 int pmem_init(pmem *m, uint64_t size, uint64_t page, int with_data);
 void pmem_free(pmem *m);
 int pmem_write(pmem *m, uint64_t addr, const void *src, size_t n);
 void pmem_read(const pmem *m, uint64_t addr, void *dst, size_t n);
+/* Pointer to byte addr for reading (NULL = page never written: reads as zero) / writing
+ * (allocates the page; NULL on out of memory). Valid up to the end of the page. */
+const unsigned char *pmem_peek(const pmem *m, uint64_t addr);
+unsigned char *pmem_poke(pmem *m, uint64_t addr);
 
-/* Instruction semantics (sim_ops.c): return SC_OK or a trap status with err set. */
+/* ---- Scheduler helpers (sim.c). ---- */
 sc_status sim_exec(sc_sim *s, squeue *q, uint64_t now, sc_err *err);
 sc_status sim_trap(const sc_sim *s, const squeue *q, sc_err *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void sim_trace(sc_sim *s, const char *name, int pid, int tid, uint64_t start, uint64_t end);
 uint64_t sim_ps(const sc_sim *s, uint64_t cycles);
 uint64_t sim_cycles(const sc_sim *s, uint64_t ps);
+score *sim_core(sc_sim *s, int chip, int core);
+/* Wakes queues blocked in wait on this core / in recv on this chip. */
+void sim_wake_core(sc_sim *s, int chip, int core);
+void sim_wake_chip_recv(sc_sim *s, int chip);
+
+/* Trace process ids: core c of chip k is k*SIM_PID_CHIP + c; HBM of chip k is
+ * k*SIM_PID_CHIP + SIM_PID_HBM. Thread ids within a core: queues 0-2, MMA 3, VEC 4, DMA 8+e. */
+#define SIM_PID_CHIP 100000
+#define SIM_PID_HBM  99999
+#define SIM_TID_MMA  3
+#define SIM_TID_VEC  4
+#define SIM_TID_DMA  8
+
+/* ---- Views (sim_view.c). ---- */
+/* A descriptor view resolved for one instruction: absolute byte base, memory, bounds. */
+typedef struct rview {
+    int space, chip, core; /* core: target scratchpad's core for SPAD */
+    sc_dtype dt;
+    int es;       /* element bytes */
+    int64_t base; /* bytes */
+    int64_t st[SC_ISA_MAX_DIMS];
+    uint64_t lo, hi; /* bounding byte range touched */
+    pmem *mem;       /* NULL when no data (timing) or const */
+    int mem_key;     /* sim_mem_key of the memory */
+} rview;
+
+int sim_mem_key(const sc_sim *s, int space, int chip, int core);
+/* Effective dims of a descriptor after the rn/axis override; *skip = 1 when the override is 0. */
+sc_status sim_dims(const sc_sim *s, const squeue *q, const sc_desc *d, int rn, int axis,
+                   uint32_t dims[SC_ISA_MAX_DIMS], int *skip, sc_err *err);
+/* Resolves view vi of desc d with register rreg added; is_dst checks writability and strides. */
+sc_status sim_view(sc_sim *s, const squeue *q, const sc_desc *d, int vi, int rreg,
+                   const uint32_t dims[SC_ISA_MAX_DIMS], int is_dst, int ignore_axis, rview *out,
+                   sc_err *err);
+uint64_t sim_dims_count(const uint32_t dims[SC_ISA_MAX_DIMS]);
+/* Scratchpad range check for MMA/lds/sts operands of the own core. */
+sc_status sim_spad_range(const sc_sim *s, const squeue *q, int64_t addr, uint64_t bytes, int align,
+                         const char *what, sc_err *err);
+/* Functional element access through a resolved view: element at linear index order i0 fastest. */
+void sim_gather_f32(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                    float *out);
+int sim_scatter_f32(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const float *in);
+/* Raw byte gather/scatter (element-sized), used by DMA. */
+void sim_gather_raw(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                    unsigned char *out);
+int sim_scatter_raw(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const unsigned char *in);
+/* Scratchpad cycles for n element accesses through the view (bank conflicts of strides). */
+uint64_t sim_spad_cycles(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                         double max_bytes_per_cycle);
+
+/* ---- Race detection (sim_view.c). ---- */
+sc_status sim_race_read(sc_sim *s, const squeue *q, int chip, int core, uint64_t lo, uint64_t hi,
+                        sc_err *err);
+int sim_race_write(sc_sim *s, const squeue *q, int chip, int core, uint64_t lo, uint64_t hi);
+/* Earliest start of an async instruction reading [lo, hi) of memory key: after this queue's own
+ * in-flight writes to it; and records a new in-flight write. */
+uint64_t sim_dep_ready(const squeue *q, int mem, uint64_t lo, uint64_t hi, uint64_t t);
+void sim_dep_add(squeue *q, int mem, uint64_t lo, uint64_t hi, uint64_t done);
+
+/* ---- Units (sim_dma.c, sim_mma.c, sim_vec.c, sim_coll.c). ---- */
+sc_status sim_exec_dma(sc_sim *s, squeue *q, const sc_insn *in, sc_err *err);
+sc_status sim_exec_mma(sc_sim *s, squeue *q, const sc_insn *in, sc_err *err);
+sc_status sim_exec_vec(sc_sim *s, squeue *q, const sc_insn *in, sc_err *err);
+sc_status sim_exec_send(sc_sim *s, squeue *q, const sc_insn *in, sc_err *err);
+sc_status sim_exec_recv(sc_sim *s, squeue *q, const sc_insn *in, sc_err *err);
+sc_status sim_exec_allreduce(sc_sim *s, squeue *q, const sc_insn *in, sc_err *err);
+/* HBM transfer timing of the HBM side of a DMA starting at cycle t; returns completion cycle. */
+uint64_t sim_hbm_transfer(sc_sim *s, int chip, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                          int is_write, uint64_t t);
+
+/* ---- Reports (sim_report.c). ---- */
+void sim_finish_stats(sc_sim *s);
+/* Measures the DRAM model's steady streaming efficiency (lazily, first HBM transfer). */
+sc_status sim_calibrate_hbm(sc_sim *s, sc_err *err);
 
 /* MMA timing (exposed for tests): start/finish cycles of one m x n x k instruction on a
- * rows x cols array given the unit's weight-loader and streamer free times. */
+ * rows x cols array given the unit's weight-loader and streamer free times.
+ * Weight stationary: K is cut into passes of rows*rate (rate >= 1, packed narrow weights) or
+ * rows (rate < 1); each pass loads a rows x cols weight block in `rows` cycles into one of two
+ * buffers (a buffer is free once the pass two before it finished streaming) and streams the m
+ * rows of A in m cycles (rate >= 1) or m/rate cycles. Results drain rows + cols - 1 cycles after
+ * the last row entered. stream_end: the streamer is free; done: C is written; wl_free: the
+ * loader may start the next weight block. */
 typedef struct mma_timing {
     uint64_t start, stream_end, done, wl_free;
 } mma_timing;

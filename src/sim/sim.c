@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: Apache-2.0
+// Executor core: device memory (sparse pages), create/destroy, the event-driven queue scheduler.
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim_internal.h"
+
+sc_sim_params sc_sim_default_params(void) {
+    sc_sim_params p;
+    memset(&p, 0, sizeof p);
+    p.mode = SC_SIM_BOTH;
+    p.n_chips = 1;
+    p.race_check = 1;
+    p.trace = 0;
+    p.trace_max_events = 1000000;
+    return p;
+}
+
+/* ---- Sparse memory ---- */
+
+int pmem_init(pmem *m, uint64_t size, uint64_t page, int with_data) {
+    memset(m, 0, sizeof *m);
+    m->size = size;
+    m->page_bytes = page;
+    m->n_pages = (size_t)((size + page - 1) / page);
+    if (!with_data) return 0;
+    m->pages = calloc(m->n_pages ? m->n_pages : 1, sizeof *m->pages);
+    return m->pages ? 0 : -1;
+}
+
+void pmem_free(pmem *m) {
+    if (m->pages)
+        for (size_t i = 0; i < m->n_pages; i++)
+            free(m->pages[i]);
+    free(m->pages);
+    m->pages = NULL;
+}
+
+const unsigned char *pmem_peek(const pmem *m, uint64_t addr) {
+    if (!m->pages) return NULL;
+    const unsigned char *pg = m->pages[addr / m->page_bytes];
+    return pg ? pg + (addr & (m->page_bytes - 1)) : NULL;
+}
+
+unsigned char *pmem_poke(pmem *m, uint64_t addr) {
+    if (!m->pages) return NULL;
+    size_t i = (size_t)(addr / m->page_bytes);
+    if (!m->pages[i]) {
+        /* The last page may be partial: allocate only what the space holds. */
+        uint64_t bytes = SC_MIN(m->page_bytes, m->size - (uint64_t)i * m->page_bytes);
+        m->pages[i] = calloc(1, (size_t)bytes);
+        if (!m->pages[i]) return NULL;
+    }
+    return m->pages[i] + (addr & (m->page_bytes - 1));
+}
+
+int pmem_write(pmem *m, uint64_t addr, const void *src, size_t n) {
+    const unsigned char *p = src;
+    while (n) {
+        uint64_t room = m->page_bytes - (addr & (m->page_bytes - 1));
+        size_t k = (size_t)SC_MIN((uint64_t)n, room);
+        unsigned char *d = pmem_poke(m, addr);
+        if (!d) return -1;
+        memcpy(d, p, k);
+        addr += k, p += k, n -= k;
+    }
+    return 0;
+}
+
+void pmem_read(const pmem *m, uint64_t addr, void *dst, size_t n) {
+    unsigned char *p = dst;
+    while (n) {
+        uint64_t room = m->page_bytes - (addr & (m->page_bytes - 1));
+        size_t k = (size_t)SC_MIN((uint64_t)n, room);
+        const unsigned char *s = pmem_peek(m, addr);
+        if (s)
+            memcpy(p, s, k);
+        else
+            memset(p, 0, k);
+        addr += k, p += k, n -= k;
+    }
+}
+
+/* ---- Time ---- */
+
+uint64_t sim_ps(const sc_sim *s, uint64_t cycles) {
+    return (uint64_t)((double)cycles * s->ps_per_cycle + 0.5);
+}
+
+uint64_t sim_cycles(const sc_sim *s, uint64_t ps) {
+    double c = (double)ps / s->ps_per_cycle;
+    uint64_t r = (uint64_t)c;
+    return (double)r < c ? r + 1 : r;
+}
+
+score *sim_core(sc_sim *s, int chip, int core) {
+    return &s->cores[(size_t)chip * (size_t)s->n_cores + (size_t)core];
+}
+
+/* ---- Errors, traces ---- */
+
+sc_status sim_trap(const sc_sim *s, const squeue *q, sc_err *err, const char *fmt, ...) {
+    char why[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    if (s->p.n_chips > 1)
+        return sc_err_set(err, SC_ERR_TRAP, "trap: chip %d core %d queue %s pc %zu: %s", q->chip,
+                          q->core, sc_isa_queue_name((sc_queue)q->q), q->pc, why);
+    return sc_err_set(err, SC_ERR_TRAP, "trap: core %d queue %s pc %zu: %s", q->core,
+                      sc_isa_queue_name((sc_queue)q->q), q->pc, why);
+}
+
+void sim_trace(sc_sim *s, const char *name, int pid, int tid, uint64_t start, uint64_t end) {
+    if (!s->p.trace || end <= start) return;
+    if (s->n_ev >= s->p.trace_max_events) {
+        s->dropped_ev++;
+        return;
+    }
+    if (s->n_ev == s->cap_ev) {
+        size_t cap = s->cap_ev ? s->cap_ev * 2 : 1024;
+        trace_ev *e = realloc(s->ev, cap * sizeof *e);
+        if (!e) {
+            s->dropped_ev++;
+            return;
+        }
+        s->ev = e;
+        s->cap_ev = cap;
+    }
+    trace_ev *e = &s->ev[s->n_ev++];
+    e->name = name;
+    e->pid = pid;
+    e->tid = tid;
+    e->ts = start;
+    e->dur = end - start;
+}
+
+/* ---- Create / destroy ---- */
+
+/* Mesh placement: HBM controllers on the mesh edges, shared SRAM banks around the centre. */
+static void place_core(const sc_chip *c, int core, score *sc) {
+    int mx = c->mesh_x, my = c->mesh_y;
+    int x = core % mx, y = (core / mx) % my;
+    sc->x = x, sc->y = y;
+    int edge = SC_MIN(SC_MIN(x, mx - 1 - x), SC_MIN(y, my - 1 - y));
+    sc->hops_to_hbm = edge + 1;
+    int dx = abs(2 * x - (mx - 1)), dy = abs(2 * y - (my - 1));
+    sc->hops_to_shared = (dx + dy + 1) / 2 + 1;
+    sc->degree = (x > 0) + (x < mx - 1) + (y > 0) + (y < my - 1);
+    if (sc->degree < 1) sc->degree = 1;
+}
+
+/* Measures the HBM model's streaming efficiency once (on first use): the aggregate bandwidth
+ * server runs at it. */
+sc_status sim_calibrate_hbm(sc_sim *s, sc_err *err) {
+    sc_mem *m = s->chips[0].hbm_model;
+    sc_mem_geometry g;
+    sc_mem_get_geometry(m, &g);
+    s->hbm_latency_ps = g.idle_read_ps;
+    s->hbm_model_capacity = g.capacity;
+    sc_mem_stream st = sc_mem_default_stream();
+    st.pattern = SC_MEM_PAT_STREAM;
+    st.bytes = 64u << 20; /* steady state: 2 MiB simulated, the rest at the second half's rate */
+    st.max_sim_bytes = 2u << 20;
+    st.access_bytes = 256;
+    sc_mem_stream_result r;
+    sc_status rc = sc_mem_run_stream(m, &st, &r, err);
+    if (rc != SC_OK) return rc;
+    /* Steady-state rate: bytes over the (extrapolated) finish, refresh included. */
+    double ideal_ps = (double)st.bytes * 1e12 / g.peak_bw;
+    double eff = r.finish_ps > 0 ? ideal_ps / (double)r.finish_ps : 0.9;
+    s->hbm_stream_eff = eff > 0.05 ? SC_MIN(eff, 1.0) : 0.9;
+    /* The simulated window is shorter than a refresh interval: charge refresh analytically. */
+    const sc_dram_cfg *d = &s->chip.hbm;
+    if (d->tREFI > 0 && d->tRFC < d->tREFI) s->hbm_stream_eff *= 1.0 - d->tRFC / d->tREFI;
+    sc_mem_reset(m);
+    s->hbm_ps_per_byte = 1e12 / (g.peak_bw * s->hbm_stream_eff);
+    return SC_OK;
+}
+
+static sc_status alloc_chips(sc_sim *s, sc_err *err) {
+    int nc = s->p.n_chips;
+    s->chips = calloc((size_t)nc, sizeof *s->chips);
+    if (!s->chips) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
+    uint64_t hbm = (uint64_t)sc_dram_capacity(&s->chip.hbm);
+    uint64_t shared = (uint64_t)s->chip.shared_sram_bytes;
+    for (int k = 0; k < nc; k++) {
+        schip *c = &s->chips[k];
+        if (pmem_init(&c->hbm, hbm, 1u << 20, s->functional) ||
+            pmem_init(&c->shared, shared, 1u << 16, s->functional))
+            return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for device memory tables");
+        sc_mem_params mp = sc_mem_default_params();
+        sc_status rc = sc_mem_create(&s->chip.hbm, &mp, &c->hbm_model, err);
+        if (rc != SC_OK) return rc;
+    }
+    sc_mem_geometry g;
+    sc_mem_get_geometry(s->chips[0].hbm_model, &g);
+    s->hbm_latency_ps = g.idle_read_ps;
+    s->hbm_model_capacity = g.capacity;
+    return SC_OK;
+}
+
+static sc_status alloc_cores(sc_sim *s, sc_err *err) {
+    size_t n = (size_t)s->p.n_chips * (size_t)s->n_cores;
+    s->cores = calloc(n, sizeof *s->cores);
+    s->queues = calloc(n * SC_QUEUE_COUNT, sizeof *s->queues);
+    if (!s->cores || !s->queues) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
+    uint64_t spad = (uint64_t)s->chip.scratchpad_bytes;
+    for (size_t i = 0; i < n; i++) {
+        score *c = &s->cores[i];
+        if (pmem_init(&c->spad, spad, 1u << 16, s->functional))
+            return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
+        c->dma_free = calloc((size_t)s->chip.dma_engines, sizeof *c->dma_free);
+        if (!c->dma_free) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
+        place_core(&s->chip, (int)(i % (size_t)s->n_cores), c);
+    }
+    for (size_t g = 0; g < n * SC_QUEUE_COUNT; g++) {
+        squeue *q = &s->queues[g];
+        q->gid = (int)g;
+        q->q = (int)(g % SC_QUEUE_COUNT);
+        q->core = (int)((g / SC_QUEUE_COUNT) % (size_t)s->n_cores);
+        q->chip = (int)(g / SC_QUEUE_COUNT / (size_t)s->n_cores);
+        if (s->p.race_check) {
+            q->vc = calloc(n * SC_QUEUE_COUNT, sizeof *q->vc);
+            if (!q->vc) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
+        }
+    }
+    return SC_OK;
+}
+
+sc_status sc_sim_create(const sc_chip *chip, const sc_sim_params *p, sc_sim **out, sc_err *err) {
+    if (!out) return sc_err_set(err, SC_ERR_INVALID_ARG, "sim: NULL out");
+    *out = NULL;
+    if (!chip) return sc_err_set(err, SC_ERR_INVALID_ARG, "sim: NULL chip");
+    sc_sim_params pp = p ? *p : sc_sim_default_params();
+    if (pp.mode < SC_SIM_FUNCTIONAL || pp.mode > SC_SIM_BOTH)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "sim: mode must be functional, timing or both");
+    if (pp.n_chips < 1 || pp.n_chips > 4096)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "sim: n_chips %d outside [1, 4096]", pp.n_chips);
+    if (chip->cores < 1 || chip->cores > SC_ISA_MAX_CORES)
+        return sc_err_set(err, SC_ERR_UNSUPPORTED, "sim: %d cores is outside [1, %d]", chip->cores,
+                          SC_ISA_MAX_CORES);
+    sc_sim *s = calloc(1, sizeof *s);
+    if (!s) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
+    s->chip = *chip;
+    s->p = pp;
+    s->functional = (pp.mode & SC_SIM_FUNCTIONAL) != 0;
+    s->timing = (pp.mode & SC_SIM_TIMING) != 0;
+    s->n_cores = chip->cores;
+    s->n_queues = pp.n_chips * chip->cores * SC_QUEUE_COUNT;
+    s->ps_per_cycle = 1e12 / chip->clock_hz;
+    sc_status rc = alloc_chips(s, err);
+    if (rc == SC_OK) rc = alloc_cores(s, err);
+    if (rc != SC_OK) {
+        sc_sim_destroy(s);
+        return rc;
+    }
+    *out = s;
+    return SC_OK;
+}
+
+static void free_run_state(sc_sim *s) {
+    size_t n = (size_t)s->p.n_chips * (size_t)s->n_cores;
+    for (size_t i = 0; s->cores && i < n; i++) {
+        score *c = &s->cores[i];
+        for (int k = 0; k < SC_ISA_SEMAPHORES; k++) {
+            sem *m = &c->sems[k];
+            for (size_t t = m->head; t < m->n; t++)
+                free(m->tok[t].vc);
+            m->n = m->head = 0;
+            m->value = 0;
+        }
+        c->nw = 0;
+    }
+    for (size_t i = 0; i < s->n_msgs; i++)
+        free(s->msgs[i].data);
+    s->n_msgs = 0;
+    for (size_t i = 0; i < s->n_colls; i++)
+        free(s->colls[i].members);
+    free(s->colls);
+    s->colls = NULL;
+    s->n_colls = 0;
+}
+
+void sc_sim_destroy(sc_sim *s) {
+    if (!s) return;
+    free_run_state(s);
+    size_t n = (size_t)s->p.n_chips * (size_t)s->n_cores;
+    for (size_t i = 0; s->cores && i < n; i++) {
+        score *c = &s->cores[i];
+        pmem_free(&c->spad);
+        free(c->dma_free);
+        free(c->w);
+        for (int k = 0; k < SC_ISA_SEMAPHORES; k++)
+            free(c->sems[k].tok);
+    }
+    for (size_t g = 0; s->queues && g < n * SC_QUEUE_COUNT; g++)
+        free(s->queues[g].vc);
+    for (int k = 0; s->chips && k < s->p.n_chips; k++) {
+        pmem_free(&s->chips[k].hbm);
+        pmem_free(&s->chips[k].shared);
+        sc_mem_destroy(s->chips[k].hbm_model);
+    }
+    free(s->chips);
+    free(s->cores);
+    free(s->queues);
+    free(s->msgs);
+    free(s->ev);
+    free(s);
+}
+
+uint64_t sc_sim_hbm_capacity(const sc_sim *s) {
+    return s ? s->chips[0].hbm.size : 0;
+}
+
+/* ---- Host access to device memory ---- */
+
+static sc_status host_mem(sc_sim *s, int chip, sc_space space, int core, uint64_t addr, size_t n,
+                          pmem **out, sc_err *err) {
+    if (!s->functional)
+        return sc_err_set(err, SC_ERR_STATE,
+                          "sim: timing mode holds no data (use functional/both)");
+    if (chip < 0 || chip >= s->p.n_chips)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "sim: chip %d outside [0, %d)", chip,
+                          s->p.n_chips);
+    pmem *m = NULL;
+    if (space == SC_SPACE_HBM) m = &s->chips[chip].hbm;
+    if (space == SC_SPACE_SHARED) m = &s->chips[chip].shared;
+    if (space == SC_SPACE_SPAD) {
+        if (core < 0 || core >= s->n_cores)
+            return sc_err_set(err, SC_ERR_INVALID_ARG, "sim: core %d outside [0, %d)", core,
+                              s->n_cores);
+        m = &sim_core(s, chip, core)->spad;
+    }
+    if (!m)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "sim: space %d is not host accessible", space);
+    if (addr > m->size || n > m->size - addr)
+        return sc_err_set(
+            err, SC_ERR_INVALID_ARG, "sim: %s range [%llu, +%zu) beyond its %llu bytes",
+            sc_isa_space_name(space), (unsigned long long)addr, n, (unsigned long long)m->size);
+    *out = m;
+    return SC_OK;
+}
+
+sc_status sc_sim_write(sc_sim *s, int chip, sc_space space, int core, uint64_t addr,
+                       const void *data, size_t n, sc_err *err) {
+    if (!s || (!data && n)) return sc_err_set(err, SC_ERR_INVALID_ARG, "sim: NULL argument");
+    pmem *m = NULL;
+    sc_status rc = host_mem(s, chip, space, core, addr, n, &m, err);
+    if (rc != SC_OK) return rc;
+    if (pmem_write(m, addr, data, n))
+        return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for device pages");
+    return SC_OK;
+}
+
+sc_status sc_sim_read(sc_sim *s, int chip, sc_space space, int core, uint64_t addr, void *data,
+                      size_t n, sc_err *err) {
+    if (!s || (!data && n)) return sc_err_set(err, SC_ERR_INVALID_ARG, "sim: NULL argument");
+    pmem *m = NULL;
+    sc_status rc = host_mem(s, chip, space, core, addr, n, &m, err);
+    if (rc != SC_OK) return rc;
+    pmem_read(m, addr, data, n);
+    return SC_OK;
+}
+
+int64_t sc_sim_reg(const sc_sim *s, int chip, int core, sc_queue q, int reg) {
+    if (!s || chip < 0 || chip >= s->p.n_chips || core < 0 || core >= s->n_cores ||
+        (unsigned)q >= SC_QUEUE_COUNT || reg < 0 || reg >= SC_ISA_REGS)
+        return 0;
+    size_t g = ((size_t)chip * (size_t)s->n_cores + (size_t)core) * SC_QUEUE_COUNT + (size_t)q;
+    return s->queues[g].r[reg];
+}
+
+/* ---- Scheduler ---- */
+
+void sim_wake_core(sc_sim *s, int chip, int core) {
+    size_t g0 = ((size_t)chip * (size_t)s->n_cores + (size_t)core) * SC_QUEUE_COUNT;
+    for (size_t g = g0; g < g0 + SC_QUEUE_COUNT; g++)
+        if (s->queues[g].state == Q_WAIT) s->queues[g].state = Q_RUN;
+}
+
+void sim_wake_chip_recv(sc_sim *s, int chip) {
+    size_t per = (size_t)s->n_cores * SC_QUEUE_COUNT, g0 = (size_t)chip * per;
+    for (size_t g = g0; g < g0 + per; g++)
+        if (s->queues[g].state == Q_RECV) s->queues[g].state = Q_RUN;
+}
+
+/* Resets per-run state: registers, clocks, unit free times, semaphores, models. */
+static void reset_run(sc_sim *s, const sc_program *prog, const int64_t *args, int n_args) {
+    free_run_state(s);
+    size_t n = (size_t)s->p.n_chips * (size_t)s->n_cores;
+    for (size_t i = 0; i < n; i++) {
+        score *c = &s->cores[i];
+        c->mma_wl_free = c->mma_stream_free = c->vec_free = c->noc_free = 0;
+        memset(c->dma_free, 0, (size_t)s->chip.dma_engines * sizeof *c->dma_free);
+    }
+    for (int k = 0; k < s->p.n_chips; k++) {
+        schip *c = &s->chips[k];
+        c->link_free = c->hbm_pipe_free = c->shared_free = 0;
+        memset(c->bars, 0, sizeof c->bars);
+        sc_mem_reset(c->hbm_model);
+    }
+    int pc = sc_program_cores(prog);
+    for (size_t g = 0; g < n * SC_QUEUE_COUNT; g++) {
+        squeue *q = &s->queues[g];
+        uint32_t *vc = q->vc;
+        int gid = q->gid, qq = q->q, core = q->core, chip = q->chip;
+        memset(q, 0, sizeof *q);
+        q->gid = gid, q->q = qq, q->core = core, q->chip = chip, q->vc = vc;
+        if (vc) {
+            memset(vc, 0, (size_t)s->n_queues * sizeof *vc);
+            vc[gid] = 1;
+        }
+        q->code = core < pc ? sc_program_code(prog, core, (sc_queue)qq, &q->n) : NULL;
+        if (!q->code) q->n = 0;
+        for (int a = 0; a < n_args && a < SC_ISA_ARG_REGS; a++)
+            q->r[1 + a] = args[a];
+        q->state = q->n ? Q_RUN : Q_HALTED;
+    }
+    memset(&s->st, 0, sizeof s->st);
+    s->hbm_hits = s->hbm_misses = s->hbm_conflicts = s->hbm_bursts = 0;
+    s->n_ev = 0;
+    s->dropped_ev = 0;
+    s->end_cycle = 0;
+    s->prog = prog;
+    s->consts = sc_program_consts(prog, &s->n_consts);
+    s->ran = 1;
+}
+
+/* Index of the runnable queue with the earliest time (ties: lowest id), or -1. */
+static int pick_queue(const sc_sim *s) {
+    int best = -1;
+    uint64_t bt = SIM_INF;
+    for (int g = 0; g < s->n_queues; g++) {
+        const squeue *q = &s->queues[g];
+        if (q->state == Q_RUN && q->t < bt) bt = q->t, best = g;
+    }
+    return best;
+}
+
+static sc_status deadlock(const sc_sim *s, sc_err *err) {
+    for (int g = 0; g < s->n_queues; g++) {
+        const squeue *q = &s->queues[g];
+        if (q->state == Q_HALTED) continue;
+        const char *why = q->state == Q_WAIT      ? "waiting on a semaphore"
+                          : q->state == Q_BARRIER ? "waiting at a barrier"
+                          : q->state == Q_RECV    ? "waiting in recv"
+                                                  : "waiting in allreduce";
+        return sim_trap(s, q, err, "deadlock: every unfinished queue is blocked (this one %s)",
+                        why);
+    }
+    return sc_err_set(err, SC_ERR_TRAP, "trap: deadlock");
+}
+
+static sc_status check_program(const sc_sim *s, const sc_program *prog, sc_err *err) {
+    if (sc_program_cores(prog) > s->n_cores)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "sim: program uses %d cores, %s has %d",
+                          sc_program_cores(prog), s->chip.name, s->n_cores);
+    return sc_program_validate(prog, err);
+}
+
+sc_status sc_sim_run(sc_sim *s, const sc_program *prog, const int64_t *args, int n_args,
+                     sc_err *err) {
+    if (!s || !prog || (n_args && !args) || n_args < 0)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "sim: bad run arguments");
+    sc_status rc = check_program(s, prog, err);
+    if (rc != SC_OK) return rc;
+    reset_run(s, prog, args, n_args);
+    uint64_t total = 0;
+    for (;;) {
+        int g = pick_queue(s);
+        if (g < 0) break;
+        squeue *q = &s->queues[g];
+        if (s->p.max_insns && total >= s->p.max_insns) {
+            rc = sim_trap(s, q, err, "more than %llu instructions executed (max_insns)",
+                          (unsigned long long)s->p.max_insns);
+            break;
+        }
+        rc = sim_exec(s, q, q->t, err);
+        if (rc != SC_OK) break;
+        total++;
+    }
+    if (rc == SC_OK) {
+        for (int g = 0; g < s->n_queues; g++)
+            if (s->queues[g].state != Q_HALTED) {
+                rc = deadlock(s, err);
+                break;
+            }
+    }
+    s->st.insns = total;
+    sim_finish_stats(s);
+    s->prog = NULL;
+    return rc;
+}

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: Apache-2.0
+// DMA: strided 4-D copies with dtype conversion; timing over engines, NoC, shared SRAM and HBM.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numerics/numerics.h"
+#include "sim/sim_internal.h"
+
+/* Bytes of an access pattern that go through the DRAM model burst by burst when the pattern is
+ * first seen: 256 KiB is 8192 bursts, 64 per pseudo-channel of SeedChip-1, enough for row hits,
+ * conflicts and tFAW limits to show in the achieved bandwidth. */
+#define HBM_SAMPLE_BYTES (256u << 10)
+/* Fixed cycles to start a DMA (descriptor fetch, address generation). */
+#define DMA_SETUP_CYCLES 8
+
+/* ---- Functional copy ---- */
+
+/* int32 -> narrow float: round to odd into fp32 first so the second rounding is exact RNE. */
+static float int32_to_f32_odd(int32_t v) {
+    int64_t a = v < 0 ? -(int64_t)v : v;
+    if (a < (1 << 24)) return (float)v;
+    int sh = 0;
+    while ((a >> sh) >= (1 << 24))
+        sh++;
+    int64_t m = a >> sh;
+    if (a & (((int64_t)1 << sh) - 1)) m |= 1;
+    float f = ldexpf((float)m, sh);
+    return v < 0 ? -f : f;
+}
+
+static void convert(sc_dtype st, const unsigned char *src, sc_dtype dt, unsigned char *dst,
+                    uint64_t n) {
+    if (st == SC_DTYPE_INT32 && dt != SC_DTYPE_FP32 && dt != SC_DTYPE_INT32 &&
+        dt != SC_DTYPE_INT8) {
+        for (uint64_t i = 0; i < n; i++) {
+            int32_t v;
+            memcpy(&v, src + 4 * i, 4);
+            sc_store_elem(dt, dst, i, int32_to_f32_odd(v));
+        }
+        return;
+    }
+    sc_convert(st, src, dt, dst, (size_t)n);
+}
+
+static sc_status dma_data(sc_sim *s, const squeue *q, const rview *dst, const rview *src,
+                          const uint32_t dims[SC_ISA_MAX_DIMS], sc_err *err) {
+    uint64_t n = sim_dims_count(dims);
+    unsigned char *a = malloc((size_t)(n * (uint64_t)src->es) + 1);
+    unsigned char *b = dst->dt == src->dt ? NULL : malloc((size_t)(n * (uint64_t)dst->es) + 1);
+    if (!a || (dst->dt != src->dt && !b)) {
+        free(a);
+        free(b);
+        return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for a %llu-element DMA",
+                          (unsigned long long)n);
+    }
+    sim_gather_raw(s, src, dims, a);
+    if (b) convert(src->dt, a, dst->dt, b, n);
+    int rc = sim_scatter_raw(dst, dims, b ? b : a);
+    free(a);
+    free(b);
+    (void)q;
+    return rc ? sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for device pages") : SC_OK;
+}
+
+/* ---- HBM timing ---- */
+
+typedef struct hbm_sample {
+    sc_sim *s;
+    sc_mem *m;
+    uint64_t done_ps, sampled, cap;
+    int is_write;
+} hbm_sample;
+
+static void sample_run(hbm_sample *h, uint64_t addr, uint64_t bytes) {
+    if (h->sampled >= h->cap) return;
+    bytes = SC_MIN(bytes, h->cap - h->sampled);
+    uint64_t capm = h->s->hbm_model_capacity;
+    addr %= capm;
+    if (bytes > capm - addr) bytes = capm - addr;
+    uint64_t done = 0;
+    sc_err e = {0};
+    if (sc_mem_access(h->m, addr, bytes, h->is_write, 0, &done, &e) == SC_OK)
+        h->done_ps = SC_MAX(h->done_ps, done);
+    h->sampled += bytes;
+}
+
+/* Walks the view's contiguous runs (or elements) until the sample is full. */
+static void sample_view(hbm_sample *h, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS]) {
+    uint64_t run = v->st[0] == 1 ? (uint64_t)dims[0] * (uint64_t)v->es : (uint64_t)v->es;
+    uint32_t inner = v->st[0] == 1 ? 1 : dims[0];
+    for (uint32_t i3 = 0; i3 < dims[3]; i3++)
+        for (uint32_t i2 = 0; i2 < dims[2]; i2++)
+            for (uint32_t i1 = 0; i1 < dims[1]; i1++)
+                for (uint32_t i0 = 0; i0 < inner; i0++) {
+                    if (h->sampled >= h->cap) return;
+                    int64_t off = v->base + ((int64_t)i0 * v->st[0] + (int64_t)i1 * v->st[1] +
+                                             (int64_t)i2 * v->st[2] + (int64_t)i3 * v->st[3]) *
+                                                v->es;
+                    sample_run(h, (uint64_t)off, run);
+                }
+}
+
+/* Runs HBM_SAMPLE_BYTES of the pattern through a reset DRAM model, all requests ready at time 0:
+ * the pattern repeated at successive offsets when the transfer itself is shorter (many such
+ * transfers are in flight in a real kernel, so throughput, not one transfer's latency, is what
+ * the pattern costs). Returns the achieved fraction of peak after the idle latency and fills the
+ * row statistics per byte. */
+static double probe(sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], int is_write,
+                    hbm_sig *out) {
+    sc_mem *m = s->chips[0].hbm_model;
+    sc_mem_reset(m);
+    hbm_sample h = {s, m, 0, 0, HBM_SAMPLE_BYTES, is_write};
+    rview r = *v;
+    uint64_t extent = ((v->hi - v->lo) + 4095) & ~(uint64_t)4095;
+    for (int rep = 0; h.sampled < h.cap && rep < 1 << 16; rep++) {
+        sample_view(&h, &r, dims);
+        r.base += (int64_t)extent;
+    }
+    sc_mem_stats st;
+    sc_mem_get_stats(m, &st);
+    double b = h.sampled ? (double)h.sampled : 1;
+    out->hit = (double)st.row_hits / b;
+    out->miss = (double)st.row_misses / b;
+    out->conflict = (double)st.row_conflicts / b;
+    out->bursts = (double)st.bursts / b;
+    double ideal = (double)h.sampled * 1e12 / sc_dram_bandwidth(&s->chip.hbm);
+    double span = (double)h.done_ps - (double)s->hbm_latency_ps;
+    return span > 0 ? SC_MIN(ideal / span, 1.0) : 1.0;
+}
+
+/* Pattern key: run length, strides of the first two axes, their extents, row alignment. */
+static void sig_key(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], int is_write,
+                    int64_t key[7]) {
+    key[0] = v->st[0] == 1 ? (int64_t)dims[0] * v->es : v->es;
+    key[1] = v->st[0] == 1 ? 0 : v->st[0] * v->es;
+    key[2] = v->st[1] * v->es;
+    key[3] = v->st[0] == 1 ? 1 : dims[0];
+    key[4] = SC_MIN(dims[1], 1u << 16);
+    key[5] = v->base & 63;
+    key[6] = is_write;
+}
+
+/* Efficiency of a pattern, normalised so that a plain stream gets the measured streaming
+ * efficiency (the probe's short sample pays activation costs a long stream amortises). */
+static const hbm_sig *pattern(sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                              int is_write) {
+    int64_t key[7];
+    sig_key(v, dims, is_write, key);
+    for (int i = 0; i < s->n_sigs; i++)
+        if (memcmp(s->sigs[i].key, key, sizeof key) == 0) return &s->sigs[i];
+    if (s->n_sigs == 0) { /* reference: a contiguous read stream of the sample size */
+        rview ref = *v;
+        uint32_t rd[SC_ISA_MAX_DIMS] = {HBM_SAMPLE_BYTES, 1, 1, 1};
+        ref.base = 0, ref.es = 1, ref.st[0] = 1;
+        hbm_sig r;
+        double e = probe(s, &ref, rd, 0, &r);
+        s->hbm_probe_ref = e > 0 ? e : 1;
+    }
+    hbm_sig sg;
+    memcpy(sg.key, key, sizeof key);
+    sg.eff = SC_MIN(probe(s, v, dims, is_write, &sg) / s->hbm_probe_ref, 1.0) * s->hbm_stream_eff;
+    if (sg.eff < 0.01) sg.eff = 0.01;
+    int slot = s->n_sigs < SIM_HBM_SIGS ? s->n_sigs++ : SIM_HBM_SIGS - 1;
+    s->sigs[slot] = sg;
+    return &s->sigs[slot];
+}
+
+uint64_t sim_hbm_transfer(sc_sim *s, int chip, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                          int is_write, uint64_t t) {
+    schip *c = &s->chips[chip];
+    uint64_t bytes = sim_dims_count(dims) * (uint64_t)v->es;
+    uint64_t t_ps = sim_ps(s, t);
+    if (s->hbm_stream_eff <= 0) {
+        sc_err e = {0};
+        if (sim_calibrate_hbm(s, &e) != SC_OK) s->hbm_stream_eff = 0.9;
+    }
+    double eff = s->hbm_stream_eff;
+    if (v->space == SC_SPACE_HBM) {
+        const hbm_sig *g = pattern(s, v, dims, is_write);
+        eff = g->eff;
+        s->hbm_hits += g->hit * (double)bytes;
+        s->hbm_misses += g->miss * (double)bytes;
+        s->hbm_conflicts += g->conflict * (double)bytes;
+        s->hbm_bursts += g->bursts * (double)bytes;
+    }
+    /* Aggregate server: every transfer of the chip shares the HBM bandwidth at its pattern's
+     * efficiency; the data arrives one idle latency after its share of the pipe is done. */
+    double ps_per_byte = 1e12 / sc_dram_bandwidth(&s->chip.hbm) / eff;
+    uint64_t pipe_start = SC_MAX(c->hbm_pipe_free, t_ps);
+    c->hbm_pipe_free = pipe_start + (uint64_t)((double)bytes * ps_per_byte + 0.5);
+    uint64_t end_ps = c->hbm_pipe_free + s->hbm_latency_ps;
+    if (is_write)
+        s->st.bytes_hbm_write += (double)bytes;
+    else
+        s->st.bytes_hbm_read += (double)bytes;
+    if (s->p.trace) {
+        int ch = 0;
+        sc_mem_coord co;
+        sc_err e = {0};
+        if (v->space == SC_SPACE_HBM &&
+            sc_mem_decode(c->hbm_model, v->lo % s->hbm_model_capacity, &co, &e) == SC_OK)
+            ch = (int)(co.stack * (uint32_t)s->chip.hbm.channels + co.channel);
+        sim_trace(s, is_write ? "hbm write" : "hbm read", chip * SIM_PID_CHIP + SIM_PID_HBM, ch,
+                  sim_cycles(s, pipe_start), sim_cycles(s, end_ps));
+    }
+    return sim_cycles(s, end_ps);
+}
+
+/* ---- DMA timing ---- */
+
+/* Shared SRAM: one chip-wide bandwidth server. */
+static uint64_t shared_transfer(sc_sim *s, int chip, uint64_t bytes, uint64_t t) {
+    schip *c = &s->chips[chip];
+    double bpc = s->chip.shared_sram_bw / s->chip.clock_hz;
+    uint64_t start = SC_MAX(c->shared_free, t);
+    c->shared_free = start + (uint64_t)ceil((double)bytes / bpc);
+    s->st.bytes_shared += (double)bytes;
+    return c->shared_free;
+}
+
+/* The core's mesh port: all links of its router, bytes / (degree x link width). */
+static uint64_t noc_port(sc_sim *s, score *c, uint64_t bytes, uint64_t t) {
+    double bpc = s->chip.noc_link_bytes_per_cycle * c->degree;
+    uint64_t start = SC_MAX(c->noc_free, t);
+    uint64_t busy = (uint64_t)ceil((double)bytes / bpc);
+    c->noc_free = start + busy;
+    s->st.noc_busy += (double)busy;
+    s->st.bytes_noc += (double)bytes;
+    return c->noc_free;
+}
+
+static int hops_between(const score *a, const score *b) {
+    return abs(a->x - b->x) + abs(a->y - b->y);
+}
+
+/* Completion of one side (src or dst) of a DMA issued on core `self` at cycle t0. */
+static uint64_t side_time(sc_sim *s, const squeue *q, const rview *v,
+                          const uint32_t dims[SC_ISA_MAX_DIMS], int is_write, uint64_t t0) {
+    score *self = sim_core(s, q->chip, q->core);
+    uint64_t bytes = sim_dims_count(dims) * (uint64_t)v->es;
+    double eng = s->chip.dma_bytes_per_cycle;
+    int hop = s->chip.noc_hop_cycles;
+    switch (v->space) {
+    case SC_SPACE_HBM:
+    case SC_SPACE_CONST: {
+        uint64_t lat = (uint64_t)(self->hops_to_hbm * hop);
+        uint64_t mem = sim_hbm_transfer(s, q->chip, v, dims, is_write, t0 + lat);
+        return SC_MAX(mem + lat, noc_port(s, self, bytes, t0) + lat);
+    }
+    case SC_SPACE_SHARED: {
+        uint64_t lat = (uint64_t)(self->hops_to_shared * hop);
+        uint64_t mem = shared_transfer(s, q->chip, bytes, t0 + lat);
+        return SC_MAX(mem + lat, noc_port(s, self, bytes, t0) + lat);
+    }
+    default: {
+        s->st.bytes_spad += (double)bytes;
+        uint64_t banks = t0 + sim_spad_cycles(s, v, dims, eng);
+        if (v->core == q->core) return banks;
+        score *other = sim_core(s, q->chip, v->core);
+        uint64_t lat = (uint64_t)(hops_between(self, other) * hop);
+        uint64_t port = noc_port(s, self, bytes, t0);
+        return SC_MAX(banks, port) + lat;
+    }
+    }
+}
+
+static int pick_engine(const sc_sim *s, const score *c) {
+    int e = 0;
+    for (int i = 1; i < s->chip.dma_engines; i++)
+        if (c->dma_free[i] < c->dma_free[e]) e = i;
+    return e;
+}
+
+static void dma_timing(sc_sim *s, squeue *q, const rview *dst, const rview *src,
+                       const uint32_t dims[SC_ISA_MAX_DIMS]) {
+    score *c = sim_core(s, q->chip, q->core);
+    uint64_t n = sim_dims_count(dims);
+    uint64_t t = sim_dep_ready(q, src->mem_key, src->lo, src->hi, q->t);
+    int e = pick_engine(s, c);
+    uint64_t t0 = SC_MAX(t, c->dma_free[e]) + DMA_SETUP_CYCLES;
+    uint64_t bytes = n * (uint64_t)SC_MAX(src->es, dst->es);
+    uint64_t end = t0 + (uint64_t)ceil((double)bytes / s->chip.dma_bytes_per_cycle);
+    end = SC_MAX(end, side_time(s, q, src, dims, 0, t0));
+    end = SC_MAX(end, side_time(s, q, dst, dims, 1, t0));
+    c->dma_free[e] = end;
+    s->st.dma_busy += (double)(end - t0 + DMA_SETUP_CYCLES);
+    q->done_max = SC_MAX(q->done_max, end);
+    sim_dep_add(q, dst->mem_key, dst->lo, dst->hi, end);
+    sim_trace(s, "dma", q->chip * SIM_PID_CHIP + q->core, SIM_TID_DMA + e, t0 - DMA_SETUP_CYCLES,
+              end);
+}
+
+sc_status sim_exec_dma(sc_sim *s, squeue *q, const sc_insn *in, sc_err *err) {
+    const sc_desc *d = sc_program_desc(s->prog, (size_t)in->v[0]);
+    if (!d || d->kind != SC_DESC_DMA)
+        return sim_trap(s, q, err, "dma: descriptor %lld is not a dma descriptor",
+                        (long long)in->v[0]);
+    uint32_t dims[SC_ISA_MAX_DIMS];
+    int skip = 0;
+    sc_status rc = sim_dims(s, q, d, (int)in->v[3], (int)in->v[4], dims, &skip, err);
+    if (rc != SC_OK || skip) {
+        if (rc == SC_OK) q->pc++;
+        return rc;
+    }
+    rview dst, src;
+    rc = sim_view(s, q, d, SC_VIEW_DST, (int)in->v[1], dims, 1, -1, &dst, err);
+    if (rc == SC_OK) rc = sim_view(s, q, d, SC_VIEW_SRC, (int)in->v[2], dims, 0, -1, &src, err);
+    if (rc != SC_OK) return rc;
+    if (s->p.race_check && src.space == SC_SPACE_SPAD) {
+        rc = sim_race_read(s, q, q->chip, src.core, src.lo, src.hi, err);
+        if (rc != SC_OK) return rc;
+    }
+    if (s->p.race_check && dst.space == SC_SPACE_SPAD &&
+        sim_race_write(s, q, q->chip, dst.core, dst.lo, dst.hi))
+        return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
+    if (s->functional) {
+        rc = dma_data(s, q, &dst, &src, dims, err);
+        if (rc != SC_OK) return rc;
+    }
+    dma_timing(s, q, &dst, &src, dims);
+    q->pc++;
+    return SC_OK;
+}

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: Apache-2.0
+// VEC: element-wise fp32 functions with broadcast, reductions, iota; vector-unit timing.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numerics/numerics.h"
+#include "sim/sim_internal.h"
+
+/* Pipeline latency of the vector unit after its last element issues. */
+#define VEC_LATENCY 8
+
+static float fnan(void) {
+    return NAN;
+}
+
+static float unary(sc_vfunc f, float a) {
+    switch (f) {
+    case SC_VF_EXP:
+        return expf(a);
+    case SC_VF_LOG:
+        return logf(a);
+    case SC_VF_RSQRT:
+        return 1.0f / sqrtf(a);
+    case SC_VF_SQRT:
+        return sqrtf(a);
+    case SC_VF_RECIP:
+        return 1.0f / a;
+    case SC_VF_TANH:
+        return tanhf(a);
+    case SC_VF_ERF:
+        return erff(a);
+    case SC_VF_GELU:
+        return 0.5f * a * (1.0f + erff(a * 0.70710678118654752f));
+    case SC_VF_SILU:
+        return a / (1.0f + expf(-a));
+    case SC_VF_SIGMOID:
+        return 1.0f / (1.0f + expf(-a));
+    case SC_VF_RELU:
+        return isnan(a) ? a : (a > 0.0f ? a : 0.0f);
+    case SC_VF_NEG:
+        return -a;
+    case SC_VF_ABS:
+        return fabsf(a);
+    default:
+        return a; /* CAST: conversion happens on store */
+    }
+}
+
+static float binary(sc_vfunc f, float a, float b) {
+    switch (f) {
+    case SC_VF_ADD:
+        return a + b;
+    case SC_VF_SUB:
+        return a - b;
+    case SC_VF_MUL:
+        return a * b;
+    case SC_VF_DIV:
+        return a / b;
+    case SC_VF_MAX:
+        return isnan(a) || isnan(b) ? fnan() : (a > b ? a : b);
+    case SC_VF_MIN:
+        return isnan(a) || isnan(b) ? fnan() : (a < b ? a : b);
+    case SC_VF_POW:
+        return powf(a, b);
+    case SC_VF_EQ:
+        return a == b ? 1.0f : 0.0f;
+    case SC_VF_NE:
+        return a != b ? 1.0f : 0.0f;
+    case SC_VF_LT:
+        return a < b ? 1.0f : 0.0f;
+    case SC_VF_LE:
+        return a <= b ? 1.0f : 0.0f;
+    case SC_VF_GT:
+        return a > b ? 1.0f : 0.0f;
+    case SC_VF_GE:
+        return a >= b ? 1.0f : 0.0f;
+    default:
+        return a;
+    }
+}
+
+/* Transcendentals and divisions go through the special-function pipeline. */
+static int is_special(sc_vfunc f) {
+    switch (f) {
+    case SC_VF_EXP:
+    case SC_VF_LOG:
+    case SC_VF_RSQRT:
+    case SC_VF_SQRT:
+    case SC_VF_RECIP:
+    case SC_VF_TANH:
+    case SC_VF_ERF:
+    case SC_VF_GELU:
+    case SC_VF_SILU:
+    case SC_VF_SIGMOID:
+    case SC_VF_DIV:
+    case SC_VF_POW:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Operands of one VEC instruction, resolved. */
+typedef struct vop {
+    const sc_desc *d;
+    uint32_t dims[SC_ISA_MAX_DIMS];
+    rview v[SC_ISA_VIEWS]; /* D, A, B, C */
+    int used[SC_ISA_VIEWS];
+    sc_vfunc f;
+    sc_layout lay;
+    int raxis; /* reductions / iota axis, else -1 */
+    float scalar;
+    int64_t iota0;
+    const char *name;
+} vop;
+
+/* Which views a layout reads, and its register operands (view register per view). */
+static void view_regs(const sc_insn *in, sc_layout lay, int regs[SC_ISA_VIEWS],
+                      int used[SC_ISA_VIEWS]) {
+    memset(used, 0, SC_ISA_VIEWS * sizeof *used);
+    regs[0] = (int)in->v[1];
+    used[0] = 1;
+    if (lay != SC_LAYOUT_VIOTA) regs[1] = (int)in->v[2], used[1] = 1;
+    if (lay == SC_LAYOUT_VB || lay == SC_LAYOUT_VT) regs[2] = (int)in->v[3], used[2] = 1;
+    if (lay == SC_LAYOUT_VT) regs[3] = (int)in->v[4], used[3] = 1;
+}
+
+static int rn_index(sc_layout lay) {
+    switch (lay) {
+    case SC_LAYOUT_VU:
+        return 3;
+    case SC_LAYOUT_VB:
+    case SC_LAYOUT_VSR:
+    case SC_LAYOUT_VRED:
+    case SC_LAYOUT_VIOTA:
+        return 4;
+    case SC_LAYOUT_VSF:
+        return 4;
+    default:
+        return 5; /* VT */
+    }
+}
+
+static sc_status resolve(sc_sim *s, squeue *q, const sc_insn *in, vop *o, int *skip, sc_err *err) {
+    const sc_opinfo *info = sc_isa_info(in->op);
+    o->f = info->vfunc;
+    o->name = info->mnemonic;
+    o->lay = info->layout;
+    o->d = sc_program_desc(s->prog, (size_t)in->v[0]);
+    if (!o->d || o->d->kind != SC_DESC_VEC)
+        return sim_trap(s, q, err, "%s: descriptor %lld is not a vec descriptor", info->mnemonic,
+                        (long long)in->v[0]);
+    int ri = rn_index(o->lay);
+    sc_status rc = sim_dims(s, q, o->d, (int)in->v[ri], (int)in->v[ri + 1], o->dims, skip, err);
+    if (rc != SC_OK || *skip) return rc;
+    o->raxis = -1;
+    if (o->lay == SC_LAYOUT_VRED || o->lay == SC_LAYOUT_VIOTA) o->raxis = (int)in->v[3];
+    if (o->lay == SC_LAYOUT_VSF) o->scalar = sc_insn_f32(in, 3);
+    if (o->lay == SC_LAYOUT_VSR) o->scalar = (float)q->r[in->v[3]];
+    if (o->lay == SC_LAYOUT_VIOTA) o->iota0 = q->r[in->v[2]];
+    int regs[SC_ISA_VIEWS] = {0};
+    view_regs(in, o->lay, regs, o->used);
+    for (int i = 0; i < SC_ISA_VIEWS && rc == SC_OK; i++) {
+        if (!o->used[i]) continue;
+        int ign = i == 0 && o->lay == SC_LAYOUT_VRED ? o->raxis : -1;
+        rc = sim_view(s, q, o->d, i, regs[i], o->dims, i == 0, ign, &o->v[i], err);
+        if (rc == SC_OK && (o->v[i].space != SC_SPACE_SPAD || o->v[i].core != q->core))
+            rc = sim_trap(s, q, err, "%s: vec operands must be in the own scratchpad",
+                          info->mnemonic);
+    }
+    if (rc == SC_OK && o->f == SC_VF_COPY && o->v[0].dt != o->v[1].dt)
+        rc = sim_trap(s, q, err, "vcopy: dtypes %s and %s differ", sc_dtype_name(o->v[1].dt),
+                      sc_dtype_name(o->v[0].dt));
+    return rc;
+}
+
+/* ---- Functional ---- */
+
+static void reduce(const vop *o, const float *a, float *d) {
+    const uint32_t *dm = o->dims;
+    int ax = o->raxis;
+    uint64_t stride = 1;
+    for (int k = 0; k < ax; k++)
+        stride *= dm[k];
+    uint64_t len = dm[ax], outer = sim_dims_count(dm) / (stride * len);
+    for (uint64_t hi = 0; hi < outer; hi++)
+        for (uint64_t lo = 0; lo < stride; lo++) {
+            const float *p = a + hi * stride * len + lo;
+            float acc = o->f == SC_VF_SUM ? 0.0f : -INFINITY;
+            for (uint64_t i = 0; i < len; i++) {
+                float x = p[i * stride];
+                if (o->f == SC_VF_SUM)
+                    acc = acc + x;
+                else
+                    acc = isnan(acc) || isnan(x) ? fnan() : (x > acc ? x : acc);
+            }
+            d[hi * stride + lo] = acc;
+        }
+}
+
+static void iota(const vop *o, float *d) {
+    const uint32_t *dm = o->dims;
+    size_t i = 0;
+    for (uint32_t i3 = 0; i3 < dm[3]; i3++)
+        for (uint32_t i2 = 0; i2 < dm[2]; i2++)
+            for (uint32_t i1 = 0; i1 < dm[1]; i1++)
+                for (uint32_t i0 = 0; i0 < dm[0]; i0++) {
+                    uint32_t idx[4] = {i0, i1, i2, i3};
+                    d[i++] = (float)(o->iota0 + (int64_t)idx[o->raxis]);
+                }
+}
+
+/* vcast/vcopy move bits or convert directly (no detour through fp32 for exactness). */
+static sc_status vec_move(sc_sim *s, const vop *o, sc_err *err) {
+    uint64_t n = sim_dims_count(o->dims);
+    unsigned char *a = malloc((size_t)(n * (uint64_t)o->v[1].es) + 1);
+    unsigned char *d = malloc((size_t)(n * (uint64_t)o->v[0].es) + 1);
+    int rc = 0;
+    if (a && d) {
+        sim_gather_raw(s, &o->v[1], o->dims, a);
+        sc_convert(o->v[1].dt, a, o->v[0].dt, d, (size_t)n);
+        rc = sim_scatter_raw(&o->v[0], o->dims, d);
+    }
+    int oom = !a || !d || rc;
+    free(a);
+    free(d);
+    return oom ? sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory in a vec op") : SC_OK;
+}
+
+static sc_status vec_data(sc_sim *s, const vop *o, sc_err *err) {
+    if (o->f == SC_VF_COPY || o->f == SC_VF_CAST) return vec_move(s, o, err);
+    uint64_t n = sim_dims_count(o->dims);
+    float *buf = malloc((size_t)n * 4 * sizeof(float) + 16);
+    if (!buf) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory in a vec op");
+    float *a = buf, *b = buf + n, *c = buf + 2 * n, *d = buf + 3 * n;
+    for (int i = 1; i < SC_ISA_VIEWS; i++)
+        if (o->used[i]) sim_gather_f32(s, &o->v[i], o->dims, buf + (size_t)(i - 1) * n);
+    rview dv = o->v[0];
+    uint32_t ddims[SC_ISA_MAX_DIMS];
+    memcpy(ddims, o->dims, sizeof ddims);
+    switch (o->lay) {
+    case SC_LAYOUT_VU:
+        for (uint64_t i = 0; i < n; i++)
+            d[i] = unary(o->f, a[i]);
+        break;
+    case SC_LAYOUT_VB:
+        for (uint64_t i = 0; i < n; i++)
+            d[i] = binary(o->f, a[i], b[i]);
+        break;
+    case SC_LAYOUT_VSF:
+    case SC_LAYOUT_VSR:
+        for (uint64_t i = 0; i < n; i++)
+            d[i] = binary(o->f, a[i], o->scalar);
+        break;
+    case SC_LAYOUT_VT:
+        for (uint64_t i = 0; i < n; i++)
+            d[i] = a[i] != 0.0f ? b[i] : c[i];
+        break;
+    case SC_LAYOUT_VRED:
+        reduce(o, a, d);
+        ddims[o->raxis] = 1;
+        break;
+    default:
+        iota(o, d);
+        break;
+    }
+    int rc = sim_scatter_f32(&dv, ddims, d);
+    free(buf);
+    return rc ? sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for device pages") : SC_OK;
+}
+
+/* ---- Timing ---- */
+
+static void vec_time(sc_sim *s, squeue *q, const vop *o) {
+    score *c = sim_core(s, q->chip, q->core);
+    uint64_t n = sim_dims_count(o->dims);
+    uint64_t t = q->t;
+    for (int i = 1; i < SC_ISA_VIEWS; i++)
+        if (o->used[i]) t = sim_dep_ready(q, o->v[i].mem_key, o->v[i].lo, o->v[i].hi, t);
+    double lanes = s->chip.vec_lanes * (is_special(o->f) ? s->chip.vec_special_rate : 1.0);
+    uint64_t compute = (uint64_t)ceil((double)n / lanes);
+    /* All operands share the scratchpad banks: their access cycles add up. */
+    double port = (double)s->chip.scratchpad_banks * s->chip.scratchpad_bank_width;
+    uint64_t mem = 0;
+    uint32_t ddims[SC_ISA_MAX_DIMS];
+    memcpy(ddims, o->dims, sizeof ddims);
+    if (o->lay == SC_LAYOUT_VRED) ddims[o->raxis] = 1;
+    for (int i = 0; i < SC_ISA_VIEWS; i++) {
+        if (!o->used[i]) continue;
+        const uint32_t *dm = i == 0 ? ddims : o->dims;
+        mem += sim_spad_cycles(s, &o->v[i], dm, port);
+        s->st.bytes_spad += (double)sim_dims_count(dm) * o->v[i].es;
+    }
+    uint64_t busy = SC_MAX(SC_MAX(compute, mem), (uint64_t)1);
+    uint64_t start = SC_MAX(t, c->vec_free);
+    c->vec_free = start + busy;
+    uint64_t done = c->vec_free + VEC_LATENCY;
+    q->done_max = SC_MAX(q->done_max, done);
+    sim_dep_add(q, o->v[0].mem_key, o->v[0].lo, o->v[0].hi, done);
+    s->st.vec_busy += (double)busy;
+    s->st.vec_ops += (double)n;
+    s->st.energy_vec += (double)n * s->chip.e_vec_op;
+    sim_trace(s, o->name, q->chip * SIM_PID_CHIP + q->core, SIM_TID_VEC, start, done);
+}
+
+sc_status sim_exec_vec(sc_sim *s, squeue *q, const sc_insn *in, sc_err *err) {
+    vop o;
+    memset(&o, 0, sizeof o);
+    int skip = 0;
+    sc_status rc = resolve(s, q, in, &o, &skip, err);
+    if (rc != SC_OK) return rc;
+    if (skip) {
+        q->pc++;
+        return SC_OK;
+    }
+    if (s->p.race_check) {
+        for (int i = 1; i < SC_ISA_VIEWS && rc == SC_OK; i++)
+            if (o.used[i]) rc = sim_race_read(s, q, q->chip, q->core, o.v[i].lo, o.v[i].hi, err);
+        if (rc != SC_OK) return rc;
+        if (sim_race_write(s, q, q->chip, q->core, o.v[0].lo, o.v[0].hi))
+            return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
+    }
+    if (s->functional) {
+        rc = vec_data(s, &o, err);
+        if (rc != SC_OK) return rc;
+    }
+    vec_time(s, q, &o);
+    q->pc++;
+    return SC_OK;
+}

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: Apache-2.0
+// Operand views: resolution and bounds, element gather/scatter, bank conflicts, race detection.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numerics/numerics.h"
+#include "sim/sim_internal.h"
+
+/* ---- Memory keys: one per (chip, memory) for in-queue dependency tracking. ---- */
+
+int sim_mem_key(const sc_sim *s, int space, int chip, int core) {
+    int per = s->n_cores + 3;
+    switch (space) {
+    case SC_SPACE_HBM:
+        return chip * per;
+    case SC_SPACE_SHARED:
+        return chip * per + 1;
+    case SC_SPACE_CONST:
+        return chip * per + 2;
+    default:
+        return chip * per + 3 + core;
+    }
+}
+
+uint64_t sim_dims_count(const uint32_t dims[SC_ISA_MAX_DIMS]) {
+    return (uint64_t)dims[0] * dims[1] * dims[2] * dims[3];
+}
+
+sc_status sim_dims(const sc_sim *s, const squeue *q, const sc_desc *d, int rn, int axis,
+                   uint32_t dims[SC_ISA_MAX_DIMS], int *skip, sc_err *err) {
+    memcpy(dims, d->dims, sizeof d->dims);
+    *skip = 0;
+    if (rn == 0) return SC_OK;
+    int64_t v = q->r[rn];
+    if (v < 0) return sim_trap(s, q, err, "negative extent %lld from r%d", (long long)v, rn);
+    if (v > (int64_t)UINT32_MAX)
+        return sim_trap(s, q, err, "extent %lld from r%d is too large", (long long)v, rn);
+    if (v == 0) *skip = 1;
+    dims[axis] = (uint32_t)v;
+    return SC_OK;
+}
+
+static uint64_t space_size(const sc_sim *s, int space, int chip, int core) {
+    switch (space) {
+    case SC_SPACE_HBM:
+        return s->chips[chip].hbm.size;
+    case SC_SPACE_SHARED:
+        return s->chips[chip].shared.size;
+    case SC_SPACE_CONST:
+        return s->n_consts;
+    default:
+        return s->cores[(size_t)chip * (size_t)s->n_cores + (size_t)core].spad.size;
+    }
+}
+
+static pmem *space_mem(sc_sim *s, int space, int chip, int core) {
+    if (!s->functional) return NULL;
+    switch (space) {
+    case SC_SPACE_HBM:
+        return &s->chips[chip].hbm;
+    case SC_SPACE_SHARED:
+        return &s->chips[chip].shared;
+    case SC_SPACE_SPAD:
+        return &sim_core(s, chip, core)->spad;
+    default:
+        return NULL;
+    }
+}
+
+/* Bounding element offsets of the index space under the strides; -1 if absurdly large. */
+static int offset_bounds(const int64_t st[SC_ISA_MAX_DIMS], const uint32_t dims[SC_ISA_MAX_DIMS],
+                         int64_t *mn, int64_t *mx) {
+    *mn = *mx = 0;
+    for (int d = 0; d < SC_ISA_MAX_DIMS; d++) {
+        if (dims[d] == 0) continue;
+        double e = (double)st[d] * (double)(dims[d] - 1);
+        if (fabs(e) > 4e18 / 8) return -1;
+        int64_t v = st[d] * (int64_t)(dims[d] - 1);
+        if (v < 0)
+            *mn += v;
+        else
+            *mx += v;
+    }
+    return 0;
+}
+
+static sc_status view_base(sc_sim *s, const squeue *q, const sc_view *v, int rreg, int64_t *base,
+                           sc_err *err) {
+    uint64_t b = v->offset + (uint64_t)q->r[rreg];
+    if (v->buffer != SC_ISA_NO_BUFFER) {
+        const sc_buffer *buf = sc_program_buffer(s->prog, v->buffer);
+        if (!buf) return sim_trap(s, q, err, "view names buffer %u that does not exist", v->buffer);
+        b += buf->offset;
+    }
+    *base = (int64_t)b;
+    return SC_OK;
+}
+
+sc_status sim_view(sc_sim *s, const squeue *q, const sc_desc *d, int vi, int rreg,
+                   const uint32_t dims[SC_ISA_MAX_DIMS], int is_dst, int ignore_axis, rview *out,
+                   sc_err *err) {
+    const sc_view *v = &d->views[vi];
+    memset(out, 0, sizeof *out);
+    if (v->space == SC_SPACE_NONE || v->space >= SC_SPACE_COUNT)
+        return sim_trap(s, q, err, "descriptor %s has no view %d", d->name, vi);
+    out->es = sc_isa_dtype_bytes((sc_dtype)v->dtype);
+    if (out->es <= 0)
+        return sim_trap(s, q, err, "descriptor %s: int4 views are not addressable", d->name);
+    out->space = v->space;
+    out->chip = q->chip;
+    out->core = v->core == SC_ISA_SELF ? q->core : v->core;
+    out->dt = (sc_dtype)v->dtype;
+    if (v->space == SC_SPACE_SPAD && out->core >= s->n_cores)
+        return sim_trap(s, q, err, "descriptor %s names core %d, the chip has %d", d->name,
+                        out->core, s->n_cores);
+    if (is_dst && v->space == SC_SPACE_CONST)
+        return sim_trap(s, q, err, "descriptor %s writes the read-only const space", d->name);
+    for (int k = 0; k < SC_ISA_MAX_DIMS; k++) {
+        out->st[k] = v->strides[k];
+        if (is_dst && k != ignore_axis && dims[k] > 1 && v->strides[k] == 0)
+            return sim_trap(s, q, err, "descriptor %s: destination stride 0 on extent %u (axis %d)",
+                            d->name, dims[k], k);
+    }
+    sc_status rc = view_base(s, q, v, rreg, &out->base, err);
+    if (rc != SC_OK) return rc;
+    uint32_t bd[SC_ISA_MAX_DIMS];
+    memcpy(bd, dims, sizeof bd);
+    if (ignore_axis >= 0) bd[ignore_axis] = 1;
+    int64_t mn, mx;
+    uint64_t size = space_size(s, v->space, q->chip, out->core);
+    const char *sp = sc_isa_space_name((sc_space)v->space);
+    if (out->base % out->es)
+        return sim_trap(s, q, err, "descriptor %s: %s address %lld misaligned for %s", d->name, sp,
+                        (long long)out->base, sc_dtype_name(out->dt));
+    if (offset_bounds(out->st, bd, &mn, &mx) || (double)out->base + (double)mn * out->es < 0 ||
+        (double)out->base + (double)(mx + 1) * out->es > (double)size)
+        return sim_trap(s, q, err,
+                        "descriptor %s: %s access [%lld, %lld) out of bounds (%llu bytes)", d->name,
+                        sp, (long long)(out->base + mn * out->es),
+                        (long long)(out->base + (mx + 1) * out->es), (unsigned long long)size);
+    out->lo = (uint64_t)(out->base + mn * out->es);
+    out->hi = (uint64_t)(out->base + (mx + 1) * out->es);
+    out->mem = space_mem(s, v->space, q->chip, out->core);
+    out->mem_key = sim_mem_key(s, v->space, q->chip, out->core);
+    return SC_OK;
+}
+
+sc_status sim_spad_range(const sc_sim *s, const squeue *q, int64_t addr, uint64_t bytes, int align,
+                         const char *what, sc_err *err) {
+    uint64_t size = s->cores[(size_t)q->chip * (size_t)s->n_cores + (size_t)q->core].spad.size;
+    if (addr < 0 || (uint64_t)addr > size || bytes > size - (uint64_t)addr)
+        return sim_trap(s, q, err, "%s: scratchpad range [%lld, +%llu) out of bounds (%llu bytes)",
+                        what, (long long)addr, (unsigned long long)bytes, (unsigned long long)size);
+    if (align > 1 && addr % align)
+        return sim_trap(s, q, err, "%s: scratchpad address %lld not aligned to %d", what,
+                        (long long)addr, align);
+    return SC_OK;
+}
+
+/* ---- Element access ---- */
+
+static const unsigned char ZERO16[16];
+
+static const unsigned char *elem_r(const sc_sim *s, const rview *v, int64_t byte) {
+    if (v->space == SC_SPACE_CONST) return s->consts + byte;
+    const unsigned char *p = v->mem ? pmem_peek(v->mem, (uint64_t)byte) : NULL;
+    return p ? p : ZERO16;
+}
+
+#define FOR_VIEW(v, dims, off)                                                                     \
+    for (uint32_t i3 = 0; i3 < dims[3]; i3++)                                                      \
+        for (uint32_t i2 = 0; i2 < dims[2]; i2++)                                                  \
+            for (uint32_t i1 = 0; i1 < dims[1]; i1++)                                              \
+                for (int64_t                                                                       \
+                         off = (v)->base + ((int64_t)i1 * (v)->st[1] + (int64_t)i2 * (v)->st[2] +  \
+                                            (int64_t)i3 * (v)->st[3]) *                            \
+                                               (v)->es,                                            \
+                         e_ = 0;                                                                   \
+                     e_ < (int64_t)dims[0]; e_++, off += (v)->st[0] * (v)->es)
+
+void sim_gather_f32(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                    float *out) {
+    size_t i = 0;
+    FOR_VIEW(v, dims, off) out[i++] = sc_load_elem(v->dt, elem_r(s, v, off), 0);
+}
+
+int sim_scatter_f32(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const float *in) {
+    size_t i = 0;
+    if (!v->mem) return 0;
+    FOR_VIEW(v, dims, off) {
+        unsigned char *p = pmem_poke(v->mem, (uint64_t)off);
+        if (!p) return -1;
+        sc_store_elem(v->dt, p, 0, in[i++]);
+    }
+    return 0;
+}
+
+/* Contiguous runs (stride 1 on axis 0) move as byte blocks; anything else element by element. */
+void sim_gather_raw(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                    unsigned char *out) {
+    size_t es = (size_t)v->es, run = (size_t)dims[0] * es;
+    if (v->st[0] == 1) {
+        for (uint32_t i3 = 0; i3 < dims[3]; i3++)
+            for (uint32_t i2 = 0; i2 < dims[2]; i2++)
+                for (uint32_t i1 = 0; i1 < dims[1]; i1++) {
+                    int64_t off = v->base + ((int64_t)i1 * v->st[1] + (int64_t)i2 * v->st[2] +
+                                             (int64_t)i3 * v->st[3]) *
+                                                v->es;
+                    if (v->space == SC_SPACE_CONST)
+                        memcpy(out, s->consts + off, run);
+                    else if (v->mem)
+                        pmem_read(v->mem, (uint64_t)off, out, run);
+                    else
+                        memset(out, 0, run);
+                    out += run;
+                }
+        return;
+    }
+    FOR_VIEW(v, dims, off) {
+        memcpy(out, elem_r(s, v, off), es);
+        out += es;
+    }
+}
+
+int sim_scatter_raw(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const unsigned char *in) {
+    size_t es = (size_t)v->es, run = (size_t)dims[0] * es;
+    if (!v->mem) return 0;
+    if (v->st[0] == 1) {
+        for (uint32_t i3 = 0; i3 < dims[3]; i3++)
+            for (uint32_t i2 = 0; i2 < dims[2]; i2++)
+                for (uint32_t i1 = 0; i1 < dims[1]; i1++) {
+                    int64_t off = v->base + ((int64_t)i1 * v->st[1] + (int64_t)i2 * v->st[2] +
+                                             (int64_t)i3 * v->st[3]) *
+                                                v->es;
+                    if (pmem_write(v->mem, (uint64_t)off, in, run)) return -1;
+                    in += run;
+                }
+        return 0;
+    }
+    FOR_VIEW(v, dims, off) {
+        unsigned char *p = pmem_poke(v->mem, (uint64_t)off);
+        if (!p) return -1;
+        memcpy(p, in, es);
+        in += es;
+    }
+    return 0;
+}
+
+/* ---- Scratchpad bank conflicts ---- */
+
+uint64_t sim_spad_cycles(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                         double max_bytes_per_cycle) {
+    uint64_t n = sim_dims_count(dims);
+    int nb = s->chip.scratchpad_banks, w = s->chip.scratchpad_bank_width;
+    double port = SC_MIN(max_bytes_per_cycle, (double)nb * w);
+    /* Find the innermost axis that actually moves (extent > 1). */
+    int ax = 0;
+    while (ax < SC_ISA_MAX_DIMS - 1 && dims[ax] <= 1)
+        ax++;
+    int64_t stride = v->st[ax];
+    if (stride == 1 || stride == 0 || v->space != SC_SPACE_SPAD)
+        return (uint64_t)ceil((double)n * v->es / port);
+    /* Strided: elements of one cycle must sit in distinct banks. */
+    uint64_t k = SC_MIN((uint64_t)dims[ax], (uint64_t)nb);
+    unsigned char seen[1024] = {0};
+    uint64_t distinct = 0, sb = (uint64_t)llabs(stride) * (uint64_t)v->es;
+    for (uint64_t i = 0; i < k; i++) {
+        uint64_t bank = (((uint64_t)v->base + i * sb) / (uint64_t)w) % (uint64_t)nb;
+        if (!seen[bank]) seen[bank] = 1, distinct++;
+    }
+    double per_cycle = SC_MIN((double)distinct, port / v->es);
+    if (per_cycle < 1) per_cycle = 1;
+    return (uint64_t)ceil((double)n / per_cycle);
+}
+
+/* ---- Race detection: happens-before through semaphore tokens and barriers ---- */
+
+sc_status sim_race_read(sc_sim *s, const squeue *q, int chip, int core, uint64_t lo, uint64_t hi,
+                        sc_err *err) {
+    if (!q->vc) return SC_OK;
+    const score *c = sim_core(s, chip, core);
+    for (size_t i = 0; i < c->nw; i++) {
+        const wrec *w = &c->w[i];
+        if (w->writer == q->gid || w->hi <= lo || w->lo >= hi) continue;
+        if (q->vc[w->writer] >= w->stamp) continue;
+        const squeue *o = &s->queues[w->writer];
+        return sim_trap(s, q, err,
+                        "race: reads scratchpad [%llu, %llu) of core %d written by core %d queue "
+                        "%s pc %u with no semaphore wait ordering that write before this read",
+                        (unsigned long long)SC_MAX(lo, w->lo),
+                        (unsigned long long)SC_MIN(hi, w->hi), core, o->core,
+                        sc_isa_queue_name((sc_queue)o->q), w->pc);
+    }
+    return SC_OK;
+}
+
+static int wrec_reserve(score *c, size_t extra) {
+    if (c->nw + extra <= c->capw) return 0;
+    size_t cap = c->capw ? c->capw * 2 : 32;
+    while (cap < c->nw + extra)
+        cap *= 2;
+    wrec *w = realloc(c->w, cap * sizeof *w);
+    if (!w) return -1;
+    c->w = w;
+    c->capw = cap;
+    return 0;
+}
+
+/* Records a write: older records under [lo, hi) are cut away (the newest writer is the one a
+ * reader must be ordered after); adjacent writes of the same epoch merge. */
+int sim_race_write(sc_sim *s, const squeue *q, int chip, int core, uint64_t lo, uint64_t hi) {
+    if (!q->vc || hi <= lo) return 0;
+    score *c = sim_core(s, chip, core);
+    if (wrec_reserve(c, 2)) return -1;
+    uint32_t stamp = q->vc[q->gid];
+    size_t n = c->nw;
+    for (size_t i = 0; i < n;) {
+        wrec *w = &c->w[i];
+        if (w->hi <= lo || w->lo >= hi) {
+            i++;
+            continue;
+        }
+        if (w->lo < lo && w->hi > hi) { /* split around the new range */
+            wrec tail = *w;
+            tail.lo = hi;
+            w->hi = lo;
+            c->w[c->nw++] = tail;
+            i++;
+            continue;
+        }
+        if (w->lo < lo)
+            w->hi = lo, i++;
+        else if (w->hi > hi)
+            w->lo = hi, i++;
+        else { /* fully covered: remove */
+            c->w[i] = c->w[--c->nw];
+            if (c->nw < n) n--;
+        }
+    }
+    if (c->nw > 0) {
+        wrec *l = &c->w[c->nw - 1];
+        if (l->writer == q->gid && l->stamp == stamp && l->hi == lo) {
+            l->hi = hi;
+            return 0;
+        }
+    }
+    if (wrec_reserve(c, 1)) return -1;
+    wrec *w = &c->w[c->nw++];
+    w->lo = lo, w->hi = hi, w->writer = q->gid, w->stamp = stamp, w->pc = (uint32_t)q->pc;
+    return 0;
+}
+
+/* ---- In-queue ordering of asynchronous work ---- */
+
+uint64_t sim_dep_ready(const squeue *q, int mem, uint64_t lo, uint64_t hi, uint64_t t) {
+    for (int i = 0; i < q->n_pend; i++) {
+        const pend_write *p = &q->pend[i];
+        if (p->mem == mem && p->lo < hi && lo < p->hi && p->done > t) t = p->done;
+    }
+    return t;
+}
+
+void sim_dep_add(squeue *q, int mem, uint64_t lo, uint64_t hi, uint64_t done) {
+    int j = 0;
+    for (int i = 0; i < q->n_pend; i++) /* drop writes that completed before now */
+        if (q->pend[i].done > q->t) q->pend[j++] = q->pend[i];
+    q->n_pend = j;
+    if (q->n_pend == SIM_PEND) { /* full: forget the one finishing first */
+        int e = 0;
+        for (int i = 1; i < SIM_PEND; i++)
+            if (q->pend[i].done < q->pend[e].done) e = i;
+        q->pend[e] = q->pend[--q->n_pend];
+    }
+    pend_write *p = &q->pend[q->n_pend++];
+    p->mem = mem, p->lo = lo, p->hi = hi, p->done = done;
+}
