@@ -77,6 +77,7 @@ struct sc_chip {
 
     /* achievable-efficiency parameters (calibrated for GPU references; 1.0 for ideal) */
     double eff_matmul, eff_memory, kernel_launch_s, collective_latency_s;
+    double eff_link; /* optional: fraction of link bandwidth collectives reach; 0 = absent = 1 */
 };
 
 /* Derived figures used across layers. */

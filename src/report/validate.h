@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: Apache-2.0
+// Prediction accuracy: reads a table of published measurements, predicts each row, reports errors.
+#ifndef SC_REPORT_VALIDATE_H
+#define SC_REPORT_VALIDATE_H
+
+#include <stddef.h>
+
+#include "chip/chip.h"
+#include "util/util.h"
+
+/* What a row measures decides how it is predicted (see docs/VALIDATION.md, "Calibration"). */
+typedef enum sc_val_cat {
+    SC_VAL_GEMM,       /* one dense GEMM: m n k */
+    SC_VAL_ATTENTION,  /* batched attention matmuls: batch m n k */
+    SC_VAL_MEMORY,     /* streaming kernel: bytes, read_fraction */
+    SC_VAL_COLLECTIVE, /* all-reduce over count chips: bytes */
+    SC_VAL_LLM,        /* end-to-end LLM serving: TTFT, TPOT, throughput (runtime/llm_perf) */
+    SC_VAL_NCAT
+} sc_val_cat;
+
+typedef enum sc_val_metric {
+    SC_VAL_TFLOPS,     /* achieved FLOP/s */
+    SC_VAL_LATENCY,    /* seconds per operation */
+    SC_VAL_BANDWIDTH,  /* bytes/s moved by a streaming kernel */
+    SC_VAL_BUSBW,      /* collective bus bandwidth (nccl-tests definition), bytes/s */
+    SC_VAL_TTFT,       /* time to first token, seconds */
+    SC_VAL_TPOT,       /* time per output token, seconds */
+    SC_VAL_THROUGHPUT, /* output tokens/s (whole system, or per GPU with per_gpu=1) */
+    SC_VAL_NMETRIC
+} sc_val_metric;
+
+/* One row of the table. Text fields are as written; numbers are parsed. */
+typedef struct sc_val_row {
+    int line; /* 1-based line in the file */
+    char id[48], config[64], hardware[128], model[64], precision[32];
+    char workload[256], metric_name[24], unit[16], source[768];
+    sc_val_cat cat;
+    sc_val_metric metric;
+    int holdout;     /* 1 = never used by the calibration fit */
+    int count;       /* chips the measurement ran on */
+    double value;    /* as written, in `unit` */
+    double measured; /* in base units: seconds, FLOP/s, bytes/s, tokens/s */
+    /* Workload keys (0 when absent): */
+    double m, n, k, batch, bytes, read_fraction, in, out;
+    int tp, per_gpu;
+    char op[16]; /* collective / streaming kernel name: allreduce, copy, triad, dot */
+} sc_val_row;
+
+typedef struct sc_val_table sc_val_table; /* opaque; caller owns, sc_val_table_destroy */
+
+/* Parses CSV text (header + rows, RFC 4180 quoting). name labels errors ("FILE:LINE: ...").
+ * Fails on the first malformed row with SC_ERR_PARSE. Caller owns *out. */
+sc_status sc_val_table_parse(const char *text, size_t len, const char *name, sc_val_table **out,
+                             sc_err *err);
+/* Reads and parses a file (at most 16 MiB). Caller owns *out. */
+sc_status sc_val_table_load(const char *path, sc_val_table **out, sc_err *err);
+void sc_val_table_destroy(sc_val_table *t);
+size_t sc_val_table_count(const sc_val_table *t);
+const sc_val_row *sc_val_table_row(const sc_val_table *t, size_t i); /* borrowed */
+
+const char *sc_val_cat_name(sc_val_cat c); /* "gemm", ... static storage */
+const char *sc_val_metric_name(sc_val_metric m);
+
+/* The efficiency parameters the calibration fits (sc_chip fields of the same meaning). */
+typedef struct sc_val_eff {
+    double matmul;       /* efficiency.matmul: fraction of MMA peak */
+    double memory;       /* efficiency.memory: fraction of HBM peak */
+    double launch;       /* efficiency.kernel_launch: seconds per kernel */
+    double coll_latency; /* efficiency.collective_latency: seconds per collective step */
+    double link;         /* efficiency.link: fraction of link bandwidth for collectives */
+} sc_val_eff;
+
+sc_val_eff sc_val_eff_from_chip(const sc_chip *c);
+void sc_val_eff_to_chip(const sc_val_eff *e, sc_chip *c);
+
+/* Kernel-level models (validate_model.c). All take a chip whose efficiency fields apply. */
+/* Seconds for `batch` independent m x n x k GEMMs of dtype t, tiled as src/compiler/gemm.c plans
+ * them for this chip (tile sizes, re-reads, wave quantisation over the cores). */
+sc_status sc_val_gemm_seconds(const sc_chip *c, double batch, double m, double n, double k,
+                              sc_dtype t, double *seconds, sc_err *err);
+/* Seconds for a streaming kernel moving `bytes` (reads + writes). */
+double sc_val_stream_seconds(const sc_chip *c, double bytes);
+/* Seconds for a ring all-reduce of `bytes` over `chips` chips. */
+double sc_val_allreduce_seconds(const sc_chip *c, double bytes, int chips);
+
+typedef struct sc_val_params {
+    const char *config_dir; /* NULL = default search path */
+    int only_fit;           /* 1 = skip holdout rows (the fit's objective) */
+    int skip_llm;           /* 1 = skip LLM rows (fast; the fit never uses them) */
+} sc_val_params;
+
+sc_val_params sc_val_default_params(void);
+
+/* Result of one row. */
+typedef struct sc_val_result {
+    int skipped;      /* 1 = not predicted; reason says why */
+    char reason[200]; /* skip reason, or a note on how the row was predicted */
+    double predicted; /* same base units as row->measured */
+    double error;     /* (predicted - measured) / measured */
+} sc_val_result;
+
+typedef struct sc_val_stat {
+    int n;
+    double mape;    /* mean |error|, as a fraction */
+    double max_ape; /* worst |error| */
+} sc_val_stat;
+
+typedef struct sc_val_summary {
+    sc_val_stat all, fit, holdout;
+    sc_val_stat cat[SC_VAL_NCAT];
+    int skipped;
+} sc_val_summary;
+
+/* Predicts every row; results[i] belongs to row i (caller provides count() entries). Chips are
+ * loaded once per config name; a config that does not load makes its rows skipped, as does a
+ * model or precision the predictors do not know. Only SC_ERR_NOMEM-class failures fail the call.
+ * overrides, when not NULL, replaces the efficiency parameters of the named config. */
+typedef struct sc_val_override {
+    const char *config;
+    sc_val_eff eff;
+} sc_val_override;
+
+sc_status sc_val_run(const sc_val_table *t, const sc_val_params *p, const sc_val_override *ov,
+                     sc_val_result *results, sc_val_summary *sum, sc_err *err);
+
+/* Summary over results (rows that are not skipped). */
+void sc_val_summarize(const sc_val_table *t, const sc_val_result *results, sc_val_summary *sum);
+
+/* Calibration: fits the efficiency parameters of one config to its non-holdout, non-LLM rows by
+ * coordinate descent on the MAPE (bounded, deterministic). *out receives the fitted parameters,
+ * *mape_before / *mape_after the fit-set MAPE at the config's own and at the fitted values.
+ * SC_ERR_NOT_FOUND when the config has no fit rows. */
+sc_status sc_val_fit(const sc_val_table *t, const sc_val_params *p, const char *config,
+                     sc_val_eff *out, double *mape_before, double *mape_after, sc_err *err);
+
+#endif

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// End-to-end LLM rows (TTFT, TPOT, throughput) predicted through runtime/llm_perf step times.
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/validate_internal.h"
+#include "runtime/llm_perf.h"
+
+/* Prompt tokens per engine iteration when a batch is prefilled: TensorRT-LLM and vLLM chunk long
+ * prefills to a few thousand tokens per step; 8192 is both engines' common default. */
+#define PREFILL_CHUNK 8192.0
+/* Decode steps are timed at this many context lengths across the output and integrated. */
+#define DECODE_SAMPLES 8
+
+static int prec_of(const char *text, sc_llm_prec *out) {
+    /* fp16 runs at the bf16 rate with bf16 sizes on every chip SeedChip models. */
+    if (strcmp(text, "fp16") == 0) text = "bf16";
+    return sc_llm_prec_from_name(text, out) == SC_OK ? 0 : -1;
+}
+
+/* Seconds to prefill `batch` prompts of `in` tokens, chunked. */
+static sc_status prefill_seconds(sc_llm_perf *p, double batch, double in, double *out,
+                                 sc_err *err) {
+    double total = batch * in;
+    double chunks = ceil(total / PREFILL_CHUNK);
+    sc_llm_step s = {0};
+    s.prefill_tokens = (int)ceil(total / chunks);
+    s.prefill_ctx = in / 2; /* causal attention sees half the prompt on average */
+    double t = 0;
+    sc_status st = sc_llm_perf_step(p, &s, &t, NULL, err);
+    *out = t * chunks;
+    return st;
+}
+
+/* Seconds for `out` decode steps of `batch` sequences whose context grows from `in`. */
+static sc_status decode_seconds(sc_llm_perf *p, double batch, double in, double out, double *total,
+                                sc_err *err) {
+    *total = 0;
+    int n = out < DECODE_SAMPLES ? (int)out : DECODE_SAMPLES;
+    for (int i = 0; i < n; i++) {
+        double seg = out / n;
+        sc_llm_step s = {0};
+        s.n_decode = (int)batch;
+        s.decode_ctx = in + seg * (i + 0.5);
+        double t = 0;
+        sc_status st = sc_llm_perf_step(p, &s, &t, NULL, err);
+        if (st != SC_OK) return st;
+        *total += t * seg;
+    }
+    return SC_OK;
+}
+
+static sc_status predict_with(sc_llm_perf *p, const sc_val_row *r, double *pred, sc_err *err) {
+    double t = 0;
+    sc_status s;
+    switch (r->metric) {
+    case SC_VAL_TTFT:
+        return prefill_seconds(p, r->batch, r->in, pred, err);
+    case SC_VAL_TPOT: { /* mean over the output: context grows from in to in + out */
+        double out = r->out > 0 ? r->out : 1;
+        s = decode_seconds(p, r->batch, r->in, out, &t, err);
+        *pred = t / out;
+        return s;
+    }
+    default: {
+        double out = r->out > 0 ? r->out : 1, dec = 0;
+        s = prefill_seconds(p, r->batch, r->in, &t, err);
+        if (s == SC_OK) s = decode_seconds(p, r->batch, r->in, out, &dec, err);
+        double replicas = r->count >= r->tp ? floor((double)r->count / r->tp) : 1;
+        double tput = r->batch * out / (t + dec) * replicas;
+        *pred = r->per_gpu ? tput / r->count : tput;
+        return s;
+    }
+    }
+}
+
+void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_result *res) {
+    sc_llm_arch arch;
+    sc_llm_deploy d = sc_llm_deploy_default();
+    sc_err err = {0};
+    if (sc_llm_zoo_find(r->model, &arch, &err) != SC_OK) {
+        res->skipped = 1;
+        snprintf(res->reason, sizeof res->reason, "model '%s' is not in the LLM zoo", r->model);
+        return;
+    }
+    if (prec_of(r->precision, &d.prec) != 0) {
+        res->skipped = 1;
+        snprintf(res->reason, sizeof res->reason, "precision '%s' unknown", r->precision);
+        return;
+    }
+    d.chip = chip;
+    d.chips = d.tp = r->tp > 0 ? r->tp : 1;
+    sc_llm_perf *p = NULL;
+    sc_status s = sc_llm_perf_create(&arch, &d, &p, &err);
+    if (s == SC_OK) s = predict_with(p, r, &res->predicted, &err);
+    sc_llm_perf_destroy(p);
+    if (s != SC_OK) {
+        res->skipped = 1;
+        snprintf(res->reason, sizeof res->reason, "llm_perf: %.180s", err.msg);
+    }
+}
