@@ -2,6 +2,7 @@
 // Helpers linked into every fuzz target: abort-on-violation, program round trips, temp files.
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,4 +78,44 @@ const char *fuzz_temp_file(const char *suffix, const uint8_t *data, size_t size)
     int ok = fwrite(data, 1, size, f) == size;
     ok = fclose(f) == 0 && ok;
     return ok ? temp_path : NULL;
+}
+
+static char temp_dir[256];
+
+static void remove_dir(void) {
+    DIR *d = temp_dir[0] ? opendir(temp_dir) : NULL;
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        char path[512];
+        if (de->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "%s/%s", temp_dir, de->d_name);
+        unlink(path);
+    }
+    if (d) closedir(d);
+    if (temp_dir[0]) rmdir(temp_dir);
+}
+
+const char *fuzz_temp_dir(void) {
+    if (!temp_dir[0]) {
+        const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+        snprintf(temp_dir, sizeof temp_dir, "%s/scfuzz_dir_XXXXXX", base);
+        if (!mkdtemp(temp_dir)) {
+            temp_dir[0] = '\0';
+            return NULL;
+        }
+        atexit(remove_dir);
+    }
+    return temp_dir;
+}
+
+const char *fuzz_dir_file(const char *name, const uint8_t *data, size_t size) {
+    static char path[512];
+    const char *dir = fuzz_temp_dir();
+    if (!dir) return NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) return NULL;
+    int ok = fwrite(data, 1, size, f) == size;
+    ok = fclose(f) == 0 && ok;
+    return ok ? path : NULL;
 }

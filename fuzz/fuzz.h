@@ -24,4 +24,9 @@ void fuzz_check_program_roundtrip(const sc_program *p);
  * returns its path, or NULL if the file cannot be written. */
 const char *fuzz_temp_file(const char *suffix, const uint8_t *data, size_t size);
 
+/* This process's private temp directory (created on first use, emptied and removed at exit);
+ * fuzz_dir_file writes NAME inside it and returns the full path, or NULL on failure. */
+const char *fuzz_temp_dir(void);
+const char *fuzz_dir_file(const char *name, const uint8_t *data, size_t size);
+
 #endif

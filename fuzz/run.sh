@@ -19,7 +19,8 @@ for t in "$@"; do
     mkdir -p "$W/$t"
     # Largest input each format needs to reach every branch; small keeps executions fast.
     case $t in
-        decode) maxlen=256 ;; membench_args) maxlen=1024 ;; *) maxlen=16384 ;;
+        decode) maxlen=256 ;; membench_args) maxlen=1024 ;; tokenizer) maxlen=4096 ;;
+        *) maxlen=16384 ;;
     esac
     extra=()
     [ -f "$SRC/dict/$t.dict" ] && extra+=("-dict=$SRC/dict/$t.dict")
