@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Builds data/validation/calibration.csv from ../shared/reference/hw_calibration.csv plus figures
 # transcribed from public sources (each row keeps its source). Run once; the CSV is committed.
-"""usage: make_table.py SHARED_CSV OUT_CSV
+"""usage: make_calibration_table.py SHARED_CSV OUT_CSV
 
 Only rows SeedChip can predict are taken (measured GEMM/collective/LLM figures on H100/H200/A100
 class hardware, with shape, precision and GPU count stated), plus a few rows on hardware without a
