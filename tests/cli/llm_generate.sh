@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# `seedchip llm generate`: stories260K greedy ids on the chip, sampling determinism, bad input => exit 2.
+set -u
+BIN=$1
+SRC=$2
+MODEL="$SRC/../shared/models/stories260K.bin"
+[ -f "$MODEL" ] || { echo "skip: $MODEL absent"; exit 77; }
+T=$(mktemp -d /tmp/sc_llm_cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0; fail=0
+ok() { pass=$((pass+1)); }
+bad() { echo "FAIL: $*"; fail=$((fail+1)); }
+expect_rc() { local want=$1; shift; "$@" >"$T/out" 2>"$T/err"; local rc=$?; [ $rc -eq $want ] && ok || bad "rc $rc != $want: $* ($(head -c 300 "$T/err"))"; }
+one_line_err() { local n; n=$(wc -l <"$T/err"); [ "$n" -eq 1 ] && ok || bad "stderr has $n lines: $(cat "$T/err")"; }
+
+expect_rc 0 "$BIN" llm generate --help; grep -q 'usage: seedchip llm generate' "$T/out" && ok || bad "help"
+expect_rc 0 "$BIN" llm --help
+
+# greedy from BOS, 64 tokens: the last line holds the ids; the first five are the published ones
+expect_rc 0 "$BIN" llm generate --model "$MODEL" --tokens 64 --print-token-ids
+last=$(tail -n 1 "$T/out")
+[ "$(echo "$last" | wc -w)" -eq 64 ] && ok || bad "expected 64 ids, got: $last"
+case "$last" in "461 461 401 401 401 "*) ok ;; *) bad "first ids: $last" ;; esac
+grep -q 'tokens/s decode' "$T/out" && ok || bad "no simulated tokens/s line"
+grep -q 'host: .* s wall' "$T/out" && ok || bad "no host wall time line"
+cp "$T/out" "$T/greedy"
+
+# bf16 runs and reports; prompt ids continue the same greedy sequence
+expect_rc 0 "$BIN" llm generate --model "$MODEL" --tokens 8 --precision bf16 --print-token-ids
+[ "$(tail -n 1 "$T/out" | wc -w)" -eq 8 ] && ok || bad "bf16 ids"
+expect_rc 0 "$BIN" llm generate --model "$MODEL" --prompt-ids "1 461 461" --tokens 3 --print-token-ids
+[ "$(tail -n 1 "$T/out")" = "401 401 401" ] && ok || bad "prompt ids continuation: $(tail -n 1 "$T/out")"
+
+# sampling: same seed same ids, and the ids differ from greedy for some seed
+expect_rc 0 "$BIN" llm generate --model "$MODEL" --tokens 24 --temperature 1.0 --top-p 0.9 --top-k 40 --seed 5 --print-token-ids
+a=$(tail -n 1 "$T/out")
+expect_rc 0 "$BIN" llm generate --model "$MODEL" --tokens 24 --temperature 1.0 --top-p 0.9 --top-k 40 --seed 5 --print-token-ids
+[ "$a" = "$(tail -n 1 "$T/out")" ] && ok || bad "sampling not deterministic per seed"
+[ "$a" != "$(tail -n 1 "$T/greedy" | cut -d' ' -f1-24)" ] && ok || bad "temperature 1 equals greedy"
+
+# bad input: one line on stderr, exit 2
+expect_rc 2 "$BIN" llm generate --model "$T/missing.bin"; one_line_err
+grep -q "missing.bin" "$T/err" && ok || bad "error does not name the file"
+head -c 5000 "$MODEL" >"$T/trunc.bin"
+expect_rc 2 "$BIN" llm generate --model "$T/trunc.bin"; one_line_err
+grep -q "truncated" "$T/err" && ok || bad "truncation message: $(cat "$T/err")"
+printf 'GGUF\003\000\000\000' >"$T/short.gguf"
+expect_rc 2 "$BIN" llm generate --model "$T/short.gguf"; one_line_err
+expect_rc 2 "$BIN" llm generate --model "$MODEL" --prompt "Once upon a time"; one_line_err
+expect_rc 2 "$BIN" llm generate --model "$MODEL" --prompt-ids "1 99999"; one_line_err
+expect_rc 2 "$BIN" llm generate --model "$MODEL" --precision fp7; one_line_err
+expect_rc 2 "$BIN" llm generate --model "$MODEL" --tokens 0; one_line_err
+expect_rc 2 "$BIN" llm generate --model "$MODEL" --tokens 600; one_line_err
+expect_rc 2 "$BIN" llm generate --model "$MODEL" --chip no-such-chip; one_line_err
+expect_rc 2 "$BIN" llm generate --model "$MODEL" --bogus; one_line_err
+expect_rc 2 "$BIN" llm generate; one_line_err
+expect_rc 2 "$BIN" llm frobnicate; one_line_err
+
+echo "llm_generate: $pass passed, $fail failed"
+[ $fail -eq 0 ]
