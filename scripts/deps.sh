@@ -5,6 +5,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config clang clang-format
   libyaml-dev libcjson-dev libopenblas-dev libsqlite3-dev libcmocka-dev
+  libopenmpi-dev openmpi-bin chromium
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -282,12 +282,14 @@ static sc_status read_config(gguf *g, sc_llm_config *c, char *arch, size_t cap) 
         c->arch = SC_LLM_FAM_LLAMA;
     else if (strcmp(arch, "mistral") == 0)
         c->arch = SC_LLM_FAM_MISTRAL;
+    else if (strcmp(arch, "gpt2") == 0)
+        c->arch = SC_LLM_FAM_GPT2, c->qkv_bias = 1;
     else if (strcmp(arch, "qwen2") == 0)
         c->arch = SC_LLM_FAM_QWEN2, c->qkv_bias = 1;
     else
         return sc_err_set(g->err, SC_ERR_UNSUPPORTED,
-                          "%s: architecture '%s' is not supported (llama, mistral, qwen2)", g->path,
-                          arch);
+                          "%s: architecture '%s' is not supported (llama, mistral, qwen2, gpt2)",
+                          g->path, arch);
     int64_t v[6] = {0};
     const char *keys[6] = {"embedding_length", "feed_forward_length",
                            "block_count",      "attention.head_count",
@@ -304,7 +306,8 @@ static sc_status read_config(gguf *g, sc_llm_config *c, char *arch, size_t cap) 
     if (arch_key(g, arch, "attention.key_length", &hd) && hd > 0 && hd < 4096)
         c->head_dim = (int)hd;
     double eps = 1e-5, theta = 10000;
-    arch_keyf(g, arch, "attention.layer_norm_rms_epsilon", &eps);
+    if (!arch_keyf(g, arch, "attention.layer_norm_rms_epsilon", &eps))
+        arch_keyf(g, arch, "attention.layer_norm_epsilon", &eps);
     arch_keyf(g, arch, "rope.freq_base", &theta);
     c->norm_eps = (float)eps, c->rope_theta = (float)theta;
     int64_t bos = -1, eos = -1;
@@ -449,6 +452,42 @@ static sc_status load_layer(gguf *g, sc_llm_model *m, int l) {
     return s;
 }
 
+/* GPT-2: LayerNorms with biases, fused attn_qkv [3d x d] split into q/k/v, MLP up/down. */
+static sc_status load_layer_gpt2(gguf *g, sc_llm_model *m, int l) {
+    const sc_llm_config *c = &m->cfg;
+    sc_llm_layer *y = &m->layers[l];
+    size_t d = (size_t)c->dim, h = (size_t)c->hidden_dim;
+    float *qkv = malloc(3 * d * d * sizeof *qkv), *bqkv = malloc(3 * d * sizeof *bqkv);
+    struct {
+        const char *n;
+        float *dst;
+        size_t r, cols;
+    } t[] = {{"attn_norm.weight", y->attn_norm, 1, d}, {"attn_norm.bias", y->attn_norm_b, 1, d},
+             {"attn_qkv.weight", qkv, 3 * d, d},       {"attn_qkv.bias", bqkv, 1, 3 * d},
+             {"attn_output.weight", y->wo, d, d},      {"attn_output.bias", y->bo, 1, d},
+             {"ffn_norm.weight", y->ffn_norm, 1, d},   {"ffn_norm.bias", y->ffn_norm_b, 1, d},
+             {"ffn_up.weight", y->w3, h, d},           {"ffn_up.bias", y->b3, 1, h},
+             {"ffn_down.weight", y->w2, d, h},         {"ffn_down.bias", y->b2, 1, d}};
+    sc_status s =
+        qkv && bqkv ? SC_OK : sc_err_set(g->err, SC_ERR_NOMEM, "%s: out of memory", g->path);
+    for (size_t i = 0; s == SC_OK && i < SC_ARRAY_LEN(t); i++) {
+        char name[96];
+        snprintf(name, sizeof name, "blk.%d.%s", l, t[i].n);
+        s = load_tensor(g, name, t[i].dst, t[i].r, t[i].cols, 0, NULL);
+    }
+    if (s == SC_OK) {
+        memcpy(y->wq, qkv, d * d * sizeof *qkv);
+        memcpy(y->wk, qkv + d * d, d * d * sizeof *qkv);
+        memcpy(y->wv, qkv + 2 * d * d, d * d * sizeof *qkv);
+        memcpy(y->bq, bqkv, d * sizeof *bqkv);
+        memcpy(y->bk, bqkv + d, d * sizeof *bqkv);
+        memcpy(y->bv, bqkv + 2 * d, d * sizeof *bqkv);
+    }
+    free(qkv);
+    free(bqkv);
+    return s;
+}
+
 static sc_status load_model(gguf *g, sc_llm_model *m, const sc_llm_load_params *p) {
     sc_llm_config *c = &m->cfg;
     char arch[64];
@@ -467,8 +506,12 @@ static sc_status load_model(gguf *g, sc_llm_model *m, const sc_llm_load_params *
     if (s == SC_OK) s = load_tensor(g, "output_norm.weight", m->out_norm, 1, d, 0, NULL);
     if (s == SC_OK && !c->tied_embeddings)
         s = load_tensor(g, "output.weight", m->cls, v, d, 0, NULL);
+    int gpt2 = c->arch == SC_LLM_FAM_GPT2;
+    if (s == SC_OK && gpt2)
+        s = load_tensor(g, "position_embd.weight", m->pos_emb, (size_t)c->seq_len, d, 0, NULL);
+    if (s == SC_OK && gpt2) s = load_tensor(g, "output_norm.bias", m->out_norm_b, 1, d, 0, NULL);
     for (int l = 0; s == SC_OK && l < c->n_layers; l++)
-        s = load_layer(g, m, l);
+        s = gpt2 ? load_layer_gpt2(g, m, l) : load_layer(g, m, l);
     if (s == SC_OK) s = read_tokenizer(g, m);
     return s;
 }

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+// Shared state of the code generator and the lower_*.c files: emit helpers, tile pipeline.
+#ifndef SC_COMPILER_CODEGEN_INTERNAL_H
+#define SC_COMPILER_CODEGEN_INTERNAL_H
+
+#include "compiler/codegen.h"
+#include "compiler/ir_util.h"
+
+/* Location of a value on the device. */
+typedef struct cg_loc {
+    sc_space space; /* HBM or CONST */
+    uint64_t off;
+    sc_dtype dt;
+} cg_loc;
+
+typedef struct cg {
+    const sc_chip *chip;
+    sc_ir_graph *g;
+    sc_program *p;
+    sc_err *err;
+    sc_codegen_params prm;
+    int cores;
+    uint64_t spad;    /* usable scratchpad bytes per core */
+    int sa;           /* systolic array size (max MMA M and N) */
+    cg_loc *loc;      /* per value */
+    uint64_t hbm_top; /* HBM bytes planned */
+    int tile_rr;      /* round-robin core for the next tile */
+    int pin_core;     /* >= 0: cg_next_core always answers this (ordered DMA chains) */
+    uint32_t *dcache_keys;
+    size_t dcache_n, dcache_cap;
+} cg;
+
+/* Scratch registers of generated code. */
+enum { R_D = 9, R_A = 10, R_B = 11, R_C = 12, R_T0 = 13, R_T1 = 14, R_T2 = 15, R_T3 = 16 };
+/* Pipeline semaphores (see cg_pipeline). */
+enum { SEM_READY = 0, SEM_FREE = 1, SEM_CDONE = 2, SEM_CFREE = 3 };
+
+/* A strided operand of up to 4 dims (innermost first), base absolute in its space. */
+typedef struct cg_view {
+    sc_space space;
+    sc_dtype dt;
+    uint64_t base;
+    int32_t st[4];
+    int core; /* spad only: -1 = self */
+} cg_view;
+
+sc_status cg_emit(cg *c, int core, sc_queue q, const sc_insn *in);
+sc_status cg_li(cg *c, int core, sc_queue q, int reg, int64_t v);
+sc_status cg_sem(cg *c, int core, sc_queue q, int op, int sem, int n);
+/* DMA copying dims[4] elements from src to dst (bases go through registers). */
+sc_status cg_dma(cg *c, int core, sc_queue q, const uint32_t dims[4], const cg_view *dst,
+                 const cg_view *src);
+/* Vector op: op is an sc_opcode; views in the own scratchpad; imm for .f forms; raxis for
+ * reductions. NULL views are unused. */
+sc_status cg_vec(cg *c, int core, int op, const uint32_t dims[4], const cg_view *d,
+                 const cg_view *a, const cg_view *b, const cg_view *cc, float imm, int raxis);
+/* Dense spad view of dtype dt at byte address addr with row-major strides over dims. */
+cg_view cg_spad(sc_dtype dt, uint64_t addr, const uint32_t dims[4]);
+cg_view cg_spad1(sc_dtype dt, uint64_t addr);
+/* View of value v (whole tensor) with element strides given. */
+cg_view cg_val_view(cg *c, int v, uint64_t elem_off, const int32_t st[4]);
+
+/* Tile pipeline: n_tiles tiles spread round-robin over cores; load/compute/store callbacks
+ * emit the instructions of tile t into slot (t/cores)%2 of its core; double buffered through
+ * semaphores; ends balanced (every semaphore back to 0). */
+typedef struct cg_tiler {
+    sc_status (*load)(cg *c, void *ctx, int core, uint64_t t, int slot);
+    sc_status (*compute)(cg *c, void *ctx, int core, uint64_t t, int slot);
+    sc_status (*store)(cg *c, void *ctx, int core, uint64_t t, int slot);
+} cg_tiler;
+sc_status cg_pipeline(cg *c, uint64_t n_tiles, const cg_tiler *tl, void *ctx);
+/* Spreads independent DMA jobs (no compute) round-robin over cores' load queues. */
+int cg_next_core(cg *c);
+/* Ends an op: every queue of every core meets at barrier 0. */
+sc_status cg_op_end(cg *c);
+
+/* Element strides of value v broadcast to an output shape (0 on broadcast dims). */
+void cg_bcast_strides(const sc_ir_value *v, int orank, const int64_t *odims, int64_t *st);
+/* A general strided copy of rank <= 8 (innermost last, as ONNX) split into 4-D DMAs. */
+sc_status cg_copy_nd(cg *c, int rank, const int64_t *dims, sc_space dsp, sc_dtype ddt,
+                     uint64_t dbase, const int64_t *dst_st, sc_space ssp, sc_dtype sdt,
+                     uint64_t sbase, const int64_t *src_st);
+
+/* Lowerings (lower_*.c): each returns SC_ERR_UNSUPPORTED for op variants it cannot map. */
+sc_status lower_elementwise(cg *c, sc_ir_node *n);
+sc_status lower_data(cg *c, sc_ir_node *n);
+sc_status lower_matmul(cg *c, sc_ir_node *n);
+sc_status lower_reduce(cg *c, sc_ir_node *n);
+sc_status lower_conv(cg *c, sc_ir_node *n);
+sc_status lower_pool(cg *c, sc_ir_node *n);
+int lower_is_elementwise(const char *op);
+int lower_is_data(const char *op);
+int lower_is_reduce(const char *op);
+
+/* Applies a fused activation ("_act" attribute of n) in place on n_elems fp32 values at spad
+ * address addr (tmp: scratch of the same size). No-op without "_act". */
+sc_status cg_apply_act(cg *c, int core, const sc_ir_node *n, uint64_t addr, uint64_t tmp,
+                       uint32_t n_elems);
+/* MMA operand type for the chosen precision. */
+sc_dtype cg_mma_dtype(const cg *c);
+
+/* Liveness-based HBM planner (memplan.c): fills c->loc for every computed value. */
+sc_status cg_memplan(cg *c);
+
+#endif

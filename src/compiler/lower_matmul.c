@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+// MatMul and Gemm: output tiles of the systolic array size, operands DMA'd at the chosen
+// precision, bias / alpha / beta / fused activation applied on the fp32 tile before the store.
+#include <string.h>
+
+#include "compiler/codegen_internal.h"
+
+sc_dtype cg_mma_dtype(const cg *c) {
+    sc_dtype p = c->prm.precision;
+    return p == SC_DTYPE_INT8 ? SC_DTYPE_BF16 : p; /* int8 weights are dequantised to bf16 */
+}
+
+sc_status cg_apply_act(cg *c, int core, const sc_ir_node *n, uint64_t addr, uint64_t tmp,
+                       uint32_t n_elems) {
+    const char *act = sc_ir_attr_s(n, "_act", NULL);
+    if (!act) return SC_OK;
+    uint32_t dims[4] = {n_elems, 1, 1, 1};
+    cg_view x = cg_spad1(SC_DTYPE_FP32, addr), t = cg_spad1(SC_DTYPE_FP32, tmp);
+    float al = sc_ir_attr_f(n, "_alpha", 0), be = sc_ir_attr_f(n, "_beta", 0);
+    if (!strcmp(act, "Relu")) return cg_vec(c, core, SC_OP_VRELU, dims, &x, &x, NULL, NULL, 0, 0);
+    if (!strcmp(act, "Sigmoid"))
+        return cg_vec(c, core, SC_OP_VSIGMOID, dims, &x, &x, NULL, NULL, 0, 0);
+    if (!strcmp(act, "Tanh")) return cg_vec(c, core, SC_OP_VTANH, dims, &x, &x, NULL, NULL, 0, 0);
+    if (!strcmp(act, "Clip"))
+        return cg_vec(c, core, SC_OP_VMAXF, dims, &x, &x, NULL, NULL, al, 0) ||
+                       cg_vec(c, core, SC_OP_VMINF, dims, &x, &x, NULL, NULL, be, 0)
+                   ? c->err->status
+                   : SC_OK;
+    if (!strcmp(act, "LeakyRelu")) /* max(x, a*x) for a <= 1, min for a > 1 */
+        return cg_vec(c, core, SC_OP_VMULF, dims, &t, &x, NULL, NULL, al, 0) ||
+                       cg_vec(c, core, al <= 1 ? SC_OP_VMAX : SC_OP_VMIN, dims, &x, &x, &t, NULL, 0,
+                              0)
+                   ? c->err->status
+                   : SC_OK;
+    return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "fused activation %s", act);
+}
+
+typedef struct mm {
+    const sc_ir_node *n;
+    int a, b, bias, out;
+    int64_t M, N, K, batch;
+    int ta, tb; /* operands stored transposed in HBM (Gemm transA/transB) */
+    float alpha, beta;
+    int64_t tm, tn, mt, nt; /* tile sizes and counts */
+    int orank;
+    int64_t bdims[SC_IR_MAX_RANK], ast[SC_IR_MAX_RANK], bst[SC_IR_MAX_RANK]; /* batch dims */
+    int nb;
+    int64_t bias_st[2];
+    sc_dtype dt;
+    uint64_t a_bytes, b_bytes, c_bytes, slot;
+} mm;
+
+enum { OFF_A = 0 };
+
+static uint64_t al64(uint64_t x) {
+    return (x + 63) / 64 * 64;
+}
+
+static void tile_of(const mm *m, uint64_t t, int64_t *bi, int64_t *m0, int64_t *n0) {
+    *n0 = (int64_t)(t % (uint64_t)m->nt) * m->tn;
+    t /= (uint64_t)m->nt;
+    *m0 = (int64_t)(t % (uint64_t)m->mt) * m->tm;
+    *bi = (int64_t)(t / (uint64_t)m->mt);
+}
+
+/* Element offsets of batch bi in A and B (broadcast batch dims). */
+static void batch_off(const mm *m, int64_t bi, int64_t *ao, int64_t *bo) {
+    *ao = *bo = 0;
+    for (int i = m->nb - 1; i >= 0; i--) {
+        int64_t x = bi % m->bdims[i];
+        bi /= m->bdims[i];
+        *ao += x * m->ast[i], *bo += x * m->bst[i];
+    }
+}
+
+static uint64_t sa_addr(const mm *m, int slot) {
+    return (uint64_t)slot * m->slot;
+}
+static uint64_t sb_addr(const mm *m, int slot) {
+    return sa_addr(m, slot) + m->a_bytes;
+}
+static uint64_t sbias_addr(const mm *m, int slot) {
+    return sb_addr(m, slot) + m->b_bytes;
+}
+static uint64_t sc_addr(const mm *m, int slot) {
+    return sbias_addr(m, slot) + m->c_bytes;
+}
+static uint64_t stmp_addr(const mm *m, int slot) {
+    return sc_addr(m, slot) + m->c_bytes;
+}
+
+static sc_status mm_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
+    mm *m = ctx;
+    int64_t bi, m0, n0, ao, bo;
+    tile_of(m, t, &bi, &m0, &n0);
+    batch_off(m, bi, &ao, &bo);
+    uint32_t rm = (uint32_t)SC_MIN(m->tm, m->M - m0), rn = (uint32_t)SC_MIN(m->tn, m->N - n0);
+    uint32_t K = (uint32_t)m->K;
+    /* A tile: [rm x K] (or [K x rm] with ta), dense in the scratchpad */
+    uint32_t ad[4] = {m->ta ? rm : K, m->ta ? K : rm, 1, 1};
+    int32_t ast[4] = {1, (int32_t)(m->ta ? m->M : m->K), 0, 0};
+    cg_view asrc = cg_val_view(c, m->a, (uint64_t)(ao + (m->ta ? m0 : m0 * m->K)), ast);
+    cg_view adst = cg_spad(m->dt, sa_addr(m, slot), ad);
+    uint32_t bd[4] = {m->tb ? K : rn, m->tb ? rn : K, 1, 1};
+    int32_t bst[4] = {1, (int32_t)(m->tb ? m->K : m->N), 0, 0};
+    cg_view bsrc = cg_val_view(c, m->b, (uint64_t)(bo + (m->tb ? n0 * m->K : n0)), bst);
+    cg_view bdst = cg_spad(m->dt, sb_addr(m, slot), bd);
+    if (cg_dma(c, core, SC_QUEUE_LOAD, ad, &adst, &asrc) ||
+        cg_dma(c, core, SC_QUEUE_LOAD, bd, &bdst, &bsrc))
+        return c->err->status;
+    if (m->bias >= 0) {
+        uint32_t cd[4] = {rn, rm, 1, 1};
+        int32_t cst[4] = {(int32_t)m->bias_st[1], (int32_t)m->bias_st[0], 0, 0};
+        cg_view csrc =
+            cg_val_view(c, m->bias, (uint64_t)(m0 * m->bias_st[0] + n0 * m->bias_st[1]), cst);
+        cg_view cdst = cg_spad(SC_DTYPE_FP32, sbias_addr(m, slot), cd);
+        if (cg_dma(c, core, SC_QUEUE_LOAD, cd, &cdst, &csrc)) return c->err->status;
+    }
+    return SC_OK;
+}
+
+static sc_status mm_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
+    mm *m = ctx;
+    int64_t bi, m0, n0;
+    tile_of(m, t, &bi, &m0, &n0);
+    uint32_t rm = (uint32_t)SC_MIN(m->tm, m->M - m0), rn = (uint32_t)SC_MIN(m->tn, m->N - n0);
+    sc_queue q = SC_QUEUE_COMPUTE;
+    if (cg_li(c, core, q, R_T0, (int64_t)sc_addr(m, slot)) ||
+        cg_li(c, core, q, R_T1, (int64_t)sa_addr(m, slot)) ||
+        cg_li(c, core, q, R_T2, (int64_t)sb_addr(m, slot)))
+        return c->err->status;
+    int flags = (m->ta ? SC_MMA_TA : 0) | (m->tb ? SC_MMA_TB : 0);
+    sc_insn in = {SC_OP_MMAI, {R_T0, R_T1, R_T2, rm, rn, m->K, m->dt, m->dt, SC_DTYPE_FP32, flags}};
+    if (cg_emit(c, core, q, &in)) return c->err->status;
+    uint32_t flat[4] = {rm * rn, 1, 1, 1};
+    cg_view cv = cg_spad1(SC_DTYPE_FP32, sc_addr(m, slot)),
+            bv = cg_spad1(SC_DTYPE_FP32, sbias_addr(m, slot));
+    if (m->alpha != 1.0f && cg_vec(c, core, SC_OP_VMULF, flat, &cv, &cv, NULL, NULL, m->alpha, 0))
+        return c->err->status;
+    if (m->bias >= 0) {
+        if (m->beta != 1.0f && cg_vec(c, core, SC_OP_VMULF, flat, &bv, &bv, NULL, NULL, m->beta, 0))
+            return c->err->status;
+        if (cg_vec(c, core, SC_OP_VADD, flat, &cv, &cv, &bv, NULL, 0, 0)) return c->err->status;
+    }
+    return cg_apply_act(c, core, m->n, sc_addr(m, slot), stmp_addr(m, slot), rm * rn);
+}
+
+static sc_status mm_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
+    mm *m = ctx;
+    int64_t bi, m0, n0;
+    tile_of(m, t, &bi, &m0, &n0);
+    uint32_t rm = (uint32_t)SC_MIN(m->tm, m->M - m0), rn = (uint32_t)SC_MIN(m->tn, m->N - n0);
+    uint32_t d[4] = {rn, rm, 1, 1};
+    int32_t st[4] = {1, (int32_t)m->N, 0, 0};
+    cg_view dst = cg_val_view(c, m->out, (uint64_t)(bi * m->M * m->N + m0 * m->N + n0), st);
+    cg_view src = cg_spad(SC_DTYPE_FP32, sc_addr(m, slot), d);
+    return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
+}
+
+static void setup_batch(cg *c, mm *m) {
+    const sc_ir_value *a = &c->g->vals[m->a], *b = &c->g->vals[m->b], *y = &c->g->vals[m->out];
+    int ra = a->rank > 2 ? a->rank - 2 : 0, rb = b->rank > 2 ? b->rank - 2 : 0;
+    m->nb = y->rank - (a->rank >= 2) - (b->rank >= 2);
+    m->batch = 1;
+    for (int i = 0; i < m->nb; i++) {
+        m->bdims[i] = y->dims[i];
+        m->batch *= y->dims[i];
+        int ka = i - (m->nb - ra), kb = i - (m->nb - rb);
+        int64_t sa = m->M * m->K, sb = m->K * m->N;
+        for (int j = ka + 1; j < ra; j++)
+            sa *= a->dims[j];
+        for (int j = kb + 1; j < rb; j++)
+            sb *= b->dims[j];
+        m->ast[i] = ka < 0 || a->dims[ka] == 1 ? 0 : sa;
+        m->bst[i] = kb < 0 || b->dims[kb] == 1 ? 0 : sb;
+    }
+}
+
+static sc_status setup(cg *c, sc_ir_node *n, mm *m) {
+    memset(m, 0, sizeof *m);
+    m->n = n;
+    m->a = n->in[0], m->b = n->in[1], m->out = n->out[0];
+    m->bias = n->n_in > 2 ? n->in[2] : -1;
+    m->alpha = 1, m->beta = 1;
+    const sc_ir_value *a = &c->g->vals[m->a], *b = &c->g->vals[m->b];
+    if (!strcmp(n->op, "Gemm")) {
+        m->ta = (int)sc_ir_attr_i(n, "transA", 0), m->tb = (int)sc_ir_attr_i(n, "transB", 0);
+        m->alpha = sc_ir_attr_f(n, "alpha", 1), m->beta = sc_ir_attr_f(n, "beta", 1);
+        m->M = a->dims[m->ta], m->K = a->dims[1 - m->ta], m->N = b->dims[1 - m->tb];
+        m->batch = 1;
+    } else {
+        m->M = a->rank >= 2 ? a->dims[a->rank - 2] : 1;
+        m->K = a->dims[a->rank - 1];
+        m->N = b->rank >= 2 ? b->dims[b->rank - 1] : 1;
+        setup_batch(c, m);
+    }
+    if (m->bias >= 0) {
+        int64_t st[2], od[2] = {m->M, m->N};
+        cg_bcast_strides(&c->g->vals[m->bias], 2, od, st);
+        m->bias_st[0] = st[0], m->bias_st[1] = st[1];
+    }
+    m->dt = cg_mma_dtype(c);
+    m->tm = SC_MIN(m->M, c->sa), m->tn = SC_MIN(m->N, c->sa);
+    m->mt = (m->M + m->tm - 1) / m->tm, m->nt = (m->N + m->tn - 1) / m->tn;
+    int es = sc_isa_dtype_bytes(m->dt);
+    m->a_bytes = al64((uint64_t)(m->tm * m->K * es));
+    m->b_bytes = al64((uint64_t)(m->tn * m->K * es));
+    m->c_bytes = al64((uint64_t)(m->tm * m->tn * 4));
+    m->slot = m->a_bytes + m->b_bytes + 3 * m->c_bytes;
+    if (2 * m->slot > c->spad)
+        return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "K = %lld too large for one scratchpad tile",
+                          (long long)m->K);
+    return SC_OK;
+}
+
+sc_status lower_matmul(cg *c, sc_ir_node *n) {
+    mm m;
+    if (setup(c, n, &m)) return c->err->status;
+    if (!m.M || !m.N) return SC_OK;
+    if (!m.K) return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "MatMul with K = 0");
+    cg_tiler tl = {mm_load, mm_compute, mm_store};
+    return cg_pipeline(c, (uint64_t)(m.batch * m.mt * m.nt), &tl, &m);
+}

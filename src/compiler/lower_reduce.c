@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: Apache-2.0
+// Row-wise ops: reductions, Softmax/LogSoftmax, LayerNorm, InstanceNorm. A tile holds every
+// reduced element of kc kept positions as [R x kc] in the scratchpad (the DMA gathers the
+// reduced axes innermost), then vector reductions run along axis 0.
+#include <math.h>
+#include <string.h>
+
+#include "compiler/codegen_internal.h"
+
+#define RW_MAX_ELEMS (256u * 1024u)
+
+int lower_is_reduce(const char *op) {
+    static const char *OPS[] = {"ReduceSum",
+                                "ReduceMean",
+                                "ReduceMax",
+                                "ReduceMin",
+                                "ReduceSumSquare",
+                                "ReduceL1",
+                                "ReduceL2",
+                                "ReduceLogSum",
+                                "ReduceLogSumExp",
+                                "Softmax",
+                                "LogSoftmax",
+                                "LayerNormalization",
+                                "InstanceNormalization"};
+    for (size_t i = 0; i < SC_ARRAY_LEN(OPS); i++)
+        if (!strcmp(OPS[i], op)) return 1;
+    return 0;
+}
+
+typedef struct rw {
+    const sc_ir_node *n;
+    int x, y, same; /* same: output has the input's shape */
+    int nr, nk;
+    int64_t rd[8], rs[8];        /* reduced dims / input strides, innermost first */
+    int64_t kd[8], ks[8], ko[8]; /* kept dims / input strides / output strides */
+    int64_t R, kc, nkc;
+    uint64_t a_addr[2], t_addr[2], m_addr[2], s_addr[2], sc_addr, bi_addr, slot;
+    int need_tmp;    /* a second tile-sized region (norms, LogSoftmax) */
+    int scale, bias; /* LN / IN parameter values or -1 */
+    int per_channel; /* InstanceNorm: parameters indexed by the kept channel */
+} rw;
+
+/* ReduceX with noop_with_empty_axes and no axes: the identity (as a copy). */
+static sc_status flat_copy_reduce(cg *c, const sc_ir_node *n) {
+    int64_t cnt = sc_ir_numel(&c->g->vals[n->out[0]]), one = 1;
+    cg_loc *d = &c->loc[n->out[0]], *s = &c->loc[n->in[0]];
+    return cg_copy_nd(c, 1, &cnt, d->space, d->dt, d->off, &one, s->space, s->dt, s->off, &one);
+}
+
+static void rw_dims(cg *c, rw *w, unsigned mask, int merge_kept) {
+    const sc_ir_value *x = &c->g->vals[w->x];
+    int64_t st[SC_IR_MAX_RANK], ost = 1;
+    ir_strides(x->rank, x->dims, st);
+    w->nr = w->nk = 0;
+    w->R = 1;
+    for (int i = x->rank - 1; i >= 0; i--) {
+        int64_t d = x->dims[i];
+        if (mask >> i & 1) {
+            w->R *= d;
+            if (d == 1) continue;
+            if (w->nr && st[i] == w->rs[w->nr - 1] * w->rd[w->nr - 1])
+                w->rd[w->nr - 1] *= d;
+            else
+                w->rd[w->nr] = d, w->rs[w->nr++] = st[i];
+        } else {
+            int64_t o = w->same ? st[i] : ost;
+            ost *= d;
+            if (d == 1 && merge_kept) continue;
+            if (merge_kept && w->nk && st[i] == w->ks[w->nk - 1] * w->kd[w->nk - 1] &&
+                o == w->ko[w->nk - 1] * w->kd[w->nk - 1])
+                w->kd[w->nk - 1] *= d;
+            else
+                w->kd[w->nk] = d, w->ks[w->nk] = st[i], w->ko[w->nk++] = o;
+        }
+    }
+    if (!w->nk) w->kd[0] = 1, w->ks[0] = 0, w->ko[0] = 0, w->nk = 1;
+    if (!w->nr) w->rd[0] = 1, w->rs[0] = 0, w->nr = 1;
+}
+
+static uint64_t al64(uint64_t x) {
+    return (x + 63) / 64 * 64;
+}
+
+static sc_status rw_plan(cg *c, rw *w) {
+    if (w->nr > 3)
+        return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "more than 3 non-contiguous reduced axes");
+    uint64_t par = 2 * (uint64_t)(w->per_channel ? w->kd[0] : w->R) + 64;
+    uint64_t budget = c->spad / 4 > par ? (c->spad / 4 - par) / 2 : 0;
+    if (budget > RW_MAX_ELEMS) budget = RW_MAX_ELEMS;
+    uint64_t per = (uint64_t)w->R * (w->need_tmp ? 2 : 1) + 2;
+    if (per + 32 > budget)
+        return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "reduction over %lld elements exceeds a tile",
+                          (long long)w->R);
+    int64_t kc = (int64_t)((budget - 32) / per);
+    w->kc = kc < w->kd[0] ? kc : w->kd[0];
+    w->nkc = (w->kd[0] + w->kc - 1) / w->kc;
+    uint64_t a = al64((uint64_t)(w->R * w->kc * 4)), v = al64((uint64_t)w->kc * 4);
+    w->slot = a * (w->need_tmp ? 2 : 1) + 2 * v;
+    for (int s = 0; s < 2; s++) {
+        w->a_addr[s] = (uint64_t)s * w->slot;
+        w->t_addr[s] = w->a_addr[s] + a;
+        w->m_addr[s] = w->a_addr[s] + a * (w->need_tmp ? 2 : 1);
+        w->s_addr[s] = w->m_addr[s] + v;
+    }
+    w->sc_addr = 2 * w->slot;
+    w->bi_addr = w->sc_addr + al64((uint64_t)(w->per_channel ? w->kd[0] : w->R) * 4);
+    return SC_OK;
+}
+
+static uint64_t rw_ntiles(const rw *w) {
+    uint64_t n = (uint64_t)w->nkc;
+    for (int i = 1; i < w->nk; i++)
+        n *= (uint64_t)w->kd[i];
+    return n;
+}
+
+/* Tile t: kept-chunk start q0 and count; input and output element offsets. */
+static uint32_t rw_tile(const rw *w, uint64_t t, int64_t *q0, int64_t *ioff, int64_t *ooff) {
+    *q0 = (int64_t)(t % (uint64_t)w->nkc) * w->kc;
+    uint64_t rest = t / (uint64_t)w->nkc;
+    *ioff = *q0 * w->ks[0], *ooff = *q0 * w->ko[0];
+    for (int i = 1; i < w->nk; i++) {
+        int64_t x = (int64_t)(rest % (uint64_t)w->kd[i]);
+        rest /= (uint64_t)w->kd[i];
+        *ioff += x * w->ks[i], *ooff += x * w->ko[i];
+    }
+    int64_t left = w->kd[0] - *q0;
+    return (uint32_t)(left < w->kc ? left : w->kc);
+}
+
+static void rw_io_dims(const rw *w, uint32_t kc, uint32_t d[4], int32_t st[4]) {
+    for (int i = 0; i < 4; i++)
+        d[i] = 1, st[i] = 0;
+    for (int i = 0; i < w->nr; i++)
+        d[i] = (uint32_t)w->rd[i], st[i] = (int32_t)w->rs[i];
+    d[3] = kc;
+    st[3] = (int32_t)w->ks[0];
+}
+
+static sc_status rw_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
+    rw *w = ctx;
+    int64_t q0, io, oo;
+    uint32_t kc = rw_tile(w, t, &q0, &io, &oo), d[4];
+    int32_t st[4];
+    rw_io_dims(w, kc, d, st);
+    cg_view src = cg_val_view(c, w->x, (uint64_t)io, st);
+    cg_view dst = cg_spad(SC_DTYPE_FP32, w->a_addr[slot], d);
+    return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src);
+}
+
+/* [R x kc] tile view and [1 x kc] stats view (stride 0 along R: broadcasts as a source). */
+static cg_view tile_v(const rw *w, int slot) {
+    cg_view v = {SC_SPACE_SPAD, SC_DTYPE_FP32, w->a_addr[slot], {1, (int32_t)w->R, 0, 0}, -1};
+    return v;
+}
+static cg_view stat_v(uint64_t addr) {
+    cg_view v = {SC_SPACE_SPAD, SC_DTYPE_FP32, addr, {0, 1, 0, 0}, -1};
+    return v;
+}
+
+static sc_status red(cg *c, int core, int op, const uint32_t d[4], const cg_view *dst,
+                     const cg_view *a) {
+    return cg_vec(c, core, op, d, dst, a, NULL, NULL, 0, 0);
+}
+
+static sc_status reduce_compute(cg *c, rw *w, int core, int slot, uint32_t kc) {
+    const char *op = w->n->op;
+    uint32_t d[4] = {(uint32_t)w->R, kc, 1, 1}, dk[4] = {1, kc, 1, 1};
+    cg_view a = tile_v(w, slot), m = stat_v(w->m_addr[slot]), s = stat_v(w->s_addr[slot]);
+    float invR = 1.0f / (float)w->R;
+    if (!strcmp(op, "ReduceMax")) return red(c, core, SC_OP_VREDMAX, d, &m, &a);
+    if (!strcmp(op, "ReduceMin"))
+        return red(c, core, SC_OP_VNEG, d, &a, &a) || red(c, core, SC_OP_VREDMAX, d, &m, &a) ||
+                       red(c, core, SC_OP_VNEG, dk, &m, &m)
+                   ? c->err->status
+                   : SC_OK;
+    if (!strcmp(op, "ReduceLogSumExp")) {
+        if (red(c, core, SC_OP_VREDMAX, d, &s, &a) ||
+            cg_vec(c, core, SC_OP_VSUB, d, &a, &a, &s, NULL, 0, 0) ||
+            red(c, core, SC_OP_VEXP, d, &a, &a) || red(c, core, SC_OP_VREDSUM, d, &m, &a) ||
+            red(c, core, SC_OP_VLOG, dk, &m, &m) ||
+            cg_vec(c, core, SC_OP_VADD, dk, &m, &m, &s, NULL, 0, 0))
+            return c->err->status;
+        return SC_OK;
+    }
+    if (!strcmp(op, "ReduceSumSquare") || !strcmp(op, "ReduceL2"))
+        if (cg_vec(c, core, SC_OP_VMUL, d, &a, &a, &a, NULL, 0, 0)) return c->err->status;
+    if (!strcmp(op, "ReduceL1") && red(c, core, SC_OP_VABS, d, &a, &a)) return c->err->status;
+    if (red(c, core, SC_OP_VREDSUM, d, &m, &a)) return c->err->status;
+    if (!strcmp(op, "ReduceMean") && cg_vec(c, core, SC_OP_VMULF, dk, &m, &m, NULL, NULL, invR, 0))
+        return c->err->status;
+    if (!strcmp(op, "ReduceL2") && red(c, core, SC_OP_VSQRT, dk, &m, &m)) return c->err->status;
+    if (!strcmp(op, "ReduceLogSum") && red(c, core, SC_OP_VLOG, dk, &m, &m)) return c->err->status;
+    return SC_OK;
+}
+
+static cg_view tmp_v(const rw *w, int slot) {
+    cg_view v = tile_v(w, slot);
+    v.base = w->t_addr[slot];
+    return v;
+}
+
+static sc_status softmax_compute(cg *c, rw *w, int core, int slot, uint32_t kc) {
+    uint32_t d[4] = {(uint32_t)w->R, kc, 1, 1}, dk[4] = {1, kc, 1, 1};
+    cg_view a = tile_v(w, slot), t = tmp_v(w, slot), m = stat_v(w->m_addr[slot]),
+            s = stat_v(w->s_addr[slot]);
+    if (red(c, core, SC_OP_VREDMAX, d, &m, &a) ||
+        cg_vec(c, core, SC_OP_VSUB, d, &a, &a, &m, NULL, 0, 0))
+        return c->err->status;
+    if (!strcmp(w->n->op, "LogSoftmax"))
+        return red(c, core, SC_OP_VEXP, d, &t, &a) || red(c, core, SC_OP_VREDSUM, d, &s, &t) ||
+                       red(c, core, SC_OP_VLOG, dk, &s, &s) ||
+                       cg_vec(c, core, SC_OP_VSUB, d, &a, &a, &s, NULL, 0, 0)
+                   ? c->err->status
+                   : SC_OK;
+    return red(c, core, SC_OP_VEXP, d, &a, &a) || red(c, core, SC_OP_VREDSUM, d, &s, &a) ||
+                   cg_vec(c, core, SC_OP_VDIV, d, &a, &a, &s, NULL, 0, 0)
+               ? c->err->status
+               : SC_OK;
+}
+
+/* LayerNorm / InstanceNorm: centre, variance from a squared copy, scale by rsqrt, affine. */
+static sc_status norm_compute(cg *c, rw *w, int core, int slot, uint32_t kc, int64_t q0) {
+    uint32_t d[4] = {(uint32_t)w->R, kc, 1, 1}, dk[4] = {1, kc, 1, 1};
+    cg_view a = tile_v(w, slot), t = tmp_v(w, slot), m = stat_v(w->m_addr[slot]),
+            s = stat_v(w->s_addr[slot]);
+    float eps = sc_ir_attr_f(w->n, "epsilon", 1e-5f), invR = 1.0f / (float)w->R;
+    if (red(c, core, SC_OP_VREDSUM, d, &m, &a) ||
+        cg_vec(c, core, SC_OP_VMULF, dk, &m, &m, NULL, NULL, invR, 0) ||
+        cg_vec(c, core, SC_OP_VSUB, d, &a, &a, &m, NULL, 0, 0) ||
+        cg_vec(c, core, SC_OP_VMUL, d, &t, &a, &a, NULL, 0, 0) ||
+        red(c, core, SC_OP_VREDSUM, d, &s, &t) ||
+        cg_vec(c, core, SC_OP_VMULF, dk, &s, &s, NULL, NULL, invR, 0) ||
+        cg_vec(c, core, SC_OP_VADDF, dk, &s, &s, NULL, NULL, eps, 0) ||
+        red(c, core, SC_OP_VRSQRT, dk, &s, &s) ||
+        cg_vec(c, core, SC_OP_VMUL, d, &a, &a, &s, NULL, 0, 0))
+        return c->err->status;
+    /* affine parameters: along R (LayerNorm) or per kept channel (InstanceNorm) */
+    cg_view sc = {SC_SPACE_SPAD, SC_DTYPE_FP32, w->sc_addr, {1, 0, 0, 0}, -1};
+    cg_view bi = sc;
+    bi.base = w->bi_addr;
+    if (w->per_channel) {
+        sc.st[0] = 0, sc.st[1] = 1, sc.base += (uint64_t)q0 * 4;
+        bi.st[0] = 0, bi.st[1] = 1, bi.base += (uint64_t)q0 * 4;
+    }
+    if (w->scale >= 0 && cg_vec(c, core, SC_OP_VMUL, d, &a, &a, &sc, NULL, 0, 0))
+        return c->err->status;
+    if (w->bias >= 0 && cg_vec(c, core, SC_OP_VADD, d, &a, &a, &bi, NULL, 0, 0))
+        return c->err->status;
+    return SC_OK;
+}
+
+static sc_status rw_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
+    rw *w = ctx;
+    int64_t q0, io, oo;
+    uint32_t kc = rw_tile(w, t, &q0, &io, &oo);
+    const char *op = w->n->op;
+    if (!strncmp(op, "Reduce", 6)) return reduce_compute(c, w, core, slot, kc);
+    if (strstr(op, "Softmax")) return softmax_compute(c, w, core, slot, kc);
+    return norm_compute(c, w, core, slot, kc, q0);
+}
+
+static sc_status rw_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
+    rw *w = ctx;
+    int64_t q0, io, oo;
+    uint32_t kc = rw_tile(w, t, &q0, &io, &oo);
+    if (!w->same) {
+        uint32_t d[4] = {kc, 1, 1, 1};
+        int32_t st[4] = {(int32_t)w->ko[0], 0, 0, 0};
+        cg_view dst = cg_val_view(c, w->y, (uint64_t)oo, st);
+        cg_view src = cg_spad1(SC_DTYPE_FP32, w->m_addr[slot]);
+        return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
+    }
+    uint32_t d[4];
+    int32_t st[4];
+    rw_io_dims(w, kc, d, st);
+    cg_view dst = cg_val_view(c, w->y, (uint64_t)io, st);
+    cg_view src = cg_spad(SC_DTYPE_FP32, w->a_addr[slot], d);
+    if (cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src)) return c->err->status;
+    for (int o = 1; o < 3 && !strcmp(w->n->op, "LayerNormalization"); o++) {
+        if (w->n->n_out <= o || w->n->out[o] < 0) continue; /* optional Mean / InvStdDev */
+        uint32_t dk[4] = {kc, 1, 1, 1};
+        int32_t sk[4] = {1, 0, 0, 0};
+        cg_view od = cg_val_view(c, w->n->out[o], (uint64_t)(io / (w->R ? w->R : 1)), sk);
+        cg_view os = cg_spad1(SC_DTYPE_FP32, o == 1 ? w->m_addr[slot] : w->s_addr[slot]);
+        if (cg_dma(c, core, SC_QUEUE_STORE, dk, &od, &os)) return c->err->status;
+    }
+    return SC_OK;
+}
+
+/* Loads the affine parameters once into every used core's scratchpad. */
+static sc_status load_params(cg *c, rw *w) {
+    int vals[2] = {w->scale, w->bias};
+    uint64_t addr[2] = {w->sc_addr, w->bi_addr};
+    int64_t cnt = w->per_channel ? w->kd[0] : w->R;
+    for (int k = 0; k < c->cores; k++)
+        for (int i = 0; i < 2; i++) {
+            if (vals[i] < 0) continue;
+            if (sc_ir_numel(&c->g->vals[vals[i]]) != cnt)
+                return sc_err_set(c->err, SC_ERR_UNSUPPORTED,
+                                  "normalisation parameters of %lld elements (need %lld)",
+                                  (long long)sc_ir_numel(&c->g->vals[vals[i]]), (long long)cnt);
+            uint32_t d[4] = {(uint32_t)cnt, 1, 1, 1};
+            int32_t st[4] = {1, 0, 0, 0};
+            cg_view src = cg_val_view(c, vals[i], 0, st), dst = cg_spad(SC_DTYPE_FP32, addr[i], d);
+            if (cg_dma(c, k, SC_QUEUE_LOAD, d, &dst, &src)) return c->err->status;
+        }
+    return SC_OK;
+}
+
+static unsigned softmax_mask(cg *c, const sc_ir_node *n, int rank) {
+    int ax = ir_axis(sc_ir_attr_i(n, "axis", c->g->opset >= 13 ? -1 : 1), rank);
+    if (c->g->opset >= 13) return 1u << ax;
+    return ((1u << rank) - 1) & ~((1u << ax) - 1); /* old opsets: every axis from `axis` on */
+}
+
+sc_status lower_reduce(cg *c, sc_ir_node *n) {
+    rw w;
+    memset(&w, 0, sizeof w);
+    w.n = n, w.x = n->in[0], w.y = n->out[0], w.scale = w.bias = -1;
+    const sc_ir_value *x = &c->g->vals[w.x];
+    unsigned mask;
+    int merge = 1;
+    if (!strncmp(n->op, "Reduce", 6)) {
+        mask = (unsigned)sc_ir_attr_i(n, "_mask", 0);
+        if (!mask) return flat_copy_reduce(c, n);
+    } else if (strstr(n->op, "Softmax")) {
+        w.same = 1, w.need_tmp = !strcmp(n->op, "LogSoftmax");
+        mask = softmax_mask(c, n, x->rank);
+    } else if (!strcmp(n->op, "LayerNormalization")) {
+        int ax = ir_axis(sc_ir_attr_i(n, "axis", -1), x->rank);
+        w.same = 1, w.need_tmp = 1, w.scale = n->in[1], w.bias = n->n_in > 2 ? n->in[2] : -1;
+        mask = ((1u << x->rank) - 1) & ~((1u << ax) - 1);
+    } else { /* InstanceNormalization: reduce the spatial axes, parameters per channel */
+        w.same = 1, w.need_tmp = 1, w.scale = n->in[1], w.bias = n->in[2], w.per_channel = 1;
+        mask = ((1u << x->rank) - 1) & ~3u;
+        merge = 0;
+    }
+    rw_dims(c, &w, mask, merge);
+    if (w.per_channel && (w.nk < 1 || w.kd[0] != x->dims[1]))
+        return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "InstanceNormalization layout");
+    if (!sc_ir_numel(x) || !sc_ir_numel(&c->g->vals[w.y])) return SC_OK;
+    if (rw_plan(c, &w) || ((w.scale >= 0 || w.bias >= 0) && load_params(c, &w)))
+        return c->err->status;
+    cg_tiler tl = {rw_load, rw_compute, rw_store};
+    return cg_pipeline(c, rw_ntiles(&w), &tl, &w);
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+// ONNX models on the simulated chip: load + optimise + compile, then run with host tensors.
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontends/onnx/onnx_load.h"
+#include "numerics/numerics.h"
+#include "runtime/onnx_runtime.h"
+
+sc_onnx_compile_params sc_onnx_compile_default_params(void) {
+    sc_onnx_compile_params p;
+    memset(&p, 0, sizeof p);
+    p.cg = sc_codegen_default_params();
+    return p;
+}
+
+/* Given input tensors fix the graph inputs' shapes (symbolic dims) and check their types. */
+static sc_status bind_inputs(sc_ir_graph *g, const sc_tensor *in, int n, sc_err *err) {
+    if (n && n != g->n_inputs)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "model has %d inputs, %d given", g->n_inputs, n);
+    for (int i = 0; i < n; i++) {
+        sc_ir_value *v = &g->vals[g->inputs[i]];
+        if (v->dtype && v->dtype != in[i].dtype)
+            return sc_err_set(err, SC_ERR_INVALID_ARG, "input '%s' is %s, the tensor given is %s",
+                              v->name, sc_tdtype_name(v->dtype), sc_tdtype_name(in[i].dtype));
+        if (v->rank >= 0 && v->rank != in[i].rank)
+            return sc_err_set(err, SC_ERR_INVALID_ARG,
+                              "input '%s' has rank %d, the tensor given has %d", v->name, v->rank,
+                              in[i].rank);
+        for (int j = 0; j < in[i].rank && v->rank >= 0; j++)
+            if (v->dims[j] >= 0 && v->dims[j] != in[i].dims[j])
+                return sc_err_set(err, SC_ERR_INVALID_ARG,
+                                  "input '%s' dimension %d is %lld, the tensor has %lld", v->name,
+                                  j, (long long)v->dims[j], (long long)in[i].dims[j]);
+        v->dtype = in[i].dtype;
+        v->rank = in[i].rank;
+        memcpy(v->dims, in[i].dims, sizeof(int64_t) * (size_t)in[i].rank);
+    }
+    return SC_OK;
+}
+
+sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
+                          const sc_onnx_compile_params *p, sc_compiled **out, sc_err *err) {
+    sc_onnx_compile_params dp = sc_onnx_compile_default_params();
+    if (!p) p = &dp;
+    *out = NULL;
+    sc_ir_graph *g = NULL;
+    if (sc_onnx_load_file(model_path, &g, err) != SC_OK) return err->status;
+    sc_status st = bind_inputs(g, p->inputs, p->n_inputs, err);
+    if (st == SC_OK) st = sc_ir_optimize(g, p->dump_after, p->dump, err);
+    if (st == SC_OK) st = sc_codegen(chip, g, &p->cg, out, err);
+    sc_ir_graph_destroy(g);
+    return st;
+}
+
+/* Host tensor -> device bytes in the binding's device type. */
+static sc_status to_device(const sc_io_binding *b, const sc_tensor *t, uint8_t **buf, size_t *len,
+                           sc_err *err) {
+    size_t n = sc_tensor_numel(t), es = sc_dtype_size(b->dev);
+    if (t->rank != b->rank || memcmp(t->dims, b->dims, sizeof(int64_t) * (size_t)t->rank))
+        return sc_err_set(err, SC_ERR_INVALID_ARG,
+                          "input '%s': shape differs from the compiled model", b->name);
+    *buf = malloc(n * es + 1);
+    if (!*buf) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if (b->dev == SC_DTYPE_INT32) {
+            int64_t v = sc_tensor_get_i64(t, i);
+            int32_t y = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+            memcpy(*buf + i * 4, &y, 4);
+        } else if ((b->dev == SC_DTYPE_FP16 && t->dtype == SC_T_FLOAT16) ||
+                   (b->dev == SC_DTYPE_BF16 && t->dtype == SC_T_BFLOAT16)) {
+            memcpy(*buf + i * 2, (uint8_t *)t->data + i * 2, 2);
+        } else
+            sc_store_elem(b->dev, *buf, i, (float)sc_tensor_get(t, i));
+    }
+    *len = n * es;
+    return SC_OK;
+}
+
+static sc_status from_device(const sc_io_binding *b, const uint8_t *buf, sc_tensor *t,
+                             sc_err *err) {
+    if (sc_tensor_alloc(t, b->dtype, b->rank, b->dims, err) != SC_OK) return err->status;
+    sc_strlcpy(t->name, b->name, sizeof t->name);
+    size_t n = sc_tensor_numel(t);
+    for (size_t i = 0; i < n; i++) {
+        if (b->dev == SC_DTYPE_INT32) {
+            int32_t v;
+            memcpy(&v, buf + i * 4, 4);
+            if (t->dtype == SC_T_INT64) {
+                int64_t w = v;
+                memcpy((uint8_t *)t->data + i * 8, &w, 8);
+            } else
+                sc_tensor_set(t, i, v);
+        } else if ((b->dev == SC_DTYPE_FP16 && t->dtype == SC_T_FLOAT16) ||
+                   (b->dev == SC_DTYPE_BF16 && t->dtype == SC_T_BFLOAT16)) {
+            memcpy((uint8_t *)t->data + i * 2, buf + i * 2, 2);
+        } else
+            sc_tensor_set(t, i, sc_load_elem(b->dev, buf, i));
+    }
+    return SC_OK;
+}
+
+static sc_status write_inputs(sc_sim *s, const sc_compiled *c, const sc_tensor *inputs,
+                              sc_err *err) {
+    for (int i = 0; i < c->n_inputs; i++) {
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        if (to_device(&c->inputs[i], &inputs[i], &buf, &len, err) != SC_OK) return err->status;
+        sc_status st =
+            len ? sc_sim_write(s, 0, SC_SPACE_HBM, 0, c->inputs[i].hbm_offset, buf, len, err)
+                : SC_OK;
+        free(buf);
+        if (st != SC_OK) return st;
+    }
+    return SC_OK;
+}
+
+static sc_status read_outputs(sc_sim *s, const sc_compiled *c, sc_tensor *outputs, sc_err *err) {
+    for (int i = 0; i < c->n_outputs; i++) {
+        const sc_io_binding *b = &c->outputs[i];
+        size_t n = 1;
+        for (int j = 0; j < b->rank; j++)
+            n *= (size_t)b->dims[j];
+        size_t len = n * sc_dtype_size(b->dev);
+        uint8_t *buf = malloc(len + 1);
+        if (!buf) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+        sc_status st =
+            len ? sc_sim_read(s, 0, SC_SPACE_HBM, 0, b->hbm_offset, buf, len, err) : SC_OK;
+        if (st == SC_OK) st = from_device(b, buf, &outputs[i], err);
+        free(buf);
+        if (st != SC_OK) return st;
+    }
+    return SC_OK;
+}
+
+sc_status sc_onnx_execute(const sc_chip *chip, const sc_compiled *c, const sc_tensor *inputs,
+                          const sc_sim_params *sp, sc_tensor *outputs, sc_sim **sim_out,
+                          sc_err *err) {
+    sc_sim_params dp = sc_sim_default_params();
+    if (!sp) sp = &dp;
+    if (sim_out) *sim_out = NULL;
+    sc_sim *s = NULL;
+    if (sc_sim_create(chip, sp, &s, err) != SC_OK) return err->status;
+    if (c->hbm_bytes > sc_sim_hbm_capacity(s)) {
+        sc_sim_destroy(s);
+        return sc_err_set(err, SC_ERR_LIMIT, "model needs %llu bytes of HBM, the chip has %llu",
+                          (unsigned long long)c->hbm_bytes,
+                          (unsigned long long)sc_sim_hbm_capacity(s));
+    }
+    int data = sp->mode != SC_SIM_TIMING;
+    sc_status st = data ? write_inputs(s, c, inputs, err) : SC_OK;
+    if (st == SC_OK) st = sc_sim_run(s, c->prog, NULL, 0, err);
+    if (st == SC_OK && data) st = read_outputs(s, c, outputs, err);
+    if (st != SC_OK || !sim_out)
+        sc_sim_destroy(s);
+    else
+        *sim_out = s;
+    return st;
+}

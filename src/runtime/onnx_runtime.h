@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// ONNX models on the simulated chip: load + optimise + compile, then run with host tensors.
+#ifndef SC_ONNX_RUNTIME_H
+#define SC_ONNX_RUNTIME_H
+
+#include "compiler/codegen.h"
+#include "frontends/tensor_io.h"
+#include "sim/sim.h"
+
+typedef struct sc_onnx_compile_params {
+    sc_codegen_params cg;
+    const sc_tensor *inputs; /* optional: fix symbolic input shapes (graph input order) */
+    int n_inputs;
+    const char *dump_after; /* pass name or NULL */
+    sc_strbuf *dump;        /* receives the IR after dump_after */
+} sc_onnx_compile_params;
+
+sc_onnx_compile_params sc_onnx_compile_default_params(void);
+
+/* Loads, optimises and compiles MODEL.onnx. Caller owns *out (sc_compiled_destroy). */
+sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
+                          const sc_onnx_compile_params *p, sc_compiled **out, sc_err *err);
+
+/* Runs a compiled model once on a fresh simulator. inputs follow c->inputs order; outputs
+ * (c->n_outputs entries, caller frees each with sc_tensor_free) are filled in functional and
+ * both modes. *sim_out (optional) receives the simulator for stats/trace (caller destroys). */
+sc_status sc_onnx_execute(const sc_chip *chip, const sc_compiled *c, const sc_tensor *inputs,
+                          const sc_sim_params *sp, sc_tensor *outputs, sc_sim **sim_out,
+                          sc_err *err);
+
+#endif

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+// `seedchip compile`: ONNX model -> SeedChip program container (.scb), with --dump-after PASS.
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "runtime/onnx_runtime.h"
+#include "runtime/onnx_testdata.h"
+#include "util/util.h"
+
+#define CMD "compile"
+
+static void usage(void) {
+    int n;
+    const sc_ir_pass *ps = sc_ir_passes(&n);
+    printf(
+        "usage: seedchip compile MODEL.onnx -o MODEL.scb [--chip NAME] [--precision P]\n"
+        "                          [--cores N] [--input NAME=FILE]... [--dump-after PASS]\n\n"
+        "Compiles an ONNX model (opsets %d-%d) for the chip. Symbolic input dimensions are fixed\n"
+        "from --input tensors (.pb or .npy) or from test_data_set_0/input_K.pb beside the "
+        "model.\n\n"
+        "  -o, --output FILE   program container to write (atomically)\n"
+        "  --chip NAME         chip config (default seedchip-1)\n"
+        "  --precision P       MMA operand type: fp32 (default), bf16, fp16, fp8, int8\n"
+        "  --cores N           cores to use (default: all)\n"
+        "  --dump-after PASS   print the IR after PASS to stdout; passes:\n",
+        7, 17);
+    for (int i = 0; i < n; i++)
+        printf("      %-14s %s\n", ps[i].name, ps[i].summary);
+}
+
+int cmd_compile(int argc, char **argv);
+
+/* Shared with `seedchip run` (cmd_run.c): option parsing of precision. */
+int onnx_cli_precision(const char *cmd, const char *v, sc_dtype *out);
+int onnx_cli_precision(const char *cmd, const char *v, sc_dtype *out) {
+    if (sc_dtype_from_name(v, out) || *out == SC_DTYPE_INT4 || *out == SC_DTYPE_INT32 ||
+        *out == SC_DTYPE_FP8_E5M2) {
+        cli_error(cmd, "--precision: '%s' is not one of fp32, bf16, fp16, fp8, int8", v);
+        return -1;
+    }
+    return 0;
+}
+
+/* Inputs for shape specialisation: --input NAME=FILE (by position of NAME in the model is
+ * resolved by the caller) or test_data_set_0 beside the model. */
+int onnx_cli_default_inputs(const char *model, sc_tensor **in, int *n);
+int onnx_cli_default_inputs(const char *model, sc_tensor **in, int *n) {
+    char dir[4096];
+    sc_strlcpy(dir, model, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    else
+        sc_strlcpy(dir, ".", sizeof dir);
+    char set[4200];
+    snprintf(set, sizeof set, "%s/test_data_set_0", dir);
+    sc_err err = {0};
+    if (sc_onnx_read_pb_set(set, "input", in, n, &err) != SC_OK)
+        return cli_error("run", "%s", err.msg);
+    return 0;
+}
+
+int cmd_compile(int argc, char **argv) {
+    if (cli_wants_help(argc, argv)) {
+        usage();
+        return CLI_EXIT_OK;
+    }
+    const char *model = NULL, *out = NULL, *chip_name = "seedchip-1", *dump = NULL, *v;
+    sc_onnx_compile_params cp = sc_onnx_compile_default_params();
+    for (int i = 1; i < argc; i++) {
+        int r;
+        long long n;
+        if ((r = cli_opt_value(CMD, argc, argv, &i, "-o", &v)) ||
+            (r = cli_opt_value(CMD, argc, argv, &i, "--output", &v))) {
+            if (r < 0) return CLI_EXIT_USAGE;
+            out = v;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--chip", &v))) {
+            if (r < 0) return CLI_EXIT_USAGE;
+            chip_name = v;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--precision", &v))) {
+            if (r < 0 || onnx_cli_precision(CMD, v, &cp.cg.precision)) return CLI_EXIT_USAGE;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--cores", &v))) {
+            if (r < 0 || cli_parse_int(CMD, "--cores", v, 1, 1024, &n)) return CLI_EXIT_USAGE;
+            cp.cg.cores = (int)n;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--dump-after", &v))) {
+            if (r < 0) return CLI_EXIT_USAGE;
+            dump = v;
+        } else if (argv[i][0] == '-') {
+            return cli_error(CMD, "unknown option '%s' (see seedchip compile --help)", argv[i]);
+        } else if (model) {
+            return cli_error(CMD, "more than one model ('%s' and '%s')", model, argv[i]);
+        } else
+            model = argv[i];
+    }
+    if (!model) return cli_error(CMD, "no model (usage: seedchip compile MODEL.onnx -o MODEL.scb)");
+    if (!out && !dump) return cli_error(CMD, "no output file (-o MODEL.scb)");
+    sc_tensor *in = NULL;
+    int ni = 0;
+    if (onnx_cli_default_inputs(model, &in, &ni)) return CLI_EXIT_USAGE;
+    sc_chip *chip = cli_load_chip(CMD, chip_name, NULL);
+    if (!chip) {
+        sc_tensor_array_free(in, ni);
+        return CLI_EXIT_USAGE;
+    }
+    sc_strbuf sb;
+    sc_strbuf_init(&sb);
+    cp.inputs = in, cp.n_inputs = ni, cp.dump_after = dump, cp.dump = &sb;
+    sc_compiled *cc = NULL;
+    sc_err err = {0};
+    int rc = CLI_EXIT_OK;
+    if (sc_onnx_compile(chip, model, &cp, &cc, &err) != SC_OK) {
+        rc = cli_error(CMD, "%s: %s", model, err.msg);
+    } else {
+        if (dump) fwrite(sb.data ? sb.data : "", 1, sb.len, stdout);
+        if (out) {
+            uint8_t *bin = NULL;
+            size_t len = 0, nconst = 0;
+            sc_program_consts(cc->prog, &nconst);
+            if (sc_program_serialize(cc->prog, &bin, &len, &err) != SC_OK)
+                rc = cli_error(CMD, "%s", err.msg);
+            else if (sc_write_file_atomic(out, bin, len, &err) != SC_OK)
+                rc = cli_error(CMD, "%s", err.msg);
+            else
+                fprintf(
+                    dump ? stderr : stdout,
+                    "%s: %d ops, %zu descriptors, %zu bytes of constants, %llu bytes of HBM -> %s "
+                    "(%zu bytes)\n",
+                    model, cc->n_ops, sc_program_n_descs(cc->prog), nconst,
+                    (unsigned long long)cc->hbm_bytes, out, len);
+            free(bin);
+        }
+    }
+    sc_strbuf_free(&sb);
+    sc_compiled_destroy(cc);
+    sc_chip_destroy(chip);
+    sc_tensor_array_free(in, ni);
+    return rc;
+}

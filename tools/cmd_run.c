@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+// `seedchip run`: runs an ONNX model or compiled .scb on the simulated chip with tensor files.
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "runtime/onnx_runtime.h"
+#include "runtime/onnx_testdata.h"
+#include "util/util.h"
+
+#define CMD            "run"
+#define RUN_MAX_INPUTS 64
+
+int onnx_cli_precision(const char *cmd, const char *v, sc_dtype *out);
+int onnx_cli_default_inputs(const char *model, sc_tensor **in, int *n);
+
+static void usage(void) {
+    printf("usage: seedchip run MODEL.onnx|MODEL.scb [--input NAME=FILE]... [--outdir DIR]\n"
+           "                      [--chip NAME] [--mode functional|timing|both] [--precision P]\n"
+           "                      [--cores N] [--report stats.json] [--trace trace.json]\n\n"
+           "Compiles (for .onnx) and runs the model on the simulated chip. Inputs are ONNX\n"
+           "TensorProto .pb or NumPy .npy files; without --input they are read from\n"
+           "test_data_set_0/input_K.pb beside the model. Outputs are written as DIR/output_K.pb\n"
+           "and DIR/output_K.npy (K = graph output order; default DIR is the current directory).\n"
+           "Prints cycles, time, utilisation and energy.\n\n"
+           "  --input NAME=FILE   tensor for graph input NAME (repeatable)\n"
+           "  --outdir DIR        where outputs go (functional and both modes)\n"
+           "  --chip NAME         chip config (default seedchip-1)\n"
+           "  --mode M            functional (default), timing or both\n"
+           "  --precision P       MMA operand type: fp32 (default), bf16, fp16, fp8, int8\n"
+           "  --cores N           cores to use (default: all)\n"
+           "  --report FILE       executor statistics as JSON\n"
+           "  --trace FILE        Chrome/Perfetto trace of the run\n");
+}
+
+typedef struct run_opts {
+    const char *model, *outdir, *chip, *report, *trace;
+    const char *in_names[RUN_MAX_INPUTS], *in_files[RUN_MAX_INPUTS];
+    int n_in, cores;
+    sc_sim_mode mode;
+    sc_dtype precision;
+} run_opts;
+
+static int parse(int argc, char **argv, run_opts *o) {
+    const char *v;
+    for (int i = 1; i < argc; i++) {
+        int r;
+        long long n;
+        if ((r = cli_opt_value(CMD, argc, argv, &i, "--input", &v))) {
+            if (r < 0) return -1;
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v || !eq[1])
+                return cli_error(CMD, "--input: expected NAME=FILE, got '%s'", v), -1;
+            if (o->n_in == RUN_MAX_INPUTS) return cli_error(CMD, "too many --input options"), -1;
+            o->in_names[o->n_in] = strndup(v, (size_t)(eq - v));
+            o->in_files[o->n_in++] = eq + 1;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--outdir", &v))) {
+            if (r < 0) return -1;
+            o->outdir = v;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--chip", &v))) {
+            if (r < 0) return -1;
+            o->chip = v;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--report", &v))) {
+            if (r < 0) return -1;
+            o->report = v;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--trace", &v))) {
+            if (r < 0) return -1;
+            o->trace = v;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--mode", &v))) {
+            if (r < 0) return -1;
+            if (!strcmp(v, "functional"))
+                o->mode = SC_SIM_FUNCTIONAL;
+            else if (!strcmp(v, "timing"))
+                o->mode = SC_SIM_TIMING;
+            else if (!strcmp(v, "both"))
+                o->mode = SC_SIM_BOTH;
+            else
+                return cli_error(CMD, "--mode: '%s' is not functional, timing or both", v), -1;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--precision", &v))) {
+            if (r < 0 || onnx_cli_precision(CMD, v, &o->precision)) return -1;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--cores", &v))) {
+            if (r < 0 || cli_parse_int(CMD, "--cores", v, 1, 1024, &n)) return -1;
+            o->cores = (int)n;
+        } else if (argv[i][0] == '-') {
+            return cli_error(CMD, "unknown option '%s' (see seedchip run --help)", argv[i]), -1;
+        } else if (o->model) {
+            return cli_error(CMD, "more than one model ('%s' and '%s')", o->model, argv[i]), -1;
+        } else
+            o->model = argv[i];
+    }
+    if (!o->model) return cli_error(CMD, "no model (usage: seedchip run MODEL.onnx|MODEL.scb)"), -1;
+    return 0;
+}
+
+/* Loads the program: compile an .onnx (specialised to the inputs) or parse an .scb. */
+static int load_program(const run_opts *o, const sc_chip *chip, const sc_tensor *in, int ni,
+                        sc_compiled **cc) {
+    sc_err err = {0};
+    if (!sc_str_endswith(o->model, ".scb")) {
+        sc_onnx_compile_params cp = sc_onnx_compile_default_params();
+        cp.cg.precision = o->precision, cp.cg.cores = o->cores, cp.inputs = in, cp.n_inputs = ni;
+        if (sc_onnx_compile(chip, o->model, &cp, cc, &err) != SC_OK)
+            return cli_error(CMD, "%s: %s", o->model, err.msg);
+        return 0;
+    }
+    unsigned char *bin = NULL;
+    size_t len = 0;
+    sc_program *p = NULL;
+    if (sc_read_file(o->model, 1u << 30, &bin, &len, &err) != SC_OK)
+        return cli_error(CMD, "%s", err.msg);
+    sc_status st = sc_program_parse(bin, len, &p, &err);
+    free(bin);
+    if (st == SC_OK) st = sc_compiled_from_program(p, cc, &err);
+    if (st != SC_OK) {
+        if (!*cc) sc_program_destroy(p);
+        return cli_error(CMD, "%s: %s", o->model, err.msg);
+    }
+    return 0;
+}
+
+/* Input tensors: --input NAME=FILE in model order (needs the model's input names) or the
+ * default test data. For .onnx the names come from a first load through the compiler. */
+static int gather_inputs(const run_opts *o, const sc_compiled *names, sc_tensor **in, int *ni) {
+    if (!o->n_in) return onnx_cli_default_inputs(o->model, in, ni);
+    *in = calloc((size_t)names->n_inputs + 1, sizeof **in);
+    if (!*in) return cli_error(CMD, "out of memory");
+    *ni = names->n_inputs;
+    for (int k = 0; k < o->n_in; k++) {
+        int pos = -1;
+        for (int i = 0; i < names->n_inputs; i++)
+            if (!strcmp(names->inputs[i].name, o->in_names[k])) pos = i;
+        if (pos < 0)
+            return cli_error(CMD, "--input: the model has no input named '%s'", o->in_names[k]);
+        sc_err err = {0};
+        sc_tensor_free(&(*in)[pos]);
+        if (sc_tensor_read_file(o->in_files[k], &(*in)[pos], &err) != SC_OK)
+            return cli_error(CMD, "%s", err.msg);
+    }
+    for (int i = 0; i < names->n_inputs; i++)
+        if (!(*in)[i].data)
+            return cli_error(CMD, "no --input for model input '%s'", names->inputs[i].name);
+    return 0;
+}
+
+static int write_outputs(const run_opts *o, const sc_compiled *cc, const sc_tensor *out) {
+    const char *dir = o->outdir ? o->outdir : ".";
+    struct stat sb;
+    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+        return cli_error(CMD, "--outdir: %s is not a directory", dir);
+    for (int k = 0; k < cc->n_outputs; k++) {
+        char p[4096];
+        sc_err err = {0};
+        snprintf(p, sizeof p, "%s/output_%d.pb", dir, k);
+        if (sc_tensor_write_pb(p, &out[k], &err)) return cli_error(CMD, "%s", err.msg);
+        snprintf(p, sizeof p, "%s/output_%d.npy", dir, k);
+        if (sc_tensor_write_npy(p, &out[k], &err)) return cli_error(CMD, "%s", err.msg);
+        printf("output %d '%s': %s[", k, out[k].name, sc_tdtype_name(out[k].dtype));
+        for (int i = 0; i < out[k].rank; i++)
+            printf("%s%lld", i ? "," : "", (long long)out[k].dims[i]);
+        printf("] -> %s/output_%d.pb\n", dir, k);
+    }
+    return 0;
+}
+
+static void print_stats(const sc_sim *s) {
+    sc_sim_stats st;
+    sc_sim_get_stats(s, &st);
+    double util = st.cycles && st.cores ? st.mma_busy / ((double)st.cycles * st.cores) : 0;
+    printf("cycles %llu, %.3f ms, %.3g GFLOP, MMA utilisation %.1f%%, HBM %.3g MB read %.3g MB "
+           "written, energy %.4g mJ\n",
+           (unsigned long long)st.cycles, st.seconds * 1e3, st.flops * 1e-9, util * 100,
+           st.bytes_hbm_read * 1e-6, st.bytes_hbm_write * 1e-6, st.energy_total * 1e3);
+}
+
+static int reports(const run_opts *o, const sc_sim *s) {
+    int rc = 0;
+    if (o->report) {
+        char *js = sc_sim_stats_json(s);
+        rc = js ? cli_write_output(CMD, o->report, js, strlen(js)) : cli_error(CMD, "no report");
+        free(js);
+    }
+    if (!rc && o->trace) {
+        char *js = sc_sim_trace_json(s);
+        rc = js ? cli_write_output(CMD, o->trace, js, strlen(js)) : cli_error(CMD, "no trace");
+        free(js);
+    }
+    return rc;
+}
+
+static int run(run_opts *o, const sc_chip *chip) {
+    sc_tensor *in = NULL, *out = NULL;
+    int ni = 0, rc = CLI_EXIT_USAGE;
+    sc_compiled *cc = NULL, *probe = NULL;
+    sc_sim *sim = NULL;
+    if (o->n_in && !sc_str_endswith(o->model, ".scb")) {
+        /* the input names of an .onnx: compile once without shapes is not possible for
+         * symbolic models, so names come from the loader through a dump-free compile attempt */
+        sc_err err = {0};
+        sc_onnx_compile_params cp = sc_onnx_compile_default_params();
+        if (sc_onnx_compile(chip, o->model, &cp, &probe, &err) != SC_OK) {
+            rc = cli_error(CMD, "%s: %s (give every input with --input)", o->model, err.msg);
+            goto out;
+        }
+    }
+    if (sc_str_endswith(o->model, ".scb") && load_program(o, chip, NULL, 0, &cc)) goto out;
+    if (gather_inputs(o, cc ? cc : probe, &in, &ni)) goto out;
+    if (!cc && load_program(o, chip, in, ni, &cc)) goto out;
+    if (ni != cc->n_inputs && o->mode != SC_SIM_TIMING) {
+        rc = cli_error(CMD, "model has %d inputs, %d given", cc->n_inputs, ni);
+        goto out;
+    }
+    out = calloc((size_t)cc->n_outputs + 1, sizeof *out);
+    sc_sim_params sp = sc_sim_default_params();
+    sp.mode = o->mode;
+    sp.trace = o->trace != NULL;
+    sc_err err = {0};
+    if (!out || sc_onnx_execute(chip, cc, in, &sp, out, &sim, &err) != SC_OK) {
+        rc = err.status == SC_ERR_TRAP ? (cli_error(CMD, "%s", err.msg), CLI_EXIT_FAIL)
+                                       : cli_error(CMD, "%s", err.msg);
+        goto out;
+    }
+    if (o->mode != SC_SIM_TIMING && write_outputs(o, cc, out)) goto out;
+    print_stats(sim);
+    rc = reports(o, sim);
+out:
+    sc_sim_destroy(sim);
+    if (cc) sc_tensor_array_free(out, cc->n_outputs);
+    sc_tensor_array_free(in, ni);
+    sc_compiled_destroy(cc);
+    sc_compiled_destroy(probe);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv) {
+    if (cli_wants_help(argc, argv)) {
+        usage();
+        return CLI_EXIT_OK;
+    }
+    run_opts o;
+    memset(&o, 0, sizeof o);
+    o.chip = "seedchip-1", o.mode = SC_SIM_FUNCTIONAL, o.precision = SC_DTYPE_FP32;
+    int rc = parse(argc, argv, &o) ? CLI_EXIT_USAGE : -1;
+    if (rc < 0) {
+        sc_chip *chip = cli_load_chip(CMD, o.chip, NULL);
+        rc = chip ? run(&o, chip) : CLI_EXIT_USAGE;
+        sc_chip_destroy(chip);
+    }
+    for (int i = 0; i < o.n_in; i++)
+        free((char *)o.in_names[i]);
+    return rc;
+}
