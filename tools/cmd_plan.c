@@ -219,7 +219,10 @@ static void print_table(const plan_opts *o, const sc_plan_option *v, int n, int 
     irow("replicas", v, n, OFF(replicas));
     irow("chips", v, n, OFF(chips));
     irow("servers", v, n, OFF(servers));
-    row(rec ? "query latency (predicted)" : "TTFT (predicted)", v, n, "|3|s", OFF(ttft_s), 1);
+    if (rec)
+        row("query latency (predicted)", v, n, "|2|ms", OFF(ttft_s), 1e3);
+    else
+        row("TTFT (predicted)", v, n, "|3|s", OFF(ttft_s), 1);
     if (!rec) row("TPOT (predicted)", v, n, "|1|ms", OFF(tpot_s), 1e3);
     if (!rec && o->p.verify) {
         row("TTFT p90 (simulated)", v, n, "|3|s", OFF(sim_ttft_p90), 1);

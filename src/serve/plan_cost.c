@@ -9,10 +9,9 @@
 void sc_chip_cost_model(const sc_chip *c, sc_chip_cost *out) {
     memset(out, 0, sizeof *out);
     /* Die = cores + shared SRAM + NoC + one PHY per HBM stack + I/O (docs/ARCHITECTURE.md,
-     * "Area and cost"); the LPDDR tier's PHYs are counted as one HBM PHY each 4 packages. */
-    double phys = c->hbm.stacks + (c->lpddr.present ? ceil(c->lpddr.stacks / 4.0) : 0);
+     * "Area and cost"); LPDDR PHYs are part of area.io (seedchip-1-lite raises it). */
     out->die_area_mm2 = c->cores * c->area_core_mm2 + c->area_shared_sram_mm2 + c->area_noc_mm2 +
-                        phys * c->area_hbm_phy_mm2 + c->area_io_mm2;
+                        c->hbm.stacks * c->area_hbm_phy_mm2 + c->area_io_mm2;
     out->die_usd = out->die_area_mm2 * c->die_cost_per_mm2;
     out->hbm_usd = sc_dram_capacity(&c->hbm) / 1e9 * c->hbm.cost_per_gb;
     if (c->lpddr.present) out->lpddr_usd = sc_dram_capacity(&c->lpddr) / 1e9 * c->lpddr.cost_per_gb;

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+// One design point: load the chip with the point's overrides, run the component model and time
+// each workload's steady-state serving iteration with llm_perf; JSON round trip of results.
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dse/dse.h"
+
+static sc_chip *load_chip(const char *base, const char *const *ov, size_t n, char *why,
+                          size_t why_len) {
+    sc_chip_load_params p = sc_chip_load_default_params();
+    p.overrides = ov;
+    p.n_overrides = n;
+    sc_chip *c = NULL;
+    if (sc_chip_load(base, &p, &c, why, why_len) != SC_OK) return NULL;
+    return c;
+}
+
+/* Output tokens/s per chip of one workload at the largest batch (halving from the requested one)
+ * whose weights and KV cache fit. Steady state as in the planner: each iteration decodes B tokens
+ * and carries B x I / O prompt tokens. */
+static sc_status eval_workload(const sc_dse_workload *w, const sc_chip *c, double *tok_s,
+                               int *batch, sc_err *err) {
+    *tok_s = 0;
+    *batch = 0;
+    sc_llm_arch a;
+    sc_status st = sc_llm_zoo_find(w->model, &a, err);
+    if (st != SC_OK) return st;
+    sc_llm_deploy d = sc_llm_deploy_default();
+    d.chip = c;
+    d.chips = w->chips;
+    d.tp = w->tp;
+    d.pp = w->pp;
+    d.prec = w->prec;
+    if (a.n_experts > 0 && a.n_experts % d.chips == 0) d.ep = d.chips;
+    int ctx = w->input_len + w->output_len, B = w->batch;
+    sc_err e2 = {0};
+    for (; B >= 1; B /= 2) {
+        sc_llm_memory m;
+        if (sc_llm_memory_plan(&a, &d, B, ctx, &m, &e2) != SC_OK) return SC_OK; /* bad split */
+        if (m.fits) break;
+    }
+    if (B < 1) return SC_OK; /* the model does not fit this design */
+    sc_llm_perf *perf = NULL;
+    if (sc_llm_perf_create(&a, &d, &perf, &e2) != SC_OK) return SC_OK;
+    double I = w->input_len, O = w->output_len, t = 0;
+    sc_llm_step s = {B, I + O / 2, (int)ceil(B * I / O), I / 2};
+    st = sc_llm_perf_step(perf, &s, &t, NULL, err);
+    sc_llm_perf_destroy(perf);
+    if (st != SC_OK) return st;
+    *tok_s = t > 0 ? B / t / w->chips : 0;
+    *batch = B;
+    return SC_OK;
+}
+
+static void figures(const sc_dse_space *s, sc_dse_result *r) {
+    double lw = 0, wsum = 0;
+    int zero = 0;
+    for (size_t k = 0; k < sc_dse_workload_count(s); k++) {
+        double wt = sc_dse_workload_at(s, k)->weight;
+        zero |= !(r->wl_tok_s[k] > 0);
+        if (r->wl_tok_s[k] > 0) lw += wt * log(r->wl_tok_s[k]);
+        wsum += wt;
+    }
+    /* A design that cannot run one of the workloads scores 0: it is not a candidate. */
+    r->perf = zero || wsum <= 0 ? 0 : exp(lw / wsum);
+    r->perf_per_usd = r->phys.chip_usd > 0 ? r->perf / r->phys.chip_usd : 0;
+    r->perf_per_w = r->phys.power_w > 0 ? r->perf / r->phys.power_w : 0;
+    r->perf_per_hbm_gb = r->phys.hbm_gb > 0 ? r->perf / r->phys.hbm_gb : 0;
+}
+
+sc_status sc_dse_eval(const sc_dse_space *s, size_t i, sc_dse_result *r, sc_err *err) {
+    double t0 = sc_now_seconds();
+    memset(r, 0, sizeof *r);
+    r->index = i;
+    sc_dse_point_key(s, i, r->key, sizeof r->key);
+    const char *ov[SC_DSE_MAX_AXES * SC_DSE_MAX_SETS];
+    size_t n = sc_dse_point_overrides(s, i, ov, SC_ARRAY_LEN(ov));
+    char why[512] = "";
+    sc_chip *ref = load_chip(sc_dse_space_base(s), NULL, 0, why, sizeof why);
+    if (!ref) return sc_err_set(err, SC_ERR_NOT_FOUND, "sweep base: %s", why);
+    sc_chip *c = load_chip(sc_dse_space_base(s), ov, n, why, sizeof why);
+    sc_status st = SC_OK;
+    if (!c) {
+        sc_strlcpy(r->error, why, sizeof r->error); /* an invalid design, recorded as such */
+    } else {
+        r->ok = 1;
+        sc_dse_phys_model(c, ref, &r->phys);
+        for (size_t k = 0; st == SC_OK && k < sc_dse_workload_count(s); k++)
+            st = eval_workload(sc_dse_workload_at(s, k), c, &r->wl_tok_s[k], &r->wl_batch[k], err);
+        figures(s, r);
+    }
+    sc_chip_destroy(c);
+    sc_chip_destroy(ref);
+    r->eval_s = sc_now_seconds() - t0;
+    return st;
+}
+
+/* ---- JSON ---- */
+#define PHYS_FIELDS(X)                                                                             \
+    X(area_core_mm2)                                                                               \
+    X(area_die_mm2)                                                                                \
+    X(dies_per_wafer) X(yield) X(die_usd) X(hbm_usd) X(lpddr_usd) X(package_usd) X(board_usd)      \
+        X(chip_usd) X(power_w) X(hbm_gb) X(hbm_tbs) X(bf16_tflops)
+
+char *sc_dse_result_to_json(const sc_dse_result *r) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "index", (double)r->index);
+    cJSON_AddStringToObject(o, "key", r->key);
+    cJSON_AddBoolToObject(o, "ok", r->ok);
+    cJSON_AddStringToObject(o, "error", r->error);
+    cJSON *p = cJSON_AddObjectToObject(o, "phys");
+#define X(f) cJSON_AddNumberToObject(p, #f, r->phys.f);
+    PHYS_FIELDS(X)
+#undef X
+    cJSON_AddItemToObject(o, "tok_s", cJSON_CreateDoubleArray(r->wl_tok_s, SC_DSE_MAX_WORKLOADS));
+    cJSON_AddItemToObject(o, "batch", cJSON_CreateIntArray(r->wl_batch, SC_DSE_MAX_WORKLOADS));
+    cJSON_AddNumberToObject(o, "eval_s", r->eval_s);
+    cJSON_AddNumberToObject(o, "perf", r->perf);
+    cJSON_AddNumberToObject(o, "perf_per_usd", r->perf_per_usd);
+    cJSON_AddNumberToObject(o, "perf_per_w", r->perf_per_w);
+    cJSON_AddNumberToObject(o, "perf_per_hbm_gb", r->perf_per_hbm_gb);
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+static double num(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+sc_status sc_dse_result_from_json(const char *text, sc_dse_result *r, sc_err *err) {
+    memset(r, 0, sizeof *r);
+    cJSON *o = cJSON_Parse(text);
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(o, "key");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "phys");
+    const cJSON *tok = cJSON_GetObjectItemCaseSensitive(o, "tok_s");
+    const cJSON *bat = cJSON_GetObjectItemCaseSensitive(o, "batch");
+    if (!cJSON_IsString(key) || !cJSON_IsObject(p) || !cJSON_IsArray(tok) || !cJSON_IsArray(bat)) {
+        cJSON_Delete(o);
+        return sc_err_set(err, SC_ERR_PARSE, "sweep: malformed point result");
+    }
+    r->index = (size_t)num(o, "index");
+    sc_strlcpy(r->key, key->valuestring, sizeof r->key);
+    r->ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "error");
+    if (cJSON_IsString(e)) sc_strlcpy(r->error, e->valuestring, sizeof r->error);
+#define X(f) r->phys.f = num(p, #f);
+    PHYS_FIELDS(X)
+#undef X
+    for (int k = 0; k < SC_DSE_MAX_WORKLOADS; k++) {
+        const cJSON *t = cJSON_GetArrayItem(tok, k), *b = cJSON_GetArrayItem(bat, k);
+        r->wl_tok_s[k] = cJSON_IsNumber(t) ? t->valuedouble : 0;
+        r->wl_batch[k] = cJSON_IsNumber(b) ? b->valueint : 0;
+    }
+    r->eval_s = num(o, "eval_s");
+    r->perf = num(o, "perf");
+    r->perf_per_usd = num(o, "perf_per_usd");
+    r->perf_per_w = num(o, "perf_per_w");
+    r->perf_per_hbm_gb = num(o, "perf_per_hbm_gb");
+    cJSON_Delete(o);
+    return SC_OK;
+}

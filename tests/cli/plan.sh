@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# `seedchip plan`: cheapest deployment per chip for Llama-3-70B and a DLRM-style model, its cost
+# arithmetic, monotonicity in traffic, and one-line errors.
+set -euo pipefail
+BIN="$1"
+SRC="$2"
+command -v python3 >/dev/null || exit 77
+export SEEDCHIP_CONFIG_DIR="$SRC/configs"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+check() { python3 -c "import sys; sys.exit(0 if ($1) else 1)" || { echo "FAIL: $2 ($1)"; exit 1; }; }
+
+"$BIN" plan --model llama-3-70b --traffic 10 --input-len 2048 --output-len 256 --slo-ttft 2 \
+    --slo-tpot 0.05 --chips seedchip-1,seedchip-1-hbm4 --verify-seconds 120 -o "$TMP/llm.json" > "$TMP/llm.txt"
+grep -q "cost of ownership per year" "$TMP/llm.txt"
+python3 - "$TMP/llm.json" <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+assert d["kind"] == "plan" and len(d["options"]) == 2
+for o in d["options"]:
+    assert o["feasible"], o
+    assert o["chips"] == o["replicas"] * o["tp"] * o["pp"], o
+    assert o["servers"] == math.ceil(o["chips"] / 8), o
+    assert o["ttft_s"] <= 2 and o["tpot_s"] <= 0.05, o
+    assert o["verified"] and o["sim_ttft_p90_s"] <= 2 and o["sim_tpot_p90_s"] <= 0.05, o
+    # capital = chips x price + servers x $45,000 (configs/seedchip-1.yaml)
+    assert abs(o["capex_usd"] - (o["chips"] * o["chip_usd"] + o["servers"] * 45000)) < 1, o
+    # power = (chips x 500 W + servers x 1,800 W) x PUE 1.3; energy at $0.08/kWh
+    assert abs(o["power_w"] - (o["chips"] * 500 + o["servers"] * 1800) * 1.3) < 1e-6, o
+    assert abs(o["energy_usd_per_year"] - o["power_w"] / 1000 * 8766 * 0.08) < 1e-6, o
+    assert abs(o["tco_usd_per_year"] - (o["capex_usd"] / 4 + o["energy_usd_per_year"])) < 1e-6, o
+    assert o["replicas"] * o["replica_capacity"] >= 10 * 0.999, o
+print("llm plan ok")
+PY
+
+# recommendation model, against the GPUs; more traffic never needs fewer chips
+for q in 20000 200000; do
+    "$BIN" plan --model dlrm-v2 --traffic $q --input-len 256 --slo-ttft 0.02 \
+        --chips seedchip-1,seedchip-1-lite,h200-sxm --json > "$TMP/rec$q.json"
+done
+python3 - "$TMP/rec20000.json" "$TMP/rec200000.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert [o["chip"] for o in a["options"]] == ["seedchip-1", "seedchip-1-lite", "h200-sxm"]
+for x, y in zip(a["options"], b["options"]):
+    assert x["feasible"] and y["feasible"], (x, y)
+    assert y["chips"] >= x["chips"] and y["tco_usd_per_year"] >= x["tco_usd_per_year"], (x, y)
+    assert y["ttft_s"] <= 0.02
+assert a["options"][2]["chip_usd"] == 32000
+print("rec plan ok")
+PY
+"$BIN" plan --model dlrm-v2 --traffic 20000 --input-len 256 --slo-ttft 0.02 --chips seedchip-1 | grep -q "query latency"
+
+# an impossible SLO is reported per chip, not an error
+"$BIN" plan --model llama-3-70b --traffic 1 --slo-tpot 0.0001 --chips seedchip-1 --no-verify --json > "$TMP/no.json"
+check "not __import__('json').load(open('$TMP/no.json'))['options'][0]['feasible']" "infeasible SLO"
+
+for args in "--model llama-3-70b --traffic 1" "--model nope --traffic 1 --chips seedchip-1" \
+            "--model llama-3-70b --traffic 0 --chips seedchip-1" \
+            "--model llama-3-70b --traffic 1 --chips seedchip-1,nochip" \
+            "--model llama-3-70b --traffic 1 --chips seedchip-1 --precision fp4" "--frobnicate"; do
+    set +e
+    err=$("$BIN" plan $args 2>&1 >/dev/null)
+    rc=$?
+    set -e
+    [ "$rc" = 2 ] || { echo "FAIL: '$args' exit $rc: $err"; exit 1; }
+    [ "$(echo "$err" | wc -l)" = 1 ] || { echo "FAIL: '$args' stderr not one line: $err"; exit 1; }
+done
+"$BIN" plan --help | grep -q "usage: seedchip plan"
+echo "plan: ok"
