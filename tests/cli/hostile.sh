@@ -89,10 +89,10 @@ flip() {
         dd of="$out" bs=1 seek="$at" count=1 conv=notrunc status=none
 }
 
-flip_positions() {
-    local f=$1 len k
+flip_positions() { # FILE [COUNT=16]
+    local f=$1 n=${2:-16} len k
     len=$(stat -c %s "$f")
-    for k in $(seq 0 15); do echo "$(((len * k) / 16 + k % 7)) $((k % 8))"; done
+    for k in $(seq 0 $((n - 1))); do echo "$(((len * k) / n + k % 7)) $((k % 8))"; done
 }
 
 # ---------------------------------------------------------------- chip configs (YAML)
@@ -179,6 +179,69 @@ head -c 5000 /dev/zero | tr '\0' ' ' >"$T/longline.s"
 expect_reject "5000-byte assembly line" "$T/ll.scb" "$BIN" asm "$T/longline.s" -o "$T/ll.scb"
 head -c 3000 /dev/urandom >"$T/rand.scb"
 expect_reject "random bytes as .scb" "$T/r.s" "$BIN" disasm "$T/rand.scb" -o "$T/r.s"
+
+# ---------------------------------------------------------------- LLM checkpoints
+# llama2.c (.bin; the real stories260K when ../shared has it), GGUF, safetensors + config.json.
+# Flips inside fp32 weights leave a valid (different) model: those must run or fail cleanly.
+llm() { "$BIN" llm generate --model "$1" --prompt-ids 1 --tokens 1; }
+llm_variants() { # FILE EXT: truncations, flips, trailing bytes, oversized
+    local f=$1 ext=$2 name
+    name=$(basename "$f")
+    for n in $(truncations "$f" last); do
+        head -c "$n" "$f" >"$T/t.$ext"
+        expect_reject "$name truncated to $n" "" llm "$T/t.$ext"
+    done
+    REJECTED=0
+    while read -r at bit; do
+        flip "$f" "$at" "$bit" "$T/f.$ext"
+        expect_clean "$name bit $bit of byte $at" "" llm "$T/f.$ext"
+    done < <(
+        flip_positions "$f" 8
+        for k in 0 4 8 12 16 20 24; do echo "$((k + 2)) 6"; done # header fields
+    )
+    [ $REJECTED -gt 0 ] && ok || bad "$name: no damaged variant was rejected"
+    cp "$f" "$T/big.$ext"
+    truncate -s 9G "$T/big.$ext" # oversized: past the 8 GiB checkpoint limit (sparse)
+    expect_reject "$name oversized" "" llm "$T/big.$ext"
+    rm -f "$T/big.$ext"
+}
+if "$BIN" llm generate --help >/dev/null 2>&1; then
+    stories="$SRC/../shared/models/stories260K.bin"
+    if [ -f "$stories" ]; then
+        llm_variants "$stories" bin
+        cp "$stories" "$T/grown.bin"
+        head -c 4 /dev/zero >>"$T/grown.bin"
+        expect_reject "stories260K.bin with trailing bytes" "" llm "$T/grown.bin"
+    else
+        echo "note: ../shared/models/stories260K.bin absent; llama2.c uses the tiny seed only"
+    fi
+    llm_variants "$SRC/fuzz/corpus/llama2c/tiny.bin" bin
+    llm_variants "$SRC/fuzz/corpus/gguf/tiny_llama_spm.gguf" gguf
+    # safetensors: a directory with config.json and model.safetensors (from the fuzz seed)
+    mkdir -p "$T/st"
+    seed="$SRC/fuzz/corpus/safetensors/tiny_llama.bin"
+    clen=$(od -An -tu2 -N2 "$seed" | tr -d ' ')
+    tail -c +3 "$seed" | head -c "$clen" >"$T/st/config.json"
+    tail -c +$((3 + clen)) "$seed" >"$T/st.safetensors"
+    cp "$T/st.safetensors" "$T/st/model.safetensors"
+    expect_clean "tiny safetensors" "" llm "$T/st"
+    [ $RC -eq 0 ] && ok || bad "tiny safetensors seed does not load: $(cat "$T/stderr")"
+    for n in $(truncations "$T/st.safetensors" last); do
+        head -c "$n" "$T/st.safetensors" >"$T/st/model.safetensors"
+        expect_reject "model.safetensors truncated to $n" "" llm "$T/st"
+    done
+    REJECTED=0
+    while read -r at bit; do
+        flip "$T/st.safetensors" "$at" "$bit" "$T/st/model.safetensors"
+        expect_clean "model.safetensors bit $bit of byte $at" "" llm "$T/st"
+    done < <(flip_positions "$T/st.safetensors" 8)
+    [ $REJECTED -gt 0 ] && ok || bad "model.safetensors: no damaged variant was rejected"
+    cp "$T/st.safetensors" "$T/st/model.safetensors"
+    head -c 20 "$T/st/config.json" >"$T/cfg" && mv "$T/cfg" "$T/st/config.json"
+    expect_reject "config.json truncated" "" llm "$T/st"
+else
+    echo "note: no llm command in this build; LLM checkpoint section skipped"
+fi
 
 ls "$T" | grep -q '\.tmp\.' && bad "temporary files left behind" || ok
 echo "$pass passed, $fail failed"
