@@ -3,7 +3,7 @@
 # The single list of Debian packages SeedChip needs; installs missing ones as root, else prints the apt-get line.
 set -euo pipefail
 PACKAGES=(
-  build-essential cmake pkg-config clang clang-format
+  build-essential cmake pkg-config clang clang-format valgrind
   libyaml-dev libcjson-dev libopenblas-dev libsqlite3-dev libcmocka-dev
   libopenmpi-dev openmpi-bin chromium
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata
