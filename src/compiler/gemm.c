@@ -28,9 +28,10 @@ static int in_dtype_ok(sc_dtype t) {
            t == SC_DTYPE_FP8_E4M3 || t == SC_DTYPE_FP8_E5M2 || t == SC_DTYPE_INT8;
 }
 
-/* Scratchpad bytes per core: double-buffered A (tm x tk) and B (tk x tn), one C tile. */
+/* Scratchpad bytes per core: double-buffered A (tm x tk), B (tk x tn) and C (tm x tn fp32), so
+ * the store of one C tile overlaps the next tile's MMAs. */
 static uint64_t spad_need(uint64_t tm, uint64_t tn, uint64_t tk, uint64_t es) {
-    return 2 * (tm * tk + tk * tn) * es + tm * tn * 4;
+    return 2 * (tm * tk + tk * tn) * es + 2 * tm * tn * 4;
 }
 
 /* HBM bytes per FLOP for a tiling: A is re-read N/tn times, B M/tm times. */
@@ -39,6 +40,24 @@ static double traffic_per_flop(uint64_t m, uint64_t n, uint64_t k, uint64_t tm, 
     double a = (double)m * k * es * ceil_div(n, tn);
     double b = (double)k * n * es * ceil_div(m, tm);
     return (a + b + (double)m * n * 4) / (2.0 * m * n * k);
+}
+
+/* Estimated cycles of a tiling: the busiest core's MMA passes (one array-height of rows per pass,
+ * cores take tiles round-robin) against the HBM traffic at ~90% of peak. Whichever bounds. */
+static double est_cycles(const sc_chip *chip, const sc_gemm_params *p, uint64_t tm, uint64_t tn,
+                         uint64_t es) {
+    uint64_t r = (uint64_t)chip->sa_rows, c = (uint64_t)chip->sa_cols;
+    uint64_t tiles = ceil_div(p->m, tm) * ceil_div(p->n, tn);
+    uint64_t cores = p->cores > 0 ? (uint64_t)SC_MIN(p->cores, chip->cores) : (uint64_t)chip->cores;
+    double rate =
+        chip->mma_rate[p->in_dtype == SC_DTYPE_FP8_E5M2 ? SC_DTYPE_FP8_E4M3 : p->in_dtype];
+    uint64_t kp = rate >= 1 ? (uint64_t)((double)r * rate) : r;
+    double pass = rate >= 1 ? (double)r : (double)r / rate;
+    double compute = (double)ceil_div(tiles, cores) * (double)(ceil_div(tm, r) * ceil_div(tn, c)) *
+                     (double)ceil_div(p->k, kp) * pass;
+    double bpc = sc_dram_bandwidth(&chip->hbm) / chip->clock_hz * 0.9;
+    double memory = traffic_per_flop(p->m, p->n, p->k, tm, tn, es) * 2.0 * p->m * p->n * p->k / bpc;
+    return SC_MAX(compute, memory);
 }
 
 sc_status sc_gemm_choose_tiles(const sc_chip *chip, sc_gemm_params *p, sc_err *err) {
@@ -54,15 +73,19 @@ sc_status sc_gemm_choose_tiles(const sc_chip *chip, sc_gemm_params *p, sc_err *e
                 uint64_t etm = SC_MIN(tm, round_up(p->m, r)), etn = SC_MIN(tn, round_up(p->n, c));
                 uint64_t etk = SC_MIN(tk, p->k);
                 if (spad_need(etm, etn, etk, es) > budget) continue;
-                double cost = traffic_per_flop(p->m, p->n, p->k, etm, etn, es);
-                /* Prefer longer K steps (fewer pipeline bubbles) on ties within 2%. */
-                double score = cost * (1.0 + 0.02 * (2048.0 / (double)etk) / 16.0);
+                double cost = est_cycles(chip, p, etm, etn, es);
+                /* Ties (within 1%): less HBM traffic, then longer K steps (fewer syncs). */
+                double score = cost *
+                               (1.0 + 0.01 * traffic_per_flop(p->m, p->n, p->k, etm, etn, es) /
+                                          traffic_per_flop(p->m, p->n, p->k, r, c, es)) *
+                               (1.0 + 0.001 * (2048.0 / (double)etk));
                 if (score < best) best = score, bm = etm, bn = etn, bk = etk;
             }
         }
     }
     if (!bm)
-        return sc_err_set(err, SC_ERR_LIMIT, "gemm: no tile of the %dx%d array fits a %.0f KiB scratchpad",
+        return sc_err_set(err, SC_ERR_LIMIT,
+                          "gemm: no tile of the %dx%d array fits a %.0f KiB scratchpad",
                           chip->sa_rows, chip->sa_cols, chip->scratchpad_bytes / 1024);
     if (!p->tm) p->tm = (uint32_t)bm;
     if (!p->tn) p->tn = (uint32_t)bn;
@@ -78,7 +101,8 @@ typedef struct gen {
     sc_gemm_plan pl;
     uint32_t buf_a, buf_b, buf_c;
     uint64_t es, oes;
-    uint64_t a_slot[2], b_slot[2], c_base; /* scratchpad offsets */
+    uint64_t a_slot[2], b_slot[2], c_slot[2]; /* scratchpad offsets */
+    uint64_t c_base;                          /* C buffer of the tile being generated */
     sc_err *err;
 } gen;
 
@@ -86,7 +110,8 @@ static sc_status emit(gen *g, int core, sc_queue q, sc_opcode op, const int64_t 
     sc_insn in;
     memset(&in, 0, sizeof in);
     in.op = (uint16_t)op;
-    for (int i = 0; i < n; i++) in.v[i] = v[i];
+    for (int i = 0; i < n; i++)
+        in.v[i] = v[i];
     return sc_program_add_insn(g->p, core, q, &in, NULL, g->err);
 }
 
@@ -107,14 +132,15 @@ static int view_eq(const sc_view *a, const sc_view *b) {
 }
 
 /* Returns the id of a 2-D DMA descriptor (rows x cols) with the given strides, adding it once. */
-static sc_status dma_desc(gen *g, uint64_t cols, uint64_t rows, const sc_view *dst,
+static sc_status dma_desc(gen *g, uint64_t cols, uint64_t rows, uint64_t planes, const sc_view *dst,
                           const sc_view *src, uint32_t *id) {
     sc_desc d;
     memset(&d, 0, sizeof d);
     d.kind = SC_DESC_DMA;
     d.dims[0] = (uint32_t)cols;
     d.dims[1] = (uint32_t)rows;
-    d.dims[2] = d.dims[3] = 1;
+    d.dims[2] = (uint32_t)planes;
+    d.dims[3] = 1;
     d.views[SC_VIEW_DST] = *dst;
     d.views[SC_VIEW_SRC] = *src;
     size_t n = sc_program_n_descs(g->p);
@@ -141,16 +167,22 @@ static sc_view make_view(sc_space space, sc_dtype t, uint32_t buffer, int32_t ro
     return v;
 }
 
-/* One DMA of a rows x cols block: dst/src byte offsets go through R_DST/R_SRC. */
-static sc_status emit_dma(gen *g, int core, sc_queue q, uint64_t rows, uint64_t cols,
-                          const sc_view *dst, uint64_t dst_off, const sc_view *src,
-                          uint64_t src_off) {
+/* One DMA of a (planes x) rows x cols block: dst/src byte offsets go through R_DST/R_SRC. */
+static sc_status emit_dma3(gen *g, int core, sc_queue q, uint64_t planes, uint64_t rows,
+                           uint64_t cols, const sc_view *dst, uint64_t dst_off, const sc_view *src,
+                           uint64_t src_off) {
     uint32_t id;
-    sc_status s = dma_desc(g, cols, rows, dst, src, &id);
+    sc_status s = dma_desc(g, cols, rows, planes, dst, src, &id);
     if (s == SC_OK) s = emit_li(g, core, q, R_DST, (int64_t)dst_off);
     if (s == SC_OK) s = emit_li(g, core, q, R_SRC, (int64_t)src_off);
     int64_t v[] = {id, R_DST, R_SRC, 0, 0};
     return s == SC_OK ? emit(g, core, q, SC_OP_DMA, v, 5) : s;
+}
+
+static sc_status emit_dma(gen *g, int core, sc_queue q, uint64_t rows, uint64_t cols,
+                          const sc_view *dst, uint64_t dst_off, const sc_view *src,
+                          uint64_t src_off) {
+    return emit_dma3(g, core, q, 1, rows, cols, dst, dst_off, src, src_off);
 }
 
 typedef struct tile {
@@ -167,20 +199,42 @@ static tile tile_at(const gen *g, uint64_t t) {
     return x;
 }
 
-/* Load queue: A block (tm x tk, dense) and B as column blocks of the array width (tk x nsub). */
+/* Load queue: A as row blocks of the array height (tm x tk dense; one DMA per block so the
+ * core's DMA engines share the work) and B as column blocks of the array width (tk x nsub). */
 static sc_status load_step(gen *g, int core, const tile *t, uint64_t k0, uint64_t tk, int slot) {
     sc_dtype dt = g->pl.in_dtype;
+    uint64_t rows = (uint64_t)g->chip->sa_rows, cols = (uint64_t)g->chip->sa_cols;
     sc_view spad = make_view(SC_SPACE_SPAD, dt, SC_ISA_NO_BUFFER, (int32_t)tk);
     sc_view src_a = make_view(SC_SPACE_HBM, dt, g->buf_a, (int32_t)g->pl.k);
-    sc_status s = emit_dma(g, core, SC_QUEUE_LOAD, t->tm, tk, &spad, g->a_slot[slot], &src_a,
-                           (t->m0 * g->pl.k + k0) * g->es);
-    uint64_t cols = (uint64_t)g->chip->sa_cols;
+    sc_status s = SC_OK;
+    for (uint64_t i = 0; s == SC_OK && i * rows < t->tm; i++) {
+        uint64_t msub = SC_MIN(rows, t->tm - i * rows);
+        s = emit_dma(g, core, SC_QUEUE_LOAD, msub, tk, &spad,
+                     g->a_slot[slot] + i * rows * tk * g->es, &src_a,
+                     ((t->m0 + i * rows) * g->pl.k + k0) * g->es);
+    }
+    /* B: the full-width column blocks move as whole rows of the tile (long HBM runs), a chunk of
+     * K rows per DMA, scattered into per-block [tk x cols] layouts; a narrower last block goes
+     * separately. */
+    uint64_t nfull = t->tn / cols, rest = t->tn % cols;
     sc_view src_b = make_view(SC_SPACE_HBM, dt, g->buf_b, (int32_t)g->pl.n);
-    for (uint64_t j = 0; s == SC_OK && j * cols < t->tn; j++) {
-        uint64_t nsub = SC_MIN(cols, t->tn - j * cols);
-        sc_view dst = make_view(SC_SPACE_SPAD, dt, SC_ISA_NO_BUFFER, (int32_t)nsub);
-        s = emit_dma(g, core, SC_QUEUE_LOAD, tk, nsub, &dst, g->b_slot[slot] + j * tk * cols * g->es,
-                     &src_b, (k0 * g->pl.n + t->n0 + j * cols) * g->es);
+    src_b.strides[1] = (int32_t)cols;
+    src_b.strides[2] = (int32_t)g->pl.n;
+    sc_view dst_b = make_view(SC_SPACE_SPAD, dt, SC_ISA_NO_BUFFER, (int32_t)(tk * cols));
+    dst_b.strides[2] = (int32_t)cols;
+    uint64_t chunk = SC_MAX((uint64_t)1, SC_MIN(rows, tk));
+    for (uint64_t r0 = 0; s == SC_OK && nfull && r0 < tk; r0 += chunk) {
+        uint64_t kr = SC_MIN(chunk, tk - r0);
+        s = emit_dma3(g, core, SC_QUEUE_LOAD, kr, nfull, cols, &dst_b,
+                      g->b_slot[slot] + r0 * cols * g->es, &src_b,
+                      ((k0 + r0) * g->pl.n + t->n0) * g->es);
+    }
+    if (s == SC_OK && rest) {
+        sc_view src_r = make_view(SC_SPACE_HBM, dt, g->buf_b, (int32_t)g->pl.n);
+        sc_view dst_r = make_view(SC_SPACE_SPAD, dt, SC_ISA_NO_BUFFER, (int32_t)rest);
+        s = emit_dma(g, core, SC_QUEUE_LOAD, tk, rest, &dst_r,
+                     g->b_slot[slot] + nfull * tk * cols * g->es, &src_r,
+                     (k0 * g->pl.n + t->n0 + nfull * cols) * g->es);
     }
     return s == SC_OK ? emit_sem(g, core, SC_QUEUE_LOAD, SC_OP_SIGNAL, SEM_READY) : s;
 }
@@ -197,30 +251,42 @@ static sc_status compute_step(gen *g, int core, const tile *t, uint64_t tk, int 
             uint64_t c_off = g->c_base + (i * rows * g->pl.tn + j * rows * cols) * g->oes;
             s = emit_li(g, core, SC_QUEUE_COMPUTE, R_C, (int64_t)c_off);
             if (s == SC_OK)
-                s = emit_li(g, core, SC_QUEUE_COMPUTE, R_A, (int64_t)(g->a_slot[slot] + i * rows * tk * g->es));
+                s = emit_li(g, core, SC_QUEUE_COMPUTE, R_A,
+                            (int64_t)(g->a_slot[slot] + i * rows * tk * g->es));
             if (s == SC_OK)
-                s = emit_li(g, core, SC_QUEUE_COMPUTE, R_B, (int64_t)(g->b_slot[slot] + j * tk * cols * g->es));
-            int64_t v[] = {R_C, R_A, R_B, (int64_t)msub, (int64_t)nsub, (int64_t)tk,
-                           dt, dt, g->pl.out_dtype, first ? 0 : SC_MMA_ACC};
+                s = emit_li(g, core, SC_QUEUE_COMPUTE, R_B,
+                            (int64_t)(g->b_slot[slot] + j * tk * cols * g->es));
+            int64_t v[] = {R_C,         R_A, R_B, (int64_t)msub,   (int64_t)nsub,
+                           (int64_t)tk, dt,  dt,  g->pl.out_dtype, first ? 0 : SC_MMA_ACC};
             if (s == SC_OK) s = emit(g, core, SC_QUEUE_COMPUTE, SC_OP_MMAI, v, 10);
         }
     }
     return s == SC_OK ? emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_FREE) : s;
 }
 
-/* Store queue: each C sub-tile (dense in the scratchpad) to its place in row-major C. */
+/* Store queue: C sub-tiles (dense [msub x nsub] in the scratchpad) to row-major C. The full-width
+ * sub-tiles of a row block go as one DMA writing whole rows of the tile (long HBM runs); a
+ * narrower last column block separately. */
 static sc_status store_tile(gen *g, int core, const tile *t) {
     uint64_t rows = (uint64_t)g->chip->sa_rows, cols = (uint64_t)g->chip->sa_cols;
     sc_status s = emit_sem(g, core, SC_QUEUE_STORE, SC_OP_WAIT, SEM_CDONE);
-    sc_view dst = make_view(SC_SPACE_HBM, g->pl.out_dtype, g->buf_c, (int32_t)g->pl.n);
+    sc_dtype ot = g->pl.out_dtype;
+    uint64_t nfull = t->tn / cols, rest = t->tn % cols;
+    sc_view dst = make_view(SC_SPACE_HBM, ot, g->buf_c, (int32_t)cols);
+    dst.strides[2] = (int32_t)g->pl.n;
+    sc_view src = make_view(SC_SPACE_SPAD, ot, SC_ISA_NO_BUFFER, (int32_t)(rows * cols));
+    src.strides[2] = (int32_t)cols;
     for (uint64_t i = 0; s == SC_OK && i * rows < t->tm; i++) {
         uint64_t msub = SC_MIN(rows, t->tm - i * rows);
-        for (uint64_t j = 0; s == SC_OK && j * cols < t->tn; j++) {
-            uint64_t nsub = SC_MIN(cols, t->tn - j * cols);
-            sc_view src = make_view(SC_SPACE_SPAD, g->pl.out_dtype, SC_ISA_NO_BUFFER, (int32_t)nsub);
-            uint64_t c_off = g->c_base + (i * rows * g->pl.tn + j * rows * cols) * g->oes;
-            uint64_t hbm = ((t->m0 + i * rows) * g->pl.n + t->n0 + j * cols) * g->oes;
-            s = emit_dma(g, core, SC_QUEUE_STORE, msub, nsub, &dst, hbm, &src, c_off);
+        uint64_t c_off = g->c_base + i * rows * g->pl.tn * g->oes;
+        uint64_t hbm = ((t->m0 + i * rows) * g->pl.n + t->n0) * g->oes;
+        if (nfull)
+            s = emit_dma3(g, core, SC_QUEUE_STORE, msub, nfull, cols, &dst, hbm, &src, c_off);
+        if (s == SC_OK && rest) {
+            sc_view d2 = make_view(SC_SPACE_HBM, ot, g->buf_c, (int32_t)g->pl.n);
+            sc_view s2 = make_view(SC_SPACE_SPAD, ot, SC_ISA_NO_BUFFER, (int32_t)rest);
+            s = emit_dma(g, core, SC_QUEUE_STORE, msub, rest, &d2, hbm + nfull * cols * g->oes, &s2,
+                         c_off + nfull * rows * cols * g->oes);
         }
     }
     return s == SC_OK ? emit_sem(g, core, SC_QUEUE_STORE, SC_OP_SIGNAL, SEM_CFREE) : s;
@@ -232,8 +298,9 @@ static sc_status gen_core(gen *g, int core) {
     sc_status s = SC_OK;
     for (uint64_t t = (uint64_t)core; s == SC_OK && t < g->pl.tiles; t += (uint64_t)g->pl.cores) {
         tile x = tile_at(g, t);
-        /* The single C tile is reused: wait until the store queue drained the previous one. */
-        if (ntile++ > 0) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_CFREE);
+        /* Two C buffers alternate: before reusing one, wait until the store queue drained it. */
+        if (ntile >= 2) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_CFREE);
+        g->c_base = g->c_slot[ntile++ & 1];
         for (uint64_t k0 = 0; s == SC_OK && k0 < g->pl.k; k0 += g->pl.tk, step++) {
             uint64_t tk = SC_MIN((uint64_t)g->pl.tk, g->pl.k - k0);
             int slot = (int)(step & 1);
@@ -312,15 +379,21 @@ sc_status sc_gemm_build(const sc_chip *chip, const sc_gemm_params *p, sc_program
     if (s != SC_OK) return s;
     g.es = (uint64_t)sc_isa_dtype_bytes(g.pl.in_dtype);
     g.oes = 4;
-    uint64_t a_bytes = (uint64_t)g.pl.tm * g.pl.tk * g.es, b_bytes = (uint64_t)g.pl.tk * g.pl.tn * g.es;
+    uint64_t a_bytes = (uint64_t)g.pl.tm * g.pl.tk * g.es,
+             b_bytes = (uint64_t)g.pl.tk * g.pl.tn * g.es;
     g.a_slot[0] = 0, g.a_slot[1] = a_bytes;
     g.b_slot[0] = 2 * a_bytes, g.b_slot[1] = 2 * a_bytes + b_bytes;
-    g.c_base = 2 * (a_bytes + b_bytes);
+    g.c_slot[0] = 2 * (a_bytes + b_bytes);
+    g.c_slot[1] = g.c_slot[0] + (uint64_t)g.pl.tm * g.pl.tn * 4;
     s = sc_program_set_name(g.p, "gemm", err);
-    if (s == SC_OK) s = add_hbm_buffer(&g, "A", g.pl.in_dtype, g.pl.m, g.pl.k, g.pl.a_offset, g.es, &g.buf_a);
-    if (s == SC_OK) s = add_hbm_buffer(&g, "B", g.pl.in_dtype, g.pl.k, g.pl.n, g.pl.b_offset, g.es, &g.buf_b);
-    if (s == SC_OK) s = add_hbm_buffer(&g, "C", g.pl.out_dtype, g.pl.m, g.pl.n, g.pl.c_offset, 4, &g.buf_c);
-    for (int c = 0; s == SC_OK && c < g.pl.cores; c++) s = gen_core(&g, c);
+    if (s == SC_OK)
+        s = add_hbm_buffer(&g, "A", g.pl.in_dtype, g.pl.m, g.pl.k, g.pl.a_offset, g.es, &g.buf_a);
+    if (s == SC_OK)
+        s = add_hbm_buffer(&g, "B", g.pl.in_dtype, g.pl.k, g.pl.n, g.pl.b_offset, g.es, &g.buf_b);
+    if (s == SC_OK)
+        s = add_hbm_buffer(&g, "C", g.pl.out_dtype, g.pl.m, g.pl.n, g.pl.c_offset, 4, &g.buf_c);
+    for (int c = 0; s == SC_OK && c < g.pl.cores; c++)
+        s = gen_core(&g, c);
     if (s == SC_OK) s = sc_program_validate(g.p, err);
     if (s != SC_OK) {
         sc_program_destroy(g.p);

@@ -98,6 +98,55 @@ score *sim_core(sc_sim *s, int chip, int core) {
     return &s->cores[(size_t)chip * (size_t)s->n_cores + (size_t)core];
 }
 
+/* ---- Bandwidth calendars ---- */
+
+void sim_cal_reset(bwcal *c, double bytes_per_cycle, uint64_t width) {
+    if (c->used) memset(c->used, 0, c->n * sizeof *c->used);
+    c->width = width;
+    c->cap = bytes_per_cycle * (double)width;
+}
+
+void sim_cal_free(bwcal *c) {
+    free(c->used);
+    memset(c, 0, sizeof *c);
+}
+
+static int cal_grow(bwcal *c, size_t need) {
+    if (need < c->n) return 0;
+    size_t n = c->n ? c->n : 1024;
+    while (n <= need)
+        n *= 2;
+    double *u = realloc(c->used, n * sizeof *u);
+    if (!u) return -1;
+    memset(u + c->n, 0, (n - c->n) * sizeof *u);
+    c->used = u;
+    c->n = n;
+    return 0;
+}
+
+uint64_t sim_cal_take(bwcal *c, uint64_t t, double bytes) {
+    if (bytes <= 0 || c->cap <= 0) return t;
+    size_t b = (size_t)(t / c->width);
+    double left = bytes;
+    for (;; b++) {
+        if (cal_grow(c, b)) /* out of memory: fall back to the ideal rate */
+            return t + (uint64_t)(left / c->cap * (double)c->width) + 1;
+        uint64_t start = (uint64_t)b * c->width;
+        /* in the first bucket only the part after t is available */
+        double room = c->cap - c->used[b];
+        if (start < t)
+            room = SC_MIN(room, c->cap * (double)(start + c->width - t) / (double)c->width);
+        if (room <= 0) continue;
+        double take = SC_MIN(room, left);
+        c->used[b] += take;
+        left -= take;
+        if (left <= 0) {
+            uint64_t end = start + (uint64_t)((double)c->width * c->used[b] / c->cap + 0.999999);
+            return SC_MAX(end, t + 1);
+        }
+    }
+}
+
 /* ---- Errors, traces ---- */
 
 sc_status sim_trap(const sc_sim *s, const squeue *q, sc_err *err, const char *fmt, ...) {
@@ -301,6 +350,8 @@ void sc_sim_destroy(sc_sim *s) {
     for (int k = 0; s->chips && k < s->p.n_chips; k++) {
         pmem_free(&s->chips[k].hbm);
         pmem_free(&s->chips[k].shared);
+        sim_cal_free(&s->chips[k].hbm_cal);
+        sim_cal_free(&s->chips[k].shared_cal);
         sc_mem_destroy(s->chips[k].hbm_model);
     }
     free(s->chips);
@@ -399,6 +450,8 @@ static void reset_run(sc_sim *s, const sc_program *prog, const int64_t *args, in
     for (int k = 0; k < s->p.n_chips; k++) {
         schip *c = &s->chips[k];
         c->link_free = c->hbm_pipe_free = c->shared_free = 0;
+        sim_cal_reset(&c->hbm_cal, sc_dram_bandwidth(&s->chip.hbm) / s->chip.clock_hz, 256);
+        sim_cal_reset(&c->shared_cal, s->chip.shared_sram_bw / s->chip.clock_hz, 256);
         memset(c->bars, 0, sizeof c->bars);
         sc_mem_reset(c->hbm_model);
     }

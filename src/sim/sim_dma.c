@@ -65,10 +65,14 @@ static sc_status dma_data(sc_sim *s, const squeue *q, const rview *dst, const rv
 
 /* ---- HBM timing ---- */
 
+/* Requests a DMA engine sends to HBM: contiguous runs cut into 64-byte requests. */
+#define HBM_REQ_BYTES 64u
+
 typedef struct hbm_sample {
     sc_sim *s;
-    sc_mem *m;
-    uint64_t done_ps, sampled, cap;
+    sc_mem_req *reqs;
+    size_t n, cap_reqs;
+    uint64_t sampled, cap;
     int is_write;
 } hbm_sample;
 
@@ -78,11 +82,14 @@ static void sample_run(hbm_sample *h, uint64_t addr, uint64_t bytes) {
     uint64_t capm = h->s->hbm_model_capacity;
     addr %= capm;
     if (bytes > capm - addr) bytes = capm - addr;
-    uint64_t done = 0;
-    sc_err e = {0};
-    if (sc_mem_access(h->m, addr, bytes, h->is_write, 0, &done, &e) == SC_OK)
-        h->done_ps = SC_MAX(h->done_ps, done);
     h->sampled += bytes;
+    while (bytes && h->n < h->cap_reqs) {
+        uint64_t k = SC_MIN(bytes, HBM_REQ_BYTES - addr % HBM_REQ_BYTES);
+        sc_mem_req *r = &h->reqs[h->n++];
+        memset(r, 0, sizeof *r);
+        r->addr = addr, r->bytes = k, r->is_write = h->is_write;
+        addr += k, bytes -= k;
+    }
 }
 
 /* Walks the view's contiguous runs (or elements) until the sample is full. */
@@ -110,13 +117,21 @@ static double probe(sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DI
                     hbm_sig *out) {
     sc_mem *m = s->chips[0].hbm_model;
     sc_mem_reset(m);
-    hbm_sample h = {s, m, 0, 0, HBM_SAMPLE_BYTES, is_write};
+    size_t cap_reqs = 2 * HBM_SAMPLE_BYTES / HBM_REQ_BYTES + 16;
+    hbm_sample h = {
+        s, malloc(cap_reqs * sizeof(sc_mem_req)), 0, cap_reqs, 0, HBM_SAMPLE_BYTES, is_write};
+    if (!h.reqs) return s->hbm_stream_eff;
     rview r = *v;
     uint64_t extent = ((v->hi - v->lo) + 4095) & ~(uint64_t)4095;
     for (int rep = 0; h.sampled < h.cap && rep < 1 << 16; rep++) {
         sample_view(&h, &r, dims);
         r.base += (int64_t)extent;
     }
+    uint64_t done_ps = 0;
+    sc_err e = {0};
+    sc_status rc = sc_mem_run_requests(m, h.reqs, h.n, 0, &done_ps, &e);
+    free(h.reqs);
+    if (rc != SC_OK) return s->hbm_stream_eff;
     sc_mem_stats st;
     sc_mem_get_stats(m, &st);
     double b = h.sampled ? (double)h.sampled : 1;
@@ -125,7 +140,7 @@ static double probe(sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DI
     out->conflict = (double)st.row_conflicts / b;
     out->bursts = (double)st.bursts / b;
     double ideal = (double)h.sampled * 1e12 / sc_dram_bandwidth(&s->chip.hbm);
-    double span = (double)h.done_ps - (double)s->hbm_latency_ps;
+    double span = (double)done_ps - (double)s->hbm_latency_ps;
     return span > 0 ? SC_MIN(ideal / span, 1.0) : 1.0;
 }
 
@@ -159,7 +174,8 @@ static const hbm_sig *pattern(sc_sim *s, const rview *v, const uint32_t dims[SC_
     }
     hbm_sig sg;
     memcpy(sg.key, key, sizeof key);
-    sg.eff = SC_MIN(probe(s, v, dims, is_write, &sg) / s->hbm_probe_ref, 1.0) * s->hbm_stream_eff;
+    double measured = probe(s, v, dims, is_write, &sg) / s->hbm_probe_ref;
+    sg.eff = SC_MIN(measured, 1.0) * s->hbm_stream_eff;
     if (sg.eff < 0.01) sg.eff = 0.01;
     int slot = s->n_sigs < SIM_HBM_SIGS ? s->n_sigs++ : SIM_HBM_SIGS - 1;
     s->sigs[slot] = sg;
@@ -184,12 +200,11 @@ uint64_t sim_hbm_transfer(sc_sim *s, int chip, const rview *v, const uint32_t di
         s->hbm_conflicts += g->conflict * (double)bytes;
         s->hbm_bursts += g->bursts * (double)bytes;
     }
-    /* Aggregate server: every transfer of the chip shares the HBM bandwidth at its pattern's
-     * efficiency; the data arrives one idle latency after its share of the pipe is done. */
-    double ps_per_byte = 1e12 / sc_dram_bandwidth(&s->chip.hbm) / eff;
-    uint64_t pipe_start = SC_MAX(c->hbm_pipe_free, t_ps);
-    c->hbm_pipe_free = pipe_start + (uint64_t)((double)bytes * ps_per_byte + 0.5);
-    uint64_t end_ps = c->hbm_pipe_free + s->hbm_latency_ps;
+    /* Aggregate calendar: every transfer of the chip shares the HBM bandwidth, consuming it at
+     * its pattern's efficiency; the data arrives one idle latency after its share is served. */
+    uint64_t cal_end = sim_cal_take(&c->hbm_cal, t, (double)bytes / eff);
+    uint64_t pipe_start = t_ps;
+    uint64_t end_ps = sim_ps(s, cal_end) + s->hbm_latency_ps;
     if (is_write)
         s->st.bytes_hbm_write += (double)bytes;
     else
@@ -209,14 +224,10 @@ uint64_t sim_hbm_transfer(sc_sim *s, int chip, const rview *v, const uint32_t di
 
 /* ---- DMA timing ---- */
 
-/* Shared SRAM: one chip-wide bandwidth server. */
+/* Shared SRAM: one chip-wide bandwidth calendar. */
 static uint64_t shared_transfer(sc_sim *s, int chip, uint64_t bytes, uint64_t t) {
-    schip *c = &s->chips[chip];
-    double bpc = s->chip.shared_sram_bw / s->chip.clock_hz;
-    uint64_t start = SC_MAX(c->shared_free, t);
-    c->shared_free = start + (uint64_t)ceil((double)bytes / bpc);
     s->st.bytes_shared += (double)bytes;
-    return c->shared_free;
+    return sim_cal_take(&s->chips[chip].shared_cal, t, (double)bytes);
 }
 
 /* The core's mesh port: all links of its router, bytes / (degree x link width). */
@@ -246,12 +257,14 @@ static uint64_t side_time(sc_sim *s, const squeue *q, const rview *v,
     case SC_SPACE_CONST: {
         uint64_t lat = (uint64_t)(self->hops_to_hbm * hop);
         uint64_t mem = sim_hbm_transfer(s, q->chip, v, dims, is_write, t0 + lat);
-        return SC_MAX(mem + lat, noc_port(s, self, bytes, t0) + lat);
+        uint64_t port = noc_port(s, self, bytes, t0);
+        return SC_MAX(mem, port) + lat;
     }
     case SC_SPACE_SHARED: {
         uint64_t lat = (uint64_t)(self->hops_to_shared * hop);
         uint64_t mem = shared_transfer(s, q->chip, bytes, t0 + lat);
-        return SC_MAX(mem + lat, noc_port(s, self, bytes, t0) + lat);
+        uint64_t port = noc_port(s, self, bytes, t0);
+        return SC_MAX(mem, port) + lat;
     }
     default: {
         s->st.bytes_spad += (double)bytes;
@@ -281,8 +294,9 @@ static void dma_timing(sc_sim *s, squeue *q, const rview *dst, const rview *src,
     uint64_t t0 = SC_MAX(t, c->dma_free[e]) + DMA_SETUP_CYCLES;
     uint64_t bytes = n * (uint64_t)SC_MAX(src->es, dst->es);
     uint64_t end = t0 + (uint64_t)ceil((double)bytes / s->chip.dma_bytes_per_cycle);
-    end = SC_MAX(end, side_time(s, q, src, dims, 0, t0));
-    end = SC_MAX(end, side_time(s, q, dst, dims, 1, t0));
+    /* (SC_MAX evaluates its arguments twice: keep side effects out of it) */
+    uint64_t t_src = side_time(s, q, src, dims, 0, t0), t_dst = side_time(s, q, dst, dims, 1, t0);
+    end = SC_MAX(end, SC_MAX(t_src, t_dst));
     c->dma_free[e] = end;
     s->st.dma_busy += (double)(end - t0 + DMA_SETUP_CYCLES);
     q->done_max = SC_MAX(q->done_max, end);

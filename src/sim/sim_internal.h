@@ -76,6 +76,19 @@ typedef struct score {
     int x, y, degree; /* mesh position, links of its router */
 } score;
 
+/* A bandwidth calendar: capacity per time bucket, consumed by transfers in any time order (host
+ * order is only roughly time order, so a single "free at" time would waste the gaps). */
+typedef struct bwcal {
+    double *used;   /* bytes used per bucket */
+    size_t n;       /* buckets allocated */
+    double cap;     /* bytes per bucket */
+    uint64_t width; /* cycles per bucket */
+} bwcal;
+/* Places `bytes` at or after cycle t; returns the cycle the last byte fits (t if bytes == 0). */
+uint64_t sim_cal_take(bwcal *c, uint64_t t, double bytes);
+void sim_cal_reset(bwcal *c, double bytes_per_cycle, uint64_t width);
+void sim_cal_free(bwcal *c);
+
 typedef struct sbarrier {
     int arrived;
     uint64_t release;
@@ -88,6 +101,7 @@ typedef struct schip {
     uint64_t hbm_pipe_free; /* aggregate HBM bandwidth server (ps) */
     uint64_t shared_free;   /* shared SRAM bandwidth server (cycles) */
     sbarrier bars[SC_ISA_BARRIERS];
+    bwcal hbm_cal, shared_cal; /* aggregate HBM and shared SRAM bandwidth */
 } schip;
 
 typedef struct smsg {
