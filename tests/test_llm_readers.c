@@ -316,6 +316,112 @@ static void test_gguf_qwen2(void **state) {
     gguf_roundtrip(SC_LLM_FAM_QWEN2);
 }
 
+/* ---- GPT-2 in GGUF: fused attn_qkv, LayerNorm biases, learned positions ---- */
+
+static sc_llm_model *random_gpt2(void) {
+    sc_llm_model *m = sc_llm_model_new();
+    sc_llm_config *c = &m->cfg;
+    c->arch = SC_LLM_FAM_GPT2;
+    c->dim = 64, c->hidden_dim = 128, c->n_layers = 2, c->n_heads = 4, c->n_kv_heads = 4;
+    c->vocab_size = 300, c->seq_len = 64, c->norm_eps = 1e-5f, c->rope_theta = 10000.0f;
+    c->qkv_bias = 1, c->tied_embeddings = 1, c->bos_id = 1, c->eos_id = 2;
+    sc_err err = {0};
+    sc_llm_load_params p = sc_llm_load_default_params();
+    if (sc_llm_config_check("gpt2", c, &p, &err) || sc_llm_model_alloc_all(m, &err))
+        fail_msg("%s", err.msg);
+    fill(m->tok_emb, 300 * 64, 1.0f), fill(m->pos_emb, 64 * 64, 0.5f);
+    fill(m->out_norm, 64, 1.0f), fill(m->out_norm_b, 64, 0.25f);
+    for (int l = 0; l < 2; l++) {
+        sc_llm_layer *y = &m->layers[l];
+        fill(y->wq, 64 * 64, 0.5f), fill(y->wk, 64 * 64, 0.5f), fill(y->wv, 64 * 64, 0.5f);
+        fill(y->wo, 64 * 64, 0.5f), fill(y->w3, 128 * 64, 0.5f), fill(y->w2, 64 * 128, 0.5f);
+        fill(y->bq, 64, 0.25f), fill(y->bk, 64, 0.25f), fill(y->bv, 64, 0.25f);
+        fill(y->bo, 64, 0.25f), fill(y->b2, 64, 0.25f), fill(y->b3, 128, 0.25f);
+        fill(y->attn_norm, 64, 1.0f), fill(y->attn_norm_b, 64, 0.25f);
+        fill(y->ffn_norm, 64, 1.0f), fill(y->ffn_norm_b, 64, 0.25f);
+    }
+    return m;
+}
+
+static wb write_gguf_gpt2(const sc_llm_model *m) {
+    wb b = {0};
+    gt t[64];
+    float *qkv[2], *bqkv[2];
+    int n = 0;
+    n = add_gt(t, n, "token_embd.weight", m->tok_emb, 300, 64, SC_GGML_F32);
+    n = add_gt(t, n, "position_embd.weight", m->pos_emb, 64, 64, SC_GGML_F16);
+    n = add_gt(t, n, "output_norm.weight", m->out_norm, 1, 64, SC_GGML_F32);
+    n = add_gt(t, n, "output_norm.bias", m->out_norm_b, 1, 64, SC_GGML_F32);
+    for (int l = 0; l < 2; l++) {
+        const sc_llm_layer *y = &m->layers[l];
+        qkv[l] = malloc(3 * 64 * 64 * 4), bqkv[l] = malloc(3 * 64 * 4);
+        memcpy(qkv[l], y->wq, 64 * 64 * 4), memcpy(qkv[l] + 4096, y->wk, 64 * 64 * 4);
+        memcpy(qkv[l] + 8192, y->wv, 64 * 64 * 4);
+        memcpy(bqkv[l], y->bq, 256), memcpy(bqkv[l] + 64, y->bk, 256),
+            memcpy(bqkv[l] + 128, y->bv, 256);
+        char nm[64];
+#define T(suffix, w, r, cc, ty)                                                                    \
+    (snprintf(nm, sizeof nm, "blk.%d." suffix, l), n = add_gt(t, n, nm, w, r, cc, ty))
+        T("attn_norm.weight", y->attn_norm, 1, 64, SC_GGML_F32);
+        T("attn_norm.bias", y->attn_norm_b, 1, 64, SC_GGML_F32);
+        T("attn_qkv.weight", qkv[l], 192, 64, SC_GGML_Q8_0);
+        T("attn_qkv.bias", bqkv[l], 1, 192, SC_GGML_F32);
+        T("attn_output.weight", y->wo, 64, 64, SC_GGML_BF16);
+        T("attn_output.bias", y->bo, 1, 64, SC_GGML_F32);
+        T("ffn_norm.weight", y->ffn_norm, 1, 64, SC_GGML_F32);
+        T("ffn_norm.bias", y->ffn_norm_b, 1, 64, SC_GGML_F32);
+        T("ffn_up.weight", y->w3, 128, 64, SC_GGML_F16);
+        T("ffn_up.bias", y->b3, 1, 128, SC_GGML_F32);
+        T("ffn_down.weight", y->w2, 64, 128, SC_GGML_Q8_0);
+        T("ffn_down.bias", y->b2, 1, 64, SC_GGML_F32);
+#undef T
+    }
+    put_u32(&b, 0x46554747u), put_u32(&b, 3), put_u64(&b, (uint64_t)n), put_u64(&b, 7);
+    kv_str(&b, "general.architecture", "gpt2");
+    kv_u32(&b, "gpt2.context_length", 64), kv_u32(&b, "gpt2.embedding_length", 64);
+    kv_u32(&b, "gpt2.block_count", 2), kv_u32(&b, "gpt2.feed_forward_length", 128);
+    kv_u32(&b, "gpt2.attention.head_count", 4);
+    kv_f32(&b, "gpt2.attention.layer_norm_epsilon", 1e-5f);
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        put_str(&b, t[i].name);
+        put_u32(&b, t[i].rows == 1 ? 1 : 2), put_u64(&b, t[i].cols);
+        if (t[i].rows != 1) put_u64(&b, t[i].rows);
+        put_u32(&b, (uint32_t)t[i].type), put_u64(&b, off);
+        off += (tensor_bytes(&t[i]) + 31) / 32 * 32;
+    }
+    unsigned char z[32] = {0};
+    put(&b, z, (32 - b.n % 32) % 32);
+    for (int i = 0; i < n; i++) {
+        put_tensor_data(&b, &t[i]);
+        put(&b, z, (32 - tensor_bytes(&t[i]) % 32) % 32);
+    }
+    for (int l = 0; l < 2; l++)
+        free(qkv[l]), free(bqkv[l]);
+    return b;
+}
+
+static void test_gguf_gpt2(void **state) {
+    (void)state;
+    sc_llm_model *m = random_gpt2();
+    wb b = write_gguf_gpt2(m);
+    const char *path = tu_write_temp(".gguf", b.d, b.n);
+    sc_llm_model *l = load_ok(path);
+    assert_int_equal(l->cfg.arch, SC_LLM_FAM_GPT2);
+    assert_memory_equal(m->pos_emb, l->pos_emb, 64 * 64 * 4);
+    for (int i = 0; i < 2; i++) {
+        assert_memory_equal(m->layers[i].wk, l->layers[i].wk, 64 * 64 * 4);
+        assert_memory_equal(m->layers[i].bv, l->layers[i].bv, 64 * 4);
+        assert_memory_equal(m->layers[i].w2, l->layers[i].w2, 64 * 128 * 4);
+        assert_memory_equal(m->layers[i].ffn_norm_b, l->layers[i].ffn_norm_b, 64 * 4);
+    }
+    assert_chip_matches_reference(m, l);
+    remove(path);
+    free(b.d);
+    sc_llm_model_destroy(l);
+    sc_llm_model_destroy(m);
+}
+
 /* ---- safetensors (Hugging Face names, rotate-half q/k, two shards + index + config.json) ---- */
 
 typedef struct st_t {
@@ -747,11 +853,17 @@ static void test_sampler(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gguf_llama),          cmocka_unit_test(test_gguf_qwen2),
-        cmocka_unit_test(test_safetensors_sharded), cmocka_unit_test(test_dequant_blocks),
-        cmocka_unit_test(test_tokenizer_spm),       cmocka_unit_test(test_tokenizer_bpe),
-        cmocka_unit_test(test_hostile_gguf),        cmocka_unit_test(test_hostile_safetensors),
-        cmocka_unit_test(test_hostile_llama2c),     cmocka_unit_test(test_sampler),
+        cmocka_unit_test(test_gguf_llama),
+        cmocka_unit_test(test_gguf_qwen2),
+        cmocka_unit_test(test_gguf_gpt2),
+        cmocka_unit_test(test_safetensors_sharded),
+        cmocka_unit_test(test_dequant_blocks),
+        cmocka_unit_test(test_tokenizer_spm),
+        cmocka_unit_test(test_tokenizer_bpe),
+        cmocka_unit_test(test_hostile_gguf),
+        cmocka_unit_test(test_hostile_safetensors),
+        cmocka_unit_test(test_hostile_llama2c),
+        cmocka_unit_test(test_sampler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

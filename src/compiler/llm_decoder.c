@@ -112,7 +112,8 @@ static void plan_spad(dec *g) {
     m->pt = place(&at, (uint64_t)g->lay->max_blocks * 8);
     m->logits = place(&at, (uint64_t)g->s->vocab_size * 4);
     uint64_t sb = 256 * 1024;
-    uint64_t need[] = {g->maxk * g->wes, 2 * tm * g->half * 4, d * 4, g->qd * 4};
+    uint64_t need[] = {g->maxk * g->wes, 2 * tm * g->half * 4, 2 * al(SC_MAX(d, h) * 4), g->qd * 4,
+                       tm * d * 4};
     for (size_t i = 0; i < SC_ARRAY_LEN(need); i++)
         sb = SC_MAX(sb, al(need[i]));
     m->slot_bytes = sb;
@@ -210,6 +211,39 @@ static void rmsnorm(dec *g, uint64_t w_hbm) {
          sp(g->m.ss, 0, 1, 0, 0));
     vbin(g, SC_OP_VMUL, d, sp(g->m.xn, 1, (int32_t)d, 0, 0), sp(g->m.xn, 1, (int32_t)d, 0, 0),
          sp(w, 1, 0, 0, 0));
+    lle_ring_use_end(&g->e);
+}
+
+/* LayerNorm (GPT-2) of X's T rows into XN: weight and bias share the next ring item. */
+static void layernorm(dec *g, uint64_t w_hbm, uint64_t b_hbm) {
+    uint64_t d = (uint64_t)g->s->dim, boff = al(d * 4);
+    uint64_t slot = lle_ring_load_begin(&g->e);
+    load_1d(g, slot, SC_DTYPE_FP32, w_hbm, SC_DTYPE_FP32, d);
+    load_1d(g, slot + boff, SC_DTYPE_FP32, b_hbm, SC_DTYPE_FP32, d);
+    lle_ring_load_end(&g->e);
+    uint64_t w = lle_ring_use_begin(&g->e);
+    uint32_t dd[4];
+    int32_t di = (int32_t)d;
+    sc_view x = sp(g->m.x, 1, di, 0, 0), xn = sp(g->m.xn, 1, di, 0, 0),
+            nt = sp(g->m.nt, 1, di, 0, 0);
+    sc_view ssr = sp(g->m.ss, 1, 1, 0, 0), ssb = sp(g->m.ss, 0, 1, 0, 0),
+            s1 = sp(g->m.ss, 1, 0, 0, 0);
+    uint32_t red_x = lle_desc(&g->e, SC_DESC_VEC, dims4((uint32_t)d, (uint32_t)g->tm, 1, 1, dd),
+                              &ssr, &x, NULL, NULL);
+    uint32_t red_n = lle_desc(&g->e, SC_DESC_VEC, dd, &ssr, &nt, NULL, NULL);
+    uint32_t row =
+        lle_desc(&g->e, SC_DESC_VEC, dims4((uint32_t)g->tm, 1, 1, 1, dd), &s1, &s1, NULL, NULL);
+    lle_vred(&g->e, SC_OP_VREDSUM, red_x, 0, 0, 0, R_T, 1);
+    lle_vf(&g->e, SC_OP_VDIVF, row, 0, 0, (float)d, R_T, 0); /* mean */
+    vbin(g, SC_OP_VSUB, d, xn, x, ssb);
+    vbin(g, SC_OP_VMUL, d, nt, xn, xn);
+    lle_vred(&g->e, SC_OP_VREDSUM, red_n, 0, 0, 0, R_T, 1);
+    lle_vf(&g->e, SC_OP_VDIVF, row, 0, 0, (float)d, R_T, 0); /* variance */
+    lle_vf(&g->e, SC_OP_VADDF, row, 0, 0, g->s->norm_eps, R_T, 0);
+    lle_vu(&g->e, SC_OP_VRSQRT, row, 0, 0, R_T, 0);
+    vbin(g, SC_OP_VMUL, d, xn, xn, ssb);
+    vbin(g, SC_OP_VMUL, d, xn, xn, sp(w, 1, 0, 0, 0));
+    vbin(g, SC_OP_VADD, d, xn, xn, sp(w + boff, 1, 0, 0, 0));
     lle_ring_use_end(&g->e);
 }
 
@@ -320,6 +354,26 @@ static uint32_t addi(dec *g, sc_queue q, int rd, int ra, int64_t imm) {
     return lle_op(&g->e, q, SC_OP_ADDI, v, 3);
 }
 
+/* GPT-2: X += rows r1 .. r1+T-1 of the learned position table (one ring item). */
+static void embed_positions(dec *g) {
+    lle *e = &g->e;
+    uint64_t d = (uint64_t)g->s->dim, slot = lle_ring_load_begin(e);
+    uint32_t dd[4];
+    sc_view dv = sp(0, 1, (int32_t)d, 0, 0);
+    sc_view sv = lle_view(SC_SPACE_HBM, SC_DTYPE_FP32, g->lay->pos_emb, 1, (int32_t)d, 0, 0);
+    uint32_t id = lle_desc(e, SC_DESC_DMA, dims4((uint32_t)d, (uint32_t)g->tm, 1, 1, dd), &dv, &sv,
+                           NULL, NULL);
+    lle_li(e, SC_QUEUE_LOAD, R_D, (int64_t)slot);
+    lle_li(e, SC_QUEUE_LOAD, R_T1, (int64_t)(d * 4));
+    op3(g, SC_QUEUE_LOAD, SC_OP_MUL, R_S, R_POS, R_T1);
+    lle_dma(e, SC_QUEUE_LOAD, id, R_D, R_S, R_T, 1);
+    lle_ring_load_end(e);
+    uint64_t w = lle_ring_use_begin(e);
+    sc_view x = sp(g->m.x, 1, (int32_t)d, 0, 0);
+    vbin(g, SC_OP_VADD, d, x, x, sp(w, 1, (int32_t)d, 0, 0));
+    lle_ring_use_end(e);
+}
+
 /* Load: token ids and page table (int64 words copied as int32 pairs), then one embedding row
  * per token (converted to fp32 by the DMA). */
 static void embed(dec *g) {
@@ -345,6 +399,7 @@ static void embed(dec *g) {
     loop_end(g, SC_QUEUE_LOAD, R_CNT, top);
     lle_sem(e, SC_QUEUE_LOAD, SC_OP_SIGNAL, SEM_TOK);
     lle_sem(e, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_TOK);
+    if (g->s->gpt2) embed_positions(g);
 }
 
 /* Byte offset of layer l's K (kv = 0) or V (kv = 1) rows inside a KV page. */
@@ -483,7 +538,61 @@ static void attention(dec *g) {
     lle_sem(e, q, SC_OP_SIGNAL, SEM_GFREE);
 }
 
+/* GELU, tanh form (GPT-2's gelu_new), in place on a [T x n] buffer using H1 as scratch:
+ * 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))). */
+static void gelu_tanh(dec *g, uint64_t buf, uint64_t n) {
+    uint32_t dd[4];
+    int32_t ni = (int32_t)n;
+    sc_view x = sp(buf, 1, ni, 0, 0), t = sp(g->m.h1, 1, ni, 0, 0);
+    uint32_t tt = lle_desc(&g->e, SC_DESC_VEC, dims4((uint32_t)n, (uint32_t)g->tm, 1, 1, dd), &t,
+                           &t, NULL, NULL);
+    vbin(g, SC_OP_VMUL, n, t, x, x);
+    vbin(g, SC_OP_VMUL, n, t, t, x);
+    lle_vf(&g->e, SC_OP_VMULF, tt, 0, 0, 0.044715f, R_T, 1);
+    vbin(g, SC_OP_VADD, n, t, t, x);
+    lle_vf(&g->e, SC_OP_VMULF, tt, 0, 0, 0.7978845608f, R_T, 1);
+    lle_vu(&g->e, SC_OP_VTANH, tt, 0, 0, R_T, 1);
+    lle_vf(&g->e, SC_OP_VADDF, tt, 0, 0, 1.0f, R_T, 1);
+    vbin(g, SC_OP_VMUL, n, t, t, x);
+    uint32_t out = lle_desc(&g->e, SC_DESC_VEC, dd, &x, &t, NULL, NULL);
+    lle_vf(&g->e, SC_OP_VMULF, out, 0, 0, 0.5f, R_T, 1);
+}
+
+/* GPT-2 block: LayerNorm, q/k/v with biases (no RoPE), attention, Wo + bo, LayerNorm,
+ * up + b3, GELU, down + b2. */
+static void layer_gpt2(dec *g, int l) {
+    const sc_llm_layer_offsets *lo = &g->lay->lo;
+    uint64_t base = g->lay->layer_base + (uint64_t)l * g->lay->layer_stride,
+             d = (uint64_t)g->s->dim;
+    uint64_t h = (uint64_t)g->s->hidden_dim;
+    layernorm(g, base + lo->attn_norm, base + lo->attn_norm_b);
+    uint64_t a = mma_operand(g, g->m.xn, d);
+    matmul(g, a, d, g->qd, base + lo->wq, g->m.q, MM_COPY);
+    add_bias(g, g->m.q, g->qd, base + lo->bq);
+    if (l > 0) lle_sem(&g->e, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_KVFREE);
+    matmul(g, a, d, g->kvd, base + lo->wk, g->m.k, MM_COPY);
+    add_bias(g, g->m.k, g->kvd, base + lo->bk);
+    matmul(g, a, d, g->kvd, base + lo->wv, g->m.v, MM_COPY);
+    add_bias(g, g->m.v, g->kvd, base + lo->bv);
+    lle_sem(&g->e, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_KV);
+    kv_store(g, l);
+    kv_gather(g, l);
+    attention(g);
+    matmul(g, mma_operand(g, g->m.att, g->qd), g->qd, d, base + lo->wo, g->m.x, MM_ADD);
+    add_bias(g, g->m.x, d, base + lo->bo);
+    layernorm(g, base + lo->ffn_norm, base + lo->ffn_norm_b);
+    matmul(g, mma_operand(g, g->m.xn, d), d, h, base + lo->w3, g->m.h3, MM_COPY);
+    add_bias(g, g->m.h3, h, base + lo->b3);
+    gelu_tanh(g, g->m.h3, h);
+    matmul(g, mma_operand(g, g->m.h3, h), h, d, base + lo->w2, g->m.x, MM_ADD);
+    add_bias(g, g->m.x, d, base + lo->b2);
+}
+
 static void layer(dec *g, int l) {
+    if (g->s->gpt2) {
+        layer_gpt2(g, l);
+        return;
+    }
     const sc_llm_layout *y = g->lay;
     const sc_llm_layer_offsets *lo = &y->lo;
     uint64_t base = y->layer_base + (uint64_t)l * y->layer_stride, d = (uint64_t)g->s->dim;
@@ -523,7 +632,10 @@ static void layer(dec *g, int l) {
 
 static void classifier(dec *g) {
     uint64_t d = (uint64_t)g->s->dim;
-    rmsnorm(g, g->lay->out_norm);
+    if (g->s->gpt2)
+        layernorm(g, g->lay->out_norm, g->lay->out_norm_b);
+    else
+        rmsnorm(g, g->lay->out_norm);
     uint64_t a = mma_operand(g, g->m.xn, d);
     /* Only the last token's logits are needed: A row T-1. */
     lle_li(&g->e, SC_QUEUE_COMPUTE, R_ONE, 1);

@@ -10,12 +10,15 @@
 typedef struct sc_llm_shape {
     int dim, hidden_dim, n_layers, n_heads, n_kv_heads, head_dim, vocab_size;
     int qkv_bias;   /* add bq/bk/bv after the projections (Qwen2) */
+    int gpt2;       /* GPT-2: LayerNorm with bias, learned positions (no RoPE), GELU(tanh) MLP
+                       without gate, biases on every projection */
     float norm_eps; /* RMSNorm epsilon */
 } sc_llm_shape;
 
 /* Byte offsets of one layer's tensors, relative to the layer's base in HBM. */
 typedef struct sc_llm_layer_offsets {
     uint64_t attn_norm, wq, wk, wv, bq, bk, bv, wo, ffn_norm, w1, w2, w3;
+    uint64_t attn_norm_b, ffn_norm_b, bo, b2, b3; /* GPT-2 only */
 } sc_llm_layer_offsets;
 
 /* Where everything lives in device HBM. Matrices are [out x in] in wdtype; norm weights, biases
@@ -32,6 +35,7 @@ typedef struct sc_llm_layout {
     uint64_t layer_base, layer_stride;
     sc_llm_layer_offsets lo;
     uint64_t tok_emb, cls, out_norm, rope_cos, rope_sin; /* rope: [max_seq x head_dim/2] */
+    uint64_t pos_emb, out_norm_b; /* GPT-2 only: fp32 [max_seq x dim], [dim] */
     uint64_t kv_pool, block_bytes, page_table, tokens, logits;
     uint64_t total_bytes;
 } sc_llm_layout;

@@ -42,7 +42,15 @@ static void plan_layer(const sc_llm_shape *s, uint64_t wes, sc_llm_layer_offsets
     }
     lo->wo = take(&at, d * q * wes);
     lo->ffn_norm = take(&at, d * 4);
-    lo->w1 = take(&at, h * d * wes);
+    if (s->gpt2) {
+        lo->attn_norm_b = take(&at, d * 4);
+        lo->ffn_norm_b = take(&at, d * 4);
+        lo->bo = take(&at, d * 4);
+        lo->b2 = take(&at, d * 4);
+        lo->b3 = take(&at, h * 4);
+    } else {
+        lo->w1 = take(&at, h * d * wes);
+    }
     lo->w2 = take(&at, d * h * wes);
     lo->w3 = take(&at, h * d * wes);
     *size = at;
@@ -73,6 +81,10 @@ sc_status sc_llm_layout_plan(const sc_llm_shape *s, sc_dtype wdtype, int max_seq
     uint64_t half = (uint64_t)s->head_dim / 2;
     out->rope_cos = take(&at, (uint64_t)out->max_seq * half * 4);
     out->rope_sin = take(&at, (uint64_t)out->max_seq * half * 4);
+    if (s->gpt2) {
+        out->pos_emb = take(&at, (uint64_t)out->max_seq * d * 4);
+        out->out_norm_b = take(&at, d * 4);
+    }
     out->layer_base = at;
     out->layer_stride = layer_size;
     at += layer_size * (uint64_t)s->n_layers;

@@ -42,6 +42,7 @@ static sc_llm_shape shape_of(const sc_llm_config *c) {
     s.dim = c->dim, s.hidden_dim = c->hidden_dim, s.n_layers = c->n_layers;
     s.n_heads = c->n_heads, s.n_kv_heads = c->n_kv_heads, s.head_dim = c->head_dim;
     s.vocab_size = c->vocab_size, s.qkv_bias = c->qkv_bias, s.norm_eps = c->norm_eps;
+    s.gpt2 = c->arch == SC_LLM_FAM_GPT2;
     return s;
 }
 
@@ -81,11 +82,18 @@ static sc_status upload_layer(sc_llm_gen *g, int l, sc_err *err) {
              {o->w3, y->w3, h * d, w},
              {o->bq, y->bq, q, f},
              {o->bk, y->bk, kv, f},
-             {o->bv, y->bv, kv, f}};
+             {o->bv, y->bv, kv, f},
+             {o->attn_norm_b, y->attn_norm_b, d, f},
+             {o->ffn_norm_b, y->ffn_norm_b, d, f},
+             {o->bo, y->bo, d, f},
+             {o->b2, y->b2, d, f},
+             {o->b3, y->b3, h, f}};
     sc_status s = SC_OK;
-    for (size_t i = 0; s == SC_OK && i < SC_ARRAY_LEN(t); i++)
-        if (t[i].src && (i < 9 || g->shape.qkv_bias))
-            s = put(g, b + t[i].off, t[i].src, t[i].n, t[i].t, err);
+    /* A tensor goes up when the model has it and the layout placed it (biases: qkv_bias/GPT-2). */
+    for (size_t i = 0; s == SC_OK && i < SC_ARRAY_LEN(t); i++) {
+        int placed = i < 9 || (i < 12 ? g->shape.qkv_bias : g->shape.gpt2);
+        if (t[i].src && placed) s = put(g, b + t[i].off, t[i].src, t[i].n, t[i].t, err);
+    }
     return s;
 }
 
@@ -117,6 +125,16 @@ static sc_status upload(sc_llm_gen *g, sc_err *err) {
     if (s == SC_OK && !m->cfg.tied_embeddings)
         s = put(g, g->lay.cls, m->cls, v * d, g->lay.wdtype, err);
     if (s == SC_OK) s = put(g, g->lay.out_norm, m->out_norm, d, SC_DTYPE_FP32, err);
+    if (s == SC_OK && g->shape.gpt2) {
+        size_t rows = (size_t)SC_MIN(g->lay.max_seq, m->cfg.seq_len);
+        s = put(g, g->lay.pos_emb, m->pos_emb, rows * d, SC_DTYPE_FP32, err);
+        if (s == SC_OK) s = put(g, g->lay.out_norm_b, m->out_norm_b, d, SC_DTYPE_FP32, err);
+    }
+    if (s == SC_OK && g->shape.gpt2) {
+        size_t rows = (size_t)SC_MIN(g->lay.max_seq, m->cfg.seq_len);
+        s = put(g, g->lay.pos_emb, m->pos_emb, rows * d, SC_DTYPE_FP32, err);
+        if (s == SC_OK) s = put(g, g->lay.out_norm_b, m->out_norm_b, d, SC_DTYPE_FP32, err);
+    }
     for (int l = 0; s == SC_OK && l < g->shape.n_layers; l++)
         s = upload_layer(g, l, err);
     if (s == SC_OK) s = upload_rope(g, err);
@@ -124,9 +142,8 @@ static sc_status upload(sc_llm_gen *g, sc_err *err) {
 }
 
 static sc_status check_model(const sc_llm_model *m, sc_err *err) {
-    if (m->cfg.arch == SC_LLM_FAM_GPT2)
-        return sc_err_set(err, SC_ERR_UNSUPPORTED,
-                          "%s: GPT-2 runs only in the host reference, not on the chip yet",
+    if (m->cfg.arch == SC_LLM_FAM_GPT2 && (!m->pos_emb || !m->out_norm_b || m->layers[0].w1))
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "%s: GPT-2 model without its position table",
                           m->source);
     return SC_OK;
 }
@@ -238,10 +255,11 @@ static sc_status run_chunk(sc_llm_gen *g, const int *ids, int n, sc_err *err) {
 
 sc_status sc_llm_gen_feed(sc_llm_gen *g, const int *ids, int n, sc_err *err) {
     if (n < 1) return sc_err_set(err, SC_ERR_INVALID_ARG, "llm: nothing to feed");
-    if (g->pos + n > g->lay.max_seq)
+    int limit = SC_MIN(g->lay.max_seq, g->m->cfg.seq_len);
+    if (g->pos + n > limit)
         return sc_err_set(err, SC_ERR_LIMIT,
                           "llm: %d tokens at position %d exceed the context of %d", n, g->pos,
-                          g->lay.max_seq);
+                          limit);
     for (int i = 0; i < n;) {
         int chunk = n - i == 1 || !g->prefill ? 1 : SC_MIN(n - i, g->bucket);
         sc_status s = run_chunk(g, ids + i, chunk, err);
