@@ -159,21 +159,37 @@ static sc_dtype gemm_dtype(sc_llm_prec p) {
     }
 }
 
-/* Tiles for the full problem: the generator's traffic-minimising choice, narrowed until every
- * core has a tile (decode GEMMs have M = batch, so few wide tiles would idle most cores), with
- * K steps of at most 512 so sub-problems stay small. */
-static sc_status full_tiles(const sc_chip *c, sc_gemm_params *p, sc_err *err) {
-    sc_status st = sc_gemm_choose_tiles(c, p, err);
-    if (st != SC_OK) return st;
+/* Candidate tilings, tried in turn (a small autotuning search, as GPU libraries do per shape):
+ * the generator's traffic-minimising choice; the same narrowed until every core has a tile
+ * (decode GEMMs have few rows, so a few wide tiles idle most cores); and for skinny GEMMs both
+ * again with long K steps (fewer, longer weight DMAs). Returns how many were written. */
+static int tile_candidates(const sc_chip *c, const sc_gemm_params *in, sc_gemm_params out[4],
+                           sc_err *err) {
+    sc_gemm_params p = *in;
+    if (sc_gemm_choose_tiles(c, &p, err) != SC_OK) return -1;
+    int n = 0;
+    out[n++] = p;
     uint64_t cores = (uint64_t)c->cores;
 #define TILES(pp) (((pp)->m + (pp)->tm - 1) / (pp)->tm * (((pp)->n + (pp)->tn - 1) / (pp)->tn))
-    while (TILES(p) < cores && p->tn > (uint32_t)c->sa_cols)
-        p->tn -= (uint32_t)c->sa_cols;
-    while (TILES(p) < cores && p->tm > (uint32_t)c->sa_rows)
-        p->tm -= (uint32_t)c->sa_rows;
+    sc_gemm_params q = p;
+    while (TILES(&q) < cores && q.tn > (uint32_t)c->sa_cols)
+        q.tn -= (uint32_t)c->sa_cols;
+    while (TILES(&q) < cores && q.tm > (uint32_t)c->sa_rows)
+        q.tm -= (uint32_t)c->sa_rows;
 #undef TILES
-    if (p->tk > 512) p->tk = 512;
-    return SC_OK;
+    if (q.tm != p.tm || q.tn != p.tn) out[n++] = q;
+    if (p.m > (uint64_t)c->sa_rows && p.n > (uint64_t)c->sa_cols) return n;
+    uint64_t es = (uint64_t)sc_isa_dtype_bytes(p.in_dtype);
+    for (int i = 0, base = n; i < base; i++) {
+        sc_gemm_params r = out[i];
+        r.tk = (uint32_t)SC_MIN(p.k, 2048u);
+        double etn =
+            (double)SC_MIN((uint64_t)r.tn, (p.n + c->sa_cols - 1) / c->sa_cols * c->sa_cols);
+        double need =
+            2.0 * ((double)r.tm * r.tk + (double)r.tk * etn) * es + (double)r.tm * etn * 4;
+        if (r.tk != out[i].tk && need <= c->scratchpad_bytes) out[n++] = r;
+    }
+    return n;
 }
 
 static sc_status gemm_sim(lp_timer *t, const sc_gemm_params *p, double *sec, sc_err *err) {
@@ -187,34 +203,66 @@ static sc_status gemm_sim(lp_timer *t, const sc_gemm_params *p, double *sec, sc_
     return st;
 }
 
-/* One GEMM with an integer M: two sub-problem runs and the linear fit over rounds. */
-static sc_status gemm_exact(lp_timer *t, uint64_t m, uint64_t n, uint64_t k, sc_dtype dt,
-                            double *sec, sc_err *err) {
-    sc_gemm_params p = sc_gemm_default_params();
-    p.m = m, p.n = n, p.k = k, p.in_dtype = dt;
-    sc_status st = full_tiles(t->chip, &p, err);
-    if (st != SC_OK) return st;
+/* Instructions the generator emits for a problem (to decide what is cheap to run whole). */
+static double gemm_insns(const sc_chip *c, const sc_gemm_params *p, double tiles, double ks) {
+    double msub = ceil((double)SC_MIN(p->m, p->tm) / c->sa_rows);
+    double nsub = ceil((double)SC_MIN(p->n, p->tn) / c->sa_cols);
+    return tiles * ks * (6.0 + 3.0 * nsub + 4.0 * msub * nsub) + tiles * (4.0 + 3.0 * msub * nsub);
+}
+
+/* Programs up to this many instructions are simulated whole (~0.1 s); larger ones are timed on
+ * sub-problems. */
+#define LP_DIRECT_INSNS 40000.0
+
+/* One GEMM with an integer M. Small problems run whole; large ones run as two sub-problems
+ * with the full problem's tiles on every core (4 and 8 K steps, or 1 and 2 rounds of tiles
+ * when K is short) and the rest follows from the per-unit cost, units being the tile-K-steps
+ * per core (fractional: a last partial round of tiles shares HBM with fewer cores). */
+static sc_status gemm_tiled(lp_timer *t, const sc_gemm_params *pp, double *sec, sc_err *err) {
+    sc_gemm_params p = *pp;
+    uint64_t m = p.m, n = p.n, k = p.k;
+    sc_status st;
     uint64_t mt = (m + p.tm - 1) / p.tm, nt = (n + p.tn - 1) / p.tn, tiles = mt * nt;
     uint64_t cu = SC_MIN(tiles, (uint64_t)t->chip->cores), ks = (k + p.tk - 1) / p.tk;
-    uint64_t rounds = (tiles + cu - 1) / cu;
-    double units = (double)rounds * (double)ks;
-    if (units <= 2.0) return gemm_sim(t, &p, sec, err);
-    /* Sub-problem: cu tiles (one per core) of the same shape, one and two K steps (or two tile
-     * rounds when K fits one step). */
+    if (gemm_insns(t->chip, &p, (double)tiles, (double)ks) <= LP_DIRECT_INSNS)
+        return gemm_sim(t, &p, sec, err);
+    double units = (double)tiles / (double)cu * (double)ks, u1, u2;
     uint64_t mts = SC_MIN(mt, cu), nts = (cu + mts - 1) / mts;
     sc_gemm_params s1 = p;
-    s1.m = SC_MIN(m, mts * p.tm), s1.n = SC_MIN(n, nts * p.tn), s1.k = SC_MIN(k, (uint64_t)p.tk);
+    s1.m = SC_MIN(m, mts * p.tm), s1.n = SC_MIN(n, nts * p.tn);
     sc_gemm_params s2 = s1;
-    if (ks >= 2)
-        s2.k = SC_MIN(k, 2 * (uint64_t)p.tk);
-    else
-        s2.n = SC_MIN(n, 2 * nts * p.tn);
+    if (ks > 4) {
+        s1.k = 4 * (uint64_t)p.tk, s2.k = SC_MIN(k, 8 * (uint64_t)p.tk);
+        u1 = 4, u2 = (double)((s2.k + p.tk - 1) / p.tk);
+    } else {
+        uint64_t nts2 = SC_MIN(nt, 2 * nts), mts2 = nts2 < 2 * nts ? SC_MIN(mt, 2 * mts) : mts;
+        s2.n = SC_MIN(n, nts2 * p.tn), s2.m = SC_MIN(m, mts2 * p.tm);
+        u1 = (double)ks;
+        u2 = (double)((s2.m + p.tm - 1) / p.tm * ((s2.n + p.tn - 1) / p.tn)) / (double)cu * ks;
+    }
     double t1 = 0, t2 = 0;
     st = gemm_sim(t, &s1, &t1, err);
     if (st == SC_OK) st = gemm_sim(t, &s2, &t2, err);
     if (st != SC_OK) return st;
-    *sec = t1 + (t2 - t1) * (units - 1.0);
+    *sec = u2 > u1 ? t1 + (t2 - t1) / (u2 - u1) * (units - u1) : t2;
     if (*sec < t1) *sec = t1;
+    return SC_OK;
+}
+
+/* One GEMM with an integer M: the fastest candidate tiling. */
+static sc_status gemm_exact(lp_timer *t, uint64_t m, uint64_t n, uint64_t k, sc_dtype dt,
+                            double *sec, sc_err *err) {
+    sc_gemm_params p = sc_gemm_default_params(), cand[4];
+    p.m = m, p.n = n, p.k = k, p.in_dtype = dt;
+    int nc = tile_candidates(t->chip, &p, cand, err);
+    if (nc < 0) return err ? err->status : SC_ERR_INVALID_ARG;
+    *sec = 0;
+    for (int i = 0; i < nc; i++) {
+        double s = 0;
+        sc_status st = gemm_tiled(t, &cand[i], &s, err);
+        if (st != SC_OK) return st;
+        if (i == 0 || s < *sec) *sec = s;
+    }
     return SC_OK;
 }
 
@@ -223,6 +271,34 @@ static uint64_t pow2_floor(double x) {
     while ((double)(p * 2) <= x)
         p *= 2;
     return p;
+}
+
+/* Column panels: a compiler stores weights pre-packed in panels of the B operand (blocked
+ * layouts, as GPU and CPU libraries do) so that the generator's K x 128 B-block DMAs stride over
+ * a narrow panel rather than the full matrix width. One program per panel. */
+static sc_status gemm_panels(lp_timer *t, uint64_t m, uint64_t n, uint64_t k, sc_dtype dt,
+                             double *sec, sc_err *err) {
+    uint64_t P = 4 * (uint64_t)t->chip->sa_cols, full = n / P, rest = n % P;
+    double tp = 0, tr = 0;
+    sc_status st = full ? gemm_exact(t, m, SC_MIN(n, P), k, dt, &tp, err) : SC_OK;
+    if (st == SC_OK && rest && full)
+        st = gemm_exact(t, m, rest, k, dt, &tr, err);
+    else if (st == SC_OK && rest)
+        st = gemm_exact(t, m, rest, k, dt, &tr, err);
+    *sec = (double)full * tp + tr;
+    return st;
+}
+
+/* Y[M x N] = X[M x K] W[K x N] compiles in two orientations: as is, or as Y^T = W^T X^T with the
+ * weights as the A operand (the [out x in] layout checkpoints store). The compiler keeps the
+ * faster program: decode (M = batch) streams weights best as A, prefill as panelled B. */
+static sc_status gemm_best(lp_timer *t, uint64_t m, uint64_t n, uint64_t k, sc_dtype dt,
+                           double *sec, sc_err *err) {
+    double a = 0, b = 0;
+    sc_status st = gemm_panels(t, m, n, k, dt, &a, err);
+    if (st == SC_OK) st = gemm_panels(t, n, m, k, dt, &b, err);
+    *sec = SC_MIN(a, b);
+    return st;
 }
 
 /* M is bucketed to powers of two with linear interpolation (M can be fractional: expected
@@ -235,12 +311,12 @@ static sc_status gemm_m(lp_timer *t, double m, uint64_t n, uint64_t k, sc_dtype 
     }
     uint64_t lo = pow2_floor(SC_MAX(m, 1.0));
     double tlo = 0, thi = 0;
-    sc_status st = gemm_exact(t, lo, n, k, dt, &tlo, err);
+    sc_status st = gemm_best(t, lo, n, k, dt, &tlo, err);
     if (st != SC_OK || (double)lo >= m) {
         *sec = tlo;
         return st;
     }
-    st = gemm_exact(t, lo * 2, n, k, dt, &thi, err);
+    st = gemm_best(t, lo * 2, n, k, dt, &thi, err);
     *sec = tlo + (thi - tlo) * (m - (double)lo) / (double)lo;
     return st;
 }
@@ -314,11 +390,16 @@ sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, sc_err *err) 
 
 /* ---- row kernels ---- */
 
-/* Rows per chunk as the generator picks them for a core's share, capped by the scratchpad. */
-static int rows_chunk(const sc_chip *c, int kind, int cols, double rows) {
+/* Rows of `cols` that fit the scratchpad with the generator's buffers. */
+static double rows_fit(const sc_chip *c, int kind, int cols) {
     int nin = kind == SC_LLMK_RMSNORM || kind == SC_LLMK_SWIGLU ? 2 : 1;
     double per_row = (2.0 * nin + 2.0) * cols * 2.0 + 8.0 * cols + 4.0;
-    double fit = floor((c->scratchpad_bytes - cols * 2.0 - 4096.0) / per_row);
+    return floor((c->scratchpad_bytes - cols * 2.0 - 4096.0) / per_row);
+}
+
+/* Rows per chunk as the generator picks them for a core's share, capped by the scratchpad. */
+static int rows_chunk(const sc_chip *c, int kind, int cols, double rows) {
+    double fit = rows_fit(c, kind, cols);
     double share = ceil(rows / c->cores);
     return (int)SC_MAX(1.0, SC_MIN(SC_MIN(share, fit), 1024.0));
 }
@@ -337,6 +418,10 @@ sc_status lp_rows(lp_timer *t, int kind, double rows, int cols, double *sec, sc_
     *sec = 0;
     if (rows <= 0 || cols <= 0) return SC_OK;
     int cores = t->chip->cores;
+    /* A row wider than the scratchpad holds (GPU shared memory) is processed in column pieces:
+     * exact for element-wise kernels, and for the norms the piecewise sums cost the same passes. */
+    while (cols > 256 && rows_fit(t->chip, kind, cols) < 1.0)
+        cols = (cols + 1) / 2, rows *= 2;
     int r = rows_chunk(t->chip, kind, cols, rows);
     double chunks = ceil(rows / r);
     int cu = (int)SC_MIN(chunks, (double)cores);

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# `seedchip llm bench`: the done-means command, JSON keys, not-fitting models, bad input.
+set -euo pipefail
+BIN="$1"
+SRC="$2"
+command -v python3 >/dev/null || exit 77
+export SEEDCHIP_CONFIG_DIR="$SRC/configs"
+# The `llm` dispatcher belongs to the llm frontend; without it there is nothing to test.
+"$BIN" llm bench --help >/dev/null 2>&1 || { echo "seedchip llm bench not available"; exit 77; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+t0=$(date +%s.%N)
+"$BIN" llm bench --model llama-3-70b --chip seedchip-1 --chips 8 --tp 8 --batch 64 \
+    --input-len 2048 --output-len 256 --precision fp8 --json >"$TMP/done.json"
+t1=$(date +%s.%N)
+# generous bound for a loaded CI machine; bench/llm/run.sh records the real figure (< 10 s)
+awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 30) }' || fail "wall time $t0 -> $t1"
+
+# One python run checks everything in the JSON (python starts slowly on a loaded machine).
+python3 - "$TMP/done.json" <<'PY' || fail "done-means JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("ttft_s", "tpot_s", "output_tokens_per_s", "prefill_s", "decode_s", "weights_gb",
+          "kv_cache_gb", "fits", "reason", "breakdown"):
+    assert k in d, k
+assert d["fits"] is True
+assert 0 < d["tpot_s"] < d["ttft_s"], (d["tpot_s"], d["ttft_s"])
+# 70.6 B fp8 weights; KV: 64 x 2304 tokens x 80 layers x 2 x 1024 x 1 B = 24.2 GB
+assert 69 < d["weights_gb"] < 73, d["weights_gb"]
+assert 23.5 < d["kv_cache_gb"] < 25, d["kv_cache_gb"]
+# a decode step streams ~8.96 GB of weights per chip: it cannot beat 4.915 TB/s
+assert d["tpot_s"] > 8.96 / 4915, d["tpot_s"]
+total = d["prefill_s"] + d["decode_s"]
+assert abs(sum(d["breakdown"].values()) - total) < 1e-6 * total
+assert abs(d["output_tokens_per_s"] - 64 * 256 / total) < 1e-6 * d["output_tokens_per_s"]
+assert abs(d["tpot_s"] * 255 - d["decode_s"]) < 1e-9
+PY
+
+# a model that does not fit: clear message and non-zero exit; with --json fits=false, exit 0
+set +e
+"$BIN" llm bench --model llama-3.1-405b --chip seedchip-1 --batch 1 --input-len 128 \
+    --output-len 16 >/dev/null 2>"$TMP/err"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "not fitting exits 0"
+grep -q "does not fit" "$TMP/err" || fail "message: $(cat "$TMP/err")"
+"$BIN" llm bench --model llama-3.1-405b --chip seedchip-1 --batch 1 --input-len 128 \
+    --output-len 16 --json >"$TMP/nofit.json"
+grep -q '"fits":[[:space:]]*false' "$TMP/nofit.json" || fail "fits false"
+grep -q '"reason":.*does not fit' "$TMP/nofit.json" || fail "reason"
+if grep -q '"ttft_s"' "$TMP/nofit.json"; then fail "timed a model that does not fit"; fi
+
+# bad input: one line on stderr, exit 2
+while read -r args; do
+    set +e
+    "$BIN" llm bench $args >/dev/null 2>"$TMP/err"
+    rc=$?
+    set -e
+    [ "$rc" -eq 2 ] || fail "exit $rc for: $args"
+    [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "not one line for: $args: $(cat "$TMP/err")"
+done <<'EOF_ARGS'
+--model no-such-model --chip seedchip-1 --batch 1 --input-len 1 --output-len 1
+--model llama-2-7b --chip seedchip-1 --chips 8 --tp 3 --batch 1 --input-len 1 --output-len 1
+--model llama-2-7b --chip seedchip-1 --batch 1 --input-len 1 --output-len 1 --precision fp4
+--model llama-2-7b --chip no-such-chip --batch 1 --input-len 1 --output-len 1
+--model llama-2-7b --chip seedchip-1 --batch 0 --input-len 1 --output-len 1
+--model llama-2-7b --chip seedchip-1 --input-len 1 --output-len 1
+--model llama-2-7b --chip seedchip-1 --batch 1 --input-len 1 --output-len 1 --ep 2
+EOF_ARGS
+echo ok
