@@ -67,6 +67,8 @@ static sc_status dma_data(sc_sim *s, const squeue *q, const rview *dst, const rv
 
 /* Requests a DMA engine sends to HBM: contiguous runs cut into 64-byte requests. */
 #define HBM_REQ_BYTES 64u
+/* Neighbouring streams interleaved with a pattern's runs in the probe (a core's DMA engines). */
+#define SAMPLE_COPIES 8
 
 typedef struct hbm_sample {
     sc_sim *s;
@@ -92,20 +94,38 @@ static void sample_run(hbm_sample *h, uint64_t addr, uint64_t bytes) {
     }
 }
 
-/* Walks the view's contiguous runs (or elements) until the sample is full. */
-static void sample_view(hbm_sample *h, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS]) {
+/* Walks the view's contiguous runs (or elements) until the sample is full; each run is followed
+ * by `copies - 1` copies shifted by `shift` bytes (see probe). */
+static void sample_view(hbm_sample *h, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                        int64_t copies, int64_t shift) {
     uint64_t run = v->st[0] == 1 ? (uint64_t)dims[0] * (uint64_t)v->es : (uint64_t)v->es;
     uint32_t inner = v->st[0] == 1 ? 1 : dims[0];
     for (uint32_t i3 = 0; i3 < dims[3]; i3++)
         for (uint32_t i2 = 0; i2 < dims[2]; i2++)
             for (uint32_t i1 = 0; i1 < dims[1]; i1++)
                 for (uint32_t i0 = 0; i0 < inner; i0++) {
-                    if (h->sampled >= h->cap) return;
                     int64_t off = v->base + ((int64_t)i0 * v->st[0] + (int64_t)i1 * v->st[1] +
                                              (int64_t)i2 * v->st[2] + (int64_t)i3 * v->st[3]) *
                                                 v->es;
-                    sample_run(h, (uint64_t)off, run);
+                    for (int64_t c = 0; c < copies; c++) {
+                        if (h->sampled >= h->cap) return;
+                        sample_run(h, (uint64_t)(off + c * shift), run);
+                    }
                 }
+}
+
+/* Bytes of the pattern's contiguous run (merging axes that continue it) and the distance from
+ * one run to the next. */
+static void run_gap(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], int64_t *run,
+                    int64_t *gap) {
+    int64_t elems = 1;
+    int ax = 0;
+    while (ax < SC_ISA_MAX_DIMS && (v->st[ax] == elems || dims[ax] == 1)) {
+        if (dims[ax] > 1) elems *= dims[ax];
+        ax++;
+    }
+    *run = elems * v->es;
+    *gap = ax < SC_ISA_MAX_DIMS ? llabs(v->st[ax]) * v->es : *run;
 }
 
 /* Runs HBM_SAMPLE_BYTES of the pattern through a reset DRAM model, all requests ready at time 0:
@@ -121,11 +141,18 @@ static double probe(sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DI
     hbm_sample h = {
         s, malloc(cap_reqs * sizeof(sc_mem_req)), 0, cap_reqs, 0, HBM_SAMPLE_BYTES, is_write};
     if (!h.reqs) return s->hbm_stream_eff;
-    rview r = *v;
+    /* Each run is followed by copies shifted into the gap before the next run (up to
+     * SAMPLE_COPIES): other engines and cores of the kernel read the neighbouring bytes, so the
+     * controllers see a mix of such streams, not one DMA alone. Then the pattern repeats. */
     uint64_t extent = ((v->hi - v->lo) + 4095) & ~(uint64_t)4095;
-    for (int rep = 0; h.sampled < h.cap && rep < 1 << 16; rep++) {
-        sample_view(&h, &r, dims);
-        r.base += (int64_t)extent;
+    int64_t run, gap;
+    run_gap(v, dims, &run, &gap);
+    int64_t shift = SC_MAX(run, (int64_t)HBM_REQ_BYTES);
+    int64_t copies = gap > shift ? SC_MIN(gap / shift, SAMPLE_COPIES) : 1;
+    for (int64_t rep = 0; h.sampled < h.cap && rep < 1 << 16; rep++) {
+        rview r = *v;
+        r.base += rep * (int64_t)extent;
+        sample_view(&h, &r, dims, copies, shift);
     }
     uint64_t done_ps = 0;
     sc_err e = {0};
@@ -146,7 +173,7 @@ static double probe(sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DI
 
 /* Pattern key: run length, strides of the first two axes, their extents, row alignment. */
 static void sig_key(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], int is_write,
-                    int64_t key[7]) {
+                    int64_t key[9]) {
     key[0] = v->st[0] == 1 ? (int64_t)dims[0] * v->es : v->es;
     key[1] = v->st[0] == 1 ? 0 : v->st[0] * v->es;
     key[2] = v->st[1] * v->es;
@@ -154,13 +181,15 @@ static void sig_key(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], int is
     key[4] = SC_MIN(dims[1], 1u << 16);
     key[5] = v->base & 63;
     key[6] = is_write;
+    key[7] = v->st[2] * v->es;
+    key[8] = SC_MIN(dims[2], 1u << 16);
 }
 
 /* Efficiency of a pattern, normalised so that a plain stream gets the measured streaming
  * efficiency (the probe's short sample pays activation costs a long stream amortises). */
 static const hbm_sig *pattern(sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
                               int is_write) {
-    int64_t key[7];
+    int64_t key[9];
     sig_key(v, dims, is_write, key);
     for (int i = 0; i < s->n_sigs; i++)
         if (memcmp(s->sigs[i].key, key, sizeof key) == 0) return &s->sigs[i];

@@ -121,7 +121,7 @@ typedef struct scoll {
 /* HBM efficiency of one access pattern, measured once by running its first bursts through the
  * DRAM model (see sim_hbm_transfer). */
 typedef struct hbm_sig {
-    int64_t key[7];
+    int64_t key[9];
     double eff;                         /* achieved / peak bandwidth of the pattern */
     double hit, miss, conflict, bursts; /* per sampled byte */
 } hbm_sig;

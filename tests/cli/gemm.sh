@@ -29,8 +29,9 @@ for shape in "4096 4096 4096" "1000 3000 500" "64 8192 8192"; do
     out=$("$BIN" gemm $shape --mode timing --json)
     check "$(echo "$out" | field "['seconds']") >= $(echo "$out" | field "['roofline_seconds']")" "roofline $shape"
 done
-u=$("$BIN" gemm 4096 4096 4096 --mode timing --json | field "['utilization']")
-check "$u > 0.6" "utilization 4096^3"
+out=$("$BIN" gemm 8192 8192 8192 --chip seedchip-1 --mode timing --json)
+check "$(echo "$out" | field "['utilization']") > 0.85" "utilization 8192^3"
+check "$(echo "$out" | field "['seconds']") >= $(echo "$out" | field "['roofline_seconds']")" "roofline 8192^3"
 
 # bad input: one line, exit 2
 for args in "1 2" "0 5 5" "5 5 5 --dtype int4" "5 5 5 --mode fast" "5 5 5 --check" "5 5 5 --chip nope"; do
