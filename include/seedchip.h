@@ -107,6 +107,73 @@ sc_status sc_chip_summarize(const sc_chip *chip, sc_chip_summary *out);
 sc_status sc_chip_list(const char *config_dir,
                        void (*fn)(const char *name, const char *path, void *user), void *user);
 
+/* ======================================================================================
+ * Device runtime: a simulated SeedChip (or reference machine) running .scb programs
+ * ====================================================================================== */
+
+/** An open device: one or more chips of one description, their memories and the executor.
+ *  Opaque; caller owns, free with sc_device_destroy. */
+typedef struct sc_device sc_device;
+
+typedef enum sc_device_mode {
+    SC_DEVICE_FUNCTIONAL = 1, /* real data, bit-exact numerics */
+    SC_DEVICE_TIMING = 2,     /* cycles, traffic and energy only; no data (huge models) */
+    SC_DEVICE_BOTH = 3
+} sc_device_mode;
+
+typedef struct sc_device_params {
+    sc_device_mode mode; /* default SC_DEVICE_BOTH */
+    int n_chips;         /* chips running the same program (collectives connect them); 1 */
+    int race_check;      /* trap on scratchpad reads not ordered after their write; 1 */
+    uint64_t max_insns;  /* trap after this many instructions; 0 = no cap */
+    int trace;           /* record a Chrome trace of each launch; 0 */
+} sc_device_params;
+
+sc_device_params sc_device_default_params(void);
+
+/** Opens a device on `chip` (which may be destroyed afterwards: the device copies it). On
+ *  failure *out is NULL and errbuf (if given) receives one line. Caller owns *out. */
+sc_status sc_device_open(const sc_chip *chip, const sc_device_params *params, sc_device **out,
+                         char *errbuf, size_t errbuf_len);
+void sc_device_destroy(sc_device *dev);
+/** The last error of this handle ("" if none). Valid until the next call on the handle. */
+const char *sc_device_errmsg(const sc_device *dev);
+
+/** HBM bytes per chip. */
+uint64_t sc_device_hbm_bytes(const sc_device *dev);
+/** Allocates `bytes` of HBM (same address on every chip), aligned to `align` (a power of two,
+ *  0 = 64). Loaded programs' HBM buffers are reserved, so allocations never overlap them. */
+sc_status sc_device_alloc(sc_device *dev, uint64_t bytes, uint64_t align, uint64_t *addr);
+sc_status sc_device_free(sc_device *dev, uint64_t addr);
+/** Host <-> device copies of HBM bytes on one chip (functional and both modes only). */
+sc_status sc_device_copy_in(sc_device *dev, int chip, uint64_t addr, const void *src, size_t n);
+sc_status sc_device_copy_out(sc_device *dev, int chip, uint64_t addr, void *dst, size_t n);
+
+/** Loads a program from .scb bytes (copied) or a file; *program_id identifies it on the device.
+ *  Its HBM buffers are reserved in the allocator. */
+sc_status sc_device_load(sc_device *dev, const void *scb, size_t len, int *program_id);
+sc_status sc_device_load_file(sc_device *dev, const char *path, int *program_id);
+/** HBM address and size of a loaded program's buffer by name (SC_ERR_NOT_FOUND if absent). */
+sc_status sc_device_buffer(const sc_device *dev, int program_id, const char *name, uint64_t *addr,
+                           uint64_t *bytes);
+
+/** Starts a program with up to 8 integer arguments (registers r1..r8 of every queue). The
+ *  simulated device runs it to completion before sc_device_wait reports the result. */
+sc_status sc_device_launch(sc_device *dev, int program_id, const int64_t *args, int n_args);
+/** Result of the last launch: SC_OK, or SC_ERR_TRAP with the trap in sc_device_errmsg. */
+sc_status sc_device_wait(sc_device *dev);
+
+/** Figures of the last completed launch. */
+typedef struct sc_device_run_info {
+    uint64_t cycles, insns;
+    double seconds, flops, hbm_bytes, energy_j;
+} sc_device_run_info;
+sc_status sc_device_run_info_get(const sc_device *dev, sc_device_run_info *out);
+/** Statistics / Chrome trace of the last launch as JSON text; caller frees with free(). NULL
+ *  before any launch (or without params.trace for the trace). */
+char *sc_device_stats_json(const sc_device *dev);
+char *sc_device_trace_json(const sc_device *dev);
+
 #ifdef __cplusplus
 }
 #endif
