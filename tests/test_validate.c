@@ -17,7 +17,7 @@ static const struct {
     const char *what;
     double max_mape;
 } BUDGET[] = {
-    {"overall", 0.14}, {"gemm", 0.13},       {"attention", 0.25},
+    {"overall", 0.13}, {"gemm", 0.12},       {"attention", 0.25},
     {"memory", 0.06},  {"collective", 0.16}, {"llm", 0.30},
 };
 
@@ -126,7 +126,7 @@ static void test_gemm_model_limits(void **state) {
     assert_int_equal(sc_val_gemm_seconds(c, 1, 1, 8192, 8192, SC_DTYPE_BF16, &sec, &err), SC_OK);
     double bytes = (8192.0 + 8192.0 * 8192) * 2 + 8192 * 2;
     double want = c->kernel_launch_s + bytes / (sc_dram_bandwidth(&c->hbm) * c->eff_memory);
-    assert_true(fabs(sec - want) < 1e-12);
+    assert_true(sec >= want && sec < 1.02 * want); /* the padded MMA adds < 2% at the corner */
     /* FP8 halves both the weight bytes and the MMA time. */
     double bf16 = 0, fp8 = 0;
     assert_int_equal(sc_val_gemm_seconds(c, 1, 8192, 8192, 8192, SC_DTYPE_BF16, &bf16, &err),
