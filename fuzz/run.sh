@@ -25,7 +25,7 @@ for t in "$@"; do
     extra=()
     [ -f "$SRC/dict/$t.dict" ] && extra+=("-dict=$SRC/dict/$t.dict")
     log="$W/logs/$t.log"
-    nice -n 19 "$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen \
+    nice -n 19 "$bin" -max_total_time="$SECS" -timeout=30 -rss_limit_mb=2048 -max_len=$maxlen \
         -print_final_stats=1 -artifact_prefix="$W/artifacts/$t-" "${extra[@]}" \
         "$W/$t" "$SRC/corpus/$t" >"$log" 2>&1
     rc=$?

@@ -141,10 +141,49 @@ static void limit_asm_lines(void **state) {
     free(text);
 }
 
+/* Hostile assembly with the most descriptors allowed, each instruction naming the last one, and
+ * 100k labels: names were found by linear search, so this took hours (minutes for a 12 MB file);
+ * with hashed names it takes about a second. The time bound is loose (sanitizer builds). */
+static void regress_name_lookup_complexity(void **state) {
+    (void)state;
+    sc_strbuf sb;
+    sc_strbuf_init(&sb);
+    sc_strbuf_printf(&sb, ".buffer X spad fp32 16\n");
+    for (unsigned i = 0; i < SC_ISA_MAX_DESCS; i++)
+        sc_strbuf_printf(&sb, ".desc d%u vec dims=16 d=spad:fp32:X:1 a=spad:fp32:X:1\n", i);
+    sc_strbuf_printf(&sb, ".core 0\n.queue compute\n");
+    for (unsigned i = 0; i < 100000; i++)
+        sc_strbuf_printf(&sb, "L%u: vexp d%u, r0, r0, r0, 0\n  jmp L%u\n", i, SC_ISA_MAX_DESCS - 1,
+                         99999 - i);
+    sc_strbuf_printf(&sb, "  halt\n");
+    assert_false(sb.oom);
+    sc_program *p = NULL;
+    sc_err err = {0};
+    double t0 = sc_now_seconds();
+    assert_int_equal(sc_program_assemble(sb.data, sb.len, "big.s", &p, &err), SC_OK);
+    double dt = sc_now_seconds() - t0;
+    assert_int_equal(sc_program_n_descs(p), SC_ISA_MAX_DESCS);
+    size_t n = 0;
+    const sc_insn *code = sc_program_code(p, 0, SC_QUEUE_COMPUTE, &n);
+    assert_int_equal(n, 200001);
+    assert_int_equal(code[0].v[0], SC_ISA_MAX_DESCS - 1);
+    assert_int_equal(code[1].v[0], 2 * 99999); /* jmp L99999: the 100000th vexp */
+    if (dt > 30) fail_msg("assembling took %.1f s", dt);
+    /* A duplicate name is still found among them all. */
+    sc_strbuf_printf(&sb, ".desc d77 vec dims=16 d=spad:fp32:X:1 a=spad:fp32:X:1\n");
+    sc_program_destroy(p);
+    p = NULL;
+    sc_err_clear(&err);
+    assert_int_equal(sc_program_assemble(sb.data, sb.len, "big.s", &p, &err), SC_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "desc"));
+    sc_strbuf_free(&sb);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(regress_mem_map_top_digit),
         cmocka_unit_test(regress_align_before_constants),
+        cmocka_unit_test(regress_name_lookup_complexity),
         cmocka_unit_test(limit_config_file_size),
         cmocka_unit_test(limit_yaml_scalar_and_nodes),
         cmocka_unit_test(limit_asm_lines),

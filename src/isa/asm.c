@@ -27,6 +27,8 @@ typedef struct asm_state {
     int cores_fixed; /* .cores given: do not grow */
     asm_label *labels, *fixups;
     size_t n_labels, cap_labels, n_fixups, cap_fixups;
+    uint32_t *label_index; /* open-addressing hash of labels: index + 1, 0 = empty */
+    size_t index_cap;      /* power of two, kept at least twice n_labels */
     uint64_t next_off[SC_SPACE_COUNT];
 } asm_state;
 
@@ -237,30 +239,67 @@ static sc_status assemble_insn(asm_state *a, char *text) {
     return SC_OK;
 }
 
+/* Labels are looked up once per definition and once per use; a linear scan made files with
+ * many labels quadratic (hostile input could stall the assembler for hours). */
+static size_t label_hash(int core, int queue, const char *name) {
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)core * 31u ^ (uint64_t)queue;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static const asm_label *find_label(const asm_state *a, int core, int queue, const char *name) {
+    if (!a->index_cap) return NULL;
+    for (size_t i = label_hash(core, queue, name) & (a->index_cap - 1);;
+         i = (i + 1) & (a->index_cap - 1)) {
+        uint32_t k = a->label_index[i];
+        if (!k) return NULL;
+        const asm_label *l = &a->labels[k - 1];
+        if (l->core == core && l->queue == queue && strcmp(l->name, name) == 0) return l;
+    }
+}
+
+static void index_put(uint32_t *index, size_t cap, const asm_label *l, uint32_t k) {
+    size_t i = label_hash(l->core, l->queue, l->name) & (cap - 1);
+    while (index[i])
+        i = (i + 1) & (cap - 1);
+    index[i] = k;
+}
+
+/* Appends a label and indexes it; -1 on OOM. */
+static int add_label(asm_state *a, const asm_label *l) {
+    if (2 * (a->n_labels + 1) > a->index_cap) {
+        size_t cap = a->index_cap ? 2 * a->index_cap : 64;
+        uint32_t *index = calloc(cap, sizeof *index);
+        if (!index) return -1;
+        for (size_t k = 0; k < a->n_labels; k++)
+            index_put(index, cap, &a->labels[k], (uint32_t)k + 1);
+        free(a->label_index);
+        a->label_index = index;
+        a->index_cap = cap;
+    }
+    if (push(&a->labels, &a->n_labels, &a->cap_labels, l)) return -1;
+    index_put(a->label_index, a->index_cap, l, (uint32_t)a->n_labels);
+    return 0;
+}
+
 static sc_status define_label(asm_state *a, const char *name) {
     if (a->queue < 0) return fail(a, "label '%s' before any .queue directive", name);
-    for (size_t i = 0; i < a->n_labels; i++)
-        if (a->labels[i].core == a->core && a->labels[i].queue == a->queue &&
-            strcmp(a->labels[i].name, name) == 0)
-            return fail(a, "label '%s' defined twice in this queue", name);
+    if (find_label(a, a->core, a->queue, name))
+        return fail(a, "label '%s' defined twice in this queue", name);
     size_t n;
     sc_program_code(a->p, a->core, (sc_queue)a->queue, &n);
     asm_label l = {a->core, a->queue, "", (uint32_t)n, a->line, 0};
     if (strlen(name) >= sizeof l.name) return fail(a, "label too long");
     sc_strlcpy(l.name, name, sizeof l.name);
-    if (push(&a->labels, &a->n_labels, &a->cap_labels, &l))
-        return sc_err_set(a->err, SC_ERR_NOMEM, "out of memory");
+    if (add_label(a, &l)) return sc_err_set(a->err, SC_ERR_NOMEM, "out of memory");
     return SC_OK;
 }
 
 static sc_status resolve_fixups(asm_state *a) {
     for (size_t f = 0; f < a->n_fixups; f++) {
         const asm_label *u = &a->fixups[f];
-        const asm_label *def = NULL;
-        for (size_t i = 0; i < a->n_labels && !def; i++)
-            if (a->labels[i].core == u->core && a->labels[i].queue == u->queue &&
-                strcmp(a->labels[i].name, u->name) == 0)
-                def = &a->labels[i];
+        const asm_label *def = find_label(a, u->core, u->queue, u->name);
         a->line = u->line;
         if (!def) return fail(a, "undefined label '%s'", u->name);
         size_t n;
@@ -586,6 +625,7 @@ sc_status sc_program_assemble(const char *text, size_t len, const char *filename
     sc_status st = sc_program_create(1, &a.p, err);
     if (st == SC_OK) st = assemble_all(&a, text, len);
     free(a.labels);
+    free(a.label_index);
     free(a.fixups);
     if (st != SC_OK) {
         sc_program_destroy(a.p);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // In-memory SeedChip programs: per-core queue code, buffers, descriptors, constants, validation.
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,55 @@ typedef struct sc_stream {
     sc_insn *code;
     size_t n, cap;
 } sc_stream;
+
+/* Open-addressing hash of the names of an array's elements (each element starts with its
+ * char name[]): slot = position + 1, 0 = empty. A linear search per instruction made a large
+ * hostile program take hours to assemble or load. */
+typedef struct name_index {
+    uint32_t *slots;
+    size_t cap; /* power of two, at least twice the element count */
+} name_index;
+
+_Static_assert(offsetof(sc_buffer, name) == 0 && offsetof(sc_desc, name) == 0,
+               "name_index reads each element's name at its start");
+
+static size_t name_hash(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+/* Position of name in elems (stride bytes apart, name first), or -1. */
+static int index_find(const name_index *x, const void *elems, size_t stride, const char *name) {
+    if (!x->cap) return -1;
+    for (size_t i = name_hash(name) & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
+        uint32_t k = x->slots[i];
+        if (!k) return -1;
+        if (strcmp((const char *)elems + (size_t)(k - 1) * stride, name) == 0) return (int)k - 1;
+    }
+}
+
+static void index_put(uint32_t *slots, size_t cap, const char *name, uint32_t pos) {
+    size_t i = name_hash(name) & (cap - 1);
+    while (slots[i])
+        i = (i + 1) & (cap - 1);
+    slots[i] = pos + 1;
+}
+
+/* Makes room for element n (the elements before it are already indexed); -1 on OOM. */
+static int index_reserve(name_index *x, const void *elems, size_t stride, size_t n) {
+    if (2 * (n + 1) <= x->cap) return 0;
+    size_t cap = x->cap ? 2 * x->cap : 64;
+    uint32_t *slots = calloc(cap, sizeof *slots);
+    if (!slots) return -1;
+    for (size_t k = 0; k < n; k++)
+        index_put(slots, cap, (const char *)elems + k * stride, (uint32_t)k);
+    free(x->slots);
+    x->slots = slots;
+    x->cap = cap;
+    return 0;
+}
 
 struct sc_program {
     char name[SC_ISA_NAME_MAX];
@@ -21,6 +71,7 @@ struct sc_program {
     size_t n_descs, cap_descs;
     uint8_t *consts;
     size_t n_consts, cap_consts;
+    name_index buf_index, desc_index; /* name -> position (hostile files hold up to 65535) */
 };
 
 /* Grows *arr (elements of size elem) to hold one more; 0 on success. */
@@ -69,6 +120,8 @@ void sc_program_destroy(sc_program *p) {
     free(p->bufs);
     free(p->descs);
     free(p->consts);
+    free(p->buf_index.slots);
+    free(p->desc_index.slots);
     free(p);
 }
 
@@ -185,15 +238,11 @@ const sc_desc *sc_program_desc(const sc_program *p, size_t i) {
 }
 
 int sc_program_find_buffer(const sc_program *p, const char *name) {
-    for (size_t i = 0; i < p->n_bufs; i++)
-        if (strcmp(p->bufs[i].name, name) == 0) return (int)i;
-    return -1;
+    return index_find(&p->buf_index, p->bufs, sizeof *p->bufs, name);
 }
 
 int sc_program_find_desc(const sc_program *p, const char *name) {
-    for (size_t i = 0; i < p->n_descs; i++)
-        if (strcmp(p->descs[i].name, name) == 0) return (int)i;
-    return -1;
+    return index_find(&p->desc_index, p->descs, sizeof *p->descs, name);
 }
 
 /* Packed bytes of a buffer's elements (int4: two per byte, rounded up). */
@@ -241,10 +290,12 @@ sc_status sc_program_add_buffer(sc_program *p, const sc_buffer *b, uint32_t *id,
         return sc_err_set(err, SC_ERR_LIMIT, "more than %u buffers", SC_ISA_MAX_BUFFERS);
     sc_status st = check_buffer(p, b, err);
     if (st != SC_OK) return st;
-    if (grow((void **)&p->bufs, &p->cap_bufs, p->n_bufs, sizeof *p->bufs))
+    if (grow((void **)&p->bufs, &p->cap_bufs, p->n_bufs, sizeof *p->bufs) ||
+        index_reserve(&p->buf_index, p->bufs, sizeof *p->bufs, p->n_bufs))
         return sc_err_set(err, SC_ERR_NOMEM, "out of memory adding a buffer");
     if (id) *id = (uint32_t)p->n_bufs;
-    p->bufs[p->n_bufs++] = *b;
+    p->bufs[p->n_bufs] = *b;
+    index_put(p->buf_index.slots, p->buf_index.cap, b->name, (uint32_t)p->n_bufs++);
     return SC_OK;
 }
 
@@ -322,10 +373,12 @@ sc_status sc_program_add_desc(sc_program *p, const sc_desc *d, uint32_t *id, sc_
     if (!copy.name[0]) snprintf(copy.name, sizeof copy.name, "d%zu", p->n_descs);
     sc_status st = check_desc(p, &copy, err);
     if (st != SC_OK) return st;
-    if (grow((void **)&p->descs, &p->cap_descs, p->n_descs, sizeof *p->descs))
+    if (grow((void **)&p->descs, &p->cap_descs, p->n_descs, sizeof *p->descs) ||
+        index_reserve(&p->desc_index, p->descs, sizeof *p->descs, p->n_descs))
         return sc_err_set(err, SC_ERR_NOMEM, "out of memory adding a descriptor");
     if (id) *id = (uint32_t)p->n_descs;
-    p->descs[p->n_descs++] = copy;
+    p->descs[p->n_descs] = copy;
+    index_put(p->desc_index.slots, p->desc_index.cap, copy.name, (uint32_t)p->n_descs++);
     return SC_OK;
 }
 
