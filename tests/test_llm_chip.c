@@ -25,10 +25,11 @@ static sc_llm_model *load_stories(void) {
 }
 
 /* Chip greedy generation: feeds the prompt, then n_out tokens one at a time. */
-static void chip_greedy(const sc_chip *c, const sc_llm_model *m, sc_dtype prec, const int *prompt,
-                        int n_prompt, int *out, int n_out) {
+static void chip_greedy(const sc_chip *c, const sc_llm_model *m, sc_dtype prec, int cores,
+                        const int *prompt, int n_prompt, int *out, int n_out) {
     sc_llm_gen_params p = sc_llm_gen_default_params();
     p.precision = prec;
+    p.cores = cores;
     p.max_seq = n_prompt + n_out + 8;
     p.block_tokens = 4; /* many pages: the page table is exercised */
     p.prefill_bucket = 8;
@@ -50,7 +51,10 @@ static void test_stories_fp32_matches_reference(void **state) {
     sc_chip *c = load_chip();
     int bos = 1, want[64], got[64];
     ref_greedy(m, &bos, 1, want, 64);
-    chip_greedy(c, m, SC_DTYPE_FP32, &bos, 1, got, 64);
+    chip_greedy(c, m, SC_DTYPE_FP32, 0, &bos, 1, got, 64); /* every core */
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(got[i], want[i]);
+    chip_greedy(c, m, SC_DTYPE_FP32, 1, &bos, 1, got, 64); /* one core: the unsplit path */
     for (int i = 0; i < 64; i++)
         assert_int_equal(got[i], want[i]);
     sc_chip_destroy(c);
@@ -67,7 +71,7 @@ static void test_stories_prefill_then_decode(void **state) {
                       500, 13,  359, 260, 499, 470, 260, 362, 270};
     int want[24], got[24];
     ref_greedy(m, prompt, 19, want, 24);
-    chip_greedy(c, m, SC_DTYPE_FP32, prompt, 19, got, 24);
+    chip_greedy(c, m, SC_DTYPE_FP32, 3, prompt, 19, got, 24); /* 3 cores: uneven dealing */
     for (int i = 0; i < 24; i++)
         assert_int_equal(got[i], want[i]);
     sc_chip_destroy(c);

@@ -63,7 +63,7 @@ static void usage(void) {
 
 typedef struct gen_opts {
     const char *model, *prompt, *prompt_ids, *chip;
-    long long tokens, top_k, seed;
+    long long tokens, top_k, seed, cores;
     double temperature, top_p;
     sc_dtype precision;
     int print_ids;
@@ -84,6 +84,8 @@ static int parse_opt(gen_opts *o, int argc, char **argv, int *i) {
     if ((r = cli_opt_set(CMD, argc, argv, i, &o->ov)) != 0) return r;
     if ((r = cli_opt_value(CMD, argc, argv, i, "--tokens", &v)) != 0)
         return r < 0 ? r : cli_parse_int(CMD, "--tokens", v, 1, 100000, &o->tokens) ? -1 : 1;
+    if ((r = cli_opt_value(CMD, argc, argv, i, "--cores", &v)) != 0)
+        return r < 0 ? r : cli_parse_int(CMD, "--cores", v, 0, 1024, &o->cores) ? -1 : 1;
     if ((r = cli_opt_value(CMD, argc, argv, i, "--top-k", &v)) != 0)
         return r < 0 ? r : cli_parse_int(CMD, "--top-k", v, 0, 1 << 22, &o->top_k) ? -1 : 1;
     if ((r = cli_opt_value(CMD, argc, argv, i, "--seed", &v)) != 0)
@@ -217,6 +219,7 @@ static int generate(const gen_opts *o, const sc_llm_model *m, const sc_chip *chi
     p.precision = o->precision;
     p.max_seq = (int)need;
     p.mode = SC_SIM_BOTH;
+    p.cores = (int)o->cores;
     p.temperature = (float)o->temperature, p.top_p = (float)o->top_p, p.top_k = (int)o->top_k;
     p.seed = (uint64_t)o->seed;
     sc_llm_gen *g = NULL;

@@ -19,15 +19,24 @@
 #include "compiler/llm_emit.h"
 
 enum {
-    SEM_PT = 2,     /* load -> store: page table in the scratchpad */
-    SEM_TOK = 3,    /* load -> compute: embeddings in X */
-    SEM_KV = 4,     /* compute -> store: this layer's K/V rows are ready */
-    SEM_KVDONE = 5, /* store -> load: they are in HBM */
-    SEM_KVFREE = 6, /* store -> compute: K/V rows may be overwritten */
-    SEM_GATHER = 7, /* load -> compute: KV pages gathered */
-    SEM_GFREE = 8,  /* compute -> load: gathered pages consumed */
-    SEM_LOGITS = 9, /* compute -> store: logits ready */
+    SEM_PT = 2,      /* load -> store: page table in the scratchpad */
+    SEM_TOK = 3,     /* load -> compute: embeddings in X */
+    SEM_KV = 4,      /* compute -> store: this layer's K/V rows are ready */
+    SEM_KVDONE = 5,  /* store -> load: they are in HBM */
+    SEM_KVFREE = 6,  /* store -> compute: K/V rows may be overwritten */
+    SEM_GATHER = 7,  /* load -> compute: KV pages gathered */
+    SEM_GFREE = 8,   /* compute -> load: gathered pages consumed */
+    SEM_LOGITS = 9,  /* compute -> store: logits ready */
+    SEM_CREADY = 10, /* compute -> store: an MMA output chunk is ready (multi-core) */
+    SEM_CFREE = 11,  /* store -> compute: the chunk buffer may be reused */
+    SEM_GDONE = 12,  /* load -> compute: the gathered matmul output is in the scratchpad */
+    SEM_FENCE = 13,  /* a queue's own fence: signal then wait = earlier DMAs completed */
 };
+
+/* Barrier ids: matmul gathers rotate over 0..13, KV hand-overs alternate 14/15. A queue cannot
+ * get a whole rotation ahead of another, because every barrier needs every participant. */
+#define BAR_MM_IDS 14
+#define BAR_KV0    14
 
 /* Registers (each queue has its own file; r1/r2 are the launch arguments). */
 enum {
@@ -57,8 +66,8 @@ enum {
 
 /* Scratchpad map (byte offsets). */
 typedef struct spad {
-    uint64_t x, xn, xc, q, k, v, att, h1, h3, ct, rt[3], nt, ss, kc, vc, tmp, s, mx, sm, tok, pt,
-        logits, slot[2], slot_bytes, total;
+    uint64_t x, xn, xc, q, k, v, att, h1, h3, ct, ct2, rt[3], nt, ss, kc, vc, tmp, s, mx, sm, tok,
+        pt, logits, slot[2], slot_bytes, total;
 } spad;
 
 typedef struct dec {
@@ -72,6 +81,13 @@ typedef struct dec {
     uint64_t qd, kvd, hd, half, maxk;
     sc_dtype wdt, adt; /* weights, MMA A operand */
     uint64_t wes, aes, kes;
+    /* Multi-core: matmul output chunks are dealt round robin to the cores; each core's store
+     * queue puts its chunks into one of two shared-SRAM regions, a barrier joins every core's
+     * store and load queues, and every load queue copies the whole result back. Everything
+     * else runs on every core on identical data. */
+    int ncores, core;
+    uint64_t sh[2], sh_bytes;
+    int n_mm, n_kv; /* gathers and KV hand-overs emitted so far (barrier ids, regions) */
 } dec;
 
 static uint64_t al(uint64_t x) {
@@ -98,6 +114,7 @@ static void plan_spad(dec *g) {
     m->h1 = place(&at, tm * h * 4);
     m->h3 = place(&at, tm * h * 4);
     m->ct = place(&at, tm * (uint64_t)g->chip->sa_cols * 4);
+    m->ct2 = g->ncores > 1 ? place(&at, tm * (uint64_t)g->chip->sa_cols * 4) : 0;
     for (int i = 0; i < 3; i++)
         m->rt[i] = place(&at, tm * g->qd / 2 * 4);
     m->nt = place(&at, tm * d * 4);
@@ -123,15 +140,18 @@ static void plan_spad(dec *g) {
 }
 
 static void init(dec *g, const sc_chip *chip, const sc_llm_shape *s, const sc_llm_layout *lay,
-                 int tm) {
+                 int tm, int cores) {
     memset(g, 0, sizeof *g);
     g->chip = chip, g->s = s, g->lay = lay, g->tm = tm, g->lmax = lay->max_seq;
+    g->ncores = cores;
     g->hd = (uint64_t)s->head_dim, g->half = g->hd / 2;
     g->qd = (uint64_t)s->n_heads * g->hd, g->kvd = (uint64_t)s->n_kv_heads * g->hd;
     g->maxk = SC_MAX(SC_MAX((uint64_t)s->dim, g->qd), (uint64_t)s->hidden_dim);
     g->wdt = lay->wdtype, g->adt = lay->wdtype;
     g->wes = sc_isa_dtype_bytes(g->wdt), g->aes = sc_isa_dtype_bytes(g->adt);
     g->kes = sc_isa_dtype_bytes(lay->kv_dtype);
+    g->sh_bytes = al((uint64_t)tm * g->maxk * 4);
+    g->sh[0] = 0, g->sh[1] = g->sh_bytes;
     plan_spad(g);
 }
 
@@ -249,14 +269,23 @@ static void layernorm(dec *g, uint64_t w_hbm, uint64_t b_hbm) {
 
 typedef enum mm_out { MM_COPY, MM_ADD, MM_LAST_ROW } mm_out;
 
+static void matmul_mc(dec *g, uint64_t a, uint64_t k, uint64_t n, uint64_t w_hbm, uint64_t y,
+                      mm_out how);
+
 /* Y[T x n] (=, +=) A[T x k] * W^T with W [n x k] at w_hbm; W streams through the ring in chunks
  * of whole rows (nsub <= array width). MM_LAST_ROW: only A's last row, straight into y. */
 static void matmul(dec *g, uint64_t a, uint64_t k, uint64_t n, uint64_t w_hbm, uint64_t y,
                    mm_out how) {
+    if (g->ncores > 1 && how != MM_LAST_ROW) {
+        matmul_mc(g, a, k, n, w_hbm, y, how);
+        return;
+    }
     uint64_t cols = (uint64_t)g->chip->sa_cols;
     uint64_t nsub_max = SC_MIN(cols, g->m.slot_bytes / (k * g->wes));
-    for (uint64_t n0 = 0; n0 < n; n0 += nsub_max) {
+    for (uint64_t n0 = 0, j = 0; n0 < n; n0 += nsub_max, j++) {
         uint64_t nsub = SC_MIN(nsub_max, n - n0);
+        /* The classifier's chunks are dealt to the cores too; each stores its own logits. */
+        if ((int)(j % (uint64_t)g->ncores) != g->core) continue;
         uint64_t slot = lle_ring_load_begin(&g->e);
         load_1d(g, slot, g->wdt, w_hbm + n0 * k * g->wes, g->wdt, nsub * k);
         lle_ring_load_end(&g->e);
@@ -284,6 +313,76 @@ static void matmul(dec *g, uint64_t a, uint64_t k, uint64_t n, uint64_t w_hbm, u
                          &cv, NULL, NULL);
             lle_vu(&g->e, SC_OP_VCOPY, id, 0, 0, R_T, 1);
         }
+    }
+}
+
+/* Own fence of queue q: `signal` waits for every earlier instruction (DMAs included). */
+static void fence(dec *g, sc_queue q) {
+    lle_sem(&g->e, q, SC_OP_SIGNAL, SEM_FENCE);
+    lle_sem(&g->e, q, SC_OP_WAIT, SEM_FENCE);
+}
+
+static void barrier(dec *g, sc_queue q, int id, int count) {
+    int64_t v[] = {id, count};
+    lle_op(&g->e, q, SC_OP_BARRIER, v, 2);
+}
+
+/* One [T x cols] fp32 copy between the scratchpad and shared SRAM (rows of `stride` elements on
+ * the shared side), rows dynamic (r2). to_shared selects the direction. */
+static void shared_copy(dec *g, sc_queue q, uint64_t local, int32_t local_stride, uint64_t sh,
+                        int32_t sh_stride, uint64_t cols, int to_shared) {
+    uint32_t dd[4];
+    sc_view a = sp(local, 1, local_stride, 0, 0);
+    sc_view b = lle_view(SC_SPACE_SHARED, SC_DTYPE_FP32, sh, 1, sh_stride, 0, 0);
+    uint32_t id = lle_desc(&g->e, SC_DESC_DMA, dims4((uint32_t)cols, (uint32_t)g->tm, 1, 1, dd),
+                           to_shared ? &b : &a, to_shared ? &a : &b, NULL, NULL);
+    lle_dma(&g->e, q, id, 0, 0, R_T, 1);
+}
+
+/* Multi-core matmul: this core's chunks (j % ncores == core) go through the ring and the MMA
+ * into alternating chunk buffers, the store queue moves them to shared SRAM, then every core
+ * gathers the whole [T x n] result (into y, or into NT and adds it to y for MM_ADD). */
+static void matmul_mc(dec *g, uint64_t a, uint64_t k, uint64_t n, uint64_t w_hbm, uint64_t y,
+                      mm_out how) {
+    lle *e = &g->e;
+    uint64_t nsub_max = SC_MIN((uint64_t)g->chip->sa_cols, g->m.slot_bytes / (k * g->wes));
+    uint64_t ct[2] = {g->m.ct, g->m.ct2}, sh = g->sh[g->n_mm & 1];
+    int own = 0;
+    for (uint64_t n0 = 0, j = 0; n0 < n; n0 += nsub_max, j++) {
+        if ((int)(j % (uint64_t)g->ncores) != g->core) continue;
+        uint64_t nsub = SC_MIN(nsub_max, n - n0), c = ct[own & 1];
+        uint64_t slot = lle_ring_load_begin(e);
+        load_1d(g, slot, g->wdt, w_hbm + n0 * k * g->wes, g->wdt, nsub * k);
+        lle_ring_load_end(e);
+        uint64_t w = lle_ring_use_begin(e);
+        if (own >= 2) lle_sem(e, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_CFREE);
+        lle_li(e, SC_QUEUE_COMPUTE, R_C, (int64_t)c);
+        lle_li(e, SC_QUEUE_COMPUTE, R_A, (int64_t)a);
+        lle_li(e, SC_QUEUE_COMPUTE, R_B, (int64_t)w);
+        lle_li(e, SC_QUEUE_COMPUTE, R_N, (int64_t)nsub);
+        lle_li(e, SC_QUEUE_COMPUTE, R_K, (int64_t)k);
+        lle_mma(e, R_C, R_A, R_B, R_T, R_N, R_K, g->adt, g->wdt, SC_MMA_TB);
+        lle_ring_use_end(e);
+        lle_sem(e, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_CREADY);
+        lle_sem(e, SC_QUEUE_STORE, SC_OP_WAIT, SEM_CREADY);
+        shared_copy(g, SC_QUEUE_STORE, c, (int32_t)nsub, sh + n0 * 4, (int32_t)n, nsub, 1);
+        lle_sem(e, SC_QUEUE_STORE, SC_OP_SIGNAL, SEM_CFREE);
+        own++;
+    }
+    for (int i = own >= 2 ? own - 2 : 0; i < own; i++) /* balance CFREE for the next matmul */
+        lle_sem(e, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_CFREE);
+    int bid = g->n_mm % BAR_MM_IDS;
+    g->n_mm++;
+    fence(g, SC_QUEUE_STORE);
+    barrier(g, SC_QUEUE_STORE, bid, 2 * g->ncores);
+    barrier(g, SC_QUEUE_LOAD, bid, 2 * g->ncores);
+    uint64_t dst = how == MM_ADD ? g->m.nt : y;
+    shared_copy(g, SC_QUEUE_LOAD, dst, (int32_t)n, sh, (int32_t)n, n, 0);
+    lle_sem(e, SC_QUEUE_LOAD, SC_OP_SIGNAL, SEM_GDONE);
+    lle_sem(e, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_GDONE);
+    if (how == MM_ADD) {
+        sc_view yv = sp(y, 1, (int32_t)n, 0, 0);
+        vbin(g, SC_OP_VADD, n, yv, yv, sp(g->m.nt, 1, (int32_t)n, 0, 0));
     }
 }
 
@@ -413,6 +512,11 @@ static void kv_store(dec *g, int l) {
     const sc_queue q = SC_QUEUE_STORE;
     if (l == 0) lle_sem(e, q, SC_OP_WAIT, SEM_PT);
     lle_sem(e, q, SC_OP_WAIT, SEM_KV);
+    if (g->core != 0) { /* core 0 writes the cache; the others only pass the hand-offs on */
+        lle_sem(e, q, SC_OP_SIGNAL, SEM_KVDONE);
+        lle_sem(e, q, SC_OP_SIGNAL, SEM_KVFREE);
+        return;
+    }
     uint32_t dd[4];
     dims4((uint32_t)g->kvd, 1, 1, 1, dd);
     sc_view src[2] = {sp(g->m.k, 1, 0, 0, 0), sp(g->m.v, 1, 0, 0, 0)};
@@ -446,8 +550,11 @@ static void kv_store(dec *g, int l) {
     addi(g, q, R_P, R_P, 1);
     addi(g, q, R_S, R_S, (int64_t)(g->kvd * 4));
     loop_end(g, q, R_CNT, top);
+    if (g->ncores > 1) fence(g, q);
     lle_sem(e, q, SC_OP_SIGNAL, SEM_KVDONE);
     lle_sem(e, q, SC_OP_SIGNAL, SEM_KVFREE);
+    /* Every core's load queue gathers the pages after this barrier. */
+    if (g->ncores > 1) barrier(g, q, BAR_KV0 + (g->n_kv & 1), g->ncores + 1);
 }
 
 /* Load: every page of positions 0 .. r1+T-1 of layer l into KC/VC ([n_kv][lmax][hd], fp32). */
@@ -456,6 +563,8 @@ static void kv_gather(dec *g, int l) {
     const sc_queue q = SC_QUEUE_LOAD;
     lle_sem(e, q, SC_OP_WAIT, SEM_KVDONE);
     if (l > 0) lle_sem(e, q, SC_OP_WAIT, SEM_GFREE);
+    if (g->ncores > 1) barrier(g, q, BAR_KV0 + (g->n_kv & 1), g->ncores + 1);
+    g->n_kv++;
     uint32_t dd[4];
     int32_t hd = (int32_t)g->hd, B = g->lay->block_tokens;
     dims4((uint32_t)g->hd, (uint32_t)g->s->n_kv_heads, (uint32_t)B, 1, dd);
@@ -646,30 +755,42 @@ static void classifier(dec *g) {
     matmul(g, a, d, (uint64_t)g->s->vocab_size, g->lay->cls, g->m.logits, MM_LAST_ROW);
     lle_sem(&g->e, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_LOGITS);
     lle_sem(&g->e, SC_QUEUE_STORE, SC_OP_WAIT, SEM_LOGITS);
-    lle_li(&g->e, SC_QUEUE_STORE, R_D, (int64_t)g->lay->logits);
-    lle_li(&g->e, SC_QUEUE_STORE, R_S, (int64_t)g->m.logits);
+    /* Each core stores the logits of its own classifier chunks (the same dealing as matmul). */
+    uint64_t v = (uint64_t)g->s->vocab_size;
+    uint64_t nsub_max = SC_MIN((uint64_t)g->chip->sa_cols, g->m.slot_bytes / (d * g->wes));
+    uint64_t per = nsub_max * (uint64_t)g->ncores;
     uint32_t dd[4];
-    sc_view dv = lle_view(SC_SPACE_HBM, SC_DTYPE_FP32, 0, 1, 0, 0, 0), sv = sp(0, 1, 0, 0, 0);
-    uint32_t id = lle_desc(&g->e, SC_DESC_DMA, dims4((uint32_t)g->s->vocab_size, 1, 1, 1, dd), &dv,
-                           &sv, NULL, NULL);
-    lle_dma(&g->e, SC_QUEUE_STORE, id, R_D, R_S, 0, 0);
+    for (uint64_t n0 = nsub_max * (uint64_t)g->core; n0 < v; n0 += per) {
+        uint64_t nsub = SC_MIN(nsub_max, v - n0);
+        sc_view dv = lle_view(SC_SPACE_HBM, SC_DTYPE_FP32, 0, 1, 0, 0, 0), sv = sp(0, 1, 0, 0, 0);
+        uint32_t id =
+            lle_desc(&g->e, SC_DESC_DMA, dims4((uint32_t)nsub, 1, 1, 1, dd), &dv, &sv, NULL, NULL);
+        lle_li(&g->e, SC_QUEUE_STORE, R_D, (int64_t)(g->lay->logits + n0 * 4));
+        lle_li(&g->e, SC_QUEUE_STORE, R_S, (int64_t)(g->m.logits + n0 * 4));
+        lle_dma(&g->e, SC_QUEUE_STORE, id, R_D, R_S, 0, 0);
+    }
 }
 
 uint64_t sc_llm_program_spad_bytes(const sc_chip *chip, const sc_llm_shape *s,
-                                   const sc_llm_layout *lay, int max_tokens) {
+                                   const sc_llm_layout *lay, int max_tokens, int cores) {
     dec g;
-    init(&g, chip, s, lay, max_tokens);
+    init(&g, chip, s, lay, max_tokens, cores);
     return g.m.total;
 }
 
 static sc_status check(const dec *g, sc_err *err) {
+    if (g->ncores < 1 || g->ncores > g->chip->cores)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "llm program: %d cores requested, %s has %d",
+                          g->ncores, g->chip->name, g->chip->cores);
+    if (g->ncores > 1 && (double)(2 * g->sh_bytes) > g->chip->shared_sram_bytes)
+        return sc_err_set(err, SC_ERR_LIMIT, "llm program: gather buffers exceed shared SRAM");
     if (g->tm < 1 || g->tm > g->chip->sa_rows || g->tm > 1024)
         return sc_err_set(err, SC_ERR_LIMIT, "llm program: bucket of %d tokens is outside [1, %d]",
                           g->tm, SC_MIN(g->chip->sa_rows, 1024));
     if ((double)g->m.total > g->chip->scratchpad_bytes)
         return sc_err_set(err, SC_ERR_LIMIT,
                           "llm program: working set of %.1f MiB does not fit the %.1f MiB "
-                          "scratchpad of %s (functional path: one core, context %d)",
+                          "scratchpad of %s (functional path, context %d)",
                           g->m.total / 1048576.0, g->chip->scratchpad_bytes / 1048576.0,
                           g->chip->name, g->lmax);
     if (g->lay->total_bytes > (uint64_t)sc_dram_capacity(&g->chip->hbm))
@@ -680,21 +801,27 @@ static sc_status check(const dec *g, sc_err *err) {
 }
 
 sc_status sc_llm_program_build(const sc_chip *chip, const sc_llm_shape *s, const sc_llm_layout *lay,
-                               int max_tokens, sc_program **out, sc_err *err) {
+                               int max_tokens, int cores, sc_program **out, sc_err *err) {
     *out = NULL;
     dec g;
-    init(&g, chip, s, lay, max_tokens);
+    init(&g, chip, s, lay, max_tokens, cores);
     sc_status st = check(&g, err);
     if (st != SC_OK) return st;
-    if ((st = sc_program_create(1, &g.e.p, err)) != SC_OK) return st;
+    if ((st = sc_program_create(cores, &g.e.p, err)) != SC_OK) return st;
     g.e.err = err;
     g.e.slot[0] = g.m.slot[0], g.e.slot[1] = g.m.slot[1], g.e.slot_bytes = g.m.slot_bytes;
     g.e.st = sc_program_set_name(g.e.p, max_tokens == 1 ? "llm_decode" : "llm_prefill", err);
-    lle_li(&g.e, SC_QUEUE_COMPUTE, R_ONE, 1);
-    embed(&g);
-    for (int l = 0; l < s->n_layers; l++)
-        layer(&g, l);
-    classifier(&g);
+    /* Every core gets the whole program; only the dealing of matmul chunks differs. */
+    for (int c = 0; c < cores && g.e.st == SC_OK; c++) {
+        g.core = g.e.core = c;
+        g.e.n_loaded = g.e.n_used = 0;
+        g.n_mm = g.n_kv = 0;
+        lle_li(&g.e, SC_QUEUE_COMPUTE, R_ONE, 1);
+        embed(&g);
+        for (int l = 0; l < s->n_layers; l++)
+            layer(&g, l);
+        classifier(&g);
+    }
     st = g.e.st;
     if (st == SC_OK) st = sc_program_validate(g.e.p, err);
     if (st != SC_OK) {

@@ -45,17 +45,19 @@ sc_status sc_llm_layout_plan(const sc_llm_shape *s, sc_dtype wdtype, int max_seq
                              int cls_tied, sc_llm_layout *out, sc_err *err);
 
 /* Builds the program that runs up to max_tokens tokens (a shape bucket: 1 = decode) through every
- * layer on core 0 and leaves the last token's logits (fp32, vocab) at layout.logits.
+ * layer on `cores` tensor cores (matmul output chunks dealt round robin, gathered through shared
+ * SRAM; norms, RoPE and attention replicated) and leaves the last token's logits (fp32, vocab)
+ * at layout.logits.
  * Launch arguments: r1 = position of the first token, r2 = number of tokens T (1..max_tokens).
  * Before a run the host writes the T token ids (int64) at layout.tokens and the page table; the
  * program writes the new tokens' K/V into the cache and reads positions 0..pos+T-1 back.
  * Fails with SC_ERR_LIMIT when the working set does not fit the scratchpad or max_tokens exceeds
  * the systolic array's rows. Caller owns *out (sc_program_destroy). */
 sc_status sc_llm_program_build(const sc_chip *chip, const sc_llm_shape *s, const sc_llm_layout *lay,
-                               int max_tokens, sc_program **out, sc_err *err);
+                               int max_tokens, int cores, sc_program **out, sc_err *err);
 
 /* Scratchpad bytes the program for this bucket needs (0 on overflow). */
 uint64_t sc_llm_program_spad_bytes(const sc_chip *chip, const sc_llm_shape *s,
-                                   const sc_llm_layout *lay, int max_tokens);
+                                   const sc_llm_layout *lay, int max_tokens, int cores);
 
 #endif

@@ -155,9 +155,11 @@ static sc_status build(sc_llm_gen *g, sc_err *err) {
     sc_status s = sc_llm_layout_plan(&g->shape, p->precision, max_seq, block,
                                      g->m->cfg.tied_embeddings, &g->lay, err);
     g->bucket = p->prefill_bucket > 0 ? p->prefill_bucket : SC_MIN(32, g->chip->sa_rows);
-    if (s == SC_OK) s = sc_llm_program_build(g->chip, &g->shape, &g->lay, 1, &g->decode, err);
+    int cores = p->cores > 0 ? p->cores : g->chip->cores;
+    if (s == SC_OK)
+        s = sc_llm_program_build(g->chip, &g->shape, &g->lay, 1, cores, &g->decode, err);
     if (s == SC_OK && g->bucket > 1)
-        s = sc_llm_program_build(g->chip, &g->shape, &g->lay, g->bucket, &g->prefill, err);
+        s = sc_llm_program_build(g->chip, &g->shape, &g->lay, g->bucket, cores, &g->prefill, err);
     sc_sim_params sp = sc_sim_default_params();
     sp.mode = p->mode;
     if (s == SC_OK) s = sc_sim_create(g->chip, &sp, &g->sim, err);

@@ -14,6 +14,7 @@ typedef struct sc_llm_gen_params {
     int max_seq;        /* context capacity; 0 = min(model's seq_len, 512) */
     int block_tokens;   /* KV page size (tokens); 0 = 16 */
     int prefill_bucket; /* tokens per prefill program; 0 = min(32, array rows) */
+    int cores;          /* tensor cores the programs use; 0 = every core of the chip */
     sc_sim_mode mode;   /* SC_SIM_FUNCTIONAL or SC_SIM_BOTH (adds device time) */
     /* Sampling: temperature 0 = greedy; top_k 0 = off; top_p 1 = off. */
     float temperature, top_p;

@@ -26,6 +26,10 @@ grep -q 'tokens/s decode' "$T/out" && ok || bad "no simulated tokens/s line"
 grep -q 'host: .* s wall' "$T/out" && ok || bad "no host wall time line"
 cp "$T/out" "$T/greedy"
 
+# one core (the unsplit program) gives the same ids as every core
+expect_rc 0 "$BIN" llm generate --model "$MODEL" --tokens 16 --cores 1 --print-token-ids
+[ "$(tail -n 1 "$T/out")" = "$(tail -n 1 "$T/greedy" | cut -d' ' -f1-16)" ] && ok || bad "--cores 1 ids differ"
+
 # bf16 runs and reports; prompt ids continue the same greedy sequence
 expect_rc 0 "$BIN" llm generate --model "$MODEL" --tokens 8 --precision bf16 --print-token-ids
 [ "$(tail -n 1 "$T/out" | wc -w)" -eq 8 ] && ok || bad "bf16 ids"
@@ -53,6 +57,7 @@ expect_rc 2 "$BIN" llm generate --model "$MODEL" --precision fp7; one_line_err
 expect_rc 2 "$BIN" llm generate --model "$MODEL" --tokens 0; one_line_err
 expect_rc 2 "$BIN" llm generate --model "$MODEL" --tokens 600; one_line_err
 expect_rc 2 "$BIN" llm generate --model "$MODEL" --chip no-such-chip; one_line_err
+expect_rc 2 "$BIN" llm generate --model "$MODEL" --cores 99; one_line_err
 expect_rc 2 "$BIN" llm generate --model "$MODEL" --bogus; one_line_err
 expect_rc 2 "$BIN" llm generate; one_line_err
 expect_rc 2 "$BIN" llm frobnicate; one_line_err
