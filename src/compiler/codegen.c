@@ -177,6 +177,9 @@ sc_status cg_vec(cg *c, int core, int op, const uint32_t dims[4], const cg_view 
     case SC_LAYOUT_VRED:
         in = (sc_insn){(uint16_t)op, {id, R_D, R_A, raxis, 0, 0}};
         break;
+    case SC_LAYOUT_VIOTA:
+        in = (sc_insn){(uint16_t)op, {id, R_D, 0, raxis, 0, 0}};
+        break;
     default:
         return sc_err_set(c->err, SC_ERR_INVALID_ARG, "cg_vec: opcode %d is not a vector op", op);
     }
@@ -364,6 +367,10 @@ static void binding(cg *c, int v, sc_io_binding *b) {
     b->rank = x->rank;
     memcpy(b->dims, x->dims, sizeof b->dims);
     b->hbm_offset = c->loc[v].off;
+    if (x->is_input && x->konst) {
+        b->specialised = 1;
+        b->spec_hash = sc_tensor_hash(x->konst);
+    }
 }
 
 static void meta_line(sc_strbuf *sb, const char *kind, const sc_io_binding *b) {
@@ -371,7 +378,8 @@ static void meta_line(sc_strbuf *sb, const char *kind, const sc_io_binding *b) {
                      (int)b->dev, b->rank);
     for (int i = 0; i < b->rank; i++)
         sc_strbuf_printf(sb, " %" PRId64, b->dims[i]);
-    sc_strbuf_printf(sb, " %" PRIu64 "\n", b->hbm_offset);
+    sc_strbuf_printf(sb, " %" PRIu64 " %d %" PRIu64 "\n", b->hbm_offset, b->specialised,
+                     b->spec_hash);
 }
 
 static sc_status write_meta(cg *c, sc_compiled *out) {
@@ -428,6 +436,8 @@ static sc_status parse_binding(const char **pp, const char *kind, sc_io_binding 
     for (int i = 0; i < b->rank; i++)
         b->dims[i] = strtoll(e, &e, 10);
     b->hbm_offset = strtoull(e, &e, 10);
+    b->specialised = (int)strtol(e, &e, 10);
+    b->spec_hash = strtoull(e, &e, 10);
     if (*e != '\n') return sc_err_set(err, SC_ERR_PARSE, "io_meta: bad line for '%s'", b->name);
     *pp = e + 1;
     return SC_OK;

@@ -23,6 +23,8 @@ typedef struct sc_io_binding {
     int rank;
     int64_t dims[SC_IR_MAX_RANK];
     uint64_t hbm_offset;
+    int specialised;    /* inputs only: the program was compiled for this exact value */
+    uint64_t spec_hash; /* FNV-1a of the value's bytes, checked before each run */
 } sc_io_binding;
 
 typedef struct sc_compiled {

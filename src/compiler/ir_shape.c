@@ -59,6 +59,18 @@ static sc_status binary(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     return bcast_k(g, n, 0, g->vals[n->in[0]].dtype, err);
 }
 
+/* PRelu: slope broadcasts unidirectionally; a 1-D per-channel slope (opset < 7 exports) too. */
+static sc_status prelu(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
+    if (need_inputs(g, n, 2, err)) return err->status;
+    sc_ir_value *x = IN(0), *s = IN(1);
+    if (s->rank == 1 && x->rank > 2 && s->dims[0] == x->dims[1] &&
+        s->dims[0] != x->dims[x->rank - 1]) {
+        ir_set_shape(OUT(0), x->dtype, x->rank, x->dims);
+        return SC_OK;
+    }
+    return binary(g, n, err);
+}
+
 static sc_status compare(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     return bcast_k(g, n, 0, SC_T_BOOL, err);
 }
@@ -649,8 +661,9 @@ static const struct {
     {"Min", binary},
     {"Sum", binary},
     {"Mean", binary},
-    {"PRelu", binary},
+    {"PRelu", prelu},
     {"_ScaleShift", binary},
+    {"Mod", binary},
     {"Equal", compare},
     {"Less", compare},
     {"Greater", compare},
@@ -685,6 +698,7 @@ static const struct {
     {"ArgMax", argreduce},
     {"ArgMin", argreduce},
     {"Softmax", softmax},
+    {"Hardmax", softmax},
     {"LogSoftmax", softmax},
     {"Reshape", reshape},
     {"Flatten", flatten},

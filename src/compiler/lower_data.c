@@ -132,8 +132,9 @@ static sc_status pad_axis(cg *c, const sc_ir_value *x, const sc_ir_value *y, con
     int64_t ost[SC_IR_MAX_RANK], dims[SC_IR_MAX_RANK], base = 0;
     ir_strides(r, y->dims, ost);
     for (int i = 0; i < r; i++) {
-        dims[i] = i < a ? y->dims[i] : x->dims[i];
-        if (i > a) base += pads[i] * ost[i];
+        /* axes after a are already padded (full extent); earlier ones hold only the interior */
+        dims[i] = i > a ? y->dims[i] : x->dims[i];
+        if (i < a) base += pads[i] * ost[i];
     }
     int64_t pb = pads[a], pe = pads[a + r], d = x->dims[a];
     if (d <= 0 || (reflect && (pb >= d || pe >= d)))

@@ -5,11 +5,11 @@
 
 #include "compiler/codegen_internal.h"
 
-#define EW_MAX_IN   4
+#define EW_MAX_IN   5
 #define EW_TMPS     3
 #define EW_SLOTS    (EW_MAX_IN + EW_TMPS + 1)
 #define EW_MAX_TILE (64u * 1024u)
-enum { X0 = 0, X1, X2, X3, T0, T1, T2, OUT };
+enum { X0 = 0, X1, X2, X3, X4, T0, T1, T2, OUT };
 
 /* One vector step of a recipe: d = op(a, b, cc) with immediate imm; dtypes of d and a views. */
 typedef struct step {
@@ -186,6 +186,31 @@ static int nary_recipe(cg *c, const sc_ir_node *n, recipe *r) {
         add(r, SC_OP_VSEL, OUT, T1, T0, X0, 0);
         return 1;
     }
+    if (!strcmp(n->op, "BatchNormalization")) { /* X, scale, B, mean, var at run time */
+        addf(r, SC_OP_VADDF, T1, X4, sc_ir_attr_f(n, "epsilon", 1e-5f));
+        add1(r, SC_OP_VRSQRT, T1, T1);
+        add2(r, SC_OP_VSUB, T0, X0, X3);
+        add2(r, SC_OP_VMUL, T0, T0, T1);
+        add2(r, SC_OP_VMUL, T0, T0, X1);
+        add2(r, SC_OP_VADD, OUT, T0, X2);
+        return 1;
+    }
+    if (!strcmp(n->op, "Mod")) { /* fmod: x - trunc(x/y)*y; else x - floor(x/y)*y */
+        add2(r, SC_OP_VDIV, T0, X0, X1);
+        if (sc_ir_attr_i(n, "fmod", 0)) {
+            add1(r, SC_OP_VABS, T1, T0);
+            floor_ceil(r, X4, T1, 0);
+            addf(r, SC_OP_VLTF, T2, T0, 0);
+            add1(r, SC_OP_VNEG, T1, X4);
+            add(r, SC_OP_VSEL, T0, T2, T1, X4, 0);
+        } else {
+            floor_ceil(r, T1, T0, 0);
+            add1(r, SC_OP_VCOPY, T0, T1);
+        }
+        add2(r, SC_OP_VMUL, T0, T0, X1);
+        add2(r, SC_OP_VSUB, OUT, X0, T0);
+        return 1;
+    }
     if (!strcmp(n->op, "_ScaleShift")) {
         add2(r, SC_OP_VMUL, T0, X0, X1);
         add2(r, SC_OP_VADD, OUT, T0, X2);
@@ -247,7 +272,8 @@ int lower_is_elementwise(const char *op) {
                                 "Xor",         "PRelu",
                                 "Where",       "Clip",
                                 "Cast",        "CastLike",
-                                "_ScaleShift"};
+                                "_ScaleShift", "BatchNormalization",
+                                "Mod"};
     for (size_t i = 0; i < SC_ARRAY_LEN(OPS); i++)
         if (!strcmp(OPS[i], op)) return 1;
     return 0;
@@ -257,8 +283,9 @@ int lower_is_elementwise(const char *op) {
 
 typedef struct ew {
     int n_in, in[EW_MAX_IN], out;
-    int rank;                      /* collapsed rank, innermost first */
-    int64_t dims[16];              /* collapsed extents */
+    int chan[EW_MAX_IN]; /* 1-D per-channel operand broadcast along axis 1 (BN, old PRelu) */
+    int rank;            /* collapsed rank, innermost first */
+    int64_t dims[16];    /* collapsed extents */
     int64_t st[EW_MAX_IN + 1][16]; /* element strides per operand (last = output) */
     int j;                         /* chunked dim */
     int64_t chunk, nchunks;
@@ -270,8 +297,12 @@ typedef struct ew {
 static void ew_shape(cg *c, ew *e) {
     const sc_ir_value *o = &c->g->vals[e->out];
     int64_t st[EW_MAX_IN + 1][SC_IR_MAX_RANK];
-    for (int k = 0; k < e->n_in; k++)
+    for (int k = 0; k < e->n_in; k++) {
         cg_bcast_strides(&c->g->vals[e->in[k]], o->rank, o->dims, st[k]);
+        if (e->chan[k])
+            for (int i = 0; i < o->rank; i++)
+                st[k][i] = i == 1;
+    }
     ir_strides(o->rank, o->dims, st[e->n_in]);
     e->rank = 0;
     for (int i = o->rank - 1; i >= 0; i--) { /* innermost first */
@@ -409,6 +440,17 @@ sc_status lower_elementwise(cg *c, sc_ir_node *n) {
         e.in[k] = n->in[k] >= 0 ? n->in[k] : n->in[0];
     }
     e.n_in = nin;
+    const sc_ir_value *x0 = &c->g->vals[n->in[0]];
+    for (int k = 1; k < nin; k++) {
+        const sc_ir_value *v = &c->g->vals[e.in[k]];
+        int r, chan = !strcmp(n->op, "BatchNormalization");
+        int64_t d[SC_IR_MAX_RANK];
+        /* opset < 7 PRelu: a 1-D slope of C elements is per channel */
+        if (!strcmp(n->op, "PRelu") && v->rank == 1 && x0->rank > 2 && v->dims[0] == x0->dims[1] &&
+            ir_broadcast(x0->rank, x0->dims, v->rank, v->dims, &r, d))
+            chan = 1;
+        e.chan[k] = chan && v->rank == 1 && x0->rank >= 2;
+    }
     ew_shape(c, &e);
     ew_tiles(c, &e);
     if (sc_ir_numel(&c->g->vals[e.out]) == 0) return SC_OK;

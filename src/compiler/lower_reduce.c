@@ -22,7 +22,11 @@ int lower_is_reduce(const char *op) {
                                 "Softmax",
                                 "LogSoftmax",
                                 "LayerNormalization",
-                                "InstanceNormalization"};
+                                "InstanceNormalization",
+                                "ReduceProd",
+                                "ArgMax",
+                                "ArgMin",
+                                "Hardmax"};
     for (size_t i = 0; i < SC_ARRAY_LEN(OPS); i++)
         if (!strcmp(OPS[i], op)) return 1;
     return 0;
@@ -201,6 +205,64 @@ static cg_view tmp_v(const rw *w, int slot) {
     return v;
 }
 
+/* m = index of the first (or last) maximum along the tile's reduced axis; t is scratch. The
+ * candidates are iota where x == max and +-2^30 elsewhere, so one more max picks the index. */
+static sc_status arg_index(cg *c, rw *w, int core, int slot, uint32_t kc, int last) {
+    uint32_t d[4] = {(uint32_t)w->R, kc, 1, 1}, dk[4] = {1, kc, 1, 1};
+    cg_view a = tile_v(w, slot), t = tmp_v(w, slot), m = stat_v(w->m_addr[slot]);
+    const float big = 1073741824.0f;
+    if (red(c, core, SC_OP_VREDMAX, d, &m, &a) ||
+        cg_vec(c, core, SC_OP_VEQ, d, &t, &a, &m, NULL, 0, 0) ||
+        cg_vec(c, core, SC_OP_VIOTA, d, &a, NULL, NULL, NULL, 0, 0) ||
+        cg_vec(c, core, SC_OP_VMULF, d, &t, &t, NULL, NULL, last ? big : -big, 0) ||
+        cg_vec(c, core, SC_OP_VADDF, d, &t, &t, NULL, NULL, last ? -big : big, 0) ||
+        cg_vec(c, core, SC_OP_VADD, d, &t, &t, &a, NULL, 0, 0))
+        return c->err->status;
+    if (last) return red(c, core, SC_OP_VREDMAX, d, &m, &t);
+    return red(c, core, SC_OP_VNEG, d, &t, &t) || red(c, core, SC_OP_VREDMAX, d, &m, &t) ||
+                   red(c, core, SC_OP_VNEG, dk, &m, &m)
+               ? c->err->status
+               : SC_OK;
+}
+
+static sc_status arg_compute(cg *c, rw *w, int core, int slot, uint32_t kc) {
+    uint32_t d[4] = {(uint32_t)w->R, kc, 1, 1};
+    cg_view a = tile_v(w, slot), m = stat_v(w->m_addr[slot]);
+    const char *op = w->n->op;
+    int last = (int)sc_ir_attr_i(w->n, "select_last_index", 0);
+    if (!strcmp(op, "ArgMin") && red(c, core, SC_OP_VNEG, d, &a, &a)) return c->err->status;
+    if (arg_index(c, w, core, slot, kc, last)) return c->err->status;
+    if (strcmp(op, "Hardmax")) return SC_OK;
+    /* one-hot of the first maximum: a holds iota after arg_index */
+    return cg_vec(c, core, SC_OP_VEQ, d, &a, &a, &m, NULL, 0, 0);
+}
+
+/* |prod| = exp(sum log|x|); the sign from the parity of the negative count. */
+static sc_status prod_compute(cg *c, rw *w, int core, int slot, uint32_t kc) {
+    uint32_t d[4] = {(uint32_t)w->R, kc, 1, 1}, dk[4] = {1, kc, 1, 1};
+    cg_view a = tile_v(w, slot), t = tmp_v(w, slot), m = stat_v(w->m_addr[slot]),
+            s = stat_v(w->s_addr[slot]);
+    /* q = round(n/2 - 1/4) = floor(n/2); parity = n - 2q; sign = 1 - 2 parity. t's first kc
+     * elements serve as a [1 x kc] scratch row after the reductions. */
+    cg_view tk = stat_v(w->t_addr[slot]), ti = tk;
+    ti.dt = SC_DTYPE_INT32;
+    if (red(c, core, SC_OP_VABS, d, &t, &a) || red(c, core, SC_OP_VLOG, d, &t, &t) ||
+        red(c, core, SC_OP_VREDSUM, d, &m, &t) || red(c, core, SC_OP_VEXP, dk, &m, &m) ||
+        cg_vec(c, core, SC_OP_VLTF, d, &t, &a, NULL, NULL, 0, 0) ||
+        red(c, core, SC_OP_VREDSUM, d, &s, &t) ||
+        cg_vec(c, core, SC_OP_VMULF, dk, &tk, &s, NULL, NULL, 0.5f, 0) ||
+        cg_vec(c, core, SC_OP_VSUBF, dk, &tk, &tk, NULL, NULL, 0.25f, 0) ||
+        cg_vec(c, core, SC_OP_VCAST, dk, &ti, &tk, NULL, NULL, 0, 0) ||
+        cg_vec(c, core, SC_OP_VCAST, dk, &tk, &ti, NULL, NULL, 0, 0) ||
+        cg_vec(c, core, SC_OP_VMULF, dk, &tk, &tk, NULL, NULL, -2.0f, 0) ||
+        cg_vec(c, core, SC_OP_VADD, dk, &tk, &tk, &s, NULL, 0, 0) ||
+        cg_vec(c, core, SC_OP_VMULF, dk, &tk, &tk, NULL, NULL, -2.0f, 0) ||
+        cg_vec(c, core, SC_OP_VADDF, dk, &tk, &tk, NULL, NULL, 1.0f, 0) ||
+        cg_vec(c, core, SC_OP_VMUL, dk, &m, &m, &tk, NULL, 0, 0))
+        return c->err->status;
+    return SC_OK;
+}
+
 static sc_status softmax_compute(cg *c, rw *w, int core, int slot, uint32_t kc) {
     uint32_t d[4] = {(uint32_t)w->R, kc, 1, 1}, dk[4] = {1, kc, 1, 1};
     cg_view a = tile_v(w, slot), t = tmp_v(w, slot), m = stat_v(w->m_addr[slot]),
@@ -256,6 +318,8 @@ static sc_status rw_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     int64_t q0, io, oo;
     uint32_t kc = rw_tile(w, t, &q0, &io, &oo);
     const char *op = w->n->op;
+    if (!strcmp(op, "ReduceProd")) return prod_compute(c, w, core, slot, kc);
+    if (!strncmp(op, "Arg", 3) || !strcmp(op, "Hardmax")) return arg_compute(c, w, core, slot, kc);
     if (!strncmp(op, "Reduce", 6)) return reduce_compute(c, w, core, slot, kc);
     if (strstr(op, "Softmax")) return softmax_compute(c, w, core, slot, kc);
     return norm_compute(c, w, core, slot, kc, q0);
@@ -324,9 +388,13 @@ sc_status lower_reduce(cg *c, sc_ir_node *n) {
     int merge = 1;
     if (!strncmp(n->op, "Reduce", 6)) {
         mask = (unsigned)sc_ir_attr_i(n, "_mask", 0);
+        w.need_tmp = !strcmp(n->op, "ReduceProd");
         if (!mask) return flat_copy_reduce(c, n);
-    } else if (strstr(n->op, "Softmax")) {
-        w.same = 1, w.need_tmp = !strcmp(n->op, "LogSoftmax");
+    } else if (!strncmp(n->op, "Arg", 3)) {
+        w.need_tmp = 1;
+        mask = 1u << ir_axis(sc_ir_attr_i(n, "axis", 0), x->rank);
+    } else if (strstr(n->op, "Softmax") || !strcmp(n->op, "Hardmax")) {
+        w.same = 1, w.need_tmp = strcmp(n->op, "Softmax") != 0;
         mask = softmax_mask(c, n, x->rank);
     } else if (!strcmp(n->op, "LayerNormalization")) {
         int ax = ir_axis(sc_ir_attr_i(n, "axis", -1), x->rank);

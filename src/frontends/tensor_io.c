@@ -81,6 +81,17 @@ size_t sc_tensor_numel(const sc_tensor *t) {
     return n;
 }
 
+uint64_t sc_tensor_hash(const sc_tensor *t) {
+    uint64_t h = 1469598103934665603ull;
+    const unsigned char *p = t->data;
+    h = (h ^ (uint64_t)t->dtype) * 1099511628211ull;
+    for (int i = 0; i < t->rank; i++)
+        h = (h ^ (uint64_t)t->dims[i]) * 1099511628211ull;
+    for (size_t i = 0; i < t->nbytes; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h >> 1; /* 63 bits: prints and parses as a plain decimal */
+}
+
 sc_status sc_tensor_alloc(sc_tensor *t, sc_tdtype dtype, int rank, const int64_t *dims,
                           sc_err *err) {
     size_t es = sc_tdtype_size(dtype), n = 1;

@@ -43,6 +43,8 @@ size_t sc_tdtype_size(sc_tdtype t); /* 0 for string / undefined */
 const char *sc_tdtype_name(sc_tdtype t);
 int sc_tdtype_is_float(sc_tdtype t);
 size_t sc_tensor_numel(const sc_tensor *t);
+/* FNV-1a 64 of dtype, shape and data (identifies a specialised input value). */
+uint64_t sc_tensor_hash(const sc_tensor *t);
 
 /* Allocates a zeroed tensor of the given shape; caller owns (sc_tensor_free). */
 sc_status sc_tensor_alloc(sc_tensor *t, sc_tdtype dtype, int rank, const int64_t *dims,

@@ -14,13 +14,72 @@ sc_onnx_compile_params sc_onnx_compile_default_params(void) {
     return p;
 }
 
+/* Operand slots that carry shapes, axes or sizes: an integer graph input feeding one of them
+ * is specialised by value (the program is compiled for that value and checks it per run). */
+static int is_param_slot(const char *op, int k) {
+    static const struct {
+        const char *op;
+        int lo, hi;
+    } P[] = {{"Reshape", 1, 1},
+             {"Expand", 1, 1},
+             {"Tile", 1, 1},
+             {"Slice", 1, 4},
+             {"Split", 1, 1},
+             {"Pad", 1, 3},
+             {"Squeeze", 1, 1},
+             {"Unsqueeze", 1, 1},
+             {"ReduceSum", 1, 1},
+             {"ReduceMean", 1, 1},
+             {"ReduceMax", 1, 1},
+             {"ReduceMin", 1, 1},
+             {"ReduceProd", 1, 1},
+             {"ReduceL1", 1, 1},
+             {"ReduceL2", 1, 1},
+             {"ReduceLogSum", 1, 1},
+             {"ReduceLogSumExp", 1, 1},
+             {"ReduceSumSquare", 1, 1},
+             {"ConstantOfShape", 0, 0},
+             {"Range", 0, 2},
+             {"OneHot", 1, 1},
+             {"TopK", 1, 1},
+             {"Trilu", 1, 1},
+             {"CumSum", 1, 1}};
+    for (size_t i = 0; i < SC_ARRAY_LEN(P); i++)
+        if (!strcmp(op, P[i].op)) return k >= P[i].lo && k <= P[i].hi;
+    return 0;
+}
+
+static int feeds_param(const sc_ir_graph *g, int v) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        const sc_ir_node *n = &g->nodes[i];
+        for (int k = 0; !n->dead && k < n->n_in; k++)
+            if (n->in[k] == v && is_param_slot(n->op, k) &&
+                (!sc_tdtype_is_float(g->vals[v].dtype) || !strcmp(n->op, "Range")))
+                return 1;
+    }
+    return 0;
+}
+
+static sc_status specialise(sc_ir_graph *g, int v, const sc_tensor *t, sc_err *err) {
+    sc_tensor c;
+    if (sc_tensor_alloc(&c, t->dtype, t->rank, t->dims, err) != SC_OK) return err->status;
+    if (c.nbytes) memcpy(c.data, t->data, c.nbytes);
+    if (sc_ir_set_const(g, v, &c, err) != SC_OK) {
+        sc_tensor_free(&c);
+        return err->status;
+    }
+    return SC_OK;
+}
+
 /* Given input tensors fix the graph inputs' shapes (symbolic dims) and check their types. */
 static sc_status bind_inputs(sc_ir_graph *g, const sc_tensor *in, int n, sc_err *err) {
     if (n && n != g->n_inputs)
         return sc_err_set(err, SC_ERR_INVALID_ARG, "model has %d inputs, %d given", g->n_inputs, n);
     for (int i = 0; i < n; i++) {
         sc_ir_value *v = &g->vals[g->inputs[i]];
-        if (v->dtype && v->dtype != in[i].dtype)
+        int bf16_bits =
+            v->dtype == SC_T_BFLOAT16 && in[i].dtype == SC_T_UINT16; /* numpy has no bf16 */
+        if (v->dtype && v->dtype != in[i].dtype && !bf16_bits)
             return sc_err_set(err, SC_ERR_INVALID_ARG, "input '%s' is %s, the tensor given is %s",
                               v->name, sc_tdtype_name(v->dtype), sc_tdtype_name(in[i].dtype));
         if (v->rank >= 0 && v->rank != in[i].rank)
@@ -32,9 +91,11 @@ static sc_status bind_inputs(sc_ir_graph *g, const sc_tensor *in, int n, sc_err 
                 return sc_err_set(err, SC_ERR_INVALID_ARG,
                                   "input '%s' dimension %d is %lld, the tensor has %lld", v->name,
                                   j, (long long)v->dims[j], (long long)in[i].dims[j]);
-        v->dtype = in[i].dtype;
+        if (!bf16_bits) v->dtype = in[i].dtype;
         v->rank = in[i].rank;
         memcpy(v->dims, in[i].dims, sizeof(int64_t) * (size_t)in[i].rank);
+        if (feeds_param(g, g->inputs[i]) && specialise(g, g->inputs[i], &in[i], err) != SC_OK)
+            return err->status;
     }
     return SC_OK;
 }
@@ -68,7 +129,8 @@ static sc_status to_device(const sc_io_binding *b, const sc_tensor *t, uint8_t *
             int32_t y = v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
             memcpy(*buf + i * 4, &y, 4);
         } else if ((b->dev == SC_DTYPE_FP16 && t->dtype == SC_T_FLOAT16) ||
-                   (b->dev == SC_DTYPE_BF16 && t->dtype == SC_T_BFLOAT16)) {
+                   (b->dev == SC_DTYPE_BF16 &&
+                    (t->dtype == SC_T_BFLOAT16 || t->dtype == SC_T_UINT16))) {
             memcpy(*buf + i * 2, (uint8_t *)t->data + i * 2, 2);
         } else
             sc_store_elem(b->dev, *buf, i, (float)sc_tensor_get(t, i));
@@ -103,6 +165,11 @@ static sc_status from_device(const sc_io_binding *b, const uint8_t *buf, sc_tens
 static sc_status write_inputs(sc_sim *s, const sc_compiled *c, const sc_tensor *inputs,
                               sc_err *err) {
     for (int i = 0; i < c->n_inputs; i++) {
+        if (c->inputs[i].specialised && sc_tensor_hash(&inputs[i]) != c->inputs[i].spec_hash)
+            return sc_err_set(err, SC_ERR_INVALID_ARG,
+                              "input '%s' differs from the value the program was specialised to "
+                              "(it sets a shape or axes; recompile for this value)",
+                              c->inputs[i].name);
         uint8_t *buf = NULL;
         size_t len = 0;
         if (to_device(&c->inputs[i], &inputs[i], &buf, &len, err) != SC_OK) return err->status;
