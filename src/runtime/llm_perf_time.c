@@ -183,10 +183,9 @@ static int tile_candidates(const sc_chip *c, const sc_gemm_params *in, sc_gemm_p
     for (int i = 0, base = n; i < base; i++) {
         sc_gemm_params r = out[i];
         r.tk = (uint32_t)SC_MIN(p.k, 2048u);
-        double etn =
-            (double)SC_MIN((uint64_t)r.tn, (p.n + c->sa_cols - 1) / c->sa_cols * c->sa_cols);
+        /* The generator lays out double-buffered A and B and one C tile at the full tile size. */
         double need =
-            2.0 * ((double)r.tm * r.tk + (double)r.tk * etn) * es + (double)r.tm * etn * 4;
+            2.0 * ((double)r.tm * r.tk + (double)r.tk * r.tn) * es + (double)r.tm * r.tn * 4;
         if (r.tk != out[i].tk && need <= c->scratchpad_bytes) out[n++] = r;
     }
     return n;
@@ -249,21 +248,29 @@ static sc_status gemm_tiled(lp_timer *t, const sc_gemm_params *pp, double *sec, 
     return SC_OK;
 }
 
-/* One GEMM with an integer M: the fastest candidate tiling. */
+/* One GEMM with an integer M: the fastest candidate tiling. A candidate the generator cannot
+ * build or that traps is skipped (as an autotuner drops a failing tactic); the first error is
+ * reported only when every candidate fails. */
 static sc_status gemm_exact(lp_timer *t, uint64_t m, uint64_t n, uint64_t k, sc_dtype dt,
                             double *sec, sc_err *err) {
     sc_gemm_params p = sc_gemm_default_params(), cand[4];
     p.m = m, p.n = n, p.k = k, p.in_dtype = dt;
     int nc = tile_candidates(t->chip, &p, cand, err);
     if (nc < 0) return err ? err->status : SC_ERR_INVALID_ARG;
-    *sec = 0;
+    sc_err first = {0}, e = {0};
+    int ok = 0;
     for (int i = 0; i < nc; i++) {
         double s = 0;
-        sc_status st = gemm_tiled(t, &cand[i], &s, err);
-        if (st != SC_OK) return st;
-        if (i == 0 || s < *sec) *sec = s;
+        sc_err_clear(&e);
+        if (gemm_tiled(t, &cand[i], &s, &e) != SC_OK) {
+            if (first.status == SC_OK) first = e;
+            continue;
+        }
+        if (!ok || s < *sec) *sec = s;
+        ok = 1;
     }
-    return SC_OK;
+    if (ok) return SC_OK;
+    return sc_err_set(err, first.status, "%s", first.msg);
 }
 
 static uint64_t pow2_floor(double x) {
