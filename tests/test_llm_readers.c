@@ -138,6 +138,7 @@ static int model_tensors(const sc_llm_model *m, gt *v) {
     int n = 0;
     n = add_gt(v, n, "token_embd.weight", m->tok_emb, 300, 64, SC_GGML_F16);
     n = add_gt(v, n, "output_norm.weight", m->out_norm, 1, 64, SC_GGML_F32);
+    if (m->rope_div) n = add_gt(v, n, "rope_freqs.weight", m->rope_div, 1, 4, SC_GGML_F32);
     if (!c->tied_embeddings) n = add_gt(v, n, "output.weight", m->cls, 300, 64, SC_GGML_BF16);
     for (int l = 0; l < c->n_layers; l++) {
         const sc_llm_layer *y = &m->layers[l];
@@ -293,11 +294,20 @@ static sc_llm_model *load_ok(const char *path) {
 
 static void gguf_roundtrip(sc_llm_family fam) {
     sc_llm_model *m = random_model(fam);
+    if (fam == SC_LLM_FAM_LLAMA) { /* Llama 3.1-style per-frequency divisors */
+        m->rope_div = sc_llm_model_alloc(m, 4);
+        for (int i = 0; i < 4; i++)
+            m->rope_div[i] = (float)(1 << i);
+    }
     wb b = write_gguf(m);
     const char *path = tu_write_temp(".gguf", b.d, b.n);
     sc_llm_model *l = load_ok(path);
     assert_string_equal(l->format, "gguf");
     assert_same_weights(m, l);
+    if (m->rope_div)
+        assert_memory_equal(m->rope_div, l->rope_div, 4 * sizeof(float));
+    else
+        assert_null(l->rope_div);
     assert_non_null(l->tok);
     assert_chip_matches_reference(m, l);
     remove(path);
@@ -537,8 +547,12 @@ static const char *write_st_model(const sc_llm_model *m) {
                  "\"num_hidden_layers\":2,\"num_attention_heads\":8,\"num_key_value_heads\":2,"
                  "\"vocab_size\":300,\"max_position_embeddings\":128,\"rms_norm_eps\":1e-05,"
                  "\"rope_theta\":10000.0,\"tie_word_embeddings\":%s,\"bos_token_id\":1,"
-                 "\"eos_token_id\":[2]}",
-                 qwen ? "qwen2" : "mistral", m->cfg.tied_embeddings ? "true" : "false");
+                 "\"eos_token_id\":[2]%s}",
+                 qwen ? "qwen2" : "mistral", m->cfg.tied_embeddings ? "true" : "false",
+                 m->rope_div ? ",\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8.0,"
+                               "\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,"
+                               "\"original_max_position_embeddings\":64}"
+                             : "");
     write_text(dir, "config.json", cfg, (size_t)len);
     for (int i = 0; i < n; i++)
         free(t[i].w);
@@ -557,13 +571,30 @@ static void remove_dir(const char *dir) {
     remove(dir);
 }
 
+/* Llama 3 scaling of head_dim 8, theta 1e4, factor 8, low 1, high 4, original context 64:
+ * wavelengths 2*pi*{1, 10, 100, 1000}; below 16 unchanged, above 64 divided by 8, between a blend
+ * s = (64 / wl - 1) / 3, divisor 1 / ((1 - s) / 8 + s). */
+static void check_llama3_divisors(const float *d) {
+    double wl = 2 * M_PI * 10, s = (64 / wl - 1) / 3;
+    assert_true(d[0] == 1.0f);
+    assert_true(fabs(d[1] - 1 / ((1 - s) / 8 + s)) < 1e-5);
+    assert_true(d[2] == 8.0f && d[3] == 8.0f);
+}
+
 static void st_roundtrip(sc_llm_family fam) {
     sc_llm_model *m = random_model(fam);
+    sc_err err = {0};
+    if (fam == SC_LLM_FAM_LLAMA && sc_llm_rope_scale_llama3(m, 8, 1, 4, 64, &err) != SC_OK)
+        fail_msg("%s", err.msg);
     const char *dir = write_st_model(m);
     sc_llm_model *l = load_ok(dir);
     assert_string_equal(l->format, "safetensors");
     assert_int_equal(l->cfg.arch, fam == SC_LLM_FAM_QWEN2 ? SC_LLM_FAM_QWEN2 : SC_LLM_FAM_MISTRAL);
     assert_same_weights(m, l);
+    if (fam == SC_LLM_FAM_LLAMA)
+        check_llama3_divisors(l->rope_div);
+    else
+        assert_null(l->rope_div);
     assert_chip_matches_reference(m, l);
     char idx[1100];
     snprintf(idx, sizeof idx, "%s/model.safetensors.index.json", dir);

@@ -77,10 +77,10 @@ static void ref_norm(double *out, const double *x, const float *w, const float *
 }
 
 /* Adjacent-pair rotation of every head of vec (n_heads x hd) at position pos. */
-static void ref_rope(double *vec, int n_heads, int hd, int pos, double theta) {
+static void ref_rope(double *vec, int n_heads, int hd, int pos, double theta, const float *div) {
     for (int h = 0; h < n_heads; h++)
         for (int i = 0; i < hd; i += 2) {
-            double freq = pow(theta, -(double)i / hd), a = pos * freq;
+            double freq = pow(theta, -(double)i / hd) / (div ? div[i / 2] : 1.0), a = pos * freq;
             double c = cos(a), s = sin(a), *p = vec + (size_t)h * hd + i;
             double v0 = p[0], v1 = p[1];
             p[0] = v0 * c - v1 * s;
@@ -156,8 +156,8 @@ static void ref_forward(ref_state *r, int token, int pos, double *logits) {
         ref_matvec(kc, ly->wk, ly->bk, r->xb, kvd, d);
         ref_matvec(vc, ly->wv, ly->bv, r->xb, kvd, d);
         if (!ln) {
-            ref_rope(r->q, c->n_heads, c->head_dim, pos, c->rope_theta);
-            ref_rope(kc, c->n_kv_heads, c->head_dim, pos, c->rope_theta);
+            ref_rope(r->q, c->n_heads, c->head_dim, pos, c->rope_theta, m->rope_div);
+            ref_rope(kc, c->n_kv_heads, c->head_dim, pos, c->rope_theta, m->rope_div);
         }
         ref_attention(r, l, pos);
         ref_matvec(r->tmp, ly->wo, ly->bo, r->att_out, d, qd);

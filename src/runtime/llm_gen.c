@@ -107,6 +107,7 @@ static sc_status upload_rope(sc_llm_gen *g, sc_err *err) {
     for (int p = 0; st == SC_OK && p < n; p++)
         for (int i = 0; i < half; i++) {
             float freq = 1.0f / powf(g->m->cfg.rope_theta, (float)(2 * i) / (float)hd);
+            if (g->m->rope_div) freq /= g->m->rope_div[i]; /* RoPE scaling */
             float a = (float)p * freq;
             c[(size_t)p * half + i] = cosf(a);
             s[(size_t)p * half + i] = sinf(a);

@@ -488,6 +488,34 @@ static sc_status load_layer_gpt2(gguf *g, sc_llm_model *m, int l) {
     return s;
 }
 
+/* RoPE scaling: Llama 3.1 GGUFs carry the per-frequency divisors as rope_freqs.weight; older
+ * files may say {arch}.rope.scaling.type = linear with a factor. */
+static sc_status read_rope_scaling(gguf *g, sc_llm_model *m, const char *arch) {
+    size_t half = (size_t)m->cfg.head_dim / 2;
+    if (find_tensor(g, "rope_freqs.weight")) {
+        m->rope_div = sc_llm_model_alloc(m, half);
+        if (!m->rope_div) return sc_err_set(g->err, SC_ERR_NOMEM, "%s: out of memory", g->path);
+        sc_status s = load_tensor(g, "rope_freqs.weight", m->rope_div, 1, half, 0, NULL);
+        for (size_t i = 0; s == SC_OK && i < half; i++)
+            if (!(m->rope_div[i] > 0 && m->rope_div[i] < 1e6))
+                s = sc_err_set(g->err, SC_ERR_PARSE,
+                               "%s: rope_freqs.weight[%zu] = %g is not a "
+                               "positive divisor",
+                               g->path, i, (double)m->rope_div[i]);
+        return s;
+    }
+    char key[128], type[32];
+    snprintf(key, sizeof key, "%s.rope.scaling.type", arch);
+    if (!kv_str(g, key, type, sizeof type) || strcmp(type, "none") == 0) return SC_OK;
+    double factor = 1;
+    arch_keyf(g, arch, "rope.scaling.factor", &factor);
+    if (strcmp(type, "linear") == 0) return sc_llm_rope_scale_linear(m, factor, g->err);
+    return sc_err_set(g->err, SC_ERR_UNSUPPORTED,
+                      "%s: RoPE scaling type '%s' is not supported "
+                      "(linear, rope_freqs)",
+                      g->path, type);
+}
+
 static sc_status load_model(gguf *g, sc_llm_model *m, const sc_llm_load_params *p) {
     sc_llm_config *c = &m->cfg;
     char arch[64];
@@ -512,6 +540,7 @@ static sc_status load_model(gguf *g, sc_llm_model *m, const sc_llm_load_params *
     if (s == SC_OK && gpt2) s = load_tensor(g, "output_norm.bias", m->out_norm_b, 1, d, 0, NULL);
     for (int l = 0; s == SC_OK && l < c->n_layers; l++)
         s = gpt2 ? load_layer_gpt2(g, m, l) : load_layer(g, m, l);
+    if (s == SC_OK && !gpt2) s = read_rope_scaling(g, m, arch);
     if (s == SC_OK) s = read_tokenizer(g, m);
     return s;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // LLM model container: allocation, config validation, RoPE row permutation, format dispatch.
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -169,6 +170,47 @@ sc_status sc_llm_permute_rope_rows(float *w, int n_heads, int head_dim, size_t c
         memcpy(base, tmp, hd * cols * sizeof *tmp);
     }
     free(tmp);
+    return SC_OK;
+}
+
+static float *rope_div_alloc(sc_llm_model *m, sc_err *err) {
+    if (!m->rope_div) m->rope_div = sc_llm_model_alloc(m, (size_t)m->cfg.head_dim / 2);
+    if (!m->rope_div) sc_err_set(err, SC_ERR_NOMEM, "%s: out of memory", m->source);
+    return m->rope_div;
+}
+
+sc_status sc_llm_rope_scale_linear(sc_llm_model *m, double factor, sc_err *err) {
+    if (!(factor >= 1 && factor <= 1024))
+        return sc_err_set(err, SC_ERR_PARSE, "%s: RoPE scaling factor %g is not in [1, 1024]",
+                          m->source, factor);
+    float *d = rope_div_alloc(m, err);
+    if (!d) return SC_ERR_NOMEM;
+    for (int i = 0; i < m->cfg.head_dim / 2; i++)
+        d[i] = (float)factor;
+    return SC_OK;
+}
+
+sc_status sc_llm_rope_scale_llama3(sc_llm_model *m, double factor, double low, double high,
+                                   double orig, sc_err *err) {
+    if (!(factor >= 1 && factor <= 1024 && low > 0 && high > low && orig >= 1 && orig <= 1e7))
+        return sc_err_set(err, SC_ERR_PARSE,
+                          "%s: llama3 rope_scaling (factor %g, low %g, high %g, context %g) is "
+                          "out of range",
+                          m->source, factor, low, high, orig);
+    float *d = rope_div_alloc(m, err);
+    if (!d) return SC_ERR_NOMEM;
+    int hd = m->cfg.head_dim;
+    double low_wl = orig / low, high_wl = orig / high;
+    for (int i = 0; i < hd / 2; i++) {
+        double f = pow(m->cfg.rope_theta, -2.0 * i / hd), wl = 2 * M_PI / f, g = f;
+        if (wl > low_wl)
+            g = f / factor;
+        else if (wl >= high_wl) {
+            double s = (orig / wl - low) / (high - low);
+            g = (1 - s) * f / factor + s * f;
+        }
+        d[i] = (float)(f / g);
+    }
     return SC_OK;
 }
 

@@ -59,6 +59,8 @@ typedef struct sc_llm_model {
     float *pos_emb;  /* GPT-2 only: [seq_len x dim] */
     float *out_norm, *out_norm_b;
     float *cls;            /* [vocab x dim]; aliases tok_emb when tied */
+    float *rope_div;       /* [head_dim/2] RoPE frequency divisors (scaling: linear, Llama 3,
+                              GGUF rope_freqs); NULL = plain RoPE */
     sc_llm_layer *layers;  /* n_layers */
     sc_llm_tokenizer *tok; /* NULL when the file carries none */
     float **owned;         /* every allocation, freed by destroy */
@@ -101,6 +103,11 @@ sc_status sc_llm_model_alloc_all(sc_llm_model *m, sc_err *err);
 sc_status sc_llm_permute_rope_rows(float *w, int n_heads, int head_dim, size_t cols);
 size_t sc_llm_q_dim(const sc_llm_config *c);
 size_t sc_llm_kv_dim(const sc_llm_config *c);
+/* RoPE scaling: fills m->rope_div. Linear: every frequency / factor. Llama 3 (Llama 3.1's
+ * rope_scaling): low frequencies / factor, high ones unchanged, a smooth blend between. */
+sc_status sc_llm_rope_scale_linear(sc_llm_model *m, double factor, sc_err *err);
+sc_status sc_llm_rope_scale_llama3(sc_llm_model *m, double factor, double low_freq_factor,
+                                   double high_freq_factor, double original_context, sc_err *err);
 /* Number of fp32 parameters the config implies (for limits and reports). */
 double sc_llm_config_params(const sc_llm_config *c);
 

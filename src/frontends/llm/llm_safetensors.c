@@ -270,10 +270,41 @@ static sc_status load_layer(stread *r, sc_llm_model *m, int l) {
     return s;
 }
 
+/* config.json "rope_scaling": {"rope_type" (or "type"): "linear" | "llama3", "factor", ...}. */
+static sc_status read_rope_scaling(stread *r, sc_llm_model *m) {
+    char path[1100];
+    snprintf(path, sizeof path, "%.1000s/config.json", r->dir);
+    unsigned char *txt = NULL;
+    size_t len = 0;
+    sc_status s = sc_read_file(path, ST_MAX_CONFIG, &txt, &len, r->err);
+    if (s != SC_OK) return s;
+    cJSON *j = cJSON_ParseWithLength((const char *)txt, len);
+    free(txt);
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(j, "rope_scaling");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(rs, "rope_type");
+    if (!cJSON_IsString(t)) t = cJSON_GetObjectItemCaseSensitive(rs, "type");
+    double f = jnum(rs, "factor", 1);
+    if (!cJSON_IsObject(rs) || !cJSON_IsString(t) || strcmp(t->valuestring, "default") == 0)
+        s = SC_OK;
+    else if (strcmp(t->valuestring, "linear") == 0)
+        s = sc_llm_rope_scale_linear(m, f, r->err);
+    else if (strcmp(t->valuestring, "llama3") == 0)
+        s = sc_llm_rope_scale_llama3(m, f, jnum(rs, "low_freq_factor", 1),
+                                     jnum(rs, "high_freq_factor", 4),
+                                     jnum(rs, "original_max_position_embeddings", 8192), r->err);
+    else
+        s = sc_err_set(r->err, SC_ERR_UNSUPPORTED,
+                       "%s: rope_scaling type '%s' is not supported (linear, llama3)", path,
+                       t->valuestring);
+    cJSON_Delete(j);
+    return s;
+}
+
 static sc_status load_all(stread *r, sc_llm_model *m) {
     sc_llm_config *c = &m->cfg;
     sc_status s = read_config(r, c);
     if (s == SC_OK) s = sc_llm_model_alloc_all(m, r->err);
+    if (s == SC_OK) s = read_rope_scaling(r, m);
     size_t d = (size_t)c->dim, v = (size_t)c->vocab_size;
     if (s == SC_OK) s = load_tensor(r, "model.embed_tokens.weight", m->tok_emb, v, d);
     if (s == SC_OK) s = load_tensor(r, "model.norm.weight", m->out_norm, 1, d);
