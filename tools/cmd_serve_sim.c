@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // `seedchip serve-sim`: event-driven serving simulation of an LLM on a group of chips.
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,6 +258,21 @@ static void print_text(const ss_opts *o, const sc_serve_result *r, const char *c
            r->preemptions, 100 * r->prefix_hit_rate);
 }
 
+/* Adds the replica's parallelism and precision (reports place its ops on the roofline). */
+static char *with_deploy(char *js, const ss_opts *o) {
+    cJSON *root = js ? cJSON_Parse(js) : NULL;
+    free(js);
+    if (!root) return NULL;
+    cJSON *d = cJSON_AddObjectToObject(root, "deploy");
+    cJSON_AddNumberToObject(d, "tp", (double)o->tp);
+    cJSON_AddNumberToObject(d, "pp", (double)o->pp);
+    cJSON_AddNumberToObject(d, "ep", (double)o->ep);
+    cJSON_AddStringToObject(d, "precision", o->prec);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    return text;
+}
+
 static int simulate(ss_opts *o, const sc_chip *chip, const sc_serve_request *reqs, size_t n) {
     sc_err err = {0};
     sc_llm_arch arch;
@@ -277,7 +293,8 @@ static int simulate(ss_opts *o, const sc_chip *chip, const sc_serve_request *req
     if (st != SC_OK) return cli_error(CMD, "%s", err.msg);
     int rc = CLI_EXIT_OK;
     if (o->json || o->out) {
-        char *js = sc_serve_result_json(&r, o->model, chip->name, (int)o->chips, &o->p, &o->w);
+        char *js = with_deploy(
+            sc_serve_result_json(&r, o->model, chip->name, (int)o->chips, &o->p, &o->w), o);
         if (!js)
             rc = cli_error(CMD, "out of memory");
         else if (o->out)

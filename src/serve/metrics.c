@@ -143,6 +143,8 @@ static cJSON *config_json(const sc_serve_params *p, const sc_serve_workload *w) 
     cJSON_AddStringToObject(c, "arrival", arr[w->arrival]);
     cJSON_AddNumberToObject(c, "rate", w->rate);
     cJSON_AddNumberToObject(c, "duration_s", w->duration);
+    cJSON_AddNumberToObject(c, "input_len_mean", w->prompt.mean);
+    cJSON_AddNumberToObject(c, "output_len_mean", w->output.mean);
     cJSON_AddNumberToObject(c, "seed", (double)w->seed);
     cJSON_AddNumberToObject(c, "max_batch", p->max_batch);
     cJSON_AddNumberToObject(c, "token_budget", p->token_budget);

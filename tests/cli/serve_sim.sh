@@ -37,8 +37,8 @@ c=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --rate 5 --d
 [ "$a" != "$c" ] || { echo "FAIL: seed has no effect"; exit 1; }
 
 # higher load: longer queues, more throughput
-lo=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --rate 1 --duration 120 --json)
-hi=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --rate 40 --duration 120 --json)
+lo=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --rate 1 --duration 60 --json)
+hi=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --rate 40 --duration 60 --json)
 check "$(echo "$hi" | field "['mean_batch']") > 4 * $(echo "$lo" | field "['mean_batch']")" "batch grows with load"
 check "$(echo "$hi" | field "['output_tokens_per_s']") > 10 * $(echo "$lo" | field "['output_tokens_per_s']")" "throughput grows"
 
