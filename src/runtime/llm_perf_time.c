@@ -216,7 +216,7 @@ static double gemm_insns(const sc_chip *c, const sc_gemm_params *p, double tiles
 /* One GEMM with an integer M. Small problems run whole; large ones run as two sub-problems
  * with the full problem's tiles on every core (4 and 8 K steps, or 1 and 2 rounds of tiles
  * when K is short) and the rest follows from the per-unit cost, units being the tile-K-steps
- * per core (fractional: a last partial round of tiles shares HBM with fewer cores). */
+ * of the busiest core (its rounds of tiles x K steps: it finishes last). */
 static sc_status gemm_tiled(lp_timer *t, const sc_gemm_params *pp, double *sec, sc_err *err) {
     sc_gemm_params p = *pp;
     uint64_t m = p.m, n = p.n, k = p.k;
@@ -225,7 +225,7 @@ static sc_status gemm_tiled(lp_timer *t, const sc_gemm_params *pp, double *sec, 
     uint64_t cu = SC_MIN(tiles, (uint64_t)t->chip->cores), ks = (k + p.tk - 1) / p.tk;
     if (gemm_insns(t->chip, &p, (double)tiles, (double)ks) <= LP_DIRECT_INSNS)
         return gemm_sim(t, &p, sec, err);
-    double units = (double)tiles / (double)cu * (double)ks, u1, u2;
+    double units = (double)((tiles + cu - 1) / cu) * (double)ks, u1, u2;
     uint64_t mts = SC_MIN(mt, cu), nts = (cu + mts - 1) / mts;
     sc_gemm_params s1 = p;
     s1.m = SC_MIN(m, mts * p.tm), s1.n = SC_MIN(n, nts * p.tn);
@@ -237,7 +237,8 @@ static sc_status gemm_tiled(lp_timer *t, const sc_gemm_params *pp, double *sec, 
         uint64_t nts2 = SC_MIN(nt, 2 * nts), mts2 = nts2 < 2 * nts ? SC_MIN(mt, 2 * mts) : mts;
         s2.n = SC_MIN(n, nts2 * p.tn), s2.m = SC_MIN(m, mts2 * p.tm);
         u1 = (double)ks;
-        u2 = (double)((s2.m + p.tm - 1) / p.tm * ((s2.n + p.tn - 1) / p.tn)) / (double)cu * ks;
+        uint64_t t2s = (s2.m + p.tm - 1) / p.tm * ((s2.n + p.tn - 1) / p.tn);
+        u2 = (double)((t2s + cu - 1) / cu) * (double)ks;
     }
     double t1 = 0, t2 = 0;
     st = gemm_sim(t, &s1, &t1, err);
