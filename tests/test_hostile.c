@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "chip/chip.h"
+#include "frontends/tensor_io.h"
 #include "helpers/testutil.h"
 #include "isa/isa.h"
 #include "mem/mem.h"
@@ -179,11 +180,53 @@ static void regress_name_lookup_complexity(void **state) {
     sc_strbuf_free(&sb);
 }
 
+/* fuzz_npy: a header with 'fortran_order' or 'descr' but no ':' after it crashed the reader
+ * (strchr returned NULL); a tiny file whose shape claims gigabytes was allocated before its size
+ * was checked. */
+static void regress_npy_header(void **state) {
+    (void)state;
+    static const char *const headers[] = {
+        "{'descr': '<f4', 'fortran_order'",
+        "{'descr' '<f4', 'fortran_order': False, 'shape': (1,)}",
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000, 1000,), }"};
+    for (size_t k = 0; k < SC_ARRAY_LEN(headers); k++) {
+        uint8_t buf[256];
+        size_t hl = strlen(headers[k]);
+        memcpy(buf, "\x93NUMPY\x01\x00", 8);
+        buf[8] = (uint8_t)hl;
+        buf[9] = 0;
+        memcpy(buf + 10, headers[k], hl);
+        memcpy(buf + 10 + hl, "\0\0\0\0", 4);
+        sc_tensor t;
+        sc_err err = {0};
+        assert_int_not_equal(sc_tensor_from_npy(buf, 10 + hl + 4, "h.npy", &t, &err), SC_OK);
+        assert_non_null(strstr(err.msg, "h.npy"));
+        assert_null(t.data);
+    }
+}
+
+/* fuzz_onnx: names inside a model may hold newlines; the CLI still prints one line. */
+static void regress_cli_error_one_line(void **state) {
+    (void)state;
+    const char *bin = getenv("SEEDCHIP_BIN");
+    if (!bin) skip();
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' chip show 'bad\nname\r\033[2Jx' 2>&1 >/dev/null | wc -l", bin);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    int lines = -1;
+    assert_int_equal(fscanf(f, "%d", &lines), 1);
+    pclose(f);
+    assert_int_equal(lines, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(regress_mem_map_top_digit),
         cmocka_unit_test(regress_align_before_constants),
         cmocka_unit_test(regress_name_lookup_complexity),
+        cmocka_unit_test(regress_npy_header),
+        cmocka_unit_test(regress_cli_error_one_line),
         cmocka_unit_test(limit_config_file_size),
         cmocka_unit_test(limit_yaml_scalar_and_nodes),
         cmocka_unit_test(limit_asm_lines),

@@ -14,9 +14,10 @@ int cli_error(const char *cmd, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    /* One line, always: collapse embedded newlines from nested messages. */
+    /* One line, always: nested messages may quote names from hostile files, so newlines and
+     * other control bytes (carriage returns, terminal escapes) become spaces. */
     for (char *p = msg; *p; p++)
-        if (*p == '\n') *p = ' ';
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = ' ';
     fprintf(stderr, "seedchip %s: %s\n", cmd, msg);
     return CLI_EXIT_USAGE;
 }

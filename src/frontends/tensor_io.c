@@ -426,10 +426,13 @@ static sc_status npy_header(const char *h, const char *what, sc_tdtype *t, int *
                             sc_err *err) {
     const char *d = strstr(h, "'descr'"), *f = strstr(h, "'fortran_order'"),
                *s = strstr(h, "'shape'");
-    if (!d || !f || !s) return sc_err_set(err, SC_ERR_PARSE, "%s: bad .npy header", what);
-    if (strncmp(strchr(f, ':') + 1 + strspn(strchr(f, ':') + 1, " "), "False", 5))
+    /* A key without its ':' (hostile header) must not reach strchr(NULL, ...). */
+    const char *fc = f ? strchr(f, ':') : NULL, *dc = d ? strchr(d, ':') : NULL;
+    if (!d || !f || !s || !fc || !dc)
+        return sc_err_set(err, SC_ERR_PARSE, "%s: bad .npy header", what);
+    if (strncmp(fc + 1 + strspn(fc + 1, " "), "False", 5))
         return sc_err_set(err, SC_ERR_UNSUPPORTED, "%s: Fortran-order .npy", what);
-    const char *q = strchr(strchr(d, ':'), '\'');
+    const char *q = strchr(dc, '\'');
     *t = SC_T_UNDEFINED;
     for (size_t i = 0; q && i < SC_ARRAY_LEN(NPY_TYPES); i++)
         if (!strncmp(q + 1, NPY_TYPES[i].descr, 3) && q[4] == '\'') *t = NPY_TYPES[i].t;
@@ -478,6 +481,14 @@ sc_status sc_tensor_from_npy(const uint8_t *buf, size_t len, const char *what, s
     sc_status st = npy_header(h, what, &t, &rank, dims, err);
     free(h);
     if (st != SC_OK) return st;
+    /* Check the shape against the bytes present before allocating: a 100-byte file must not
+     * make us reserve gigabytes. */
+    size_t want = sc_tdtype_size(t), have = len - ho - hl;
+    for (int i = 0; i < rank && want; i++)
+        if (sc_mul_size(want, (size_t)dims[i], &want)) want = SIZE_MAX;
+    if (want != SIZE_MAX && want != have)
+        return sc_err_set(err, SC_ERR_PARSE, "%s: .npy data is %zu bytes, shape needs %zu", what,
+                          have, want);
     sc_err e2 = {0};
     if (sc_tensor_alloc(out, t, rank, dims, &e2) != SC_OK)
         return sc_err_set(err, e2.status, "%s: %s", what, e2.msg);
