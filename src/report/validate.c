@@ -48,7 +48,8 @@ static void predict_collective(const sc_val_row *r, const sc_chip *chip, sc_val_
     res->predicted = r->metric == SC_VAL_BUSBW ? busbw : sec;
 }
 
-void sc_val_predict_row(const sc_val_row *r, const sc_chip *chip, sc_val_result *res) {
+void sc_val_predict_row(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
+                        sc_val_result *res) {
     memset(res, 0, sizeof *res);
     switch (r->cat) {
     case SC_VAL_GEMM:
@@ -64,7 +65,7 @@ void sc_val_predict_row(const sc_val_row *r, const sc_chip *chip, sc_val_result 
         predict_collective(r, chip, res);
         break;
     case SC_VAL_LLM:
-        sc_val_predict_llm(r, chip, res);
+        sc_val_predict_llm(r, chip, cache, res);
         break;
     default:
         skip(res, "unknown category");
@@ -152,35 +153,46 @@ static const char *excluded(const sc_val_row *r, const sc_val_params *p) {
     return NULL;
 }
 
+/* Predicts one row on its config (loaded once into the cache). An override of the row's config
+ * applies to a copy of the chip; LLM rows on the shared chip reuse timed deployments. Returns 0,
+ * or -1 when out of memory. */
+static int run_row(const sc_val_row *r, chip_cache *cache, sc_val_llm_cache *llm,
+                   const sc_val_override *ov, sc_val_result *res) {
+    chip_slot *slot = cache_get(cache, r->config);
+    if (!slot) return -1;
+    if (!slot->chip) {
+        skip(res, slot->msg);
+        return 0;
+    }
+    if (ov && ov->config && strcmp(ov->config, r->config) == 0) {
+        sc_chip chip = *slot->chip; /* a copy, so an override never leaks into other rows */
+        sc_val_eff_to_chip(&ov->eff, &chip);
+        sc_val_predict_row(r, &chip, NULL, res);
+    } else {
+        sc_val_predict_row(r, slot->chip, llm, res);
+    }
+    return 0;
+}
+
 sc_status sc_val_run(const sc_val_table *t, const sc_val_params *p, const sc_val_override *ov,
                      sc_val_result *results, sc_val_summary *sum, sc_err *err) {
     sc_val_params def = sc_val_default_params();
     if (!p) p = &def;
     chip_cache cache = {NULL, 0, 0, p->config_dir};
-    for (size_t i = 0; i < sc_val_table_count(t); i++) {
+    sc_val_llm_cache *llm = sc_val_llm_cache_create();
+    int oom = !llm;
+    for (size_t i = 0; !oom && i < sc_val_table_count(t); i++) {
         const sc_val_row *r = sc_val_table_row(t, i);
-        sc_val_result *res = &results[i];
-        memset(res, 0, sizeof *res);
+        memset(&results[i], 0, sizeof results[i]);
         const char *why = excluded(r, p);
-        if (why) {
-            skip(res, why);
-            continue;
-        }
-        chip_slot *slot = cache_get(&cache, r->config);
-        if (!slot) {
-            cache_free(&cache);
-            return sc_err_set(err, SC_ERR_NOMEM, "out of memory loading chip configs");
-        }
-        if (!slot->chip) {
-            skip(res, slot->msg);
-            continue;
-        }
-        sc_chip chip = *slot->chip; /* a copy, so an override never leaks into other rows */
-        if (ov && ov->config && strcmp(ov->config, r->config) == 0)
-            sc_val_eff_to_chip(&ov->eff, &chip);
-        sc_val_predict_row(r, &chip, res);
+        if (why)
+            skip(&results[i], why);
+        else
+            oom = run_row(r, &cache, llm, ov, &results[i]) != 0;
     }
+    sc_val_llm_cache_destroy(llm); /* before the chips its deployments borrow */
     cache_free(&cache);
+    if (oom) return sc_err_set(err, SC_ERR_NOMEM, "out of memory predicting the table");
     if (sum) sc_val_summarize(t, results, sum);
     return SC_OK;
 }
@@ -211,7 +223,7 @@ static double objective(fit_set *f, const sc_val_eff *e) {
     size_t n = 0;
     for (size_t i = 0; i < f->n; i++) {
         sc_val_result res;
-        sc_val_predict_row(f->rows[i], &f->chip, &res);
+        sc_val_predict_row(f->rows[i], &f->chip, NULL, &res);
         if (res.skipped) continue;
         sum += fabs(res.error);
         n++;

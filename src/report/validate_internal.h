@@ -5,9 +5,18 @@
 
 #include "report/validate.h"
 
-/* Predicts one row on chip (whose efficiency fields apply); fills predicted/error or skipped. */
-void sc_val_predict_row(const sc_val_row *r, const sc_chip *chip, sc_val_result *res);
+/* LLM performance objects shared by the rows of one run that have the same model, chip, tensor
+ * parallelism and precision: each object times its kernels once (validate_llm.c). */
+typedef struct sc_val_llm_cache sc_val_llm_cache;
+sc_val_llm_cache *sc_val_llm_cache_create(void); /* NULL when out of memory */
+void sc_val_llm_cache_destroy(sc_val_llm_cache *c);
+
+/* Predicts one row on chip (whose efficiency fields apply); fills predicted/error or skipped.
+ * cache may be NULL; when given, chip must outlive it. */
+void sc_val_predict_row(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
+                        sc_val_result *res);
 /* LLM rows (validate_llm.c): predicted through runtime/llm_perf; error is left to the caller. */
-void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_result *res);
+void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
+                        sc_val_result *res);
 
 #endif

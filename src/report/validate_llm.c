@@ -2,6 +2,7 @@
 // End-to-end LLM rows (TTFT, TPOT, throughput) predicted through runtime/llm_perf step times.
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/validate_internal.h"
@@ -75,7 +76,58 @@ static sc_status predict_with(sc_llm_perf *p, const sc_val_row *r, double *pred,
     }
 }
 
-void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_result *res) {
+typedef struct llm_slot {
+    char model[64];
+    const sc_chip *chip;
+    int tp;
+    sc_llm_prec prec;
+    sc_llm_perf *perf; /* NULL when creation failed; msg says why */
+    char msg[200];
+} llm_slot;
+
+struct sc_val_llm_cache {
+    llm_slot *s;
+    size_t n, cap;
+};
+
+sc_val_llm_cache *sc_val_llm_cache_create(void) {
+    return calloc(1, sizeof(sc_val_llm_cache));
+}
+
+void sc_val_llm_cache_destroy(sc_val_llm_cache *c) {
+    if (!c) return;
+    for (size_t i = 0; i < c->n; i++)
+        sc_llm_perf_destroy(c->s[i].perf);
+    free(c->s);
+    free(c);
+}
+
+/* The cached slot for this deployment, created on first use; NULL when out of memory. */
+static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_llm_deploy *d) {
+    for (size_t i = 0; i < c->n; i++) {
+        llm_slot *s = &c->s[i];
+        if (s->chip == d->chip && s->tp == d->tp && s->prec == d->prec &&
+            strcmp(s->model, a->name) == 0)
+            return s;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 8;
+        llm_slot *p = realloc(c->s, cap * sizeof *p);
+        if (!p) return NULL;
+        c->s = p, c->cap = cap;
+    }
+    llm_slot *s = &c->s[c->n++];
+    memset(s, 0, sizeof *s);
+    sc_strlcpy(s->model, a->name, sizeof s->model);
+    s->chip = d->chip, s->tp = d->tp, s->prec = d->prec;
+    sc_err err = {0};
+    if (sc_llm_perf_create(a, d, &s->perf, &err) != SC_OK)
+        sc_strlcpy(s->msg, err.msg, sizeof s->msg);
+    return s;
+}
+
+void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
+                        sc_val_result *res) {
     sc_llm_arch arch;
     sc_llm_deploy d = sc_llm_deploy_default();
     sc_err err = {0};
@@ -91,10 +143,18 @@ void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_result 
     }
     d.chip = chip;
     d.chips = d.tp = r->tp > 0 ? r->tp : 1;
-    sc_llm_perf *p = NULL;
-    sc_status s = sc_llm_perf_create(&arch, &d, &p, &err);
+    sc_llm_perf *own = NULL, *p = NULL;
+    sc_status s = SC_OK;
+    llm_slot *slot = cache ? cache_slot(cache, &arch, &d) : NULL;
+    if (slot) {
+        p = slot->perf;
+        if (!p) s = sc_err_set(&err, SC_ERR_UNSUPPORTED, "%s", slot->msg);
+    } else {
+        s = sc_llm_perf_create(&arch, &d, &own, &err);
+        p = own;
+    }
     if (s == SC_OK) s = predict_with(p, r, &res->predicted, &err);
-    sc_llm_perf_destroy(p);
+    sc_llm_perf_destroy(own);
     if (s != SC_OK) {
         res->skipped = 1;
         snprintf(res->reason, sizeof res->reason, "llm_perf: %.180s", err.msg);
