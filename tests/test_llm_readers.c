@@ -25,7 +25,8 @@ static void fill(float *w, size_t n, float scale) {
         w[i] = (float)((int)(rnd() % 63) - 31) / 64.0f * scale;
 }
 
-static sc_llm_model *random_model(sc_llm_family fam) {
+/* experts > 0: Mixtral-style MoE FFN with that many experts, 2 used per token. */
+static sc_llm_model *random_model(sc_llm_family fam, int experts) {
     sc_llm_model *m = sc_llm_model_new();
     sc_llm_config *c = &m->cfg;
     c->arch = fam;
@@ -34,12 +35,13 @@ static sc_llm_model *random_model(sc_llm_family fam) {
     c->qkv_bias = fam == SC_LLM_FAM_QWEN2;
     c->tied_embeddings = fam == SC_LLM_FAM_QWEN2;
     c->bos_id = 1, c->eos_id = 2;
+    c->n_experts = experts, c->n_experts_used = experts ? 2 : 0;
     sc_err err = {0};
     sc_llm_load_params p = sc_llm_load_default_params();
     sc_strlcpy(m->source, "random", sizeof m->source);
     if (sc_llm_config_check("random", c, &p, &err) || sc_llm_model_alloc_all(m, &err))
         fail_msg("%s", err.msg);
-    size_t d = 64, h = 96, q = 64, kv = 16, v = 300;
+    size_t d = 64, h = 96 * (size_t)(experts ? experts : 1), q = 64, kv = 16, v = 300;
     fill(m->tok_emb, v * d, 1.0f);
     if (!c->tied_embeddings) fill(m->cls, v * d, 1.0f);
     for (size_t i = 0; i < d; i++)
@@ -49,6 +51,7 @@ static sc_llm_model *random_model(sc_llm_family fam) {
         fill(y->wq, q * d, 0.5f), fill(y->wk, kv * d, 0.5f), fill(y->wv, kv * d, 0.5f);
         fill(y->wo, d * q, 0.5f), fill(y->w1, h * d, 0.5f), fill(y->w3, h * d, 0.5f);
         fill(y->w2, d * h, 0.5f);
+        if (y->moe_gate) fill(y->moe_gate, (size_t)experts * d, 1.0f);
         for (size_t i = 0; i < d; i++)
             y->attn_norm[i] = y->ffn_norm[i] = 0.75f + (float)(i % 3) / 4;
         if (y->bq) fill(y->bq, q, 0.25f), fill(y->bk, kv, 0.25f), fill(y->bv, kv, 0.25f);
@@ -87,6 +90,7 @@ typedef struct gt {
     const float *w;
     size_t rows, cols;
     int type;
+    int experts; /* > 0: a 3-D stack {cols, rows / experts, experts} */
 } gt;
 
 static void kv_u32(wb *b, const char *k, uint32_t v) {
@@ -129,7 +133,7 @@ static void put_tensor_data(wb *b, const gt *t) {
 static int add_gt(gt *v, int n, const char *name, const float *w, size_t rows, size_t cols,
                   int type) {
     snprintf(v[n].name, sizeof v[n].name, "%s", name);
-    v[n].w = w, v[n].rows = rows, v[n].cols = cols, v[n].type = type;
+    v[n].w = w, v[n].rows = rows, v[n].cols = cols, v[n].type = type, v[n].experts = 0;
     return n + 1;
 }
 
@@ -151,9 +155,17 @@ static int model_tensors(const sc_llm_model *m, gt *v) {
         T("attn_v.weight", y->wv, 16, 64, SC_GGML_BF16);
         T("attn_output.weight", y->wo, 64, 64, SC_GGML_Q8_0);
         T("ffn_norm.weight", y->ffn_norm, 1, 64, SC_GGML_F32);
-        T("ffn_gate.weight", y->w1, 96, 64, SC_GGML_Q8_0);
-        T("ffn_down.weight", y->w2, 64, 96, SC_GGML_Q8_0);
-        T("ffn_up.weight", y->w3, 96, 64, SC_GGML_F32);
+        if (c->n_experts) {
+            size_t e = (size_t)c->n_experts;
+            T("ffn_gate_inp.weight", y->moe_gate, e, 64, SC_GGML_F32);
+            T("ffn_gate_exps.weight", y->w1, e * 96, 64, SC_GGML_Q8_0), v[n - 1].experts = (int)e;
+            T("ffn_down_exps.weight", y->w2, e * 64, 96, SC_GGML_Q8_0), v[n - 1].experts = (int)e;
+            T("ffn_up_exps.weight", y->w3, e * 96, 64, SC_GGML_F16), v[n - 1].experts = (int)e;
+        } else {
+            T("ffn_gate.weight", y->w1, 96, 64, SC_GGML_Q8_0);
+            T("ffn_down.weight", y->w2, 64, 96, SC_GGML_Q8_0);
+            T("ffn_up.weight", y->w3, 96, 64, SC_GGML_F32);
+        }
         if (y->bq) {
             T("attn_q.bias", y->bq, 1, 64, SC_GGML_F32);
             T("attn_k.bias", y->bk, 1, 16, SC_GGML_F32);
@@ -191,8 +203,13 @@ static wb write_gguf(const sc_llm_model *m) {
             t[i].w = perm[np++];
         }
     char k[64];
-    put_u32(&b, 0x46554747u), put_u32(&b, 3), put_u64(&b, (uint64_t)nt), put_u64(&b, 14);
+    int moe = m->cfg.n_experts > 0;
+    put_u32(&b, 0x46554747u), put_u32(&b, 3), put_u64(&b, (uint64_t)nt), put_u64(&b, moe ? 16 : 14);
     kv_str(&b, "general.architecture", a);
+    if (moe) {
+        snprintf(k, sizeof k, "%s.expert_count", a), kv_u32(&b, k, (uint32_t)m->cfg.n_experts);
+        snprintf(k, sizeof k, "%s.expert_used_count", a), kv_u32(&b, k, 2);
+    }
 #define K(s, v) (snprintf(k, sizeof k, "%s." s, a), kv_u32(&b, k, v))
     K("context_length", 128), K("embedding_length", 64), K("block_count", 2);
     K("feed_forward_length", 96), K("attention.head_count", 8), K("attention.head_count_kv", 2);
@@ -221,8 +238,13 @@ static wb write_gguf(const sc_llm_model *m) {
     size_t off = 0;
     for (int i = 0; i < nt; i++) {
         put_str(&b, t[i].name);
-        put_u32(&b, t[i].rows == 1 ? 1 : 2), put_u64(&b, t[i].cols);
-        if (t[i].rows != 1) put_u64(&b, t[i].rows);
+        if (t[i].experts) {
+            put_u32(&b, 3), put_u64(&b, t[i].cols);
+            put_u64(&b, t[i].rows / (size_t)t[i].experts), put_u64(&b, (uint64_t)t[i].experts);
+        } else {
+            put_u32(&b, t[i].rows == 1 ? 1 : 2), put_u64(&b, t[i].cols);
+            if (t[i].rows != 1) put_u64(&b, t[i].rows);
+        }
         put_u32(&b, (uint32_t)t[i].type), put_u64(&b, off);
         off += (tensor_bytes(&t[i]) + 31) / 32 * 32;
     }
@@ -244,7 +266,9 @@ static void assert_same_weights(const sc_llm_model *a, const sc_llm_model *b) {
     assert_int_equal(c->vocab_size, b->cfg.vocab_size);
     assert_int_equal(c->tied_embeddings, b->cfg.tied_embeddings);
     assert_int_equal(c->qkv_bias, b->cfg.qkv_bias);
-    size_t d = 64;
+    size_t d = 64, e = c->n_experts ? (size_t)c->n_experts : 1;
+    assert_int_equal(c->n_experts, b->cfg.n_experts);
+    assert_int_equal(c->n_experts_used, b->cfg.n_experts_used);
     assert_memory_equal(a->tok_emb, b->tok_emb, 300 * d * 4);
     assert_memory_equal(a->cls, b->cls, 300 * d * 4);
     for (int l = 0; l < c->n_layers; l++) {
@@ -253,9 +277,10 @@ static void assert_same_weights(const sc_llm_model *a, const sc_llm_model *b) {
         assert_memory_equal(x->wk, y->wk, 16 * d * 4);
         assert_memory_equal(x->wv, y->wv, 16 * d * 4);
         assert_memory_equal(x->wo, y->wo, 64 * d * 4);
-        assert_memory_equal(x->w1, y->w1, 96 * d * 4);
-        assert_memory_equal(x->w2, y->w2, 96 * d * 4);
-        assert_memory_equal(x->w3, y->w3, 96 * d * 4);
+        assert_memory_equal(x->w1, y->w1, e * 96 * d * 4);
+        assert_memory_equal(x->w2, y->w2, e * 96 * d * 4);
+        assert_memory_equal(x->w3, y->w3, e * 96 * d * 4);
+        if (x->moe_gate) assert_memory_equal(x->moe_gate, y->moe_gate, e * d * 4);
         assert_memory_equal(x->ffn_norm, y->ffn_norm, d * 4);
         if (x->bq) assert_memory_equal(x->bq, y->bq, 64 * 4), assert_memory_equal(x->bk, y->bk, 64);
     }
@@ -292,9 +317,9 @@ static sc_llm_model *load_ok(const char *path) {
     return m;
 }
 
-static void gguf_roundtrip(sc_llm_family fam) {
-    sc_llm_model *m = random_model(fam);
-    if (fam == SC_LLM_FAM_LLAMA) { /* Llama 3.1-style per-frequency divisors */
+static void gguf_roundtrip(sc_llm_family fam, int experts) {
+    sc_llm_model *m = random_model(fam, experts);
+    if (fam == SC_LLM_FAM_LLAMA && !experts) { /* Llama 3.1-style per-frequency divisors */
         m->rope_div = sc_llm_model_alloc(m, 4);
         for (int i = 0; i < 4; i++)
             m->rope_div[i] = (float)(1 << i);
@@ -318,12 +343,12 @@ static void gguf_roundtrip(sc_llm_family fam) {
 
 static void test_gguf_llama(void **state) {
     (void)state;
-    gguf_roundtrip(SC_LLM_FAM_LLAMA);
+    gguf_roundtrip(SC_LLM_FAM_LLAMA, 0);
 }
 
 static void test_gguf_qwen2(void **state) {
     (void)state;
-    gguf_roundtrip(SC_LLM_FAM_QWEN2);
+    gguf_roundtrip(SC_LLM_FAM_QWEN2, 0);
 }
 
 /* ---- GPT-2 in GGUF: fused attn_qkv, LayerNorm biases, learned positions ---- */
@@ -466,9 +491,21 @@ static int st_tensors(const sc_llm_model *m, st_t *v) {
         S("self_attn.v_proj.weight", y->wv, 16, 64, 0);
         S("self_attn.o_proj.weight", y->wo, 64, 64, 0);
         S("post_attention_layernorm.weight", y->ffn_norm, 1, 64, 0);
-        S("mlp.gate_proj.weight", y->w1, 96, 64, 0);
-        S("mlp.down_proj.weight", y->w2, 64, 96, 0);
-        S("mlp.up_proj.weight", y->w3, 96, 64, 0);
+        if (m->cfg.n_experts) {
+            S("block_sparse_moe.gate.weight", y->moe_gate, (size_t)m->cfg.n_experts, 64, 0);
+            for (int e = 0; e < m->cfg.n_experts; e++) {
+                size_t o = (size_t)e * 96 * 64;
+#define EXP "model.layers.%d.block_sparse_moe.experts.%d.w%d.weight"
+                snprintf(nm, sizeof nm, EXP, l, e, 1), n = add_st(v, n, nm, y->w1 + o, 96, 64, 0);
+                snprintf(nm, sizeof nm, EXP, l, e, 2), n = add_st(v, n, nm, y->w2 + o, 64, 96, 0);
+                snprintf(nm, sizeof nm, EXP, l, e, 3), n = add_st(v, n, nm, y->w3 + o, 96, 64, 0);
+#undef EXP
+            }
+        } else {
+            S("mlp.gate_proj.weight", y->w1, 96, 64, 0);
+            S("mlp.down_proj.weight", y->w2, 64, 96, 0);
+            S("mlp.up_proj.weight", y->w3, 96, 64, 0);
+        }
         if (y->bq) {
             S("self_attn.q_proj.bias", y->bq, 1, 64, 8);
             S("self_attn.k_proj.bias", y->bk, 1, 16, 2);
@@ -525,7 +562,7 @@ static void write_text(const char *dir, const char *name, const char *text, size
 
 static const char *write_st_model(const sc_llm_model *m) {
     const char *dir = tu_temp_dir();
-    st_t t[64];
+    st_t t[96];
     int n = st_tensors(m, t), half = n / 2;
     wb a = st_shard(t, 0, half), b = st_shard(t, half, n);
     write_text(dir, "model-00001-of-00002.safetensors", (const char *)a.d, a.n);
@@ -539,16 +576,22 @@ static const char *write_st_model(const sc_llm_model *m) {
     sc_strbuf_printf(&sb, "}}");
     write_text(dir, "model.safetensors.index.json", sb.data, sb.len);
     sc_strbuf_free(&sb);
-    char cfg[1024];
+    char cfg[1024], moe[96] = "";
     int qwen = m->cfg.arch == SC_LLM_FAM_QWEN2;
+    if (m->cfg.n_experts)
+        snprintf(moe, sizeof moe, ",\"num_local_experts\":%d,\"num_experts_per_tok\":2",
+                 m->cfg.n_experts);
     int len =
         snprintf(cfg, sizeof cfg,
                  "{\"model_type\":\"%s\",\"hidden_size\":64,\"intermediate_size\":96,"
                  "\"num_hidden_layers\":2,\"num_attention_heads\":8,\"num_key_value_heads\":2,"
                  "\"vocab_size\":300,\"max_position_embeddings\":128,\"rms_norm_eps\":1e-05,"
                  "\"rope_theta\":10000.0,\"tie_word_embeddings\":%s,\"bos_token_id\":1,"
-                 "\"eos_token_id\":[2]%s}",
-                 qwen ? "qwen2" : "mistral", m->cfg.tied_embeddings ? "true" : "false",
+                 "\"eos_token_id\":[2]%s%s}",
+                 qwen               ? "qwen2"
+                 : m->cfg.n_experts ? "mixtral"
+                                    : "mistral",
+                 m->cfg.tied_embeddings ? "true" : "false", moe,
                  m->rope_div ? ",\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8.0,"
                                "\"low_freq_factor\":1.0,\"high_freq_factor\":4.0,"
                                "\"original_max_position_embeddings\":64}"
@@ -581,17 +624,18 @@ static void check_llama3_divisors(const float *d) {
     assert_true(d[2] == 8.0f && d[3] == 8.0f);
 }
 
-static void st_roundtrip(sc_llm_family fam) {
-    sc_llm_model *m = random_model(fam);
+static void st_roundtrip(sc_llm_family fam, int experts) {
+    sc_llm_model *m = random_model(fam, experts);
     sc_err err = {0};
-    if (fam == SC_LLM_FAM_LLAMA && sc_llm_rope_scale_llama3(m, 8, 1, 4, 64, &err) != SC_OK)
+    if (fam == SC_LLM_FAM_LLAMA && !experts &&
+        sc_llm_rope_scale_llama3(m, 8, 1, 4, 64, &err) != SC_OK)
         fail_msg("%s", err.msg);
     const char *dir = write_st_model(m);
     sc_llm_model *l = load_ok(dir);
     assert_string_equal(l->format, "safetensors");
     assert_int_equal(l->cfg.arch, fam == SC_LLM_FAM_QWEN2 ? SC_LLM_FAM_QWEN2 : SC_LLM_FAM_MISTRAL);
     assert_same_weights(m, l);
-    if (fam == SC_LLM_FAM_LLAMA)
+    if (fam == SC_LLM_FAM_LLAMA && !experts)
         check_llama3_divisors(l->rope_div);
     else
         assert_null(l->rope_div);
@@ -606,10 +650,16 @@ static void st_roundtrip(sc_llm_family fam) {
     remove_dir(dir);
 }
 
+static void test_mixtral(void **state) {
+    (void)state;
+    gguf_roundtrip(SC_LLM_FAM_LLAMA, 4);
+    st_roundtrip(SC_LLM_FAM_LLAMA, 4);
+}
+
 static void test_safetensors_sharded(void **state) {
     (void)state;
-    st_roundtrip(SC_LLM_FAM_LLAMA);
-    st_roundtrip(SC_LLM_FAM_QWEN2);
+    st_roundtrip(SC_LLM_FAM_LLAMA, 0);
+    st_roundtrip(SC_LLM_FAM_QWEN2, 0);
 }
 
 /* ---- dequantisation of hand-built blocks ---- */
@@ -762,7 +812,7 @@ static sc_status try_load(const char *suffix, const void *d, size_t n, char *msg
 
 static void test_hostile_gguf(void **state) {
     (void)state;
-    sc_llm_model *m = random_model(SC_LLM_FAM_LLAMA);
+    sc_llm_model *m = random_model(SC_LLM_FAM_LLAMA, 0);
     wb b = write_gguf(m);
     char msg[600];
     assert_int_equal(try_load(".gguf", b.d, b.n, NULL, 0), SC_OK);
@@ -884,17 +934,12 @@ static void test_sampler(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gguf_llama),
-        cmocka_unit_test(test_gguf_qwen2),
-        cmocka_unit_test(test_gguf_gpt2),
-        cmocka_unit_test(test_safetensors_sharded),
-        cmocka_unit_test(test_dequant_blocks),
-        cmocka_unit_test(test_tokenizer_spm),
-        cmocka_unit_test(test_tokenizer_bpe),
-        cmocka_unit_test(test_hostile_gguf),
-        cmocka_unit_test(test_hostile_safetensors),
-        cmocka_unit_test(test_hostile_llama2c),
-        cmocka_unit_test(test_sampler),
+        cmocka_unit_test(test_gguf_llama),      cmocka_unit_test(test_gguf_qwen2),
+        cmocka_unit_test(test_gguf_gpt2),       cmocka_unit_test(test_safetensors_sharded),
+        cmocka_unit_test(test_mixtral),         cmocka_unit_test(test_dequant_blocks),
+        cmocka_unit_test(test_tokenizer_spm),   cmocka_unit_test(test_tokenizer_bpe),
+        cmocka_unit_test(test_hostile_gguf),    cmocka_unit_test(test_hostile_safetensors),
+        cmocka_unit_test(test_hostile_llama2c), cmocka_unit_test(test_sampler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

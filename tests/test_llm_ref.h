@@ -121,9 +121,52 @@ static double ref_gelu_tanh(double x) {
     return 0.5 * x * (1 + tanh(sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
 }
 
+/* SwiGLU expert e (e = 0 for a dense FFN): out[d] = W2 (silu(W1 x) * (W3 x)). */
+static void ref_swiglu(ref_state *r, const sc_llm_layer *ly, size_t e, double *out) {
+    const sc_llm_config *c = &r->m->cfg;
+    size_t d = (size_t)c->dim, h = (size_t)c->hidden_dim;
+    ref_matvec(r->h1, ly->w1 + e * h * d, NULL, r->xb, h, d);
+    ref_matvec(r->h3, ly->w3 + e * h * d, NULL, r->xb, h, d);
+    for (size_t i = 0; i < h; i++)
+        r->h3[i] *= r->h1[i] / (1 + exp(-r->h1[i]));
+    ref_matvec(out, ly->w2 + e * d * h, NULL, r->h3, d, h);
+}
+
+/* Mixtral routing: the top-k router logits (ties: lower index), softmax over those k, weighted
+ * sum of the chosen experts. */
+static void ref_moe(ref_state *r, const sc_llm_layer *ly) {
+    const sc_llm_config *c = &r->m->cfg;
+    size_t d = (size_t)c->dim;
+    int ne = c->n_experts, k = c->n_experts_used, chosen[256];
+    double logit[256], w[256], mx = -INFINITY, sum = 0;
+    ref_matvec(logit, ly->moe_gate, NULL, r->xb, (size_t)ne, d);
+    for (int j = 0; j < k; j++) {
+        int best = -1;
+        for (int e = 0; e < ne; e++) {
+            int used = 0;
+            for (int i = 0; i < j; i++)
+                used |= chosen[i] == e;
+            if (!used && (best < 0 || logit[e] > logit[best])) best = e;
+        }
+        chosen[j] = best;
+        if (logit[best] > mx) mx = logit[best];
+    }
+    for (int j = 0; j < k; j++)
+        sum += (w[j] = exp(logit[chosen[j]] - mx));
+    for (int j = 0; j < k; j++) {
+        ref_swiglu(r, ly, (size_t)chosen[j], r->tmp);
+        for (size_t i = 0; i < d; i++)
+            r->x[i] += w[j] / sum * r->tmp[i];
+    }
+}
+
 static void ref_ffn(ref_state *r, const sc_llm_layer *ly) {
     const sc_llm_config *c = &r->m->cfg;
     size_t d = (size_t)c->dim, h = (size_t)c->hidden_dim;
+    if (c->n_experts > 0) {
+        ref_moe(r, ly);
+        return;
+    }
     if (c->arch == SC_LLM_FAM_GPT2) {
         ref_matvec(r->h3, ly->w3, ly->b3, r->xb, h, d);
         for (size_t i = 0; i < h; i++)

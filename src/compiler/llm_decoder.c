@@ -68,6 +68,7 @@ enum {
 typedef struct spad {
     uint64_t x, xn, xc, q, k, v, att, h1, h3, ct, ct2, rt[3], nt, ss, kc, vc, tmp, s, mx, sm, tok,
         pt, logits, slot[2], slot_bytes, total;
+    uint64_t rg, rw, sel, gw, m1, mxe, gs, ye; /* MoE router state and one expert's output */
 } spad;
 
 typedef struct dec {
@@ -128,6 +129,13 @@ static void plan_spad(dec *g) {
     m->tok = place(&at, tm * 8);
     m->pt = place(&at, (uint64_t)g->lay->max_blocks * 8);
     m->logits = place(&at, (uint64_t)g->s->vocab_size * 4);
+    if (g->s->n_experts > 0) {
+        uint64_t ne = (uint64_t)g->s->n_experts;
+        m->rg = place(&at, tm * ne * 4), m->rw = place(&at, tm * ne * 4);
+        m->sel = place(&at, tm * ne * 4), m->gw = place(&at, tm * ne * 4);
+        m->m1 = place(&at, tm * 4), m->mxe = place(&at, tm * 4), m->gs = place(&at, tm * 4);
+        m->ye = place(&at, tm * d * 4);
+    }
     uint64_t sb = 256 * 1024;
     uint64_t need[] = {g->maxk * g->wes, 2 * tm * g->half * 4, 2 * al(SC_MAX(d, h) * 4), g->qd * 4,
                        tm * d * 4};
@@ -697,6 +705,71 @@ static void layer_gpt2(dec *g, int l) {
     add_bias(g, g->m.x, d, base + lo->b2);
 }
 
+/* MoE router: G[T x E] = softmax over each row's top-k router logits, exactly 0 elsewhere.
+ * Top-k by repeated row max: the j-th max is pushed down by 1e30 before the next; SEL marks
+ * logits >= the k-th max (exact ties would select more than k: measure zero for real weights). */
+static void moe_router(dec *g, uint64_t a, uint64_t gate_hbm) {
+    uint64_t ne = (uint64_t)g->s->n_experts;
+    int32_t n = (int32_t)ne;
+    matmul(g, a, (uint64_t)g->s->dim, ne, gate_hbm, g->m.rg, MM_COPY);
+    uint32_t dd[4];
+    dims4((uint32_t)ne, (uint32_t)g->tm, 1, 1, dd);
+    sc_view rg = sp(g->m.rg, 1, n, 0, 0), rw = sp(g->m.rw, 1, n, 0, 0);
+    sc_view sel = sp(g->m.sel, 1, n, 0, 0), gw = sp(g->m.gw, 1, n, 0, 0);
+    sc_view mxr = sp(g->m.mxe, 1, 1, 0, 0), mxb = sp(g->m.mxe, 0, 1, 0, 0);
+    sc_view m1 = sp(g->m.m1, 1, 0, 0, 0), m1b = sp(g->m.m1, 0, 1, 0, 0);
+    sc_view gsr = sp(g->m.gs, 1, 1, 0, 0), gsb = sp(g->m.gs, 0, 1, 0, 0),
+            mx1 = sp(g->m.mxe, 1, 0, 0, 0);
+    uint32_t cp = lle_desc(&g->e, SC_DESC_VEC, dd, &rw, &rg, NULL, NULL);
+    lle_vu(&g->e, SC_OP_VCOPY, cp, 0, 0, R_T, 1);
+    uint32_t rmax = lle_desc(&g->e, SC_DESC_VEC, dd, &mxr, &rw, NULL, NULL);
+    uint32_t selm = lle_desc(&g->e, SC_DESC_VEC, dd, &sel, &sel, NULL, NULL);
+    for (int j = 0; j < g->s->n_experts_used; j++) {
+        lle_vred(&g->e, SC_OP_VREDMAX, rmax, 0, 0, 0, R_T, 1);
+        if (j == 0) {
+            uint32_t d1[4];
+            uint32_t id = lle_desc(&g->e, SC_DESC_VEC, dims4((uint32_t)g->tm, 1, 1, 1, d1), &m1,
+                                   &mx1, NULL, NULL);
+            lle_vu(&g->e, SC_OP_VCOPY, id, 0, 0, R_T, 0);
+        }
+        if (j + 1 == g->s->n_experts_used) break;
+        vbin(g, SC_OP_VEQ, ne, sel, rw, mxb);
+        lle_vf(&g->e, SC_OP_VMULF, selm, 0, 0, 1e30f, R_T, 1);
+        vbin(g, SC_OP_VSUB, ne, rw, rw, sel);
+    }
+    vbin(g, SC_OP_VGE, ne, sel, rg, mxb);
+    vbin(g, SC_OP_VSUB, ne, gw, rg, m1b);
+    uint32_t ex = lle_desc(&g->e, SC_DESC_VEC, dd, &gw, &gw, NULL, NULL);
+    lle_vu(&g->e, SC_OP_VEXP, ex, 0, 0, R_T, 1);
+    vbin(g, SC_OP_VMUL, ne, gw, gw, sel);
+    uint32_t rsum = lle_desc(&g->e, SC_DESC_VEC, dd, &gsr, &gw, NULL, NULL);
+    lle_vred(&g->e, SC_OP_VREDSUM, rsum, 0, 0, 0, R_T, 1);
+    vbin(g, SC_OP_VDIV, ne, gw, gw, gsb);
+}
+
+/* Mixtral FFN, dense dispatch: every expert runs, its output is scaled by its router weight
+ * (exactly 0 for experts a token was not routed to) and added to the residual. */
+static void moe_ffn(dec *g, uint64_t base) {
+    const sc_llm_layer_offsets *lo = &g->lay->lo;
+    uint64_t d = (uint64_t)g->s->dim, h = (uint64_t)g->s->hidden_dim;
+    moe_router(g, mma_operand(g, g->m.xn, d), base + lo->moe_gate);
+    sc_view h1 = sp(g->m.h1, 1, (int32_t)h, 0, 0), h3 = sp(g->m.h3, 1, (int32_t)h, 0, 0);
+    sc_view ye = sp(g->m.ye, 1, (int32_t)d, 0, 0), x = sp(g->m.x, 1, (int32_t)d, 0, 0);
+    uint32_t dd[4];
+    uint32_t si = lle_desc(&g->e, SC_DESC_VEC, dims4((uint32_t)h, (uint32_t)g->tm, 1, 1, dd), &h1,
+                           &h1, NULL, NULL);
+    for (int e = 0; e < g->s->n_experts; e++) {
+        uint64_t a = mma_operand(g, g->m.xn, d), ew = (uint64_t)e * h * d * g->wes;
+        matmul(g, a, d, h, base + lo->w1 + ew, g->m.h1, MM_COPY);
+        matmul(g, a, d, h, base + lo->w3 + ew, g->m.h3, MM_COPY);
+        lle_vu(&g->e, SC_OP_VSILU, si, 0, 0, R_T, 1);
+        vbin(g, SC_OP_VMUL, h, h1, h1, h3);
+        matmul(g, mma_operand(g, g->m.h1, h), h, d, base + lo->w2 + ew, g->m.ye, MM_COPY);
+        vbin(g, SC_OP_VMUL, d, ye, ye, sp(g->m.gw + (uint64_t)e * 4, 0, g->s->n_experts, 0, 0));
+        vbin(g, SC_OP_VADD, d, x, x, ye);
+    }
+}
+
 static void layer(dec *g, int l) {
     if (g->s->gpt2) {
         layer_gpt2(g, l);
@@ -727,6 +800,10 @@ static void layer(dec *g, int l) {
     attention(g);
     matmul(g, mma_operand(g, g->m.att, g->qd), g->qd, d, base + lo->wo, g->m.x, MM_ADD);
     rmsnorm(g, base + lo->ffn_norm);
+    if (g->s->n_experts > 0) {
+        moe_ffn(g, base);
+        return;
+    }
     a = mma_operand(g, g->m.xn, d);
     matmul(g, a, d, h, base + lo->w1, g->m.h1, MM_COPY);
     matmul(g, a, d, h, base + lo->w3, g->m.h3, MM_COPY);

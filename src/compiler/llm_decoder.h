@@ -13,12 +13,15 @@ typedef struct sc_llm_shape {
     int gpt2;       /* GPT-2: LayerNorm with bias, learned positions (no RoPE), GELU(tanh) MLP
                        without gate, biases on every projection */
     float norm_eps; /* RMSNorm epsilon */
+    int n_experts;  /* MoE (Mixtral): experts per layer, 0 = dense FFN */
+    int n_experts_used;
 } sc_llm_shape;
 
 /* Byte offsets of one layer's tensors, relative to the layer's base in HBM. */
 typedef struct sc_llm_layer_offsets {
     uint64_t attn_norm, wq, wk, wv, bq, bk, bv, wo, ffn_norm, w1, w2, w3;
     uint64_t attn_norm_b, ffn_norm_b, bo, b2, b3; /* GPT-2 only */
+    uint64_t moe_gate; /* MoE router [n_experts x dim]; w1/w2/w3 then hold n_experts blocks */
 } sc_llm_layer_offsets;
 
 /* Where everything lives in device HBM. Matrices are [out x in] in wdtype; norm weights, biases

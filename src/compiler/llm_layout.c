@@ -22,12 +22,14 @@ static int shape_ok(const sc_llm_shape *s) {
            s->n_kv_heads > 0 && s->head_dim > 1 && s->head_dim % 2 == 0 && s->vocab_size > 0 &&
            s->n_heads % s->n_kv_heads == 0 && s->dim <= (1 << 16) && s->hidden_dim <= (1 << 18) &&
            s->n_heads * s->head_dim <= (1 << 16) && s->vocab_size <= (1 << 22) &&
-           s->n_layers <= 1024;
+           s->n_layers <= 1024 && s->n_experts >= 0 && s->n_experts <= 256 &&
+           (s->n_experts == 0 || (s->n_experts_used >= 1 && s->n_experts_used <= s->n_experts));
 }
 
 static void plan_layer(const sc_llm_shape *s, uint64_t wes, sc_llm_layer_offsets *lo,
                        uint64_t *size) {
-    uint64_t d = (uint64_t)s->dim, h = (uint64_t)s->hidden_dim;
+    uint64_t e = s->n_experts > 0 ? (uint64_t)s->n_experts : 1;
+    uint64_t d = (uint64_t)s->dim, h = (uint64_t)s->hidden_dim * e;
     uint64_t q = (uint64_t)s->n_heads * s->head_dim, kv = (uint64_t)s->n_kv_heads * s->head_dim;
     uint64_t at = 0;
     memset(lo, 0, sizeof *lo);
@@ -47,10 +49,11 @@ static void plan_layer(const sc_llm_shape *s, uint64_t wes, sc_llm_layer_offsets
         lo->ffn_norm_b = take(&at, d * 4);
         lo->bo = take(&at, d * 4);
         lo->b2 = take(&at, d * 4);
-        lo->b3 = take(&at, h * 4);
+        lo->b3 = take(&at, (uint64_t)s->hidden_dim * 4);
     } else {
         lo->w1 = take(&at, h * d * wes);
     }
+    if (s->n_experts > 0) lo->moe_gate = take(&at, (uint64_t)s->n_experts * d * wes);
     lo->w2 = take(&at, d * h * wes);
     lo->w3 = take(&at, h * d * wes);
     *size = at;

@@ -43,6 +43,7 @@ static sc_llm_shape shape_of(const sc_llm_config *c) {
     s.n_heads = c->n_heads, s.n_kv_heads = c->n_kv_heads, s.head_dim = c->head_dim;
     s.vocab_size = c->vocab_size, s.qkv_bias = c->qkv_bias, s.norm_eps = c->norm_eps;
     s.gpt2 = c->arch == SC_LLM_FAM_GPT2;
+    s.n_experts = c->n_experts, s.n_experts_used = c->n_experts_used;
     return s;
 }
 
@@ -63,7 +64,8 @@ static sc_status upload_layer(sc_llm_gen *g, int l, sc_err *err) {
     const sc_llm_layer *y = &g->m->layers[l];
     const sc_llm_layer_offsets *o = &g->lay.lo;
     uint64_t b = g->lay.layer_base + (uint64_t)l * g->lay.layer_stride;
-    size_t d = (size_t)g->shape.dim, h = (size_t)g->shape.hidden_dim;
+    size_t ne = (size_t)g->shape.n_experts, e = ne ? ne : 1;
+    size_t d = (size_t)g->shape.dim, h = (size_t)g->shape.hidden_dim * e;
     size_t q = sc_llm_q_dim(&g->m->cfg), kv = sc_llm_kv_dim(&g->m->cfg);
     sc_dtype w = g->lay.wdtype, f = SC_DTYPE_FP32;
     struct {
@@ -87,11 +89,12 @@ static sc_status upload_layer(sc_llm_gen *g, int l, sc_err *err) {
              {o->ffn_norm_b, y->ffn_norm_b, d, f},
              {o->bo, y->bo, d, f},
              {o->b2, y->b2, d, f},
-             {o->b3, y->b3, h, f}};
+             {o->b3, y->b3, (size_t)g->shape.hidden_dim, f},
+             {o->moe_gate, y->moe_gate, ne * d, w}};
     sc_status s = SC_OK;
     /* A tensor goes up when the model has it and the layout placed it (biases: qkv_bias/GPT-2). */
     for (size_t i = 0; s == SC_OK && i < SC_ARRAY_LEN(t); i++) {
-        int placed = i < 9 || (i < 12 ? g->shape.qkv_bias : g->shape.gpt2);
+        int placed = i < 9 || (i < 12 ? g->shape.qkv_bias : i < 17 ? g->shape.gpt2 : ne > 0);
         if (t[i].src && placed) s = put(g, b + t[i].off, t[i].src, t[i].n, t[i].t, err);
     }
     return s;

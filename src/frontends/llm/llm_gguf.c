@@ -284,6 +284,8 @@ static sc_status read_config(gguf *g, sc_llm_config *c, char *arch, size_t cap) 
         c->arch = SC_LLM_FAM_MISTRAL;
     else if (strcmp(arch, "gpt2") == 0)
         c->arch = SC_LLM_FAM_GPT2, c->qkv_bias = 1;
+    else if (strcmp(arch, "mixtral") == 0) /* older llama.cpp name; newer files say llama */
+        c->arch = SC_LLM_FAM_LLAMA;
     else if (strcmp(arch, "qwen2") == 0)
         c->arch = SC_LLM_FAM_QWEN2, c->qkv_bias = 1;
     else
@@ -313,6 +315,11 @@ static sc_status read_config(gguf *g, sc_llm_config *c, char *arch, size_t cap) 
     int64_t bos = -1, eos = -1;
     kv_int(g, "tokenizer.ggml.bos_token_id", &bos);
     kv_int(g, "tokenizer.ggml.eos_token_id", &eos);
+    int64_t ne = 0, nu = 0;
+    arch_key(g, arch, "expert_count", &ne);
+    arch_key(g, arch, "expert_used_count", &nu);
+    c->n_experts = ne >= 0 && ne <= 4096 ? (int)ne : -1; /* config_check names the problem */
+    c->n_experts_used = nu >= 0 && nu <= 4096 ? (int)nu : -1;
     c->bos_id = bos >= 0 && bos < (1 << 22) ? (int)bos : -1;
     c->eos_id = eos >= 0 && eos < (1 << 22) ? (int)eos : -1;
     return SC_OK;
@@ -392,7 +399,8 @@ static sc_status load_tensor(gguf *g, const char *name, float *dst, size_t rows,
         return optional
                    ? SC_OK
                    : sc_err_set(g->err, SC_ERR_PARSE, "%s: tensor %s is missing", g->path, name);
-    uint64_t want1 = t->n_dims >= 2 ? t->dims[1] : 1;
+    /* Rows are everything above the innermost dim (3-D expert stacks count E x rows). */
+    uint64_t want1 = t->n_elems / t->dims[0];
     if (t->dims[0] != cols || want1 != rows || t->n_elems != (uint64_t)rows * cols)
         return sc_err_set(g->err, SC_ERR_PARSE,
                           "%s: tensor %s has shape %llux%llu, expected %zux%zu", g->path, name,
@@ -418,19 +426,22 @@ static sc_status load_layer(gguf *g, sc_llm_model *m, int l) {
     sc_llm_layer *y = &m->layers[l];
     size_t d = (size_t)c->dim, h = (size_t)c->hidden_dim, q = sc_llm_q_dim(c),
            kv = sc_llm_kv_dim(c);
+    size_t ne = (size_t)c->n_experts, e = ne ? ne : 1;
+    int moe = ne > 0;
     struct {
         const char *n;
         float *dst;
         size_t r, cols;
-    } t[] = {{"attn_norm.weight", y->attn_norm, 1, d},
+    } t[] = {{moe ? "ffn_gate_exps.weight" : "ffn_gate.weight", y->w1, e * h, d},
+             {moe ? "ffn_down_exps.weight" : "ffn_down.weight", y->w2, e * d, h},
+             {moe ? "ffn_up_exps.weight" : "ffn_up.weight", y->w3, e * h, d},
+             {"ffn_gate_inp.weight", y->moe_gate, ne, d},
+             {"attn_norm.weight", y->attn_norm, 1, d},
              {"attn_q.weight", y->wq, q, d},
              {"attn_k.weight", y->wk, kv, d},
              {"attn_v.weight", y->wv, kv, d},
              {"attn_output.weight", y->wo, d, q},
              {"ffn_norm.weight", y->ffn_norm, 1, d},
-             {"ffn_gate.weight", y->w1, h, d},
-             {"ffn_down.weight", y->w2, d, h},
-             {"ffn_up.weight", y->w3, h, d},
              {"attn_q.bias", y->bq, 1, q},
              {"attn_k.bias", y->bk, 1, kv},
              {"attn_v.bias", y->bv, 1, kv}};

@@ -62,7 +62,8 @@ size_t sc_llm_kv_dim(const sc_llm_config *c) {
 double sc_llm_config_params(const sc_llm_config *c) {
     double d = c->dim, q = (double)c->n_heads * c->head_dim,
            kv = (double)c->n_kv_heads * c->head_dim;
-    double layer = d * q * 2 + d * kv * 2 + 3.0 * d * c->hidden_dim + 4 * d;
+    double e = c->n_experts > 0 ? c->n_experts : 1;
+    double layer = d * q * 2 + d * kv * 2 + 3.0 * d * c->hidden_dim * e + 4 * d + d * c->n_experts;
     double emb = (double)c->vocab_size * d * (c->tied_embeddings ? 1 : 2);
     if (c->arch == SC_LLM_FAM_GPT2) emb += (double)c->seq_len * d;
     return layer * c->n_layers + emb + 2 * d;
@@ -89,6 +90,12 @@ sc_status sc_llm_config_check(const char *src, sc_llm_config *c, const sc_llm_lo
         if (f[i].v < f[i].lo || f[i].v > f[i].hi)
             return sc_err_set(err, SC_ERR_PARSE, "%s: %s = %d is outside [%d, %d]", src, f[i].name,
                               f[i].v, f[i].lo, f[i].hi);
+    if (c->n_experts < 0 || c->n_experts > 256 || c->n_experts_used < 0 ||
+        c->n_experts_used > c->n_experts || (c->n_experts > 0 && c->n_experts_used < 1))
+        return sc_err_set(err, SC_ERR_PARSE, "%s: %d experts with %d used per token is invalid",
+                          src, c->n_experts, c->n_experts_used);
+    if (c->n_experts > 0 && c->arch == SC_LLM_FAM_GPT2)
+        return sc_err_set(err, SC_ERR_UNSUPPORTED, "%s: MoE GPT-2 is not supported", src);
     if (c->n_heads % c->n_kv_heads != 0)
         return sc_err_set(err, SC_ERR_PARSE, "%s: n_heads %d is not a multiple of n_kv_heads %d",
                           src, c->n_heads, c->n_kv_heads);
@@ -111,9 +118,12 @@ sc_status sc_llm_config_check(const char *src, sc_llm_config *c, const sc_llm_lo
 
 static int alloc_layer(sc_llm_model *m, sc_llm_layer *l) {
     const sc_llm_config *c = &m->cfg;
-    size_t d = (size_t)c->dim, h = (size_t)c->hidden_dim, q = sc_llm_q_dim(c),
+    size_t e = c->n_experts > 0 ? (size_t)c->n_experts : 1;
+    size_t d = (size_t)c->dim, h = (size_t)c->hidden_dim * e, q = sc_llm_q_dim(c),
            kv = sc_llm_kv_dim(c);
     int gpt2 = c->arch == SC_LLM_FAM_GPT2;
+    if (c->n_experts > 0 && !(l->moe_gate = sc_llm_model_alloc(m, (size_t)c->n_experts * d)))
+        return 0;
     l->attn_norm = sc_llm_model_alloc(m, d);
     l->ffn_norm = sc_llm_model_alloc(m, d);
     l->wq = sc_llm_model_alloc(m, q * d);
@@ -130,7 +140,8 @@ static int alloc_layer(sc_llm_model *m, sc_llm_layer *l) {
     }
     if (gpt2) {
         ok = ok && (l->bo = sc_llm_model_alloc(m, d)) && (l->b2 = sc_llm_model_alloc(m, d)) &&
-             (l->b3 = sc_llm_model_alloc(m, h)) && (l->attn_norm_b = sc_llm_model_alloc(m, d)) &&
+             (l->b3 = sc_llm_model_alloc(m, (size_t)c->hidden_dim)) &&
+             (l->attn_norm_b = sc_llm_model_alloc(m, d)) &&
              (l->ffn_norm_b = sc_llm_model_alloc(m, d));
     }
     return ok;

@@ -34,6 +34,8 @@ typedef struct sc_llm_config {
     int qkv_bias;     /* bq/bk/bv present */
     int tied_embeddings;
     int bos_id, eos_id; /* -1 when unknown */
+    int n_experts;      /* Mixtral-style MoE: experts per layer (0 = dense FFN) */
+    int n_experts_used; /* experts each token is routed to (top-k of the router) */
 } sc_llm_config;
 
 /* One decoder layer. Matrices are [out x in]; vectors are NULL when the architecture lacks them. */
@@ -43,7 +45,9 @@ typedef struct sc_llm_layer {
     float *bq, *bk, *bv, *bo;       /* Qwen2: bq/bk/bv; GPT-2: all four */
     float *ffn_norm, *ffn_norm_b;   /* [dim] */
     float *w1, *w2, *w3;            /* gate [hidden x dim], down [dim x hidden], up [hidden x dim];
-                                       GPT-2 has no gate: w1 NULL, w3 = c_fc, w2 = c_proj */
+                                       GPT-2 has no gate: w1 NULL, w3 = c_fc, w2 = c_proj;
+                                       MoE: n_experts such blocks back to back */
+    float *moe_gate;                /* MoE router [n_experts x dim] */
     float *b2, *b3;                 /* GPT-2 MLP biases (down, up) */
 } sc_llm_layer;
 

@@ -153,14 +153,17 @@ static sc_status read_config(stread *r, sc_llm_config *c) {
         s = sc_err_set(r->err, SC_ERR_PARSE, "%s: no model_type string", path);
     else if (strcmp(mt->valuestring, "llama") == 0)
         c->arch = SC_LLM_FAM_LLAMA;
+    else if (strcmp(mt->valuestring, "mixtral") == 0)
+        c->arch = SC_LLM_FAM_MISTRAL, c->n_experts = jint(j, "num_local_experts", -1),
+        c->n_experts_used = jint(j, "num_experts_per_tok", -1);
     else if (strcmp(mt->valuestring, "mistral") == 0)
         c->arch = SC_LLM_FAM_MISTRAL;
     else if (strcmp(mt->valuestring, "qwen2") == 0)
         c->arch = SC_LLM_FAM_QWEN2, c->qkv_bias = 1;
     else
         s = sc_err_set(r->err, SC_ERR_UNSUPPORTED,
-                       "%s: model_type '%s' is not supported (llama, mistral, qwen2)", path,
-                       mt->valuestring);
+                       "%s: model_type '%s' is not supported (llama, mistral, mixtral, qwen2)",
+                       path, mt->valuestring);
     if (s == SC_OK) {
         c->dim = jint(j, "hidden_size", -1);
         c->hidden_dim = jint(j, "intermediate_size", -1);
@@ -248,9 +251,10 @@ static sc_status load_layer(stread *r, sc_llm_model *m, int l) {
              {"self_attn.v_proj.weight", y->wv, kv, d},
              {"self_attn.o_proj.weight", y->wo, d, q},
              {"post_attention_layernorm.weight", y->ffn_norm, 1, d},
-             {"mlp.gate_proj.weight", y->w1, h, d},
-             {"mlp.down_proj.weight", y->w2, d, h},
-             {"mlp.up_proj.weight", y->w3, h, d},
+             {"mlp.gate_proj.weight", c->n_experts ? NULL : y->w1, h, d},
+             {"mlp.down_proj.weight", c->n_experts ? NULL : y->w2, d, h},
+             {"mlp.up_proj.weight", c->n_experts ? NULL : y->w3, h, d},
+             {"block_sparse_moe.gate.weight", y->moe_gate, (size_t)c->n_experts, d},
              {"self_attn.q_proj.bias", y->bq, 1, q},
              {"self_attn.k_proj.bias", y->bk, 1, kv},
              {"self_attn.v_proj.bias", y->bv, 1, kv}};
@@ -260,6 +264,19 @@ static sc_status load_layer(stread *r, sc_llm_model *m, int l) {
         char name[128];
         snprintf(name, sizeof name, "model.layers.%d.%s", l, t[i].n);
         s = load_tensor(r, name, t[i].dst, t[i].r, t[i].cols);
+    }
+    /* Mixtral experts: block_sparse_moe.experts.E.w1 (gate), w2 (down), w3 (up). */
+    for (int e = 0; s == SC_OK && e < c->n_experts; e++) {
+        size_t o = (size_t)e * h * d;
+        const char *nm[3] = {"w1", "w2", "w3"};
+        float *dst[3] = {y->w1 + o, y->w2 + o, y->w3 + o};
+        size_t rows[3] = {h, d, h}, cols[3] = {d, h, d};
+        for (int k = 0; s == SC_OK && k < 3; k++) {
+            char name[160];
+            snprintf(name, sizeof name, "model.layers.%d.block_sparse_moe.experts.%d.%s.weight", l,
+                     e, nm[k]);
+            s = load_tensor(r, name, dst[k], rows[k], cols[k]);
+        }
     }
     /* Hugging Face checkpoints use rotate-half RoPE: reorder q/k rows to adjacent pairs. */
     if (s == SC_OK && (sc_llm_permute_rope_rows(y->wq, c->n_heads, c->head_dim, d) ||
