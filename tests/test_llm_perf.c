@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/gemm.h"
 #include "compiler/llmk.h"
 #include "helpers/testutil.h"
 #include "runtime/llm_perf.h"
+#include "runtime/llm_perf_internal.h"
+#include "sim/sim.h"
 
 static sc_chip *load_chip(const char *name, const char *const *ov, size_t n_ov) {
     sc_chip *c = NULL;
@@ -283,6 +286,70 @@ static void test_gpu_efficiency_honoured(void **state) {
     sc_chip_destroy(cn);
 }
 
+/* A GEMM too big to simulate on every call is fitted from two sub-problems with its tiles; the
+ * fit must agree with simulating the whole program. */
+static void test_gemm_fit_matches_whole_run(void **state) {
+    (void)state;
+    sc_chip *c = load_chip("seedchip-1", NULL, 0);
+    sc_gemm_params p = sc_gemm_default_params();
+    p.m = 32768, p.n = 512, p.k = 8192, p.in_dtype = SC_DTYPE_FP8_E4M3;
+    p.tm = 512, p.tn = 512, p.tk = 1024; /* 64 tiles: 4 rounds on 16 cores, 8 K steps */
+    lp_timer *t = NULL;
+    sc_err err = {0};
+    assert_int_equal(lp_timer_create(c, &t, &err), SC_OK);
+    double fit = 0;
+    assert_int_equal(lp_gemm_tiled(t, &p, &fit, &err), SC_OK);
+    assert_int_equal(lp_timer_runs(t), 2); /* two sub-problems, not the whole program */
+    sc_program *prog = NULL;
+    assert_int_equal(sc_gemm_build(c, &p, &prog, NULL, &err), SC_OK);
+    sc_sim_params sp = sc_sim_default_params();
+    sp.mode = SC_SIM_TIMING;
+    sp.race_check = 0;
+    sc_sim *sim = NULL;
+    assert_int_equal(sc_sim_create(c, &sp, &sim, &err), SC_OK);
+    assert_int_equal(sc_sim_run(sim, prog, NULL, 0, &err), SC_OK);
+    sc_sim_stats st;
+    sc_sim_get_stats(sim, &st);
+    assert_near(fit, st.seconds, 0.10, "fitted vs whole GEMM");
+    sc_sim_destroy(sim);
+    sc_program_destroy(prog);
+    lp_timer_destroy(t);
+    sc_chip_destroy(c);
+}
+
+/* Pipeline stages add a send/recv per stage boundary and split nothing else of the latency;
+ * expert parallelism adds all-to-all traffic and only runs the experts tokens reach. */
+static void test_pp_and_ep(void **state) {
+    (void)state;
+    sc_chip *c = load_chip("seedchip-1", NULL, 0);
+    sc_llm_arch a = zoo("llama-2-7b");
+    sc_llm_deploy d = sc_llm_deploy_default();
+    d.chip = c, d.chips = 2, d.tp = 1, d.pp = 2;
+    sc_llm_perf *pp = NULL, *one = perf(c, "llama-2-7b", 1, SC_LLM_BF16);
+    sc_err err = {0};
+    assert_int_equal(sc_llm_perf_create(&a, &d, &pp, &err), SC_OK);
+    sc_llm_breakdown bd;
+    double t2 = step(pp, 8, 512, 0, 0, &bd), t1 = step(one, 8, 512, 0, 0, NULL);
+    assert_true(bd.collective_s > 0);
+    assert_near(t2 - bd.collective_s, t1, 1e-9, "pp stages in sequence");
+    sc_llm_perf_destroy(pp);
+    sc_llm_perf_destroy(one);
+
+    sc_llm_arch m = zoo("mixtral-8x7b");
+    d.chips = d.tp = 2, d.pp = 1, d.ep = 2;
+    sc_llm_perf *ep = NULL;
+    assert_int_equal(sc_llm_perf_create(&m, &d, &ep, &err), SC_OK);
+    double t_one = step(ep, 1, 256, 0, 0, &bd);
+    assert_true(bd.moe_s > 0 && bd.collective_s > 0);
+    double moe_one = bd.moe_s;
+    double t_many = step(ep, 64, 256, 0, 0, &bd);
+    /* One token reaches 2 of 8 experts; 64 tokens reach all of them: more weights are read. */
+    assert_true(bd.moe_s > 2.0 * moe_one);
+    assert_true(t_many > t_one);
+    sc_llm_perf_destroy(ep);
+    sc_chip_destroy(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zoo_param_counts),
@@ -294,6 +361,8 @@ int main(void) {
         cmocka_unit_test(test_cache_and_speed),
         cmocka_unit_test(test_precision_and_tp),
         cmocka_unit_test(test_gpu_efficiency_honoured),
+        cmocka_unit_test(test_gemm_fit_matches_whole_run),
+        cmocka_unit_test(test_pp_and_ep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

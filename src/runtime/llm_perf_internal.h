@@ -38,6 +38,10 @@ sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, sc_err *err);
 sc_status lp_rows(lp_timer *t, int kind, double rows, int cols, double *sec, sc_err *err);
 /* Collective over n chips of `bytes` (all-reduce buffer, all-to-all bytes per peer, p2p). */
 sc_status lp_coll(lp_timer *t, int kind, int n, double bytes, double *sec, sc_err *err);
+/* One GEMM with the given tiles: simulated whole when its program is small, else fitted from two
+ * sub-problems (exposed so tests can compare the fit with a whole run). */
+struct sc_gemm_params;
+sc_status lp_gemm_tiled(lp_timer *t, const struct sc_gemm_params *p, double *sec, sc_err *err);
 /* Number of executor runs so far (tests check that the cache works). */
 long lp_timer_runs(const lp_timer *t);
 

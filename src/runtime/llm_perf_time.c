@@ -206,7 +206,8 @@ static sc_status gemm_sim(lp_timer *t, const sc_gemm_params *p, double *sec, sc_
 static double gemm_insns(const sc_chip *c, const sc_gemm_params *p, double tiles, double ks) {
     double msub = ceil((double)SC_MIN(p->m, p->tm) / c->sa_rows);
     double nsub = ceil((double)SC_MIN(p->n, p->tn) / c->sa_cols);
-    return tiles * ks * (6.0 + 3.0 * nsub + 4.0 * msub * nsub) + tiles * (4.0 + 3.0 * msub * nsub);
+    return tiles * ks * (10.0 + 3.0 * (1.0 + nsub) + 5.0 * msub * nsub) +
+           tiles * (4.0 + 3.0 * msub * nsub);
 }
 
 /* Programs up to this many instructions are simulated whole (~0.1 s); larger ones are timed on
@@ -217,7 +218,7 @@ static double gemm_insns(const sc_chip *c, const sc_gemm_params *p, double tiles
  * with the full problem's tiles on every core (4 and 8 K steps, or 1 and 2 rounds of tiles
  * when K is short) and the rest follows from the per-unit cost, units being the tile-K-steps
  * of the busiest core (its rounds of tiles x K steps: it finishes last). */
-static sc_status gemm_tiled(lp_timer *t, const sc_gemm_params *pp, double *sec, sc_err *err) {
+sc_status lp_gemm_tiled(lp_timer *t, const sc_gemm_params *pp, double *sec, sc_err *err) {
     sc_gemm_params p = *pp;
     uint64_t m = p.m, n = p.n, k = p.k;
     sc_status st;
@@ -263,7 +264,7 @@ static sc_status gemm_exact(lp_timer *t, uint64_t m, uint64_t n, uint64_t k, sc_
     for (int i = 0; i < nc; i++) {
         double s = 0;
         sc_err_clear(&e);
-        if (gemm_tiled(t, &cand[i], &s, &e) != SC_OK) {
+        if (lp_gemm_tiled(t, &cand[i], &s, &e) != SC_OK) {
             if (first.status == SC_OK) first = e;
             continue;
         }
