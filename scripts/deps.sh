@@ -7,6 +7,7 @@ PACKAGES=(
   libyaml-dev libcjson-dev libopenblas-dev libsqlite3-dev libcmocka-dev
   libopenmpi-dev openmpi-bin chromium
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata
+  time
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
