@@ -529,6 +529,15 @@ static sc_status gather(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     return SC_OK;
 }
 
+static sc_status gather_elements(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
+    if (need_inputs(g, n, 2, err)) return err->status;
+    sc_ir_value *x = IN(0), *ix = IN(1);
+    if (ix->rank != x->rank || ir_axis(sc_ir_attr_i(n, "axis", 0), x->rank) < 0)
+        return bad(n, err, "indices rank or axis");
+    ir_set_shape(OUT(0), x->dtype, ix->rank, ix->dims);
+    return SC_OK;
+}
+
 static sc_status pad(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 1, err)) return err->status;
     sc_ir_value *x = IN(0);
@@ -709,6 +718,7 @@ static const struct {
     {"Slice", slice},
     {"Split", split},
     {"Gather", gather},
+    {"GatherElements", gather_elements},
     {"Pad", pad},
     {"Expand", expand},
     {"Tile", tile},

@@ -195,7 +195,7 @@ out:
 
 static sc_status gather(cg *c, sc_ir_node *n) {
     sc_ir_value *x = ir_in(c->g, n, 0), *ix = ir_in(c->g, n, 1);
-    if (!ix->konst) return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "Gather with run-time indices");
+    if (!ix->konst) return lower_elementwise(c, n); /* gather by selection */
     int ax = ir_axis(sc_ir_attr_i(n, "axis", 0), x->rank);
     int64_t outer = 1, inner = 1, ni = (int64_t)sc_tensor_numel(ix->konst);
     for (int i = 0; i < ax; i++)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Element-wise ops with broadcasting: tiles DMA'd into the scratchpad as fp32, vector recipes.
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compiler/codegen_internal.h"
@@ -19,7 +20,7 @@ typedef struct step {
 } step;
 
 typedef struct recipe {
-    step s[24];
+    step s[2 * 256 + 24];
     int n;
 } recipe;
 
@@ -281,13 +282,20 @@ int lower_is_elementwise(const char *op) {
 
 /* ---- the tiled map ---- */
 
+#define EW_GATHER_MAX 256 /* gather by selection: at most this many positions on the axis */
+#define EW_MAX_ALL    (EW_GATHER_MAX + 1)
+
 typedef struct ew {
-    int n_in, in[EW_MAX_IN], out;
-    int chan[EW_MAX_IN]; /* 1-D per-channel operand broadcast along axis 1 (BN, old PRelu) */
-    int rank;            /* collapsed rank, innermost first */
-    int64_t dims[16];    /* collapsed extents */
-    int64_t st[EW_MAX_IN + 1][16]; /* element strides per operand (last = output) */
-    int j;                         /* chunked dim */
+    int n_in, in[EW_MAX_ALL], out;
+    int chan[EW_MAX_ALL]; /* 1-D per-channel operand broadcast along axis 1 (BN, old PRelu) */
+    int gather;           /* inputs 1.. are the gathered slices (slots after OUT) */
+    int n_slots;
+    int ovr[EW_MAX_ALL]; /* explicit strides (outermost first, output rank) and offset */
+    int64_t ovr_st[EW_MAX_ALL][SC_IR_MAX_RANK], ovr_off[EW_MAX_ALL];
+    int rank;                       /* collapsed rank, innermost first */
+    int64_t dims[16];               /* collapsed extents */
+    int64_t st[EW_MAX_ALL + 1][16]; /* element strides per operand (last = output) */
+    int j;                          /* chunked dim */
     int64_t chunk, nchunks;
     uint64_t slot_bytes; /* bytes per operand slot */
     recipe r;
@@ -296,8 +304,12 @@ typedef struct ew {
 /* Collapses the broadcast index space: drops extent-1 dims, merges contiguous neighbours. */
 static void ew_shape(cg *c, ew *e) {
     const sc_ir_value *o = &c->g->vals[e->out];
-    int64_t st[EW_MAX_IN + 1][SC_IR_MAX_RANK];
+    int64_t st[EW_MAX_ALL + 1][SC_IR_MAX_RANK]; /* 16 KiB: fine on the stack */
     for (int k = 0; k < e->n_in; k++) {
+        if (e->ovr[k]) {
+            memcpy(st[k], e->ovr_st[k], sizeof st[k]);
+            continue;
+        }
         cg_bcast_strides(&c->g->vals[e->in[k]], o->rank, o->dims, st[k]);
         if (e->chan[k])
             for (int i = 0; i < o->rank; i++)
@@ -328,7 +340,7 @@ static void ew_shape(cg *c, ew *e) {
 }
 
 static void ew_tiles(cg *c, ew *e) {
-    uint64_t max = c->spad / (2 * EW_SLOTS * 4);
+    uint64_t max = c->spad / (2 * (uint64_t)e->n_slots * 4);
     if (max > EW_MAX_TILE) max = EW_MAX_TILE;
     int64_t prod = 1;
     e->j = 0;
@@ -372,7 +384,7 @@ static int64_t ew_tile(const ew *e, uint64_t t, int k, uint32_t dims[4]) {
 }
 
 static uint64_t slot_addr(const ew *e, int slot, int which) {
-    return ((uint64_t)slot * EW_SLOTS + (uint64_t)which) * e->slot_bytes;
+    return ((uint64_t)slot * (uint64_t)e->n_slots + (uint64_t)which) * e->slot_bytes;
 }
 
 static sc_status ew_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
@@ -383,8 +395,9 @@ static sc_status ew_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
         int32_t st[4] = {0, 0, 0, 0};
         for (int i = 0; i <= e->j && i < 4; i++)
             st[i] = (int32_t)e->st[k][i];
-        cg_view src = cg_val_view(c, e->in[k], (uint64_t)off, st);
-        cg_view dst = cg_spad(SC_DTYPE_FP32, slot_addr(e, slot, k), dims);
+        cg_view src = cg_val_view(c, e->in[k], (uint64_t)(off + e->ovr_off[k]), st);
+        int which = e->gather && k ? OUT + k : k;
+        cg_view dst = cg_spad(SC_DTYPE_FP32, slot_addr(e, slot, which), dims);
         if (cg_dma(c, core, SC_QUEUE_LOAD, dims, &dst, &src)) return c->err->status;
     }
     return SC_OK;
@@ -420,40 +433,97 @@ static sc_status ew_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     return cg_dma(c, core, SC_QUEUE_STORE, dims, &dst, &src);
 }
 
-sc_status lower_elementwise(cg *c, sc_ir_node *n) {
-    ew e;
-    memset(&e, 0, sizeof e);
-    e.out = n->out[0];
+/* Gather / GatherElements with run-time indices: every position r of the axis is DMA'd as a
+ * slice shaped like the output, and out = select(idx == r, slice_r, out) over r. The work is
+ * O(axis length) per element, so the axis is limited to EW_GATHER_MAX positions. */
+static sc_status gather_setup(cg *c, const sc_ir_node *n, ew *e) {
+    const sc_ir_value *x = &c->g->vals[n->in[0]], *ix = &c->g->vals[n->in[1]],
+                      *y = &c->g->vals[n->out[0]];
+    int ax = ir_axis(sc_ir_attr_i(n, "axis", 0), x->rank), elems = !strcmp(n->op, "GatherElements");
+    int64_t L = x->dims[ax], xs[SC_IR_MAX_RANK], is[SC_IR_MAX_RANK];
+    if (L < 1 || L > EW_GATHER_MAX)
+        return sc_err_set(c->err, SC_ERR_UNSUPPORTED,
+                          "%s over an axis of %lld (run-time indices: at most %d)", n->op,
+                          (long long)L, EW_GATHER_MAX);
+    ir_strides(x->rank, x->dims, xs);
+    ir_strides(ix->rank, ix->dims, is);
+    e->gather = 1, e->n_in = 1 + (int)L, e->n_slots = OUT + 1 + (int)L;
+    e->in[0] = n->in[1], e->ovr[0] = 1;
+    for (int i = 0; i < y->rank; i++) { /* index operand over the output coordinates */
+        int k = elems ? i : i - ax;
+        e->ovr_st[0][i] = elems ? is[i] : (k >= 0 && k < ix->rank ? is[k] : 0);
+    }
+    for (int64_t r = 0; r < L; r++) {
+        int k = 1 + (int)r;
+        e->in[k] = n->in[0], e->ovr[k] = 1, e->ovr_off[k] = r * xs[ax];
+        for (int i = 0; i < y->rank; i++) {
+            if (elems)
+                e->ovr_st[k][i] = i == ax ? 0 : xs[i];
+            else
+                e->ovr_st[k][i] = i < ax ? xs[i] : i < ax + ix->rank ? 0 : xs[i - ix->rank + 1];
+        }
+    }
+    recipe *r = &e->r;
+    addf(r, SC_OP_VLTF, T1, X0, 0); /* negative indices count from the end */
+    addf(r, SC_OP_VMULF, T1, T1, (float)L);
+    add2(r, SC_OP_VADD, T1, T1, X0);
+    add1(r, SC_OP_VCOPY, OUT, OUT + 1);
+    for (int64_t i = 1; i < L; i++) {
+        addf(r, SC_OP_VEQF, T0, T1, (float)i);
+        add(r, SC_OP_VSEL, OUT, T0, OUT + 1 + (int)i, OUT, 0);
+    }
+    return SC_OK;
+}
+
+static sc_status lower_ew(cg *c, sc_ir_node *n, ew *e) {
+    e->out = n->out[0];
+    e->n_slots = EW_SLOTS;
+    if (!strcmp(n->op, "Gather") || !strcmp(n->op, "GatherElements")) {
+        if (gather_setup(c, n, e)) return c->err->status;
+        ew_shape(c, e);
+        ew_tiles(c, e);
+        if (sc_ir_numel(&c->g->vals[e->out]) == 0) return SC_OK;
+        cg_tiler tl = {ew_load, ew_compute, ew_store};
+        return cg_pipeline(c, ew_ntiles(e), &tl, e);
+    }
     int ok;
     if (!strcmp(n->op, "Clip"))
-        ok = clip_recipe(c, n, &e.r);
+        ok = clip_recipe(c, n, &e->r);
     else if (!strcmp(n->op, "Cast") || !strcmp(n->op, "CastLike"))
-        ok = cast_recipe(c, n, &e.r);
+        ok = cast_recipe(c, n, &e->r);
     else
-        ok = unary_recipe(c, n, &e.r) || nary_recipe(c, n, &e.r);
+        ok = unary_recipe(c, n, &e->r) || nary_recipe(c, n, &e->r);
     if (!ok) return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "unsupported op %s", n->op);
     int nin = !strcmp(n->op, "CastLike") ? 1 : n->n_in;
     if (nin > EW_MAX_IN)
         return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "%s with %d inputs", n->op, nin);
     for (int k = 0; k < nin; k++) {
         /* absent optional inputs (Clip) get a harmless stand-in: input 0 */
-        e.in[k] = n->in[k] >= 0 ? n->in[k] : n->in[0];
+        e->in[k] = n->in[k] >= 0 ? n->in[k] : n->in[0];
     }
-    e.n_in = nin;
+    e->n_in = nin;
     const sc_ir_value *x0 = &c->g->vals[n->in[0]];
     for (int k = 1; k < nin; k++) {
-        const sc_ir_value *v = &c->g->vals[e.in[k]];
+        const sc_ir_value *v = &c->g->vals[e->in[k]];
         int r, chan = !strcmp(n->op, "BatchNormalization");
         int64_t d[SC_IR_MAX_RANK];
         /* opset < 7 PRelu: a 1-D slope of C elements is per channel */
         if (!strcmp(n->op, "PRelu") && v->rank == 1 && x0->rank > 2 && v->dims[0] == x0->dims[1] &&
             ir_broadcast(x0->rank, x0->dims, v->rank, v->dims, &r, d))
             chan = 1;
-        e.chan[k] = chan && v->rank == 1 && x0->rank >= 2;
+        e->chan[k] = chan && v->rank == 1 && x0->rank >= 2;
     }
-    ew_shape(c, &e);
-    ew_tiles(c, &e);
-    if (sc_ir_numel(&c->g->vals[e.out]) == 0) return SC_OK;
+    ew_shape(c, e);
+    ew_tiles(c, e);
+    if (sc_ir_numel(&c->g->vals[e->out]) == 0) return SC_OK;
     cg_tiler tl = {ew_load, ew_compute, ew_store};
-    return cg_pipeline(c, ew_ntiles(&e), &tl, &e);
+    return cg_pipeline(c, ew_ntiles(e), &tl, e);
+}
+
+sc_status lower_elementwise(cg *c, sc_ir_node *n) {
+    ew *e = calloc(1, sizeof *e); /* ~60 KiB with the gather slices: on the heap */
+    if (!e) return sc_err_set(c->err, SC_ERR_NOMEM, "out of memory");
+    sc_status st = lower_ew(c, n, e);
+    free(e);
+    return st;
 }
