@@ -650,6 +650,56 @@ static void st_roundtrip(sc_llm_family fam, int experts) {
     remove_dir(dir);
 }
 
+/* End to end through the CLI: a GGUF with a SentencePiece vocabulary, a text prompt; the ids on
+ * the last line are the fp64 reference's greedy continuation of BOS + the tokenised prompt, and
+ * the text line is their detokenisation. */
+static void test_cli_text_prompt(void **state) {
+    (void)state;
+    const char *bin = getenv("SEEDCHIP_BIN");
+    if (!bin || !*bin) skip();
+    sc_llm_model *m = random_model(SC_LLM_FAM_LLAMA, 0);
+    wb b = write_gguf(m);
+    const char *path = tu_write_temp(".gguf", b.d, b.n);
+    sc_llm_model *l = load_ok(path);
+    int *ids = NULL, prompt[64] = {1}, want[6];
+    size_t n = 0;
+    sc_err err = {0};
+    assert_int_equal(sc_llm_tokenize(l->tok, "hi w7", &ids, &n, &err), SC_OK);
+    assert_true(n > 0 && n < 60);
+    for (size_t i = 0; i < n; i++)
+        prompt[i + 1] = ids[i];
+    ref_greedy(m, prompt, (int)n + 1, want, 6);
+    char cmd[2048], line[4096], last[4096] = "", text[4096] = "";
+    snprintf(cmd, sizeof cmd,
+             "%s llm generate --model %s --prompt 'hi w7' --tokens 6 --cores 2 "
+             "--print-token-ids",
+             bin, path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    for (int i = 0; fgets(line, sizeof line, p); i++) {
+        if (i == 0) snprintf(text, sizeof text, "%s", line);
+        snprintf(last, sizeof last, "%s", line);
+    }
+    assert_int_equal(pclose(p), 0);
+    char expect[256] = "";
+    size_t at = 0;
+    for (int i = 0; i < 6; i++)
+        at += (size_t)snprintf(expect + at, sizeof expect - at, i ? " %d" : "%d", want[i]);
+    assert_string_equal(strtok(last, "\n"), expect);
+    sc_strbuf sb;
+    sc_strbuf_init(&sb);
+    for (int i = 0; i < 6; i++)
+        sc_llm_detokenize(l->tok, want[i], &sb, &err);
+    sc_strbuf_append(&sb, "\n", 1);
+    assert_string_equal(text, sb.data);
+    sc_strbuf_free(&sb);
+    free(ids);
+    remove(path);
+    free(b.d);
+    sc_llm_model_destroy(l);
+    sc_llm_model_destroy(m);
+}
+
 static void test_mixtral(void **state) {
     (void)state;
     gguf_roundtrip(SC_LLM_FAM_LLAMA, 4);
@@ -934,12 +984,19 @@ static void test_sampler(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gguf_llama),      cmocka_unit_test(test_gguf_qwen2),
-        cmocka_unit_test(test_gguf_gpt2),       cmocka_unit_test(test_safetensors_sharded),
-        cmocka_unit_test(test_mixtral),         cmocka_unit_test(test_dequant_blocks),
-        cmocka_unit_test(test_tokenizer_spm),   cmocka_unit_test(test_tokenizer_bpe),
-        cmocka_unit_test(test_hostile_gguf),    cmocka_unit_test(test_hostile_safetensors),
-        cmocka_unit_test(test_hostile_llama2c), cmocka_unit_test(test_sampler),
+        cmocka_unit_test(test_gguf_llama),
+        cmocka_unit_test(test_gguf_qwen2),
+        cmocka_unit_test(test_gguf_gpt2),
+        cmocka_unit_test(test_safetensors_sharded),
+        cmocka_unit_test(test_mixtral),
+        cmocka_unit_test(test_cli_text_prompt),
+        cmocka_unit_test(test_dequant_blocks),
+        cmocka_unit_test(test_tokenizer_spm),
+        cmocka_unit_test(test_tokenizer_bpe),
+        cmocka_unit_test(test_hostile_gguf),
+        cmocka_unit_test(test_hostile_safetensors),
+        cmocka_unit_test(test_hostile_llama2c),
+        cmocka_unit_test(test_sampler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
