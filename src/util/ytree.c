@@ -29,25 +29,73 @@ static int ynode_grow(sc_arena *a, sc_ynode *p) {
     return 0;
 }
 
+/* Maps with more keys than this get a hash index: a linear search per key made a hostile 1 MB
+ * document with 50,000 keys take half a minute to reject. */
+#define INDEX_MIN_KEYS 16
+
+static size_t key_hash(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static void index_put(uint32_t *index, size_t cap, const char *key, size_t pos) {
+    size_t i = key_hash(key) & (cap - 1);
+    while (index[i])
+        i = (i + 1) & (cap - 1);
+    index[i] = (uint32_t)pos + 1;
+}
+
+/* Position of key in the map, or -1. */
+static long ynode_find(const sc_ynode *map, const char *key) {
+    if (!map->index) {
+        for (size_t i = 0; i < map->n; i++)
+            if (strcmp(map->keys[i], key) == 0) return (long)i;
+        return -1;
+    }
+    for (size_t i = key_hash(key) & (map->index_cap - 1);; i = (i + 1) & (map->index_cap - 1)) {
+        uint32_t k = map->index[i];
+        if (!k) return -1;
+        if (strcmp(map->keys[k - 1], key) == 0) return (long)k - 1;
+    }
+}
+
+/* Indexes the map's last key, rebuilding the index when it would pass half full. */
+static int ynode_index_last(sc_arena *a, sc_ynode *p) {
+    if (p->n < INDEX_MIN_KEYS) return 0;
+    if (2 * p->n > p->index_cap) {
+        size_t cap = p->index_cap ? 2 * p->index_cap : 4 * INDEX_MIN_KEYS;
+        uint32_t *index = sc_arena_alloc(a, cap * sizeof *index);
+        if (!index) return -1;
+        for (size_t i = 0; i < p->n; i++)
+            index_put(index, cap, p->keys[i], i);
+        p->index = index;
+        p->index_cap = cap;
+        return 0;
+    }
+    index_put(p->index, p->index_cap, p->keys[p->n - 1], p->n - 1);
+    return 0;
+}
+
 int sc_ynode_put(sc_arena *a, sc_ynode *parent, const char *key, sc_ynode *child) {
     if (parent->kind == SC_Y_MAP) {
-        for (size_t i = 0; i < parent->n; i++)
-            if (strcmp(parent->keys[i], key) == 0) {
-                parent->items[i] = child;
-                return 0;
-            }
+        long i = ynode_find(parent, key);
+        if (i >= 0) {
+            parent->items[i] = child;
+            return 0;
+        }
     }
     if (parent->n == parent->cap && ynode_grow(a, parent)) return -1;
     parent->keys[parent->n] = key;
     parent->items[parent->n++] = child;
-    return 0;
+    return parent->kind == SC_Y_MAP ? ynode_index_last(a, parent) : 0;
 }
 
 sc_ynode *sc_ynode_get(const sc_ynode *map, const char *key) {
     if (!map || map->kind != SC_Y_MAP) return NULL;
-    for (size_t i = 0; i < map->n; i++)
-        if (strcmp(map->keys[i], key) == 0) return map->items[i];
-    return NULL;
+    long i = ynode_find(map, key);
+    return i >= 0 ? map->items[i] : NULL;
 }
 
 sc_ynode *sc_ynode_path(const sc_ynode *root, const char *path) {

@@ -17,6 +17,8 @@ struct sc_ynode {
     const char **keys; /* maps: keys[i] names items[i] */
     sc_ynode **items;  /* maps and sequences */
     int used;          /* set by consumers; unused map keys are reported as unknown */
+    uint32_t *index;   /* large maps: hash of keys -> position + 1 (0 = empty); NULL when small */
+    size_t index_cap;  /* power of two, at least twice n */
 };
 
 /* Limits that keep hostile documents from exhausting memory or driving deep nesting. */
