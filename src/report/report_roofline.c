@@ -104,7 +104,7 @@ static int time_ops(sc_llm_perf *perf, const sc_llm_step *s, op *v, int n, doubl
 }
 
 static void draw(sc_strbuf *b, const op *v, int n, double peak, double bw, const char *title) {
-    double xs[2] = {0.1, 1e5}, ys[2], px[32], py[32];
+    double xs[2] = {0.1, 1e5}, ys[2], px[32], py[32], ls[32][2];
     const char *tips[32];
     char tipbuf[32][160];
     ys[0] = xs[0] * bw;
@@ -122,7 +122,12 @@ static void draw(sc_strbuf *b, const op *v, int n, double peak, double bw, const
         snprintf(tipbuf[m], sizeof tipbuf[m], "%s: %.1f FLOP/B, %.1f TFLOP/s, %.3f ms", v[i].name,
                  px[m], py[m] / 1e12, v[i].seconds * 1e3);
         tips[m] = tipbuf[m];
-        svg_text(&p, svg_px(&p, px[m]) + 6, svg_py(&p, py[m]) + 4, "start", v[i].name);
+        /* ops of equal shape land on one spot: stack their labels instead of overprinting */
+        double lx = svg_px(&p, px[m]) + 6, ly = svg_py(&p, py[m]) + 4;
+        for (int j = 0; j < m; j++)
+            if (fabs(lx - ls[j][0]) < 90 && fabs(ly - ls[j][1]) < 11) ly = ls[j][1] + 12, j = -1;
+        ls[m][0] = lx, ls[m][1] = ly;
+        svg_text(&p, lx, ly, "start", v[i].name);
         m++;
     }
     svg_points(&p, px, py, m, "#d62728", 4.5, tips);

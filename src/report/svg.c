@@ -45,11 +45,15 @@ double svg_py(const svg_plot *p, double y) {
 /* Short tick label: 1.5k, 2M, 0.01. */
 static void tick_label(char *buf, size_t len, double v) {
     double a = fabs(v);
-    if (a >= 1e9)
+    if (a >= 1e15)
+        snprintf(buf, len, "%gP", v / 1e15);
+    else if (a >= 1e12)
+        snprintf(buf, len, "%gT", v / 1e12);
+    else if (a >= 1e9)
         snprintf(buf, len, "%gG", v / 1e9);
     else if (a >= 1e6)
         snprintf(buf, len, "%gM", v / 1e6);
-    else if (a >= 1e4)
+    else if (a >= 1e3)
         snprintf(buf, len, "%gk", v / 1e3);
     else
         snprintf(buf, len, "%.3g", v);
