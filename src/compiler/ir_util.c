@@ -5,12 +5,15 @@
 int ir_broadcast(int ra, const int64_t *a, int rb, const int64_t *b, int *rout, int64_t *out) {
     int r = ra > rb ? ra : rb;
     if (r > SC_IR_MAX_RANK) return -1;
+    int64_t tmp[SC_IR_MAX_RANK]; /* out may alias a or b */
     for (int i = 0; i < r; i++) {
         int64_t da = i < r - ra ? 1 : a[i - (r - ra)];
         int64_t db = i < r - rb ? 1 : b[i - (r - rb)];
         if (da != db && da != 1 && db != 1) return -1;
-        out[i] = da == 1 ? db : da;
+        tmp[i] = da == 1 ? db : da;
     }
+    for (int i = 0; i < r; i++)
+        out[i] = tmp[i];
     *rout = r;
     return 0;
 }
