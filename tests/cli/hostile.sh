@@ -243,6 +243,58 @@ else
     echo "note: no llm command in this build; LLM checkpoint section skipped"
 fi
 
+# ---------------------------------------------------------------- ONNX models, .pb and .npy tensors
+# A Relu model from Debian's libonnx-testdata (skipped when the package is absent): the model
+# through `compile`, its input tensor (.pb, and the .npy that `run` writes) through `run`.
+ONNX_DIR=/usr/share/libonnx-testdata/data/node/test_relu
+if [ -f "$ONNX_DIR/model.onnx" ] && "$BIN" run --help >/dev/null 2>&1; then
+    cp "$ONNX_DIR/model.onnx" "$T/relu.onnx"
+    cp "$ONNX_DIR/test_data_set_0/input_0.pb" "$T/x.pb"
+    mkdir -p "$T/o"
+    "$BIN" run "$T/relu.onnx" --input "x=$T/x.pb" --outdir "$T/o" >/dev/null 2>&1 || bad "relu does not run"
+    cp "$T/o/output_0.npy" "$T/x.npy"
+    # compile: the output .scb must not appear when the model is rejected
+    for n in $(truncations "$T/relu.onnx" last); do
+        head -c "$n" "$T/relu.onnx" >"$T/t.onnx"
+        expect_reject "relu.onnx truncated to $n" "$T/t.scb" "$BIN" compile "$T/t.onnx" -o "$T/t.scb"
+    done
+    REJECTED=0
+    while read -r at bit; do
+        flip "$T/relu.onnx" "$at" "$bit" "$T/f.onnx"
+        expect_clean "relu.onnx bit $bit of byte $at" "$T/f.scb" "$BIN" compile "$T/f.onnx" -o "$T/f.scb"
+    done < <(flip_positions "$T/relu.onnx")
+    [ $REJECTED -gt 0 ] && ok || bad "relu.onnx: no damaged variant was rejected"
+    cp "$T/relu.onnx" "$T/big.onnx"
+    truncate -s 5G "$T/big.onnx" # oversized: past the 4 GiB model limit (sparse)
+    expect_reject "relu.onnx oversized" "$T/big.scb" "$BIN" compile "$T/big.onnx" -o "$T/big.scb"
+    rm -f "$T/big.onnx"
+    # run: damaged input tensors; no output file may appear in the output directory
+    run_in() { rm -rf "$T/ro" && mkdir "$T/ro" && "$BIN" run "$T/relu.onnx" --input "x=$1" --outdir "$T/ro"; }
+    tensor_variants() { # FILE EXT
+        local f=$1 ext=$2 name
+        name=$(basename "$f")
+        for n in $(truncations "$f" last); do
+            head -c "$n" "$f" >"$T/t.$ext"
+            expect_reject "$name truncated to $n" "$T/ro/output_0.pb" run_in "$T/t.$ext"
+        done
+        REJECTED=0
+        while read -r at bit; do
+            flip "$f" "$at" "$bit" "$T/f.$ext"
+            expect_clean "$name bit $bit of byte $at" "" run_in "$T/f.$ext"
+            [ $RC -ne 0 ] && [ -n "$(ls -A "$T/ro")" ] && bad "$name flipped: outputs written on error"
+        done < <(flip_positions "$f" 12)
+        [ $REJECTED -gt 0 ] && ok || bad "$name: no damaged variant was rejected"
+        cp "$f" "$T/big.$ext"
+        truncate -s 5G "$T/big.$ext" # oversized: past the 4 GiB tensor file limit (sparse)
+        expect_reject "$name oversized" "$T/ro/output_0.pb" run_in "$T/big.$ext"
+        rm -f "$T/big.$ext"
+    }
+    tensor_variants "$T/x.pb" pb
+    tensor_variants "$T/x.npy" npy
+else
+    echo "note: libonnx-testdata or the run command is absent; ONNX section skipped"
+fi
+
 ls "$T" | grep -q '\.tmp\.' && bad "temporary files left behind" || ok
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
