@@ -700,6 +700,78 @@ static void test_cli_text_prompt(void **state) {
     sc_llm_model_destroy(m);
 }
 
+/* Hugging Face GPT-2: Conv1D weights stored [in x out], fused c_attn, "transformer." prefix. */
+static float *transposed(const float *w, size_t out, size_t in) {
+    float *t = malloc(out * in * sizeof *t);
+    for (size_t o = 0; o < out; o++)
+        for (size_t i = 0; i < in; i++)
+            t[i * out + o] = w[o * in + i];
+    return t;
+}
+
+static int add_conv(st_t *v, int n, const char *name, const float *w, size_t out, size_t in) {
+    float *t = transposed(w, out, in);
+    n = add_st(v, n, name, t, in, out, 0);
+    free(t);
+    return n;
+}
+
+static void test_safetensors_gpt2(void **state) {
+    (void)state;
+    sc_llm_model *m = random_gpt2();
+    st_t t[64];
+    int n = 0;
+    n = add_st(t, n, "transformer.wte.weight", m->tok_emb, 300, 64, 0);
+    n = add_st(t, n, "transformer.wpe.weight", m->pos_emb, 64, 64, 0);
+    n = add_st(t, n, "transformer.ln_f.weight", m->out_norm, 1, 64, 0);
+    n = add_st(t, n, "transformer.ln_f.bias", m->out_norm_b, 1, 64, 0);
+    for (int l = 0; l < 2; l++) {
+        const sc_llm_layer *y = &m->layers[l];
+        float qkv[3 * 64 * 64], bqkv[192];
+        memcpy(qkv, y->wq, sizeof qkv / 3), memcpy(qkv + 4096, y->wk, sizeof qkv / 3);
+        memcpy(qkv + 8192, y->wv, sizeof qkv / 3);
+        memcpy(bqkv, y->bq, 256), memcpy(bqkv + 64, y->bk, 256), memcpy(bqkv + 128, y->bv, 256);
+        char nm[96];
+#define NM(s) (snprintf(nm, sizeof nm, "transformer.h.%d." s, l), nm)
+        n = add_st(t, n, NM("ln_1.weight"), y->attn_norm, 1, 64, 0);
+        n = add_st(t, n, NM("ln_1.bias"), y->attn_norm_b, 1, 64, 0);
+        n = add_conv(t, n, NM("attn.c_attn.weight"), qkv, 192, 64);
+        n = add_st(t, n, NM("attn.c_attn.bias"), bqkv, 1, 192, 0);
+        n = add_conv(t, n, NM("attn.c_proj.weight"), y->wo, 64, 64);
+        n = add_st(t, n, NM("attn.c_proj.bias"), y->bo, 1, 64, 0);
+        n = add_st(t, n, NM("ln_2.weight"), y->ffn_norm, 1, 64, 0);
+        n = add_st(t, n, NM("ln_2.bias"), y->ffn_norm_b, 1, 64, 0);
+        n = add_conv(t, n, NM("mlp.c_fc.weight"), y->w3, 128, 64);
+        n = add_st(t, n, NM("mlp.c_fc.bias"), y->b3, 1, 128, 0);
+        n = add_conv(t, n, NM("mlp.c_proj.weight"), y->w2, 64, 128);
+        n = add_st(t, n, NM("mlp.c_proj.bias"), y->b2, 1, 64, 0);
+#undef NM
+    }
+    const char *dir = tu_temp_dir();
+    wb b = st_shard(t, 0, n);
+    write_text(dir, "model.safetensors", (const char *)b.d, b.n);
+    const char *cfg = "{\"model_type\":\"gpt2\",\"n_embd\":64,\"n_inner\":128,\"n_layer\":2,"
+                      "\"n_head\":4,\"n_positions\":64,\"vocab_size\":300,"
+                      "\"layer_norm_epsilon\":1e-05,\"bos_token_id\":1,\"eos_token_id\":2}";
+    write_text(dir, "config.json", cfg, strlen(cfg));
+    sc_llm_model *l = load_ok(dir);
+    assert_int_equal(l->cfg.arch, SC_LLM_FAM_GPT2);
+    assert_memory_equal(m->pos_emb, l->pos_emb, 64 * 64 * 4);
+    for (int i = 0; i < 2; i++) {
+        assert_memory_equal(m->layers[i].wv, l->layers[i].wv, 64 * 64 * 4);
+        assert_memory_equal(m->layers[i].bk, l->layers[i].bk, 64 * 4);
+        assert_memory_equal(m->layers[i].w3, l->layers[i].w3, 128 * 64 * 4);
+        assert_memory_equal(m->layers[i].w2, l->layers[i].w2, 64 * 128 * 4);
+    }
+    assert_chip_matches_reference(m, l);
+    for (int i = 0; i < n; i++)
+        free(t[i].w);
+    free(b.d);
+    remove_dir(dir);
+    sc_llm_model_destroy(l);
+    sc_llm_model_destroy(m);
+}
+
 static void test_mixtral(void **state) {
     (void)state;
     gguf_roundtrip(SC_LLM_FAM_LLAMA, 4);
@@ -984,19 +1056,13 @@ static void test_sampler(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gguf_llama),
-        cmocka_unit_test(test_gguf_qwen2),
-        cmocka_unit_test(test_gguf_gpt2),
-        cmocka_unit_test(test_safetensors_sharded),
-        cmocka_unit_test(test_mixtral),
-        cmocka_unit_test(test_cli_text_prompt),
-        cmocka_unit_test(test_dequant_blocks),
-        cmocka_unit_test(test_tokenizer_spm),
-        cmocka_unit_test(test_tokenizer_bpe),
-        cmocka_unit_test(test_hostile_gguf),
-        cmocka_unit_test(test_hostile_safetensors),
-        cmocka_unit_test(test_hostile_llama2c),
-        cmocka_unit_test(test_sampler),
+        cmocka_unit_test(test_gguf_llama),      cmocka_unit_test(test_gguf_qwen2),
+        cmocka_unit_test(test_gguf_gpt2),       cmocka_unit_test(test_safetensors_sharded),
+        cmocka_unit_test(test_mixtral),         cmocka_unit_test(test_safetensors_gpt2),
+        cmocka_unit_test(test_cli_text_prompt), cmocka_unit_test(test_dequant_blocks),
+        cmocka_unit_test(test_tokenizer_spm),   cmocka_unit_test(test_tokenizer_bpe),
+        cmocka_unit_test(test_hostile_gguf),    cmocka_unit_test(test_hostile_safetensors),
+        cmocka_unit_test(test_hostile_llama2c), cmocka_unit_test(test_sampler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

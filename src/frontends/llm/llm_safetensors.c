@@ -160,11 +160,26 @@ static sc_status read_config(stread *r, sc_llm_config *c) {
         c->arch = SC_LLM_FAM_MISTRAL;
     else if (strcmp(mt->valuestring, "qwen2") == 0)
         c->arch = SC_LLM_FAM_QWEN2, c->qkv_bias = 1;
+    else if (strcmp(mt->valuestring, "gpt2") == 0)
+        c->arch = SC_LLM_FAM_GPT2, c->qkv_bias = 1;
     else
         s = sc_err_set(r->err, SC_ERR_UNSUPPORTED,
-                       "%s: model_type '%s' is not supported (llama, mistral, mixtral, qwen2)",
+                       "%s: model_type '%s' is not supported (llama, mistral, mixtral, qwen2, "
+                       "gpt2)",
                        path, mt->valuestring);
-    if (s == SC_OK) {
+    if (s == SC_OK && c->arch == SC_LLM_FAM_GPT2) {
+        /* GPT-2's own key names; n_inner null means 4 * n_embd; the classifier is wte. */
+        c->dim = jint(j, "n_embd", -1);
+        c->hidden_dim = jint(j, "n_inner", c->dim > 0 ? 4 * c->dim : -1);
+        c->n_layers = jint(j, "n_layer", -1);
+        c->n_heads = c->n_kv_heads = jint(j, "n_head", -1);
+        c->vocab_size = jint(j, "vocab_size", -1);
+        c->seq_len = jint(j, "n_positions", jint(j, "n_ctx", 1024));
+        c->norm_eps = (float)jnum(j, "layer_norm_epsilon", 1e-5);
+        c->rope_theta = 10000.0f, c->tied_embeddings = 1;
+        c->bos_id = jint(j, "bos_token_id", -1), c->eos_id = jint(j, "eos_token_id", -1);
+        s = sc_llm_config_check(path, c, r->p, r->err);
+    } else if (s == SC_OK) {
         c->dim = jint(j, "hidden_size", -1);
         c->hidden_dim = jint(j, "intermediate_size", -1);
         c->n_layers = jint(j, "num_hidden_layers", -1);
@@ -317,10 +332,83 @@ static sc_status read_rope_scaling(stread *r, sc_llm_model *m) {
     return s;
 }
 
+static int has_tensor(const stread *r, const char *name) {
+    for (int i = 0; i < r->n; i++)
+        if (cJSON_GetObjectItemCaseSensitive(r->sh[i].hdr, name)) return 1;
+    return 0;
+}
+
+/* A Hugging Face Conv1D weight, stored [in x out]: loaded and transposed to [out x in]. */
+static sc_status load_conv1d(stread *r, const char *name, float *dst, size_t out, size_t in) {
+    float *tmp = malloc(in * out * sizeof *tmp);
+    if (!tmp) return sc_err_set(r->err, SC_ERR_NOMEM, "%s: out of memory", r->sh[0].path);
+    sc_status s = load_tensor(r, name, tmp, in, out);
+    for (size_t i = 0; s == SC_OK && i < in; i++)
+        for (size_t o = 0; o < out; o++)
+            dst[o * in + i] = tmp[i * out + o];
+    free(tmp);
+    return s;
+}
+
+/* GPT-2 block l: ln_1, attn.c_attn (fused q|k|v, Conv1D), attn.c_proj, ln_2, mlp.c_fc, mlp.c_proj.
+ */
+static sc_status load_gpt2_layer(stread *r, sc_llm_model *m, const char *pre, int l) {
+    sc_llm_layer *y = &m->layers[l];
+    size_t d = (size_t)m->cfg.dim, h = (size_t)m->cfg.hidden_dim;
+    float *qkv = malloc(3 * d * d * sizeof *qkv), *bqkv = malloc(3 * d * sizeof *bqkv);
+    char n[160];
+    sc_status s = qkv && bqkv ? SC_OK : sc_err_set(r->err, SC_ERR_NOMEM, "out of memory");
+#define NAME(suffix) (snprintf(n, sizeof n, "%sh.%d." suffix, pre, l), n)
+    if (s == SC_OK) s = load_tensor(r, NAME("ln_1.weight"), y->attn_norm, 1, d);
+    if (s == SC_OK) s = load_tensor(r, NAME("ln_1.bias"), y->attn_norm_b, 1, d);
+    if (s == SC_OK) s = load_conv1d(r, NAME("attn.c_attn.weight"), qkv, 3 * d, d);
+    if (s == SC_OK) s = load_tensor(r, NAME("attn.c_attn.bias"), bqkv, 1, 3 * d);
+    if (s == SC_OK) s = load_conv1d(r, NAME("attn.c_proj.weight"), y->wo, d, d);
+    if (s == SC_OK) s = load_tensor(r, NAME("attn.c_proj.bias"), y->bo, 1, d);
+    if (s == SC_OK) s = load_tensor(r, NAME("ln_2.weight"), y->ffn_norm, 1, d);
+    if (s == SC_OK) s = load_tensor(r, NAME("ln_2.bias"), y->ffn_norm_b, 1, d);
+    if (s == SC_OK) s = load_conv1d(r, NAME("mlp.c_fc.weight"), y->w3, h, d);
+    if (s == SC_OK) s = load_tensor(r, NAME("mlp.c_fc.bias"), y->b3, 1, h);
+    if (s == SC_OK) s = load_conv1d(r, NAME("mlp.c_proj.weight"), y->w2, d, h);
+    if (s == SC_OK) s = load_tensor(r, NAME("mlp.c_proj.bias"), y->b2, 1, d);
+#undef NAME
+    if (s == SC_OK) {
+        memcpy(y->wq, qkv, d * d * sizeof *qkv);
+        memcpy(y->wk, qkv + d * d, d * d * sizeof *qkv);
+        memcpy(y->wv, qkv + 2 * d * d, d * d * sizeof *qkv);
+        memcpy(y->bq, bqkv, d * sizeof *bqkv);
+        memcpy(y->bk, bqkv + d, d * sizeof *bqkv);
+        memcpy(y->bv, bqkv + 2 * d, d * sizeof *bqkv);
+    }
+    free(qkv);
+    free(bqkv);
+    return s;
+}
+
+/* GPT-2 checkpoints name tensors with or without a "transformer." prefix. */
+static sc_status load_gpt2(stread *r, sc_llm_model *m) {
+    const sc_llm_config *c = &m->cfg;
+    const char *pre = has_tensor(r, "transformer.wte.weight") ? "transformer." : "";
+    size_t d = (size_t)c->dim, v = (size_t)c->vocab_size;
+    char n[160];
+    snprintf(n, sizeof n, "%swte.weight", pre);
+    sc_status s = load_tensor(r, n, m->tok_emb, v, d);
+    snprintf(n, sizeof n, "%swpe.weight", pre);
+    if (s == SC_OK) s = load_tensor(r, n, m->pos_emb, (size_t)c->seq_len, d);
+    snprintf(n, sizeof n, "%sln_f.weight", pre);
+    if (s == SC_OK) s = load_tensor(r, n, m->out_norm, 1, d);
+    snprintf(n, sizeof n, "%sln_f.bias", pre);
+    if (s == SC_OK) s = load_tensor(r, n, m->out_norm_b, 1, d);
+    for (int l = 0; s == SC_OK && l < c->n_layers; l++)
+        s = load_gpt2_layer(r, m, pre, l);
+    return s;
+}
+
 static sc_status load_all(stread *r, sc_llm_model *m) {
     sc_llm_config *c = &m->cfg;
     sc_status s = read_config(r, c);
     if (s == SC_OK) s = sc_llm_model_alloc_all(m, r->err);
+    if (s == SC_OK && c->arch == SC_LLM_FAM_GPT2) return load_gpt2(r, m);
     if (s == SC_OK) s = read_rope_scaling(r, m);
     size_t d = (size_t)c->dim, v = (size_t)c->vocab_size;
     if (s == SC_OK) s = load_tensor(r, "model.embed_tokens.weight", m->tok_emb, v, d);
