@@ -12,7 +12,7 @@ trap 'rm -rf "$TMP"' EXIT
 check() { python3 -c "import sys; sys.exit(0 if ($1) else 1)" || { echo "FAIL: $2 ($1)"; exit 1; }; }
 
 "$BIN" plan --model llama-3-70b --traffic 10 --input-len 2048 --output-len 256 --slo-ttft 2 \
-    --slo-tpot 0.05 --chips seedchip-1,seedchip-1-hbm4 --verify-seconds 120 -o "$TMP/llm.json" > "$TMP/llm.txt"
+    --slo-tpot 0.05 --chips seedchip-1,h200-sxm --verify-seconds 120 -o "$TMP/llm.json" > "$TMP/llm.txt"
 grep -q "cost of ownership per year" "$TMP/llm.txt"
 python3 - "$TMP/llm.json" <<'PY'
 import json, math, sys
@@ -24,13 +24,16 @@ for o in d["options"]:
     assert o["servers"] == math.ceil(o["chips"] / 8), o
     assert o["ttft_s"] <= 2 and o["tpot_s"] <= 0.05, o
     assert o["verified"] and o["sim_ttft_p90_s"] <= 2 and o["sim_tpot_p90_s"] <= 0.05, o
-    # capital = chips x price + servers x $45,000 (configs/seedchip-1.yaml)
-    assert abs(o["capex_usd"] - (o["chips"] * o["chip_usd"] + o["servers"] * 45000)) < 1, o
-    # power = (chips x 500 W + servers x 1,800 W) x PUE 1.3; energy at $0.08/kWh
-    assert abs(o["power_w"] - (o["chips"] * 500 + o["servers"] * 1800) * 1.3) < 1e-6, o
+    # the configs' cost.server, power.tdp and cost.server_overhead_power
+    server, tdp, host = {"seedchip-1": (45000, 500, 1800), "h200-sxm": (60000, 700, 4500)}[o["chip"]]
+    assert abs(o["capex_usd"] - (o["chips"] * o["chip_usd"] + o["servers"] * server)) < 1, o
+    # power = (chips x TDP + servers x host power) x PUE 1.3; energy at $0.08/kWh
+    assert abs(o["power_w"] - (o["chips"] * tdp + o["servers"] * host) * 1.3) < 1e-6, o
     assert abs(o["energy_usd_per_year"] - o["power_w"] / 1000 * 8766 * 0.08) < 1e-6, o
     assert abs(o["tco_usd_per_year"] - (o["capex_usd"] / 4 + o["energy_usd_per_year"])) < 1e-6, o
     assert o["replicas"] * o["replica_capacity"] >= 10 * 0.999, o
+a, b = d["options"]
+assert a["chip_usd"] < 5000 and b["chip_usd"] == 32000
 print("llm plan ok")
 PY
 
