@@ -166,6 +166,7 @@ typedef struct gemm_run {
     double peak_flops, hbm_bw, roofline_s;
     int checked;
     uint64_t mismatches;
+    double host_s; /* wall time of the executor run (bench/sim) */
     char *report, *trace;
 } gemm_run;
 
@@ -210,10 +211,12 @@ static int execute(const gemm_opts *o, const sc_chip *chip, const sc_program *p,
     unsigned char *a = NULL, *b = NULL;
     int rc = CLI_EXIT_OK;
     if (o->mode != SC_SIM_TIMING) rc = load_inputs(o, s, &r->plan, &a, &b);
+    double t0 = sc_now_seconds();
     if (rc == CLI_EXIT_OK && sc_sim_run(s, p, NULL, 0, &err) != SC_OK) {
         fprintf(stderr, "seedchip gemm: %s\n", err.msg);
         rc = CLI_EXIT_FAIL;
     }
+    r->host_s = sc_now_seconds() - t0;
     if (rc == CLI_EXIT_OK) {
         sc_sim_get_stats(s, &r->st);
         if (o->check) rc = verify(o, s, r, a, b);
@@ -250,6 +253,10 @@ static cJSON *summary(const gemm_opts *o, const sc_chip *chip, const gemm_run *r
     cJSON_AddNumberToObject(j, "energy_j", st->energy_total);
     cJSON_AddNumberToObject(j, "insns", (double)st->insns);
     cJSON_AddNumberToObject(j, "cores", r->plan.cores);
+    cJSON_AddNumberToObject(j, "host_seconds", r->host_s);
+    cJSON_AddNumberToObject(j, "sim_insns_per_second", r->host_s > 0 ? st->insns / r->host_s : 0);
+    cJSON_AddNumberToObject(j, "sim_cycles_per_second",
+                            r->host_s > 0 ? (double)st->cycles / r->host_s : 0);
     cJSON *t = cJSON_AddArrayToObject(j, "tile");
     cJSON_AddItemToArray(t, cJSON_CreateNumber(r->plan.tm));
     cJSON_AddItemToArray(t, cJSON_CreateNumber(r->plan.tn));

@@ -28,10 +28,17 @@ static int in_dtype_ok(sc_dtype t) {
            t == SC_DTYPE_FP8_E4M3 || t == SC_DTYPE_FP8_E5M2 || t == SC_DTYPE_INT8;
 }
 
-/* Scratchpad bytes per core: double-buffered A (tm x tk), B (tk x tn) and C (tm x tn fp32), so
- * the store of one C tile overlaps the next tile's MMAs. */
-static uint64_t spad_need(uint64_t tm, uint64_t tn, uint64_t tk, uint64_t es) {
-    return 2 * (tm * tk + tk * tn) * es + 2 * tm * tn * 4;
+/* Scratchpad bytes per core: double-buffered A (tm x tk) and B (tk x tn), and cbufs C tiles
+ * (tm x tn fp32): with two, the store of one C tile overlaps the next tile's MMAs. */
+static uint64_t spad_need(uint64_t tm, uint64_t tn, uint64_t tk, uint64_t es, uint64_t cbufs) {
+    return 2 * (tm * tk + tk * tn) * es + cbufs * tm * tn * 4;
+}
+
+/* C buffers a tiling gets: two when they fit, else one (0: does not fit). */
+static uint64_t c_buffers(const sc_chip *chip, uint64_t tm, uint64_t tn, uint64_t tk, uint64_t es) {
+    uint64_t budget = (uint64_t)chip->scratchpad_bytes;
+    if (spad_need(tm, tn, tk, es, 2) <= budget) return 2;
+    return spad_need(tm, tn, tk, es, 1) <= budget ? 1 : 0;
 }
 
 /* HBM bytes per FLOP for a tiling: A is re-read N/tn times, B M/tm times. */
@@ -63,17 +70,25 @@ static double est_cycles(const sc_chip *chip, const sc_gemm_params *p, uint64_t 
 sc_status sc_gemm_choose_tiles(const sc_chip *chip, sc_gemm_params *p, sc_err *err) {
     uint64_t es = (uint64_t)sc_isa_dtype_bytes(p->in_dtype);
     uint64_t r = (uint64_t)chip->sa_rows, c = (uint64_t)chip->sa_cols;
-    uint64_t budget = (uint64_t)chip->scratchpad_bytes;
     double best = 1e300;
     uint64_t bm = 0, bn = 0, bk = 0;
     /* Candidates: multiples of the array, K steps long enough to amortise fill and drain. */
     for (uint64_t tm = r; tm <= 8 * r; tm += r) {
         for (uint64_t tn = c; tn <= 8 * c; tn += c) {
-            for (uint64_t tk = 128; tk <= 2048; tk *= 2) {
+            for (uint64_t tk = 32; tk <= 2048; tk *= 2) {
                 uint64_t etm = SC_MIN(tm, round_up(p->m, r)), etn = SC_MIN(tn, round_up(p->n, c));
                 uint64_t etk = SC_MIN(tk, p->k);
-                if (spad_need(etm, etn, etk, es) > budget) continue;
+                uint64_t cb = c_buffers(chip, etm, etn, etk, es);
+                if (!cb) continue;
                 double cost = est_cycles(chip, p, etm, etn, es);
+                /* one C buffer: each tile's store (at the core's DMA rate) stalls the MMAs */
+                if (cb == 1) {
+                    uint64_t tiles = ceil_div(p->m, etm) * ceil_div(p->n, etn);
+                    double dma = chip->dma_engines * chip->dma_bytes_per_cycle;
+                    cost += (double)ceil_div(tiles, (uint64_t)chip->cores) * etm * etn * 4 / dma;
+                }
+                /* K steps shorter than the array depth waste passes */
+                if (etk < (uint64_t)chip->sa_rows && etk < p->k) cost *= 1.5;
                 /* Ties (within 1%): less HBM traffic, then longer K steps (fewer syncs). */
                 double score = cost *
                                (1.0 + 0.01 * traffic_per_flop(p->m, p->n, p->k, etm, etn, es) /
@@ -102,6 +117,7 @@ typedef struct gen {
     uint32_t buf_a, buf_b, buf_c;
     uint64_t es, oes;
     uint64_t a_slot[2], b_slot[2], c_slot[2]; /* scratchpad offsets */
+    uint64_t cbufs;                           /* C buffers (1 or 2) */
     uint64_t c_base;                          /* C buffer of the tile being generated */
     sc_err *err;
 } gen;
@@ -298,9 +314,9 @@ static sc_status gen_core(gen *g, int core) {
     sc_status s = SC_OK;
     for (uint64_t t = (uint64_t)core; s == SC_OK && t < g->pl.tiles; t += (uint64_t)g->pl.cores) {
         tile x = tile_at(g, t);
-        /* Two C buffers alternate: before reusing one, wait until the store queue drained it. */
-        if (ntile >= 2) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_CFREE);
-        g->c_base = g->c_slot[ntile++ & 1];
+        /* C buffers alternate: before reusing one, wait until the store queue drained it. */
+        if (ntile >= g->cbufs) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_CFREE);
+        g->c_base = g->c_slot[ntile++ % g->cbufs];
         for (uint64_t k0 = 0; s == SC_OK && k0 < g->pl.k; k0 += g->pl.tk, step++) {
             uint64_t tk = SC_MIN((uint64_t)g->pl.tk, g->pl.k - k0);
             int slot = (int)(step & 1);
@@ -363,7 +379,8 @@ static sc_status plan_gemm(const sc_chip *chip, const sc_gemm_params *p, sc_gemm
     pl->flops = 2.0 * p->m * p->n * p->k;
     pl->compulsory_bytes = (double)(p->m * p->k + p->k * p->n) * es + (double)p->m * p->n * 4;
     pl->planned_hbm_bytes = traffic_per_flop(p->m, p->n, p->k, pl->tm, pl->tn, es) * pl->flops;
-    pl->spad_bytes = spad_need(pl->tm, pl->tn, pl->tk, es);
+    pl->spad_bytes =
+        spad_need(pl->tm, pl->tn, pl->tk, es, c_buffers(chip, pl->tm, pl->tn, pl->tk, es));
     return SC_OK;
 }
 
@@ -385,6 +402,8 @@ sc_status sc_gemm_build(const sc_chip *chip, const sc_gemm_params *p, sc_program
     g.b_slot[0] = 2 * a_bytes, g.b_slot[1] = 2 * a_bytes + b_bytes;
     g.c_slot[0] = 2 * (a_bytes + b_bytes);
     g.c_slot[1] = g.c_slot[0] + (uint64_t)g.pl.tm * g.pl.tn * 4;
+    g.cbufs = c_buffers(chip, g.pl.tm, g.pl.tn, g.pl.tk, g.es);
+    if (!g.cbufs) g.cbufs = 1;
     s = sc_program_set_name(g.p, "gemm", err);
     if (s == SC_OK)
         s = add_hbm_buffer(&g, "A", g.pl.in_dtype, g.pl.m, g.pl.k, g.pl.a_offset, g.es, &g.buf_a);

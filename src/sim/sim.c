@@ -265,6 +265,9 @@ static sc_status alloc_cores(sc_sim *s, sc_err *err) {
         if (!c->dma_free) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
         place_core(&s->chip, (int)(i % (size_t)s->n_cores), c);
     }
+    s->heap = calloc(n * SC_QUEUE_COUNT, sizeof *s->heap);
+    s->hpos = calloc(n * SC_QUEUE_COUNT, sizeof *s->hpos);
+    if (!s->heap || !s->hpos) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
     for (size_t g = 0; g < n * SC_QUEUE_COUNT; g++) {
         squeue *q = &s->queues[g];
         q->gid = (int)g;
@@ -354,6 +357,8 @@ void sc_sim_destroy(sc_sim *s) {
         sim_cal_free(&s->chips[k].shared_cal);
         sc_mem_destroy(s->chips[k].hbm_model);
     }
+    free(s->heap);
+    free(s->hpos);
     free(s->chips);
     free(s->cores);
     free(s->queues);
@@ -429,13 +434,13 @@ int64_t sc_sim_reg(const sc_sim *s, int chip, int core, sc_queue q, int reg) {
 void sim_wake_core(sc_sim *s, int chip, int core) {
     size_t g0 = ((size_t)chip * (size_t)s->n_cores + (size_t)core) * SC_QUEUE_COUNT;
     for (size_t g = g0; g < g0 + SC_QUEUE_COUNT; g++)
-        if (s->queues[g].state == Q_WAIT) s->queues[g].state = Q_RUN;
+        if (s->queues[g].state == Q_WAIT) sim_ready(s, &s->queues[g]);
 }
 
 void sim_wake_chip_recv(sc_sim *s, int chip) {
     size_t per = (size_t)s->n_cores * SC_QUEUE_COUNT, g0 = (size_t)chip * per;
     for (size_t g = g0; g < g0 + per; g++)
-        if (s->queues[g].state == Q_RECV) s->queues[g].state = Q_RUN;
+        if (s->queues[g].state == Q_RECV) sim_ready(s, &s->queues[g]);
 }
 
 /* Resets per-run state: registers, clocks, unit free times, semaphores, models. */
@@ -472,6 +477,12 @@ static void reset_run(sc_sim *s, const sc_program *prog, const int64_t *args, in
             q->r[1 + a] = args[a];
         q->state = q->n ? Q_RUN : Q_HALTED;
     }
+    s->hn = 0;
+    s->cur = -1;
+    for (int g = 0; g < s->n_queues; g++)
+        s->hpos[g] = -1;
+    for (int g = 0; g < s->n_queues; g++)
+        if (s->queues[g].state == Q_RUN) sim_ready(s, &s->queues[g]);
     memset(&s->st, 0, sizeof s->st);
     s->hbm_hits = s->hbm_misses = s->hbm_conflicts = s->hbm_bursts = 0;
     s->n_ev = 0;
@@ -482,15 +493,58 @@ static void reset_run(sc_sim *s, const sc_program *prog, const int64_t *args, in
     s->ran = 1;
 }
 
-/* Index of the runnable queue with the earliest time (ties: lowest id), or -1. */
-static int pick_queue(const sc_sim *s) {
-    int best = -1;
-    uint64_t bt = SIM_INF;
-    for (int g = 0; g < s->n_queues; g++) {
-        const squeue *q = &s->queues[g];
-        if (q->state == Q_RUN && q->t < bt) bt = q->t, best = g;
+/* ---- Run queue: min-heap on (t, gid) ---- */
+
+static int hless(const sc_sim *s, int a, int b) {
+    const squeue *x = &s->queues[a], *y = &s->queues[b];
+    return x->t < y->t || (x->t == y->t && a < b);
+}
+
+static void hswap(sc_sim *s, int i, int j) {
+    int a = s->heap[i], b = s->heap[j];
+    s->heap[i] = b, s->heap[j] = a;
+    s->hpos[b] = i, s->hpos[a] = j;
+}
+
+static void hup(sc_sim *s, int i) {
+    while (i > 0 && hless(s, s->heap[i], s->heap[(i - 1) / 2])) {
+        hswap(s, i, (i - 1) / 2);
+        i = (i - 1) / 2;
     }
-    return best;
+}
+
+static void hdown(sc_sim *s, int i) {
+    for (;;) {
+        int l = 2 * i + 1, m = i;
+        if (l < s->hn && hless(s, s->heap[l], s->heap[m])) m = l;
+        if (l + 1 < s->hn && hless(s, s->heap[l + 1], s->heap[m])) m = l + 1;
+        if (m == i) return;
+        hswap(s, i, m);
+        i = m;
+    }
+}
+
+void sim_ready(sc_sim *s, squeue *q) {
+    q->state = Q_RUN;
+    if (q->gid == s->cur || s->hpos[q->gid] >= 0) return;
+    s->heap[s->hn] = q->gid;
+    s->hpos[q->gid] = s->hn;
+    hup(s, s->hn++);
+}
+
+/* Removes and returns the runnable queue with the earliest time (ties: lowest id), or -1. */
+static int pick_queue(sc_sim *s) {
+    while (s->hn > 0) {
+        int g = s->heap[0];
+        s->hpos[g] = -1;
+        s->heap[0] = s->heap[--s->hn];
+        if (s->hn > 0) {
+            s->hpos[s->heap[0]] = 0;
+            hdown(s, 0);
+        }
+        if (s->queues[g].state == Q_RUN) return g;
+    }
+    return -1;
 }
 
 static sc_status deadlock(const sc_sim *s, sc_err *err) {
@@ -526,13 +580,16 @@ sc_status sc_sim_run(sc_sim *s, const sc_program *prog, const int64_t *args, int
         int g = pick_queue(s);
         if (g < 0) break;
         squeue *q = &s->queues[g];
+        s->cur = g;
         if (s->p.max_insns && total >= s->p.max_insns) {
             rc = sim_trap(s, q, err, "more than %llu instructions executed (max_insns)",
                           (unsigned long long)s->p.max_insns);
             break;
         }
         rc = sim_exec(s, q, q->t, err);
+        s->cur = -1;
         if (rc != SC_OK) break;
+        if (q->state == Q_RUN) sim_ready(s, q);
         total++;
     }
     if (rc == SC_OK) {

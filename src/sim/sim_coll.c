@@ -225,7 +225,10 @@ static sc_status release(sc_sim *s, scoll *c, uint64_t bytes, sc_err *err) {
             return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
         sim_trace(s, "allreduce", q->chip * SIM_PID_CHIP + q->core, q->q, q->t, end);
         q->t = end;
-        q->state = q->pc >= q->n ? Q_HALTED : Q_RUN;
+        if (q->pc >= q->n)
+            q->state = Q_HALTED;
+        else
+            sim_ready(s, q);
         if (q->state == Q_HALTED) s->end_cycle = SC_MAX(s->end_cycle, SC_MAX(q->t, q->done_max));
     }
     double moved = 2.0 * (c->gsize - 1) / c->gsize * (double)bytes * c->gsize;

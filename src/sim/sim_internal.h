@@ -162,6 +162,10 @@ struct sc_sim {
     uint64_t hbm_latency_ps; /* idle closed-bank read */
     uint64_t hbm_model_capacity;
     int ran; /* a run happened since create */
+    /* Runnable queues: a binary min-heap on (t, gid), so picking the next queue is O(log n)
+     * (a 132-core GPU config has 396 queues). cur: the queue being executed (not in the heap). */
+    int *heap, *hpos;
+    int hn, cur;
     hbm_sig sigs[SIM_HBM_SIGS];
     int n_sigs;
     double hbm_probe_ref;                                   /* probe efficiency of a plain stream */
@@ -186,6 +190,8 @@ void sim_trace(sc_sim *s, const char *name, int pid, int tid, uint64_t start, ui
 uint64_t sim_ps(const sc_sim *s, uint64_t cycles);
 uint64_t sim_cycles(const sc_sim *s, uint64_t ps);
 score *sim_core(sc_sim *s, int chip, int core);
+/* Marks a queue runnable (and schedules it unless it is the one executing). */
+void sim_ready(sc_sim *s, squeue *q);
 /* Wakes queues blocked in wait on this core / in recv on this chip. */
 void sim_wake_core(sc_sim *s, int chip, int core);
 void sim_wake_chip_recv(sc_sim *s, int chip);

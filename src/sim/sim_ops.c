@@ -321,7 +321,10 @@ static sc_status exec_barrier(sc_sim *s, squeue *q, const sc_insn *in, sc_err *e
             continue;
         }
         o->t = b->release + SCALAR_CYCLES;
-        o->state = o->pc >= o->n ? Q_HALTED : Q_RUN;
+        if (o->pc >= o->n)
+            o->state = Q_HALTED;
+        else
+            sim_ready(s, o);
         if (o->state == Q_HALTED) s->end_cycle = SC_MAX(s->end_cycle, SC_MAX(o->t, o->done_max));
     }
     q->pc++;
