@@ -3,6 +3,7 @@
 // each workload's steady-state serving iteration with llm_perf; JSON round trip of results.
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,11 +100,20 @@ sc_status sc_dse_eval(const sc_dse_space *s, size_t i, sc_dse_result *r, sc_err 
 }
 
 /* ---- JSON ---- */
-#define PHYS_FIELDS(X)                                                                             \
-    X(area_core_mm2)                                                                               \
-    X(area_die_mm2)                                                                                \
-    X(dies_per_wafer) X(yield) X(die_usd) X(hbm_usd) X(lpddr_usd) X(package_usd) X(board_usd)      \
-        X(chip_usd) X(power_w) X(hbm_gb) X(hbm_tbs) X(bf16_tflops)
+/* The physical figures travel as named numbers (one table for both directions). */
+#define PF(f)                                                                                      \
+    { #f, offsetof(sc_dse_phys, f) }
+static const struct {
+    const char *name;
+    size_t off;
+} k_phys[] = {PF(area_core_mm2), PF(area_die_mm2), PF(dies_per_wafer), PF(yield),      PF(die_usd),
+              PF(hbm_usd),       PF(lpddr_usd),    PF(package_usd),    PF(board_usd),  PF(chip_usd),
+              PF(power_w),       PF(hbm_gb),       PF(hbm_tbs),        PF(bf16_tflops)};
+#undef PF
+
+static double *phys_field(sc_dse_phys *p, size_t i) {
+    return (double *)((char *)p + k_phys[i].off);
+}
 
 char *sc_dse_result_to_json(const sc_dse_result *r) {
     cJSON *o = cJSON_CreateObject();
@@ -112,9 +122,9 @@ char *sc_dse_result_to_json(const sc_dse_result *r) {
     cJSON_AddBoolToObject(o, "ok", r->ok);
     cJSON_AddStringToObject(o, "error", r->error);
     cJSON *p = cJSON_AddObjectToObject(o, "phys");
-#define X(f) cJSON_AddNumberToObject(p, #f, r->phys.f);
-    PHYS_FIELDS(X)
-#undef X
+    sc_dse_phys ph = r->phys;
+    for (size_t i = 0; i < SC_ARRAY_LEN(k_phys); i++)
+        cJSON_AddNumberToObject(p, k_phys[i].name, *phys_field(&ph, i));
     cJSON_AddItemToObject(o, "tok_s", cJSON_CreateDoubleArray(r->wl_tok_s, SC_DSE_MAX_WORKLOADS));
     cJSON_AddItemToObject(o, "batch", cJSON_CreateIntArray(r->wl_batch, SC_DSE_MAX_WORKLOADS));
     cJSON_AddNumberToObject(o, "eval_s", r->eval_s);
@@ -148,9 +158,8 @@ sc_status sc_dse_result_from_json(const char *text, sc_dse_result *r, sc_err *er
     r->ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok"));
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "error");
     if (cJSON_IsString(e)) sc_strlcpy(r->error, e->valuestring, sizeof r->error);
-#define X(f) r->phys.f = num(p, #f);
-    PHYS_FIELDS(X)
-#undef X
+    for (size_t i = 0; i < SC_ARRAY_LEN(k_phys); i++)
+        *phys_field(&r->phys, i) = num(p, k_phys[i].name);
     for (int k = 0; k < SC_DSE_MAX_WORKLOADS; k++) {
         const cJSON *t = cJSON_GetArrayItem(tok, k), *b = cJSON_GetArrayItem(bat, k);
         r->wl_tok_s[k] = cJSON_IsNumber(t) ? t->valuedouble : 0;
