@@ -529,6 +529,24 @@ static sc_status gather(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     return SC_OK;
 }
 
+static sc_status depth_space(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
+    if (need_inputs(g, n, 1, err)) return err->status;
+    sc_ir_value *x = IN(0);
+    int64_t b = sc_ir_attr_i(n, "blocksize", 0), d[4];
+    if (x->rank != 4 || b < 1) return bad(n, err, "needs 4-D input and blocksize >= 1");
+    if (!strcmp(n->op, "DepthToSpace")) {
+        if (x->dims[1] % (b * b)) return bad(n, err, "channels not divisible by blocksize^2");
+        d[0] = x->dims[0], d[1] = x->dims[1] / (b * b), d[2] = x->dims[2] * b,
+        d[3] = x->dims[3] * b;
+    } else {
+        if (x->dims[2] % b || x->dims[3] % b)
+            return bad(n, err, "spatial dims not divisible by blocksize");
+        d[0] = x->dims[0], d[1] = x->dims[1] * b * b, d[2] = x->dims[2] / b, d[3] = x->dims[3] / b;
+    }
+    ir_set_shape(OUT(0), x->dtype, 4, d);
+    return SC_OK;
+}
+
 static sc_status gather_elements(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 2, err)) return err->status;
     sc_ir_value *x = IN(0), *ix = IN(1);
@@ -719,6 +737,9 @@ static const struct {
     {"Split", split},
     {"Gather", gather},
     {"GatherElements", gather_elements},
+    {"DepthToSpace", depth_space},
+    {"SpaceToDepth", depth_space},
+    {"Trilu", same},
     {"Pad", pad},
     {"Expand", expand},
     {"Tile", tile},

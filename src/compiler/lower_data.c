@@ -7,9 +7,10 @@
 #include "numerics/numerics.h"
 
 int lower_is_data(const char *op) {
-    static const char *OPS[] = {"Identity",  "Dropout",   "Reshape", "Flatten", "Squeeze",
-                                "Unsqueeze", "Transpose", "Slice",   "Concat",  "Split",
-                                "Expand",    "Tile",      "Pad",     "Gather"};
+    static const char *OPS[] = {"Identity", "Dropout",   "Reshape",      "Flatten",
+                                "Squeeze",  "Unsqueeze", "Transpose",    "Slice",
+                                "Concat",   "Split",     "Expand",       "Tile",
+                                "Pad",      "Gather",    "DepthToSpace", "SpaceToDepth"};
     for (size_t i = 0; i < SC_ARRAY_LEN(OPS); i++)
         if (!strcmp(OPS[i], op)) return 1;
     return 0;
@@ -193,6 +194,27 @@ out:
     return c->err->status;
 }
 
+/* DepthToSpace / SpaceToDepth: one 6-D strided copy (the reshape-transpose-reshape of the
+ * operator definitions, expressed as source strides over the output's 6-D view). */
+static sc_status depth_space(cg *c, sc_ir_node *n) {
+    sc_ir_value *x = ir_in(c->g, n, 0);
+    int64_t N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3];
+    int64_t b = sc_ir_attr_i(n, "blocksize", 1), d[6], ds[6], ss[6];
+    if (!strcmp(n->op, "DepthToSpace")) {
+        int64_t Cp = C / (b * b), crd = !strcmp(sc_ir_attr_s(n, "mode", "DCR"), "CRD");
+        int64_t v[6] = {N, Cp, H, b, W, b};
+        int64_t s[6] = {C * H * W, crd ? b * b * H * W : H * W, W, crd ? b * H * W : b * Cp * H * W,
+                        1,         crd ? H * W : Cp * H * W};
+        memcpy(d, v, sizeof d), memcpy(ss, s, sizeof ss);
+    } else {
+        int64_t v[6] = {N, b, b, C, H / b, W / b};
+        int64_t s[6] = {C * H * W, W, 1, H * W, b * W, b};
+        memcpy(d, v, sizeof d), memcpy(ss, s, sizeof ss);
+    }
+    ir_strides(6, d, ds);
+    return copy(c, 6, d, side_of(c, n->out[0]), 0, ds, side_of(c, n->in[0]), 0, ss);
+}
+
 static sc_status gather(cg *c, sc_ir_node *n) {
     sc_ir_value *x = ir_in(c->g, n, 0), *ix = ir_in(c->g, n, 1);
     if (!ix->konst) return lower_elementwise(c, n); /* gather by selection */
@@ -226,6 +248,7 @@ sc_status lower_data(cg *c, sc_ir_node *n) {
     if (!strcmp(op, "Tile")) return tile(c, n);
     if (!strcmp(op, "Pad")) return pad(c, n);
     if (!strcmp(op, "Gather")) return gather(c, n);
+    if (!strcmp(op, "DepthToSpace") || !strcmp(op, "SpaceToDepth")) return depth_space(c, n);
     if (!strcmp(op, "Dropout") && n->n_out > 1 && n->out[1] >= 0) {
         side s = {SC_SPACE_CONST, SC_DTYPE_FP32, 0, 4};
         int64_t cnt = sc_ir_numel(&c->g->vals[n->out[1]]), one = 1, zero = 0;
