@@ -58,7 +58,9 @@ static void usage(void) {
         "  --top-p P          keep the smallest set with probability mass >= P (default 1)\n"
         "  --seed S           sampler seed (default 1)\n"
         "  --chip NAME        chip config (default seedchip-1)\n"
-        "  --precision P      fp32 (default: reproduces the fp64 reference's tokens) or bf16\n");
+        "  --cores N          tensor cores the programs use (default 0 = all)\n"
+        "  --precision P      fp32 (default: reproduces the fp64 reference's tokens) or bf16\n"
+        "  --stop-at-eos      stop after the model's end-of-sequence (or a new BOS) token\n");
 }
 
 typedef struct gen_opts {
@@ -66,7 +68,7 @@ typedef struct gen_opts {
     long long tokens, top_k, seed, cores;
     double temperature, top_p;
     sc_dtype precision;
-    int print_ids;
+    int print_ids, stop_at_eos;
     cli_overrides ov;
 } gen_opts;
 
@@ -107,6 +109,7 @@ static int parse_opt(gen_opts *o, int argc, char **argv, int *i) {
         return 1;
     }
     if (strcmp(argv[*i], "--print-token-ids") == 0) return o->print_ids = 1;
+    if (strcmp(argv[*i], "--stop-at-eos") == 0) return o->stop_at_eos = 1;
     return 0;
 }
 
@@ -187,16 +190,22 @@ static void print_stats(const sc_llm_gen_stats *s, int n_prompt, int n_out, doub
 }
 
 /* Runs the prompt then samples o->tokens tokens; out receives them. */
+/* Runs the prompt then samples up to o->tokens tokens into out; *n_out gets how many (fewer when
+ * --stop-at-eos meets the model's EOS, which is kept as the last id). */
 static int run(const gen_opts *o, sc_llm_gen *g, const sc_llm_model *m, const int *prompt,
-               int n_prompt, int *out) {
+               int n_prompt, int *out, int *n_out) {
     sc_err err = {0};
     if (sc_llm_gen_feed(g, prompt, n_prompt, &err) != SC_OK) {
         fprintf(stderr, "seedchip %s: %s\n", CMD, err.msg);
         return CLI_EXIT_FAIL;
     }
+    *n_out = 0;
     for (int i = 0; i < (int)o->tokens; i++) {
         out[i] = sc_llm_gen_sample(g);
+        *n_out = i + 1;
         print_token(m, out[i]);
+        /* A generated BOS also ends a sequence (llama2.c's stories delimit with BOS). */
+        if (o->stop_at_eos && (out[i] == m->cfg.eos_id || out[i] == m->cfg.bos_id)) break;
         if (i + 1 < (int)o->tokens && sc_llm_gen_feed(g, &out[i], 1, &err) != SC_OK) {
             fprintf(stderr, "seedchip %s: %s\n", CMD, err.msg);
             return CLI_EXIT_FAIL;
@@ -225,7 +234,7 @@ static int generate(const gen_opts *o, const sc_llm_model *m, const sc_chip *chi
     sc_llm_gen *g = NULL;
     sc_err err = {0};
     int *out = calloc((size_t)o->tokens, sizeof *out);
-    int rc;
+    int rc, n_out = 0;
     double t0 = sc_now_seconds();
     if (!out)
         rc = cli_error(CMD, "out of memory");
@@ -234,13 +243,13 @@ static int generate(const gen_opts *o, const sc_llm_model *m, const sc_chip *chi
                  ? (fprintf(stderr, "seedchip %s: %s\n", CMD, err.msg), CLI_EXIT_FAIL)
                  : cli_error(CMD, "%s: %s", o->model, err.msg);
     else
-        rc = run(o, g, m, prompt, n_prompt, out);
+        rc = run(o, g, m, prompt, n_prompt, out, &n_out);
     if (rc == CLI_EXIT_OK) {
         sc_llm_gen_stats st;
         sc_llm_gen_get_stats(g, &st);
-        print_stats(&st, n_prompt, (int)o->tokens, sc_now_seconds() - t0);
+        print_stats(&st, n_prompt, n_out, sc_now_seconds() - t0);
         if (o->print_ids || !m->tok) {
-            for (int i = 0; i < (int)o->tokens; i++)
+            for (int i = 0; i < n_out; i++)
                 printf(i ? " %d" : "%d", out[i]);
             printf("\n");
         }

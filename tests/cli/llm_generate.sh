@@ -43,6 +43,13 @@ expect_rc 0 "$BIN" llm generate --model "$MODEL" --tokens 24 --temperature 1.0 -
 [ "$a" = "$(tail -n 1 "$T/out")" ] && ok || bad "sampling not deterministic per seed"
 [ "$a" != "$(tail -n 1 "$T/greedy" | cut -d' ' -f1-24)" ] && ok || bad "temperature 1 equals greedy"
 
+# --stop-at-eos: no EOS (2) or BOS (1) before the last id; a short list ends with one
+expect_rc 0 "$BIN" llm generate --model "$MODEL" --tokens 200 --temperature 1.0 --seed 4 --cores 1 --stop-at-eos --print-token-ids
+ids=$(tail -n 1 "$T/out"); n=$(echo "$ids" | wc -w); lastid=$(echo "$ids" | awk '{print $NF}')
+early=$(echo "$ids" | awk '{for (i = 1; i < NF; i++) if ($i == 1 || $i == 2) c++; print c + 0}')
+[ "$early" -eq 0 ] && ok || bad "--stop-at-eos: EOS/BOS inside the ids: $ids"
+{ [ "$n" -eq 200 ] || [ "$lastid" = 1 ] || [ "$lastid" = 2 ]; } && ok || bad "--stop-at-eos: stopped early on $lastid"
+
 # bad input: one line on stderr, exit 2
 expect_rc 2 "$BIN" llm generate --model "$T/missing.bin"; one_line_err
 grep -q "missing.bin" "$T/err" && ok || bad "error does not name the file"
