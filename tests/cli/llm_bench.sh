@@ -53,6 +53,19 @@ grep -q '"fits":[[:space:]]*false' "$TMP/nofit.json" || fail "fits false"
 grep -q '"reason":.*does not fit' "$TMP/nofit.json" || fail "reason"
 if grep -q '"ttft_s"' "$TMP/nofit.json"; then fail "timed a model that does not fit"; fi
 
+# a checkpoint file is timed from its config (read by the llm frontend); skipped without shared/
+CKPT="$SRC/../shared/models/stories260K.bin"
+if [ -f "$CKPT" ]; then
+    "$BIN" llm bench --model "$CKPT" --chip seedchip-1 --batch 4 --input-len 64 --output-len 16 \
+        --json >"$TMP/file.json"
+    python3 - "$TMP/file.json" <<'PY' || fail "checkpoint file model"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["fits"] is True and 0 < d["tpot_s"] < d["ttft_s"]
+assert 2e5 < d["params_b"] * 1e9 < 4e5, d["params_b"]  # stories260K: ~260k parameters
+PY
+fi
+
 # bad input: one line on stderr, exit 2
 while read -r args; do
     set +e
