@@ -205,6 +205,45 @@ static void test_race_free_with_wait(void **state) {
     sc_chip_destroy(c);
 }
 
+/* ---- reports ---- */
+
+static void test_stats_and_trace_json(void **state) {
+    (void)state;
+    sc_chip *c = ts_chip("seedchip-1");
+    sc_program *p = ts_asm_file("examples/asm/gemm_tile.s");
+    sc_sim_params sp = sc_sim_default_params();
+    sp.trace = 1;
+    sc_sim *s = NULL;
+    sc_err err = {0};
+    assert_int_equal(sc_sim_create(c, &sp, &s, &err), SC_OK);
+    ts_run(s, p, NULL, 0);
+    char *j = sc_sim_stats_json(s);
+    const char *keys[] = {"\"cycles\"",        "\"seconds\"",  "\"busy\"",   "\"mma\"",
+                          "\"flops\"",         "\"hbm_read\"", "\"spad\"",   "\"row_hit_rate\"",
+                          "\"bandwidth_gbs\"", "\"energy_j\"", "\"static\"", "\"total\""};
+    for (size_t i = 0; i < SC_ARRAY_LEN(keys); i++)
+        if (!strstr(j, keys[i])) fail_msg("stats JSON lacks %s", keys[i]);
+    free(j);
+    sc_sim_stats st;
+    sc_sim_get_stats(s, &st);
+    /* energy by component: 2 MMAs of 128^3 MACs at 0.3 pJ, HBM bytes at 28 pJ, idle power */
+    assert_true(fabs(st.energy_mac - 2.0 * 128 * 128 * 128 * c->e_mac[SC_DTYPE_BF16]) < 1e-12);
+    assert_true(fabs(st.energy_hbm - (st.bytes_hbm_read + st.bytes_hbm_write) * c->e_hbm_byte) <
+                1e-12);
+    assert_true(st.bytes_hbm_read == 2 * (128.0 * 256 * 2) &&
+                st.bytes_hbm_write == 128.0 * 128 * 4);
+    assert_true(fabs(st.energy_static - c->idle_w * st.seconds) < 1e-15);
+    char *t = sc_sim_trace_json(s);
+    const char *spans[] = {"\"mma\"",       "\"dma\"",      "\"hbm read\"",  "\"hbm write\"",
+                           "compute queue", "dma engine 0", "chip 0 core 0", "chip 0 HBM"};
+    for (size_t i = 0; i < SC_ARRAY_LEN(spans); i++)
+        if (!strstr(t, spans[i])) fail_msg("trace lacks %s", spans[i]);
+    free(t);
+    sc_sim_destroy(s);
+    sc_program_destroy(p);
+    sc_chip_destroy(c);
+}
+
 /* ---- timing ---- */
 
 static void test_timing_deterministic(void **state) {
@@ -374,6 +413,7 @@ int main(void) {
         cmocka_unit_test(test_gemm_bit_exact),
         cmocka_unit_test(test_traps),
         cmocka_unit_test(test_race_free_with_wait),
+        cmocka_unit_test(test_stats_and_trace_json),
         cmocka_unit_test(test_timing_deterministic),
         cmocka_unit_test(test_timing_by_hand),
         cmocka_unit_test(test_mma_timing_matches_cycle_model),

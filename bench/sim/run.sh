@@ -29,15 +29,15 @@ PY
     IFS=, read -r wall insns cycles util <<<"$best"
     python3 -c "
 w, i, c, u = $wall, $insns, $cycles, $util
-print(f'| $label | {i:.0f} | {c:.3g} | {w:.3f} | {i / w / 1e6:.2f} | {c / w / 1e9:.3f} |')"
+print(f'| $label | {i:.0f} | {c:.3g} | {w:.3f} | {i / w / 1e6:.2f} | {c / w / 1e6:.1f} |')"
 }
 
-echo "| run | instructions | simulated cycles | wall (s) | M insns/s | G cycles/s |"
+echo "| run | instructions | simulated cycles | wall (s) | M insns/s | M cycles/s |"
 echo "|---|---|---|---|---|---|"
 row "timing, 8192^3 bf16, seedchip-1" 8192 8192 8192 --mode timing
 row "timing, 16384x16384x8192 fp8, seedchip-1" 16384 16384 8192 --dtype fp8 --mode timing
 row "timing, decode 64x8192x8192, seedchip-1" 64 8192 8192 --mode timing
-row "timing, 8192^3 bf16, h100-sxm (132 cores)" 8192 8192 8192 --chip h100-sxm --mode timing
+row "timing, 4096^3 bf16, h100-sxm (132 cores)" 4096 4096 4096 --chip h100-sxm --mode timing
 row "both, 512^3 bf16 (data + timing)" 512 512 512 --mode both
 row "functional, 512^3 bf16" 512 512 512 --mode functional
 row "functional, 1024x1024x512 int8" 1024 1024 512 --dtype int8 --mode functional

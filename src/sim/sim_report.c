@@ -152,30 +152,34 @@ static void thread_name(int pid, int tid, char *buf, size_t n) {
         snprintf(buf, n, "dma engine %d", tid - SIM_TID_DMA);
 }
 
-/* Names each (pid, tid) that appears, once: pids/tids are small and sorted by first use. */
+static int cmp_pair(const void *a, const void *b) {
+    const int *x = a, *y = b;
+    return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : (x[1] < y[1] ? -1 : x[1] > y[1]);
+}
+
+/* Names each process (core, HBM) and thread (queue, unit, engine, channel) that appears once. */
 static void add_names(const sc_sim *s, cJSON *arr) {
+    int *pairs = malloc((s->n_ev + 1) * 2 * sizeof *pairs);
+    if (!pairs) return;
+    for (size_t i = 0; i < s->n_ev; i++)
+        pairs[2 * i] = s->ev[i].pid, pairs[2 * i + 1] = s->ev[i].tid;
+    qsort(pairs, s->n_ev, 2 * sizeof *pairs, cmp_pair);
+    char name[64];
     for (size_t i = 0; i < s->n_ev; i++) {
-        const trace_ev *e = &s->ev[i];
-        int seen_pid = 0, seen_tid = 0;
-        for (size_t j = 0; j < i && !(seen_pid && seen_tid); j++) {
-            if (s->ev[j].pid != e->pid) continue;
-            seen_pid = 1;
-            if (s->ev[j].tid == e->tid) seen_tid = 1;
-        }
-        char name[64];
-        if (!seen_pid) {
-            int chip = e->pid / SIM_PID_CHIP, local = e->pid % SIM_PID_CHIP;
+        int pid = pairs[2 * i], tid = pairs[2 * i + 1];
+        if (i > 0 && pairs[2 * i - 2] == pid && pairs[2 * i - 1] == tid) continue;
+        if (i == 0 || pairs[2 * i - 2] != pid) {
+            int chip = pid / SIM_PID_CHIP, local = pid % SIM_PID_CHIP;
             if (local == SIM_PID_HBM)
                 snprintf(name, sizeof name, "chip %d HBM", chip);
             else
                 snprintf(name, sizeof name, "chip %d core %d", chip, local);
-            meta(arr, "process_name", e->pid, 0, name);
+            meta(arr, "process_name", pid, 0, name);
         }
-        if (!seen_tid) {
-            thread_name(e->pid, e->tid, name, sizeof name);
-            meta(arr, "thread_name", e->pid, e->tid, name);
-        }
+        thread_name(pid, tid, name, sizeof name);
+        meta(arr, "thread_name", pid, tid, name);
     }
+    free(pairs);
 }
 
 char *sc_sim_trace_json(const sc_sim *s) {
@@ -183,7 +187,7 @@ char *sc_sim_trace_json(const sc_sim *s) {
     cJSON *o = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(o, "traceEvents");
     double us = 1e6 / s->chip.clock_hz;
-    if (s->n_ev < 20000) add_names(s, arr); /* quadratic naming only for small traces */
+    add_names(s, arr);
     for (size_t i = 0; i < s->n_ev; i++) {
         const trace_ev *e = &s->ev[i];
         cJSON *x = cJSON_CreateObject();
