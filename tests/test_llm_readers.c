@@ -846,6 +846,45 @@ static void test_dequant_blocks(void **state) {
         int q = (lo | h << 4) - 32, scale = (int8_t)k6[192 + half * 8 + l / 16 + 2 * quarter];
         assert_true(y[e] == 0.25f * (float)scale * (float)q);
     }
+    /* Q4_1: x = q * d + m. */
+    unsigned char q41[20], q50[22], q51[24], k5[176];
+    memcpy(q41, &d, 2), memcpy(q41 + 2, &dm, 2);
+    for (int j = 0; j < 16; j++)
+        q41[4 + j] = (unsigned char)(j | (15 - j) << 4);
+    assert_int_equal(sc_ggml_dequantize(SC_GGML_Q4_1, q41, 32, y), 0);
+    for (int j = 0; j < 16; j++)
+        assert_true(y[j] == 0.25f * (float)j + 0.5f && y[j + 16] == 0.25f * (float)(15 - j) + 0.5f);
+    /* Q5_0 / Q5_1: 5-bit q with the top bit of element e at bit e of qh (a pattern: e % 3 == 0). */
+    uint32_t qh = 0;
+    for (int e = 0; e < 32; e++)
+        qh |= (uint32_t)(e % 3 == 0) << e;
+    memcpy(q50, &d, 2), memcpy(q50 + 2, &qh, 4);
+    memcpy(q51, &d, 2), memcpy(q51 + 2, &dm, 2), memcpy(q51 + 4, &qh, 4);
+    for (int j = 0; j < 16; j++)
+        q50[6 + j] = q51[8 + j] = (unsigned char)((j * 5) % 16 | ((j * 3) % 16) << 4);
+    assert_int_equal(sc_ggml_dequantize(SC_GGML_Q5_0, q50, 32, y), 0);
+    float y1[32];
+    assert_int_equal(sc_ggml_dequantize(SC_GGML_Q5_1, q51, 32, y1), 0);
+    for (int e = 0; e < 32; e++) {
+        int lo = e < 16 ? (e * 5) % 16 : ((e - 16) * 3) % 16, q = lo | (e % 3 == 0) << 4;
+        assert_true(y[e] == 0.25f * (float)(q - 16));
+        assert_true(y1[e] == 0.25f * (float)q + 0.5f);
+    }
+    /* Q5_K: Q4_K's scales/mins plus a fifth bit per element from qh (bit 2*chunk + high). */
+    memset(k5, 0, sizeof k5);
+    memcpy(k5, k4, 16); /* d, dmin, the packed scales built above */
+    for (int j = 0; j < 32; j++)
+        k5[16 + j] = (unsigned char)(j * 29 + 7);
+    for (int j = 0; j < 128; j++)
+        k5[48 + j] = k4[16 + j];
+    assert_int_equal(sc_ggml_dequantize(SC_GGML_Q5_K, k5, 256, y), 0);
+    for (int e = 0; e < 256; e++) {
+        int sub = e / 32, chunk = e / 64, l = e % 32, hi = sub % 2;
+        int byte = k5[48 + chunk * 32 + l], q = (hi ? byte >> 4 : byte & 0xF);
+        q += (k5[16 + l] >> (2 * chunk + hi) & 1) * 16;
+        int s = sub + 1 + 40 * (sub >= 4), m = 2 * sub + 20 * (sub >= 4);
+        assert_true(fabsf(y[e] - (0.25f * (float)s * (float)q - 0.5f * (float)m)) < 1e-5f);
+    }
     assert_int_equal(sc_ggml_dequantize(99, q8, 32, y), -1);
     assert_int_equal(sc_ggml_dequantize(SC_GGML_Q8_0, q8, 31, y), -1);
 }

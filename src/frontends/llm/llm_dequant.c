@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Dequantisation of GGML tensor types (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K) to fp32.
+// Dequantisation of GGML tensor types (F32, F16, BF16, Q8_0, Q4_0/1, Q5_0/1, Q4_K, Q5_K, Q6_K).
 #include <string.h>
 
 #include "frontends/llm/llm_dequant.h"
@@ -14,6 +14,8 @@ typedef struct type_info {
 static const type_info TYPES[] = {
     {SC_GGML_F32, "F32", 1, 4},       {SC_GGML_F16, "F16", 1, 2},
     {SC_GGML_Q4_0, "Q4_0", 32, 18},   {SC_GGML_Q8_0, "Q8_0", 32, 34},
+    {SC_GGML_Q4_1, "Q4_1", 32, 20},   {SC_GGML_Q5_0, "Q5_0", 32, 22},
+    {SC_GGML_Q5_1, "Q5_1", 32, 24},   {SC_GGML_Q5_K, "Q5_K", 256, 176},
     {SC_GGML_Q4_K, "Q4_K", 256, 144}, {SC_GGML_Q6_K, "Q6_K", 256, 210},
     {SC_GGML_BF16, "BF16", 1, 2},
 };
@@ -55,6 +57,30 @@ static void deq_q4_0(const uint8_t *b, float *y) {
     }
 }
 
+/* Q4_1: d, m (f16), qs[16]: x = q * d + m. */
+static void deq_q4_1(const uint8_t *b, float *y) {
+    float d = f16(b), m = f16(b + 2);
+    for (int j = 0; j < 16; j++) {
+        y[j] = d * (float)(b[4 + j] & 0xF) + m;
+        y[j + 16] = d * (float)(b[4 + j] >> 4) + m;
+    }
+}
+
+/* Q5_0 / Q5_1: the fifth bit of element j is bit j of the little-endian qh word. Q5_0 centres
+ * on 16 (x = (q - 16) * d), Q5_1 adds a minimum (x = q * d + m). */
+static void deq_q5(const uint8_t *b, float *y, int has_min) {
+    float d = f16(b), m = has_min ? f16(b + 2) : 0.0f;
+    const uint8_t *qhp = b + (has_min ? 4 : 2), *qs = qhp + 4;
+    uint32_t qh =
+        (uint32_t)qhp[0] | (uint32_t)qhp[1] << 8 | (uint32_t)qhp[2] << 16 | (uint32_t)qhp[3] << 24;
+    int off = has_min ? 0 : 16;
+    for (int j = 0; j < 16; j++) {
+        int h0 = (int)((qh >> j) << 4) & 0x10, h1 = (int)(qh >> (j + 12)) & 0x10;
+        y[j] = d * (float)(((qs[j] & 0xF) | h0) - off) + m;
+        y[j + 16] = d * (float)(((qs[j] >> 4) | h1) - off) + m;
+    }
+}
+
 /* 6-bit scale and min number j of a Q4_K block's packed 12-byte table (ggml's layout). */
 static void scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
     if (j < 4) {
@@ -79,6 +105,23 @@ static void deq_q4_k(const uint8_t *b, float *y) {
             *y++ = d1 * (float)(q[l] & 0xF) - mm1;
         for (int l = 0; l < 32; l++)
             *y++ = d2 * (float)(q[l] >> 4) - mm2;
+    }
+}
+
+/* Q5_K: d, dmin (f16), scales[12] (as Q4_K), qh[32] (fifth bits), qs[128]. */
+static void deq_q5_k(const uint8_t *b, float *y) {
+    float d = f16(b), dmin = f16(b + 2);
+    const uint8_t *sc = b + 4, *qh = b + 16, *ql = b + 48;
+    unsigned u1 = 1, u2 = 2;
+    for (int j = 0, is = 0; j < 256; j += 64, is += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
+        uint8_t s1, m1, s2, m2;
+        scale_min_k4(is, sc, &s1, &m1);
+        scale_min_k4(is + 1, sc, &s2, &m2);
+        float d1 = d * s1, mm1 = dmin * m1, d2 = d * s2, mm2 = dmin * m2;
+        for (int l = 0; l < 32; l++)
+            *y++ = d1 * (float)((ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - mm1;
+        for (int l = 0; l < 32; l++)
+            *y++ = d2 * (float)((ql[l] >> 4) + (qh[l] & u2 ? 16 : 0)) - mm2;
     }
 }
 
@@ -123,6 +166,18 @@ int sc_ggml_dequantize(int type, const void *src, size_t n, float *dst) {
             break;
         case SC_GGML_Q4_0:
             deq_q4_0(b, dst);
+            break;
+        case SC_GGML_Q4_1:
+            deq_q4_1(b, dst);
+            break;
+        case SC_GGML_Q5_0:
+            deq_q5(b, dst, 0);
+            break;
+        case SC_GGML_Q5_1:
+            deq_q5(b, dst, 1);
+            break;
+        case SC_GGML_Q5_K:
+            deq_q5_k(b, dst);
             break;
         case SC_GGML_Q4_K:
             deq_q4_k(b, dst);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// GGML tensor types used by GGUF files and their dequantisation to fp32.
+// GGML tensor types used by GGUF files and their dequantisation to fp32 (layouts as in ggml).
 #ifndef SC_LLM_DEQUANT_H
 #define SC_LLM_DEQUANT_H
 
@@ -13,8 +13,12 @@ enum {
     SC_GGML_F32 = 0,
     SC_GGML_F16 = 1,
     SC_GGML_Q4_0 = 2,
+    SC_GGML_Q4_1 = 3,
+    SC_GGML_Q5_0 = 6,
+    SC_GGML_Q5_1 = 7,
     SC_GGML_Q8_0 = 8,
     SC_GGML_Q4_K = 12,
+    SC_GGML_Q5_K = 13,
     SC_GGML_Q6_K = 14,
     SC_GGML_BF16 = 30,
 };
