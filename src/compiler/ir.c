@@ -119,6 +119,20 @@ int sc_ir_add_node(sc_ir_graph *g, const char *op, const char *name, const int *
     return g->n_nodes++;
 }
 
+int sc_ir_insert_node(sc_ir_graph *g, int pos, const char *op, const int *in, int n_in,
+                      const int *out, int n_out, sc_err *err) {
+    int id = sc_ir_add_node(g, op, op, in, n_in, out, n_out, err);
+    if (id < 0) return -1;
+    sc_ir_node tmp = g->nodes[id];
+    memmove(&g->nodes[pos + 1], &g->nodes[pos], sizeof tmp * (size_t)(id - pos));
+    g->nodes[pos] = tmp;
+    for (int v = 0; v < g->n_vals; v++)
+        if (g->vals[v].producer >= pos && g->vals[v].producer < id) g->vals[v].producer++;
+    for (int j = 0; j < n_out; j++)
+        if (out[j] >= 0) g->vals[out[j]].producer = pos;
+    return pos;
+}
+
 static sc_status push_id(int **arr, int *n, int *cap, int v, sc_err *err) {
     if (grow((void **)arr, cap, *n + 1, sizeof **arr))
         return sc_err_set(err, SC_ERR_NOMEM, "out of memory");

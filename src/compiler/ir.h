@@ -82,6 +82,9 @@ sc_status sc_ir_set_const(sc_ir_graph *g, int v, sc_tensor *t, sc_err *err);
 /* Adds a node; returns its index or -1 (err set). in/out arrays are copied. */
 int sc_ir_add_node(sc_ir_graph *g, const char *op, const char *name, const int *in, int n_in,
                    const int *out, int n_out, sc_err *err);
+/* Inserts a node at position pos (later nodes shift up by one); returns pos or -1. */
+int sc_ir_insert_node(sc_ir_graph *g, int pos, const char *op, const int *in, int n_in,
+                      const int *out, int n_out, sc_err *err);
 sc_status sc_ir_mark_input(sc_ir_graph *g, int v, sc_err *err);
 sc_status sc_ir_mark_output(sc_ir_graph *g, int v, sc_err *err);
 
@@ -130,6 +133,7 @@ sc_status sc_pass_constfold(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_dce(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_fuse_conv_bn(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_fuse_bias_act(sc_ir_graph *g, int *changed, sc_err *err);
+sc_status sc_pass_decompose_loss(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_lower_bn(sc_ir_graph *g, int *changed, sc_err *err);
 
 /* The pipeline in order (NULL-terminated name list for --dump-after). */

@@ -10,6 +10,8 @@ static sc_status pass_shapes(sc_ir_graph *g, int *changed, sc_err *err) {
 }
 
 static const sc_ir_pass PASSES[] = {
+    {"decompose-loss", "NLL / softmax cross-entropy losses into gathers and reductions",
+     sc_pass_decompose_loss},
     {"shapes", "dtype and shape inference (folds shape arithmetic)", pass_shapes},
     {"constfold", "evaluate nodes with constant inputs on the host", sc_pass_constfold},
     {"dce", "remove nodes that do not reach an output", sc_pass_dce},

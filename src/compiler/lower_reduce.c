@@ -375,7 +375,7 @@ static sc_status load_params(cg *c, rw *w) {
 
 static unsigned softmax_mask(cg *c, const sc_ir_node *n, int rank) {
     int ax = ir_axis(sc_ir_attr_i(n, "axis", c->g->opset >= 13 ? -1 : 1), rank);
-    if (c->g->opset >= 13) return 1u << ax;
+    if (c->g->opset >= 13 || sc_ir_attr_i(n, "_single_axis", 0)) return 1u << ax;
     return ((1u << rank) - 1) & ~((1u << ax) - 1); /* old opsets: every axis from `axis` on */
 }
 
