@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// Functional Llama-family decoder program: RMSNorm, MMA projections, RoPE, paged-KV GQA attention,
-// softmax, SwiGLU, residuals, final norm + classifier, on one core's load/compute/store queues.
+// Functional decoder programs (Llama/Mistral/Qwen2/Mixtral/GPT-2): norms, MMA projections, RoPE,
+// paged-KV GQA attention, softmax, SwiGLU/GELU/MoE, residuals, classifier, on 1..16 cores.
 /*
- * Queues and their hand-offs (semaphores):
+ * Queues of every core and their hand-offs (semaphores):
  *   load:    token ids + page table -> embeddings -> per layer: weights through the two-slot
  *            ring (llm_emit.c), RoPE rows, and after the store queue wrote this layer's K/V,
  *            the gather of every KV page of the sequence into the scratchpad.
  *   compute: norms, MMAs (weights as the B operand, stored N x K: the `tb` flag), RoPE,
  *            attention on the vector unit (one query row per loop trip, causal by the length
- *            register), SwiGLU, residual adds, classifier of the last token.
- *   store:   the new tokens' K/V rows into their pages, then the logits.
+ *            register), SwiGLU / GELU / MoE, residual adds, classifier of the last token.
+ *   store:   the new tokens' K/V rows into their pages (core 0), then the core's logits.
+ * With several cores the matmul output chunks are dealt round robin and gathered through
+ * shared SRAM behind barriers (matmul_mc); everything else is replicated on identical data.
  * Dynamic sizes come from the launch registers: r1 = first position, r2 = tokens T.
  */
 #include <math.h>
