@@ -225,7 +225,6 @@ sc_status sim_calibrate_hbm(sc_sim *s, sc_err *err) {
     const sc_dram_cfg *d = &s->chip.hbm;
     if (d->tREFI > 0 && d->tRFC < d->tREFI) s->hbm_stream_eff *= 1.0 - d->tRFC / d->tREFI;
     sc_mem_reset(m);
-    s->hbm_ps_per_byte = 1e12 / (g.peak_bw * s->hbm_stream_eff);
     return SC_OK;
 }
 
@@ -454,7 +453,7 @@ static void reset_run(sc_sim *s, const sc_program *prog, const int64_t *args, in
     }
     for (int k = 0; k < s->p.n_chips; k++) {
         schip *c = &s->chips[k];
-        c->link_free = c->hbm_pipe_free = c->shared_free = 0;
+        c->link_free = 0;
         sim_cal_reset(&c->hbm_cal, sc_dram_bandwidth(&s->chip.hbm) / s->chip.clock_hz, 256);
         sim_cal_reset(&c->shared_cal, s->chip.shared_sram_bw / s->chip.clock_hz, 256);
         memset(c->bars, 0, sizeof c->bars);

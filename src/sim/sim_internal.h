@@ -97,9 +97,7 @@ typedef struct sbarrier {
 typedef struct schip {
     pmem hbm, shared;
     sc_mem *hbm_model;
-    uint64_t link_free;     /* chip-to-chip links, modelled as one pooled port (cycles) */
-    uint64_t hbm_pipe_free; /* aggregate HBM bandwidth server (ps) */
-    uint64_t shared_free;   /* shared SRAM bandwidth server (cycles) */
+    uint64_t link_free; /* chip-to-chip links, modelled as one pooled port (cycles) */
     sbarrier bars[SC_ISA_BARRIERS];
     bwcal hbm_cal, shared_cal; /* aggregate HBM and shared SRAM bandwidth */
 } schip;
@@ -140,9 +138,8 @@ struct sc_sim {
     int n_cores, n_queues; /* n_queues: all queues of all chips */
     double ps_per_cycle;
     schip *chips;
-    score *cores;                   /* n_chips * n_cores */
-    squeue *queues;                 /* n_chips * n_cores * 3 */
-    sbarrier bars[SC_ISA_BARRIERS]; /* unused: barriers are per chip (schip.bars) */
+    score *cores;   /* n_chips * n_cores */
+    squeue *queues; /* n_chips * n_cores * 3 */
     smsg *msgs;
     size_t n_msgs, cap_msgs;
     const sc_program *prog;
@@ -152,12 +149,9 @@ struct sc_sim {
     uint64_t end_cycle;
     trace_ev *ev;
     size_t n_ev, cap_ev, dropped_ev;
-    int coll_arrived; /* unused: see colls */
-    uint64_t coll_release;
     scoll *colls;
     size_t n_colls;
     /* HBM figures from the model (per chip) */
-    double hbm_ps_per_byte; /* aggregate streaming rate (peak x measured stream efficiency) */
     double hbm_stream_eff;
     uint64_t hbm_latency_ps; /* idle closed-bank read */
     uint64_t hbm_model_capacity;
