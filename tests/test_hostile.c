@@ -12,6 +12,7 @@
 #include "helpers/testutil.h"
 #include "isa/isa.h"
 #include "mem/mem.h"
+#include "serve/serve.h"
 #include "util/util.h"
 #include "util/ytree.h"
 
@@ -258,6 +259,21 @@ static void regress_wide_yaml_map(void **state) {
     sc_strbuf_free(&sb);
 }
 
+/* fuzz_serve_trace: a JSONL field that is not a number was named in the error message after the
+ * JSON tree holding its name had been freed (heap use after free). */
+static void regress_trace_non_number(void **state) {
+    (void)state;
+    static const char text[] = "{\"arrival\": 0.5, \"prompt_len\": {}, \"output_len\": 3}\n";
+    sc_serve_request *r = NULL;
+    size_t n = 7;
+    sc_err err = {0};
+    assert_int_equal(sc_serve_trace_parse("t.jsonl", text, sizeof text - 1, &r, &n, &err),
+                     SC_ERR_PARSE);
+    assert_null(r);
+    assert_int_equal(n, 0);
+    assert_string_equal(err.msg, "t.jsonl:1: 'prompt_len' is not a number");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(regress_mem_map_top_digit),
@@ -265,6 +281,7 @@ int main(void) {
         cmocka_unit_test(regress_name_lookup_complexity),
         cmocka_unit_test(regress_wide_yaml_map),
         cmocka_unit_test(regress_npy_header),
+        cmocka_unit_test(regress_trace_non_number),
         cmocka_unit_test(regress_cli_error_one_line),
         cmocka_unit_test(limit_config_file_size),
         cmocka_unit_test(limit_yaml_scalar_and_nodes),

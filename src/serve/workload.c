@@ -307,9 +307,11 @@ static sc_status jsonl_row(const char *file, int lineno, const char *line, trace
         int c = it->string ? col_of(it->string) : -1;
         if (c < 0) continue;
         if (!cJSON_IsNumber(it)) {
+            /* it->string lives in o: format the message before freeing it. */
+            sc_status st = sc_err_set(err, SC_ERR_PARSE, "%s:%d: '%s' is not a number", file,
+                                      lineno, it->string);
             cJSON_Delete(o);
-            return sc_err_set(err, SC_ERR_PARSE, "%s:%d: '%s' is not a number", file, lineno,
-                              it->string);
+            return st;
         }
         vals[c] = it->valuedouble;
         have[c] = 1;
