@@ -400,7 +400,9 @@ static void test_vec_cast_copy_nan(void **state) {
     const char *text = ".desc k vec dims=4 d=spad:int8:0:1 a=spad:int32:64:1\n"
                        ".desc y vec dims=4 d=spad:fp16:128:1 a=spad:fp16:192:1\n"
                        ".desc m vec dims=4 d=spad:fp32:256:1 a=spad:fp32:320:1 b=spad:fp32:384:1\n"
+                       ".desc w vec dims=1 d=spad:bf16:512:1 a=spad:int32:576:1\n"
                        ".core 0\n.queue compute\n vcast k, r0, r0, r0, 0\n vcopy y, r0, r0, r0, 0\n"
+                       " vcast w, r0, r0, r0, 0\n"
                        " vmax m, r0, r0, r0, r0, 0\n";
     sc_chip *c;
     sc_program *p;
@@ -412,7 +414,14 @@ static void test_vec_cast_copy_nan(void **state) {
     ts_write(s, SC_SPACE_SPAD, 0, 192, h, sizeof h);
     ts_write(s, SC_SPACE_SPAD, 0, 320, x, sizeof x);
     ts_write(s, SC_SPACE_SPAD, 0, 384, y, sizeof y);
+    /* 2^24 + 2^16 + 1 is just above a bf16 midpoint; through fp32 it would land on the midpoint
+     * and round to even (2^24): the conversion must round once */
+    int32_t big = (1 << 24) + (1 << 16) + 1;
+    ts_write(s, SC_SPACE_SPAD, 0, 576, &big, 4);
     ts_run(s, p, NULL, 0);
+    uint16_t wb;
+    ts_read(s, SC_SPACE_SPAD, 0, 512, &wb, 2);
+    assert_int_equal(wb, sc_f32_to_bf16((float)((1 << 24) + (1 << 17))));
     int8_t k[4];
     uint16_t hh[4];
     float m[4];

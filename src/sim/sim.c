@@ -100,10 +100,16 @@ score *sim_core(sc_sim *s, int chip, int core) {
 
 /* ---- Bandwidth calendars ---- */
 
+/* The calendar is a ring of SIM_CAL_BUCKETS buckets sliding forward with time (16.7 M cycles at
+ * 256 cycles per bucket): host memory stays fixed however long the simulated run. Transfers are
+ * issued in nearly time order, so one starting before the window is simply placed at its start. */
+#define SIM_CAL_BUCKETS ((size_t)1 << 16)
+
 void sim_cal_reset(bwcal *c, double bytes_per_cycle, uint64_t width) {
     if (c->used) memset(c->used, 0, c->n * sizeof *c->used);
     c->width = width;
     c->cap = bytes_per_cycle * (double)width;
+    c->base = 0;
 }
 
 void sim_cal_free(bwcal *c) {
@@ -111,37 +117,45 @@ void sim_cal_free(bwcal *c) {
     memset(c, 0, sizeof *c);
 }
 
-static int cal_grow(bwcal *c, size_t need) {
-    if (need < c->n) return 0;
-    size_t n = c->n ? c->n : 1024;
-    while (n <= need)
-        n *= 2;
-    double *u = realloc(c->used, n * sizeof *u);
-    if (!u) return -1;
-    memset(u + c->n, 0, (n - c->n) * sizeof *u);
-    c->used = u;
-    c->n = n;
-    return 0;
+/* Slides the window so that bucket b is inside it; returns its slot or NULL (out of memory). */
+static double *cal_slot(bwcal *c, uint64_t b) {
+    if (!c->used) {
+        c->used = calloc(SIM_CAL_BUCKETS, sizeof *c->used);
+        if (!c->used) return NULL;
+        c->n = SIM_CAL_BUCKETS;
+    }
+    if (b >= c->base + c->n) {
+        uint64_t nb = b - c->n + 1;
+        if (nb - c->base >= c->n)
+            memset(c->used, 0, c->n * sizeof *c->used);
+        else
+            for (uint64_t k = c->base; k < nb; k++)
+                c->used[k % c->n] = 0;
+        c->base = nb;
+    }
+    return &c->used[b % c->n];
 }
 
 uint64_t sim_cal_take(bwcal *c, uint64_t t, double bytes) {
     if (bytes <= 0 || c->cap <= 0) return t;
-    size_t b = (size_t)(t / c->width);
+    uint64_t b = t / c->width;
+    if (b < c->base) b = c->base, t = b * c->width;
     double left = bytes;
     for (;; b++) {
-        if (cal_grow(c, b)) /* out of memory: fall back to the ideal rate */
+        double *u = cal_slot(c, b);
+        if (!u) /* out of memory: fall back to the ideal rate */
             return t + (uint64_t)(left / c->cap * (double)c->width) + 1;
-        uint64_t start = (uint64_t)b * c->width;
+        uint64_t start = b * c->width;
         /* in the first bucket only the part after t is available */
-        double room = c->cap - c->used[b];
+        double room = c->cap - *u;
         if (start < t)
             room = SC_MIN(room, c->cap * (double)(start + c->width - t) / (double)c->width);
         if (room <= 0) continue;
         double take = SC_MIN(room, left);
-        c->used[b] += take;
+        *u += take;
         left -= take;
         if (left <= 0) {
-            uint64_t end = start + (uint64_t)((double)c->width * c->used[b] / c->cap + 0.999999);
+            uint64_t end = start + (uint64_t)((double)c->width * *u / c->cap + 0.999999);
             return SC_MAX(end, t + 1);
         }
     }

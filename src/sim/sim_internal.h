@@ -79,8 +79,9 @@ typedef struct score {
 /* A bandwidth calendar: capacity per time bucket, consumed by transfers in any time order (host
  * order is only roughly time order, so a single "free at" time would waste the gaps). */
 typedef struct bwcal {
-    double *used;   /* bytes used per bucket */
-    size_t n;       /* buckets allocated */
+    double *used;   /* bytes used per bucket, a ring */
+    size_t n;       /* buckets in the ring */
+    uint64_t base;  /* first bucket index held */
     double cap;     /* bytes per bucket */
     uint64_t width; /* cycles per bucket */
 } bwcal;
@@ -227,6 +228,9 @@ sc_status sim_spad_range(const sc_sim *s, const squeue *q, int64_t addr, uint64_
 void sim_gather_f32(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
                     float *out);
 int sim_scatter_f32(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const float *in);
+/* n elements from dtype st to dt with one rounding (DMA conversions, vcast). */
+void sim_convert(sc_dtype st, const unsigned char *src, sc_dtype dt, unsigned char *dst,
+                 uint64_t n);
 /* Raw byte gather/scatter (element-sized), used by DMA. */
 void sim_gather_raw(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
                     unsigned char *out);

@@ -219,7 +219,7 @@ static sc_status vec_move(sc_sim *s, const vop *o, sc_err *err) {
     int rc = 0;
     if (a && d) {
         sim_gather_raw(s, &o->v[1], o->dims, a);
-        sc_convert(o->v[1].dt, a, o->v[0].dt, d, (size_t)n);
+        sim_convert(o->v[1].dt, a, o->v[0].dt, d, n);
         rc = sim_scatter_raw(&o->v[0], o->dims, d);
     }
     int oom = !a || !d || rc;

@@ -247,6 +247,35 @@ int sim_scatter_raw(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const 
     return 0;
 }
 
+/* ---- Conversions ---- */
+
+/* int32 -> narrow float: round to odd into fp32 first so the second rounding is exact RNE. */
+static float int32_to_f32_odd(int32_t v) {
+    int64_t a = v < 0 ? -(int64_t)v : v;
+    if (a < (1 << 24)) return (float)v;
+    int sh = 0;
+    while ((a >> sh) >= (1 << 24))
+        sh++;
+    int64_t m = a >> sh;
+    if (a & (((int64_t)1 << sh) - 1)) m |= 1;
+    float f = ldexpf((float)m, sh);
+    return v < 0 ? -f : f;
+}
+
+void sim_convert(sc_dtype st, const unsigned char *src, sc_dtype dt, unsigned char *dst,
+                 uint64_t n) {
+    if (st == SC_DTYPE_INT32 && dt != SC_DTYPE_FP32 && dt != SC_DTYPE_INT32 &&
+        dt != SC_DTYPE_INT8) {
+        for (uint64_t i = 0; i < n; i++) {
+            int32_t v;
+            memcpy(&v, src + 4 * i, 4);
+            sc_store_elem(dt, dst, i, int32_to_f32_odd(v));
+        }
+        return;
+    }
+    sc_convert(st, src, dt, dst, (size_t)n);
+}
+
 /* ---- Scratchpad bank conflicts ---- */
 
 uint64_t sim_spad_cycles(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
