@@ -124,6 +124,9 @@ static void test_trace_parse(void **state) {
         {"{\"arrival\": 1, \"prompt_len\": 2, \"output_len\": 3}\n{oops\n", "t:2: not a JSON"},
         {"# nothing\n", "no requests"},
         {"arrival,prompt_len,output_len\n-1,2,3\n", "t:2: arrival"},
+        /* the key name is quoted from the parsed object: used after it was freed (fuzzer) */
+        {"{\"arrival\": 0, \"prompt_len\": \"many\", \"output_len\": 3}\n",
+         "t:1: 'prompt_len' is not a number"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sc_err e = {0};
