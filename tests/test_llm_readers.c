@@ -956,6 +956,37 @@ static void test_tokenizer_bpe(void **state) {
     sc_llm_tokenizer_destroy(t);
 }
 
+/* Pieces of text under a pre-tokeniser, joined by '|'. */
+static void pieces(const char *text, sc_llm_pretok style, char *out, size_t cap) {
+    size_t at = 0;
+    for (const char *p = text; *p;) {
+        size_t n = sc_llm_pretok_next(p, style);
+        assert_true(n > 0);
+        at += (size_t)snprintf(out + at, cap - at, "%s%.*s", at ? "|" : "", (int)n, p);
+        p += n;
+    }
+}
+
+/* Expected splits worked out from the reference regular expressions (see llm_pretok.c). */
+static void test_pretokenizers(void **state) {
+    (void)state;
+    const char *text = "Hello, world! It's 12345  ok\n\nbye";
+    char got[256];
+    pieces(text, SC_LLM_PRETOK_GPT2, got, sizeof got);
+    assert_string_equal(got, "Hello|,| world|!| It|'s| 12345| | ok|\n|\n|bye");
+    pieces(text, SC_LLM_PRETOK_LLAMA3, got, sizeof got);
+    assert_string_equal(got, "Hello|,| world|!| It|'s| |123|45| | ok|\n\n|bye");
+    pieces(text, SC_LLM_PRETOK_QWEN2, got, sizeof got);
+    assert_string_equal(got, "Hello|,| world|!| It|'s| |1|2|3|4|5| | ok|\n\n|bye");
+    pieces("IT'S x.\n", SC_LLM_PRETOK_LLAMA3, got, sizeof got); /* case-insensitive 'S */
+    assert_string_equal(got, "IT|'S| x|.\n");
+    pieces("IT'S", SC_LLM_PRETOK_GPT2, got, sizeof got);
+    assert_string_equal(got, "IT|'|S");
+    assert_int_equal(sc_llm_pretok_from_name("llama-bpe"), SC_LLM_PRETOK_LLAMA3);
+    assert_int_equal(sc_llm_pretok_from_name("qwen2"), SC_LLM_PRETOK_QWEN2);
+    assert_int_equal(sc_llm_pretok_from_name("gpt-2"), SC_LLM_PRETOK_GPT2);
+}
+
 /* ---- hostile files: every damaged variant is rejected or loads, never crashes ---- */
 
 static sc_status try_load(const char *suffix, const void *d, size_t n, char *msg, size_t cap) {
@@ -1095,13 +1126,21 @@ static void test_sampler(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gguf_llama),      cmocka_unit_test(test_gguf_qwen2),
-        cmocka_unit_test(test_gguf_gpt2),       cmocka_unit_test(test_safetensors_sharded),
-        cmocka_unit_test(test_mixtral),         cmocka_unit_test(test_safetensors_gpt2),
-        cmocka_unit_test(test_cli_text_prompt), cmocka_unit_test(test_dequant_blocks),
-        cmocka_unit_test(test_tokenizer_spm),   cmocka_unit_test(test_tokenizer_bpe),
-        cmocka_unit_test(test_hostile_gguf),    cmocka_unit_test(test_hostile_safetensors),
-        cmocka_unit_test(test_hostile_llama2c), cmocka_unit_test(test_sampler),
+        cmocka_unit_test(test_gguf_llama),
+        cmocka_unit_test(test_gguf_qwen2),
+        cmocka_unit_test(test_gguf_gpt2),
+        cmocka_unit_test(test_safetensors_sharded),
+        cmocka_unit_test(test_mixtral),
+        cmocka_unit_test(test_safetensors_gpt2),
+        cmocka_unit_test(test_cli_text_prompt),
+        cmocka_unit_test(test_dequant_blocks),
+        cmocka_unit_test(test_tokenizer_spm),
+        cmocka_unit_test(test_tokenizer_bpe),
+        cmocka_unit_test(test_pretokenizers),
+        cmocka_unit_test(test_hostile_gguf),
+        cmocka_unit_test(test_hostile_safetensors),
+        cmocka_unit_test(test_hostile_llama2c),
+        cmocka_unit_test(test_sampler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

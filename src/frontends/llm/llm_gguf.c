@@ -375,6 +375,9 @@ static sc_status read_tokenizer(gguf *g, sc_llm_model *m) {
                                     (const char *const *)toks, scores, tk->count,
                                     (const char *const *)merges, mg ? mg->count : 0, m->cfg.bos_id,
                                     m->cfg.eos_id, &m->tok, g->err);
+    char pre[64];
+    if (s == SC_OK && kv_str(g, "tokenizer.ggml.pre", pre, sizeof pre))
+        sc_llm_tokenizer_set_pretok(m->tok, sc_llm_pretok_from_name(pre));
     free_str_array(toks, tk->count);
     free_str_array(merges, mg ? mg->count : 0);
     free(scores);

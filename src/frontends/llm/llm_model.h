@@ -134,6 +134,19 @@ sc_status sc_llm_tokenize(const sc_llm_tokenizer *t, const char *text, int **out
 /* Appends the text of one token id to sb (byte tokens become their byte; BPE bytes decoded). */
 sc_status sc_llm_detokenize(const sc_llm_tokenizer *t, int id, sc_strbuf *sb, sc_err *err);
 size_t sc_llm_tokenizer_size(const sc_llm_tokenizer *t);
+
+/* Byte-level BPE pre-tokenisation (llm_pretok.c): how text is cut into pieces before merging. */
+typedef enum sc_llm_pretok {
+    SC_LLM_PRETOK_GPT2,   /* GPT-2's rule (also the default) */
+    SC_LLM_PRETOK_LLAMA3, /* Llama 3: digits in groups of up to 3, one leading symbol on words */
+    SC_LLM_PRETOK_QWEN2   /* Llama 3's rule with single digits */
+} sc_llm_pretok;
+/* Length in bytes of the next piece of s (0 at the end). */
+size_t sc_llm_pretok_next(const char *s, sc_llm_pretok style);
+/* GGUF tokenizer.ggml.pre name ("llama-bpe", "qwen2", "gpt-2", ...) to a style. */
+sc_llm_pretok sc_llm_pretok_from_name(const char *name);
+/* Selects the pre-tokeniser of a BPE tokenizer (default GPT-2). */
+void sc_llm_tokenizer_set_pretok(sc_llm_tokenizer *t, sc_llm_pretok style);
 sc_llm_tok_kind sc_llm_tokenizer_kind(const sc_llm_tokenizer *t);
 
 #endif

@@ -57,6 +57,7 @@ static int map_get(const strmap *m, const char *k, size_t n) {
 
 struct sc_llm_tokenizer {
     sc_llm_tok_kind kind;
+    sc_llm_pretok pretok;
     size_t n;
     char **tok;
     float *score;
@@ -158,6 +159,10 @@ sc_status sc_llm_tokenizer_create(sc_llm_tok_kind kind, const char *const *token
     init_byte_unicode(t);
     *out = t;
     return SC_OK;
+}
+
+void sc_llm_tokenizer_set_pretok(sc_llm_tokenizer *t, sc_llm_pretok style) {
+    t->pretok = style;
 }
 
 size_t sc_llm_tokenizer_size(const sc_llm_tokenizer *t) {
@@ -287,37 +292,11 @@ static sc_status encode_spm(const sc_llm_tokenizer *t, const char *text, int **i
     return s;
 }
 
-/* Character class of the GPT-2 pre-tokenizer (ASCII approximation: bytes >= 0x80 are letters). */
-static int cls(unsigned char c) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return 0;
-    if ((c | 32) >= 'a' && (c | 32) <= 'z') return 1;
-    if (c >= 0x80) return 1;
-    if (c >= '0' && c <= '9') return 2;
-    return 3;
-}
-
-/* Length of the next pre-token: an optional leading space then a run of one class, or a run of
- * whitespace (leaving the last space to the following word). */
-static size_t next_word(const char *s) {
-    size_t i = 0;
-    if (cls((unsigned char)s[0]) == 0) {
-        while (s[i] && cls((unsigned char)s[i]) == 0)
-            i++;
-        if (s[i] && i > 1 && s[i - 1] == ' ') i--;
-        if (!(s[i] && i == 1 && s[0] == ' ')) return i;
-        i = 1; /* a single space glues to the next word */
-    }
-    int c = cls((unsigned char)s[i]);
-    while (s[i] && cls((unsigned char)s[i]) == c)
-        i++;
-    return i;
-}
-
 static sc_status encode_bpe(const sc_llm_tokenizer *t, const char *text, int **ids, size_t *cnt,
                             size_t *cap, sc_err *err) {
     sc_status s = SC_OK;
     for (const char *p = text; s == SC_OK && *p;) {
-        size_t w = next_word(p);
+        size_t w = sc_llm_pretok_next(p, t->pretok);
         sc_strbuf sb;
         sc_strbuf_init(&sb);
         for (size_t i = 0; i < w; i++) {
