@@ -59,7 +59,9 @@ static double mma_seconds(const sc_chip *c, double tiles, double tm, double tn, 
                           double core_macs) {
     double splits = fmax(1, fmin(floor(c->cores / tiles), floor(k / 256)));
     double waves = ceil_div(tiles * splits, c->cores);
-    return waves * tm * tn * (k / splits) / (core_macs * c->eff_matmul);
+    /* Each wave starts with its first operand slices in flight from HBM. */
+    return waves *
+           (c->hbm.controller_latency + tm * tn * (k / splits) / (core_macs * c->eff_matmul));
 }
 
 /*
