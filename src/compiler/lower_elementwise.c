@@ -61,6 +61,142 @@ static void trunc_to(recipe *r, int x) {
     add(r, SC_OP_VSEL, OUT, T2, T0, T1, 0);
 }
 
+/* Horner: d = ((c[0] * z + c[1]) * z + ...) * z + c[n-1], z a slot */
+static void horner(recipe *r, int d, int z, const double *c, int n) {
+    addf(r, SC_OP_VMULF, d, z, (float)c[0]);
+    for (int i = 1; i < n; i++) {
+        addf(r, SC_OP_VADDF, d, d, (float)c[i]);
+        if (i + 1 < n) add2(r, SC_OP_VMUL, d, d, z);
+    }
+}
+
+/* Range reduction x = k*pi + r, |r| <= pi/2 (pi in two parts so r keeps its low bits):
+ * k -> T0, r -> T1, r^2 -> X1; then sin(r) -> T2 and cos(r) -> X3 by Taylor polynomials
+ * (truncation below 7e-8 on |r| <= pi/2). */
+static void sincos_core(recipe *r) {
+    static const double S[] = {-1.0 / 39916800, 1.0 / 362880, -1.0 / 5040, 1.0 / 120, -1.0 / 6, 1};
+    static const double C[] = {
+        1.0 / 479001600, -1.0 / 3628800, 1.0 / 40320, -1.0 / 720, 1.0 / 24, -0.5, 1};
+    addf(r, SC_OP_VMULF, T0, X0, (float)(1.0 / 3.14159265358979323846));
+    round_to(r, T0, T0);
+    addf(r, SC_OP_VMULF, T1, T0, 3.140625f);
+    add2(r, SC_OP_VSUB, T1, X0, T1);
+    addf(r, SC_OP_VMULF, T2, T0, 9.67653589793e-4f);
+    add2(r, SC_OP_VSUB, T1, T1, T2);
+    add2(r, SC_OP_VMUL, X1, T1, T1);
+    horner(r, T2, X1, S, 6);
+    add2(r, SC_OP_VMUL, T2, T2, T1);
+    horner(r, X3, X1, C, 7);
+}
+
+/* (-1)^k for integer-valued k in slot k -> slot d (floor(k/2) = round(k/2 - 1/4)) */
+static void parity_sign(recipe *r, int d, int k) {
+    addf(r, SC_OP_VMULF, d, k, 0.5f);
+    addf(r, SC_OP_VSUBF, d, d, 0.25f);
+    round_to(r, d, d);
+    addf(r, SC_OP_VMULF, d, d, -2.0f);
+    add2(r, SC_OP_VADD, d, d, k);
+    addf(r, SC_OP_VMULF, d, d, -2.0f);
+    addf(r, SC_OP_VADDF, d, d, 1.0f);
+}
+
+/* d = atan(s): |s| > 1 via pi/2 - atan(1/|s|), t > tan(pi/8) via pi/4 + atan((t-1)/(t+1)),
+ * then a degree-23 odd Taylor polynomial on |u| <= 0.4143 (truncation below 1e-10); odd
+ * symmetry restores the sign. Uses T0-T2, X1-X3. */
+static void atan_core(recipe *r, int s, int d) {
+    double c[12];
+    for (int i = 11; i >= 0; i--)
+        c[11 - i] = (i % 2 ? -1.0 : 1.0) / (2 * i + 1);
+    add1(r, SC_OP_VABS, X1, s);
+    addf(r, SC_OP_VGTF, X2, X1, 1);
+    add1(r, SC_OP_VRECIP, T0, X1);
+    add(r, SC_OP_VSEL, T0, X2, T0, X1, 0);
+    addf(r, SC_OP_VGTF, X3, T0, 0.41421356f);
+    addf(r, SC_OP_VSUBF, T1, T0, 1);
+    addf(r, SC_OP_VADDF, T2, T0, 1);
+    add2(r, SC_OP_VDIV, T1, T1, T2);
+    add(r, SC_OP_VSEL, T0, X3, T1, T0, 0);
+    add2(r, SC_OP_VMUL, T1, T0, T0);
+    horner(r, T2, T1, c, 12);
+    add2(r, SC_OP_VMUL, T2, T2, T0);
+    addf(r, SC_OP_VMULF, T1, X3, 0.78539816339744831f);
+    add2(r, SC_OP_VADD, T2, T2, T1);
+    addf(r, SC_OP_VMULF, T1, T2, -1);
+    addf(r, SC_OP_VADDF, T1, T1, 1.5707963267948966f);
+    add(r, SC_OP_VSEL, T2, X2, T1, T2, 0);
+    addf(r, SC_OP_VLTF, X1, s, 0);
+    add1(r, SC_OP_VNEG, T1, T2);
+    add(r, SC_OP_VSEL, d, X1, T1, T2, 0);
+}
+
+static int trig_recipe(const char *op, recipe *r) {
+    if (!strcmp(op, "Atan")) {
+        atan_core(r, X0, OUT);
+        return 1;
+    }
+    if (!strcmp(op, "Asin") || !strcmp(op, "Acos")) { /* asin x = atan(x / sqrt(1 - x^2)) */
+        add2(r, SC_OP_VMUL, X4, X0, X0);
+        addf(r, SC_OP_VMULF, X4, X4, -1);
+        addf(r, SC_OP_VADDF, X4, X4, 1);
+        add1(r, SC_OP_VSQRT, X4, X4);
+        add2(r, SC_OP_VDIV, X4, X0, X4);
+        atan_core(r, X4, op[1] == 's' ? OUT : X4);
+        if (op[1] == 'c') { /* acos = pi/2 - asin */
+            addf(r, SC_OP_VMULF, X4, X4, -1);
+            addf(r, SC_OP_VADDF, OUT, X4, 1.5707963267948966f);
+        }
+        return 1;
+    }
+    if (!strcmp(op, "Sin") || !strcmp(op, "Cos") || !strcmp(op, "Tan")) {
+        sincos_core(r);
+        if (!strcmp(op, "Tan")) {
+            add2(r, SC_OP_VDIV, OUT, T2, X3);
+            return 1;
+        }
+        parity_sign(r, X2, T0);
+        add2(r, SC_OP_VMUL, OUT, op[0] == 'S' ? T2 : X3, X2);
+        return 1;
+    }
+    if (!strcmp(op, "Sinh") || !strcmp(op, "Cosh")) {
+        add1(r, SC_OP_VEXP, T0, X0);
+        add1(r, SC_OP_VNEG, T1, X0);
+        add1(r, SC_OP_VEXP, T1, T1);
+        add2(r, op[0] == 'S' && op[1] == 'i' ? SC_OP_VSUB : SC_OP_VADD, T0, T0, T1);
+        addf(r, SC_OP_VMULF, OUT, T0, 0.5f);
+        return 1;
+    }
+    if (!strcmp(op, "Asinh")) { /* odd: sign(x) * log(|x| + sqrt(x^2 + 1)) */
+        add2(r, SC_OP_VMUL, T0, X0, X0);
+        addf(r, SC_OP_VADDF, T0, T0, 1);
+        add1(r, SC_OP_VSQRT, T0, T0);
+        add1(r, SC_OP_VABS, T1, X0);
+        add2(r, SC_OP_VADD, T0, T0, T1);
+        add1(r, SC_OP_VLOG, T0, T0);
+        addf(r, SC_OP_VLTF, T1, X0, 0);
+        add1(r, SC_OP_VNEG, T2, T0);
+        add(r, SC_OP_VSEL, OUT, T1, T2, T0, 0);
+        return 1;
+    }
+    if (!strcmp(op, "Acosh")) {
+        add2(r, SC_OP_VMUL, T0, X0, X0);
+        addf(r, SC_OP_VSUBF, T0, T0, 1);
+        add1(r, SC_OP_VSQRT, T0, T0);
+        add2(r, SC_OP_VADD, T0, T0, X0);
+        add1(r, SC_OP_VLOG, OUT, T0);
+        return 1;
+    }
+    if (!strcmp(op, "Atanh")) {
+        addf(r, SC_OP_VADDF, T0, X0, 1);
+        add1(r, SC_OP_VNEG, T1, X0);
+        addf(r, SC_OP_VADDF, T1, T1, 1);
+        add2(r, SC_OP_VDIV, T0, T0, T1);
+        add1(r, SC_OP_VLOG, T0, T0);
+        addf(r, SC_OP_VMULF, OUT, T0, 0.5f);
+        return 1;
+    }
+    return 0;
+}
+
 static void elu_core(recipe *r, float alpha) {
     add1(r, SC_OP_VEXP, T0, X0);
     addf(r, SC_OP_VSUBF, T0, T0, 1);
@@ -83,6 +219,7 @@ static int unary_recipe(cg *c, const sc_ir_node *n, recipe *r) {
             add1(r, SIMPLE[i].code, OUT, X0);
             return 1;
         }
+    if (trig_recipe(op, r)) return 1;
     if (!strcmp(op, "Softplus")) {
         add1(r, SC_OP_VEXP, T0, X0);
         addf(r, SC_OP_VADDF, T0, T0, 1);
@@ -274,7 +411,12 @@ int lower_is_elementwise(const char *op) {
                                 "Where",       "Clip",
                                 "Cast",        "CastLike",
                                 "_ScaleShift", "BatchNormalization",
-                                "Mod"};
+                                "Mod",         "Asin",
+                                "Acos",        "Atan",
+                                "Sin",         "Cos",
+                                "Tan",         "Sinh",
+                                "Cosh",        "Asinh",
+                                "Acosh",       "Atanh"};
     for (size_t i = 0; i < SC_ARRAY_LEN(OPS); i++)
         if (!strcmp(OPS[i], op)) return 1;
     return 0;
