@@ -504,6 +504,24 @@ static void test_collectives(void **state) {
     }
     sc_sim_destroy(s);
     sc_program_destroy(p);
+    /* timing by hand: a 100000-byte send takes bytes / link bandwidth (66.7 B/cycle on one
+     * SeedChip-1 link) plus the 1 us latency; recv then halt add a cycle each */
+    p = ts_asm(".core 0\n.queue load\n rdsr r1, chip\n li r2, 100000\n li r3, 200000\n"
+               " bne r1, r0, one\n send hbm, r0, r2, 1, 5\n recv hbm, r3, r2, 1, 5\n halt\n"
+               "one: send hbm, r0, r2, 0, 5\n recv hbm, r3, r2, 0, 5\n");
+    s = multi(c, 2);
+    ts_run(s, p, NULL, 0);
+    double bpc = c->link_bw / c->clock_hz, lat = c->link_latency * c->clock_hz;
+    assert_int_equal(ts_cycles(s), 4 + (uint64_t)ceil(100000 / bpc) + (uint64_t)ceil(lat) + 2);
+    sc_sim_destroy(s);
+    sc_program_destroy(p);
+    /* allreduce of 8 fp32 over 4 chips: 2(g-1)/g of the bytes over g-1 links + 2(g-1) latencies */
+    p = ts_asm(".core 0\n.queue load\n li r1, 0\n li r2, 8\n allreduce hbm, r1, r2, fp32, 4\n");
+    s = multi(c, 4);
+    ts_run(s, p, NULL, 0);
+    assert_int_equal(ts_cycles(s), 2 + (uint64_t)ceil(1.5 * 32 / (bpc * 3) + 6 * lat));
+    sc_sim_destroy(s);
+    sc_program_destroy(p);
     /* a recv with no send deadlocks; a group larger than the run traps */
     p = ts_asm(".core 0\n.queue load\n li r2, 8\n recv hbm, r0, r2, 1, 3\n");
     s = multi(c, 2);
