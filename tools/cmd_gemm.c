@@ -104,6 +104,14 @@ static int parse_args(gemm_opts *o, int argc, char **argv) {
     if (npos != 3) return cli_error("gemm", "give M N K (see --help)");
     if (o->check && o->mode == SC_SIM_TIMING)
         return cli_error("gemm", "--check needs --mode functional or both");
+    /* Functional runs hold A, B and C on the host twice (inputs + device pages): keep it sane. */
+    double bytes = ((double)o->m * o->k + (double)o->k * o->n) * sc_dtype_size(o->dtype) +
+                   (double)o->m * o->n * 4;
+    if (o->mode != SC_SIM_TIMING && bytes > 4e9)
+        return cli_error("gemm",
+                         "%.1f GB of operands is too much data for --mode %s; use --mode "
+                         "timing",
+                         bytes / 1e9, o->mode == SC_SIM_BOTH ? "both" : "functional");
     return CLI_EXIT_OK;
 }
 

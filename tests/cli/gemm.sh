@@ -42,7 +42,8 @@ assert big["utilization"] > 0.85, big["utilization"]
 PY
 
 # bad input: one line, exit 2
-for args in "1 2" "0 5 5" "5 5 5 --dtype int4" "5 5 5 --mode fast" "5 5 5 --check" "5 5 5 --chip nope"; do
+for args in "1 2" "0 5 5" "5 5 5 --dtype int4" "5 5 5 --mode fast" "5 5 5 --check" "5 5 5 --chip nope" \
+    "100000 100000 1000 --mode both" "5 5 5 --cores 0" "5 5 5 6"; do
     set +e
     "$BIN" gemm $args >"$TMP/o" 2>"$TMP/e"
     rc=$?
