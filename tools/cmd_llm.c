@@ -141,28 +141,28 @@ static int parse_ids(const char *text, int vocab, int **out, int *n) {
 }
 
 /* Prompt ids: BOS (when known) + tokenised text, or the given ids, or just BOS. */
+/* Prompt ids: BOS (when the model has one) + tokenised text, or the given ids, or just BOS. */
 static int prompt_of(const gen_opts *o, const sc_llm_model *m, int **ids, int *n) {
-    int bos = m->cfg.bos_id >= 0 ? m->cfg.bos_id : 1;
+    int bos = m->cfg.bos_id;
     if (o->prompt_ids) return parse_ids(o->prompt_ids, m->cfg.vocab_size, ids, n);
-    if (!o->prompt) {
-        *ids = malloc(sizeof **ids);
-        if (!*ids) return cli_error(CMD, "out of memory");
-        (*ids)[0] = bos, *n = 1;
-        return 0;
-    }
-    if (!m->tok)
+    if (!o->prompt && bos < 0)
+        return cli_error(CMD, "%s: the model defines no BOS token; give --prompt or --prompt-ids",
+                         o->model);
+    if (o->prompt && !m->tok)
         return cli_error(CMD, "%s: the model carries no tokenizer; use --prompt-ids", o->model);
     int *t = NULL;
     size_t nt = 0;
     sc_err err = {0};
-    if (sc_llm_tokenize(m->tok, o->prompt, &t, &nt, &err) != SC_OK)
+    if (o->prompt && sc_llm_tokenize(m->tok, o->prompt, &t, &nt, &err) != SC_OK)
         return cli_error(CMD, "--prompt: %s", err.msg);
+    int head = bos >= 0 ? 1 : 0;
+    if (nt + (size_t)head == 0) return cli_error(CMD, "--prompt: the text gives no tokens");
     *ids = malloc((nt + 1) * sizeof **ids);
     if (!*ids) return free(t), cli_error(CMD, "out of memory");
-    (*ids)[0] = bos;
+    if (head) (*ids)[0] = bos;
     for (size_t i = 0; i < nt; i++)
-        (*ids)[i + 1] = t[i];
-    *n = (int)nt + 1;
+        (*ids)[i + (size_t)head] = t[i];
+    *n = (int)nt + head;
     free(t);
     return 0;
 }
