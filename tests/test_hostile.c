@@ -274,6 +274,22 @@ static void regress_trace_non_number(void **state) {
     assert_string_equal(err.msg, "t.jsonl:1: 'prompt_len' is not a number");
 }
 
+/* fuzz_tensor_pb (timeout): a TensorProto of a few bytes whose dims claim 4 GiB was allocated and
+ * zeroed before its raw data was compared with the shape. Hand-encoded protobuf: dims 32768 x
+ * 32768 (field 1, varint), data_type FLOAT (field 2), raw_data of 4 bytes (field 9). */
+static void regress_pb_huge_dims(void **state) {
+    (void)state;
+    static const uint8_t pb[] = {0x08, 0x80, 0x80, 0x02, 0x08, 0x80, 0x80, 0x02,
+                                 0x10, 0x01, 0x4a, 0x04, 0x00, 0x00, 0x80, 0x3f};
+    sc_tensor t;
+    sc_err err = {0};
+    double t0 = sc_now_seconds();
+    assert_int_equal(sc_tensor_from_pb(pb, sizeof pb, NULL, "h.pb", &t, &err), SC_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "h.pb: tensor '' raw data is 4 bytes, need 4294967296"));
+    assert_null(t.data);
+    if (sc_now_seconds() - t0 > 1) fail_msg("refusing took %.2f s", sc_now_seconds() - t0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(regress_mem_map_top_digit),
@@ -281,6 +297,7 @@ int main(void) {
         cmocka_unit_test(regress_name_lookup_complexity),
         cmocka_unit_test(regress_wide_yaml_map),
         cmocka_unit_test(regress_npy_header),
+        cmocka_unit_test(regress_pb_huge_dims),
         cmocka_unit_test(regress_trace_non_number),
         cmocka_unit_test(regress_cli_error_one_line),
         cmocka_unit_test(limit_config_file_size),

@@ -306,21 +306,20 @@ static sc_status read_external(const Onnx__TensorProto *tp, const char *base_dir
     return SC_OK;
 }
 
+/* Values present in the typed repeated field that dtype t uses. */
+static size_t typed_count(const Onnx__TensorProto *tp, sc_tdtype t) {
+    if (t == SC_T_FLOAT) return tp->n_float_data;
+    if (t == SC_T_DOUBLE) return tp->n_double_data;
+    if (t == SC_T_INT64) return tp->n_int64_data;
+    if (t == SC_T_UINT32 || t == SC_T_UINT64) return tp->n_uint64_data;
+    return tp->n_int32_data;
+}
+
 /* Typed repeated fields: element i of whichever field the dtype uses. */
 static sc_status read_typed(const Onnx__TensorProto *tp, const char *what, sc_tensor *out,
                             sc_err *err) {
-    size_t n = sc_tensor_numel(out), have;
+    size_t n = sc_tensor_numel(out), have = typed_count(tp, out->dtype);
     sc_tdtype t = out->dtype;
-    if (t == SC_T_FLOAT)
-        have = tp->n_float_data;
-    else if (t == SC_T_DOUBLE)
-        have = tp->n_double_data;
-    else if (t == SC_T_INT64)
-        have = tp->n_int64_data;
-    else if (t == SC_T_UINT32 || t == SC_T_UINT64)
-        have = tp->n_uint64_data;
-    else
-        have = tp->n_int32_data;
     if (have != n)
         return sc_err_set(err, SC_ERR_PARSE, "%s: tensor '%s' has %zu values for %zu elements",
                           what, tp->name ? tp->name : "", have, n);
@@ -346,6 +345,27 @@ static sc_status read_typed(const Onnx__TensorProto *tp, const char *what, sc_te
     return SC_OK;
 }
 
+/* Inline data (raw or typed) must match the shape before anything is allocated: a 30-byte .pb
+ * whose dims claim gigabytes would otherwise allocate and zero them. Shapes that overflow are
+ * left to sc_tensor_alloc, which refuses them. */
+static sc_status check_inline_size(const Onnx__TensorProto *tp, sc_tdtype t, const char *what,
+                                   sc_err *err) {
+    if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+        return SC_OK;
+    size_t n = 1, bytes;
+    for (size_t i = 0; i < tp->n_dims; i++)
+        if (tp->dims[i] < 0 || sc_mul_size(n, (size_t)tp->dims[i], &n)) return SC_OK;
+    if (sc_mul_size(n, sc_tdtype_size(t), &bytes)) return SC_OK;
+    const char *name = tp->name ? tp->name : "";
+    if (tp->has_raw_data && tp->raw_data.len != bytes)
+        return sc_err_set(err, SC_ERR_PARSE, "%s: tensor '%s' raw data is %zu bytes, need %zu",
+                          what, name, tp->raw_data.len, bytes);
+    if (!tp->has_raw_data && typed_count(tp, t) != n)
+        return sc_err_set(err, SC_ERR_PARSE, "%s: tensor '%s' has %zu values for %zu elements",
+                          what, name, typed_count(tp, t), n);
+    return SC_OK;
+}
+
 static sc_status tensor_from_proto(const Onnx__TensorProto *tp, const char *base_dir,
                                    const char *what, sc_tensor *out, sc_err *err) {
     memset(out, 0, sizeof *out);
@@ -356,11 +376,12 @@ static sc_status tensor_from_proto(const Onnx__TensorProto *tp, const char *base
     if (tp->n_dims > SC_TENSOR_MAX_RANK)
         return sc_err_set(err, SC_ERR_LIMIT, "%s: tensor rank %zu exceeds %d", what, tp->n_dims,
                           SC_TENSOR_MAX_RANK);
+    sc_status st = check_inline_size(tp, t, what, err);
+    if (st != SC_OK) return st;
     sc_err e2 = {0};
     if (sc_tensor_alloc(out, t, (int)tp->n_dims, tp->dims, &e2) != SC_OK)
         return sc_err_set(err, e2.status, "%s: %s", what, e2.msg);
     if (tp->name) sc_strlcpy(out->name, tp->name, sizeof out->name);
-    sc_status st = SC_OK;
     if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
         st = read_external(tp, base_dir, what, out, err);
     else if (tp->has_raw_data) {
