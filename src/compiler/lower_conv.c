@@ -17,22 +17,28 @@ static uint64_t al64(uint64_t x) {
 /* 2-D geometry; 1-D convs and pools use H = 1. */
 typedef struct geo {
     int64_t N, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl;
+    int64_t D, OD, KD, sd, dd, pf; /* depth (3-D convolutions); 1/0 otherwise */
 } geo;
 
 static sc_status get_geo(cg *c, const sc_ir_node *n, geo *G) {
     const sc_ir_value *x = &c->g->vals[n->in[0]], *y = &c->g->vals[n->out[0]];
     const sc_ir_attr *k = sc_ir_attr_get(n, "_k"), *s = sc_ir_attr_get(n, "_s"),
                      *d = sc_ir_attr_get(n, "_d"), *p = sc_ir_attr_get(n, "_pads");
-    int ns = x->rank - 2;
-    if (ns < 1 || ns > 2 || !k || !s || !d || !p)
-        return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "%dD windows (only 1D and 2D)", ns);
+    int ns = x->rank - 2, deep = !strcmp(n->op, "Conv") ? 3 : 2;
+    if (ns < 1 || ns > deep || !k || !s || !d || !p)
+        return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "%dD windows (%s: 1D to %dD)", ns, n->op,
+                          deep);
+    const int64_t *xs = x->dims + 2, *ys = y->dims + 2;
     G->N = x->dims[0], G->C = x->dims[1];
-    G->H = ns == 2 ? x->dims[2] : 1, G->W = x->dims[ns + 1];
-    G->OH = ns == 2 ? y->dims[2] : 1, G->OW = y->dims[ns + 1];
-    G->KH = ns == 2 ? k->ints[0] : 1, G->KW = k->ints[ns - 1];
-    G->sh = ns == 2 ? s->ints[0] : 1, G->sw = s->ints[ns - 1];
-    G->dh = ns == 2 ? d->ints[0] : 1, G->dw = d->ints[ns - 1];
-    G->pt = ns == 2 ? p->ints[0] : 0, G->pl = p->ints[ns - 1];
+    G->W = xs[ns - 1], G->OW = ys[ns - 1], G->KW = k->ints[ns - 1], G->sw = s->ints[ns - 1];
+    G->dw = d->ints[ns - 1], G->pl = p->ints[ns - 1];
+    int h = ns >= 2; /* H is the second-to-last spatial axis */
+    G->H = h ? xs[ns - 2] : 1, G->OH = h ? ys[ns - 2] : 1, G->KH = h ? k->ints[ns - 2] : 1;
+    G->sh = h ? s->ints[ns - 2] : 1, G->dh = h ? d->ints[ns - 2] : 1,
+    G->pt = h ? p->ints[ns - 2] : 0;
+    int dp = ns == 3;
+    G->D = dp ? xs[0] : 1, G->OD = dp ? ys[0] : 1, G->KD = dp ? k->ints[0] : 1;
+    G->sd = dp ? s->ints[0] : 1, G->dd = dp ? d->ints[0] : 1, G->pf = dp ? p->ints[0] : 0;
     return SC_OK;
 }
 
@@ -76,11 +82,14 @@ static uint64_t cv_tmp(const cv *v, int s) {
     return cv_bias(v, s) + v->bias_b;
 }
 
-/* Tile t -> image n, group g, output-channel block, pixel range [p0, p0 + np). */
+/* Tile t -> image n, group g, output-channel block, output depth od, pixel range [p0, p0 + np)
+ * of that depth's plane. */
 static void cv_tile(const cv *v, uint64_t t, int64_t *n, int64_t *g, int64_t *co0, int64_t *p0,
-                    int64_t *np) {
+                    int64_t *np, int64_t *od) {
     int64_t pt = (int64_t)(t % (uint64_t)v->ntile_p);
     t /= (uint64_t)v->ntile_p;
+    *od = (int64_t)(t % (uint64_t)v->G.OD);
+    t /= (uint64_t)v->G.OD;
     *co0 = (int64_t)(t % (uint64_t)v->ncob) * v->cob;
     t /= (uint64_t)v->ncob;
     *g = (int64_t)(t % (uint64_t)v->groups);
@@ -95,11 +104,15 @@ static void cv_tile(const cv *v, uint64_t t, int64_t *n, int64_t *g, int64_t *co
     }
 }
 
+static sc_status im2col_plane(cg *c, const cv *v, int core, int slot, int64_t xbase, int64_t kz,
+                              int64_t oh0, int64_t ow0, int64_t rows, int64_t owlim, int64_t vol,
+                              int64_t kvol);
+
 static sc_status cv_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     cv *v = ctx;
     const geo *G = &v->G;
-    int64_t n, g, co0, p0, np;
-    cv_tile(v, t, &n, &g, &co0, &p0, &np);
+    int64_t n, g, co0, p0, np, od;
+    cv_tile(v, t, &n, &g, &co0, &p0, &np, &od);
     int64_t cob = SC_MIN(v->cob, v->COg - co0);
     sc_queue q = SC_QUEUE_LOAD;
     /* weights [cob x Kd] */
@@ -124,7 +137,23 @@ static sc_status cv_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     }
     int64_t oh0 = p0 / G->OW, ow0 = p0 % G->OW, rows = v->by_rows ? np / G->OW : 1;
     int64_t owlim = v->by_rows ? G->OW : ow0 + np;
-    int64_t xbase = (n * G->C + g * v->Cg) * G->H * G->W;
+    int64_t vol = G->D * G->H * G->W, kvol = G->KD * G->KH * G->KW;
+    for (int64_t kz = 0; kz < G->KD; kz++) {
+        int64_t id = od * G->sd + kz * G->dd - G->pf;
+        if (id < 0 || id >= G->D) continue; /* the zero fill stands for the depth padding */
+        int64_t xbase = (n * G->C + g * v->Cg) * vol + id * G->H * G->W;
+        if (im2col_plane(c, v, core, slot, xbase, kz, oh0, ow0, rows, owlim, vol, kvol))
+            return c->err->status;
+    }
+    return SC_OK;
+}
+
+/* The KH x KW kernel positions of depth kz: one 3-D DMA each. */
+static sc_status im2col_plane(cg *c, const cv *v, int core, int slot, int64_t xbase, int64_t kz,
+                              int64_t oh0, int64_t ow0, int64_t rows, int64_t owlim, int64_t vol,
+                              int64_t kvol) {
+    const geo *G = &v->G;
+    sc_queue q = SC_QUEUE_LOAD;
     for (int64_t ky = 0; ky < G->KH; ky++)
         for (int64_t kx = 0; kx < G->KW; kx++) {
             int64_t hlo, hhi, wlo, whi;
@@ -135,14 +164,15 @@ static sc_status cv_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
             if (hlo >= hhi || wlo >= whi) continue;
             uint32_t d[4] = {(uint32_t)(whi - wlo), (uint32_t)v->Cg, (uint32_t)(hhi - hlo), 1};
             int64_t ih = hlo * G->sh + ky * G->dh - G->pt, iw = wlo * G->sw + kx * G->dw - G->pl;
-            int32_t ss[4] = {(int32_t)G->sw, (int32_t)(G->H * G->W), (int32_t)(G->sh * G->W), 0};
+            int32_t ss[4] = {(int32_t)G->sw, (int32_t)vol, (int32_t)(G->sh * G->W), 0};
             cg_view src = cg_val_view(c, v->x, (uint64_t)(xbase + ih * G->W + iw), ss);
             int64_t prow = (hlo - oh0) * G->OW + (wlo - ow0);
             cg_view dst = {SC_SPACE_SPAD,
                            v->dt,
-                           cv_bm(v, slot) + (uint64_t)((prow * v->Kd + ky * G->KW + kx) *
-                                                       sc_isa_dtype_bytes(v->dt)),
-                           {(int32_t)v->Kd, (int32_t)(G->KH * G->KW), (int32_t)(G->OW * v->Kd), 0},
+                           cv_bm(v, slot) +
+                               (uint64_t)((prow * v->Kd + (kz * G->KH + ky) * G->KW + kx) *
+                                          sc_isa_dtype_bytes(v->dt)),
+                           {(int32_t)v->Kd, (int32_t)kvol, (int32_t)(G->OW * v->Kd), 0},
                            -1};
             if (cg_dma(c, core, q, d, &dst, &src)) return c->err->status;
         }
@@ -151,8 +181,8 @@ static sc_status cv_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
 
 static sc_status cv_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     cv *v = ctx;
-    int64_t n, g, co0, p0, np;
-    cv_tile(v, t, &n, &g, &co0, &p0, &np);
+    int64_t n, g, co0, p0, np, od;
+    cv_tile(v, t, &n, &g, &co0, &p0, &np, &od);
     int64_t cob = SC_MIN(v->cob, v->COg - co0);
     sc_queue q = SC_QUEUE_COMPUTE;
     int es = sc_isa_dtype_bytes(v->dt);
@@ -179,9 +209,10 @@ static sc_status cv_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
 
 static sc_status cv_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     cv *v = ctx;
-    int64_t n, g, co0, p0, np;
-    cv_tile(v, t, &n, &g, &co0, &p0, &np);
-    int64_t cob = SC_MIN(v->cob, v->COg - co0), plane = v->G.OH * v->G.OW;
+    int64_t n, g, co0, p0, np, od;
+    cv_tile(v, t, &n, &g, &co0, &p0, &np, &od);
+    int64_t cob = SC_MIN(v->cob, v->COg - co0), plane = v->G.OD * v->G.OH * v->G.OW;
+    p0 += od * v->G.OH * v->G.OW;
     int64_t CO = v->COg * v->groups;
     for (int64_t j = 0; j < np; j += c->sa) {
         int64_t pc = SC_MIN((int64_t)c->sa, np - j);
@@ -242,17 +273,17 @@ sc_status lower_conv(cg *c, sc_ir_node *n) {
     v.groups = sc_ir_attr_i(n, "group", 1);
     v.Cg = v.G.C / v.groups;
     v.COg = c->g->vals[v.w].dims[0] / v.groups;
-    v.Kd = v.Cg * v.G.KH * v.G.KW;
+    v.Kd = v.Cg * v.G.KD * v.G.KH * v.G.KW;
     v.dt = cg_mma_dtype(c);
     const sc_ir_attr *p = sc_ir_attr_get(n, "_pads");
     for (int i = 0; i < p->n; i++)
         v.pads |= p->ints[i] != 0;
-    if (!v.G.N || !v.G.OH || !v.G.OW || !v.COg) return SC_OK;
+    if (!v.G.N || !v.G.OD || !v.G.OH || !v.G.OW || !v.COg) return SC_OK;
     float z = 0;
     if (cv_plan(c, &v) || sc_program_add_const(c->p, &z, 4, 64, &v.zero, c->err))
         return c->err->status;
     cg_tiler tl = {cv_load, cv_compute, cv_store};
-    return cg_pipeline(c, (uint64_t)(v.G.N * v.groups * v.ncob * v.ntile_p), &tl, &v);
+    return cg_pipeline(c, (uint64_t)(v.G.N * v.groups * v.ncob * v.G.OD * v.ntile_p), &tl, &v);
 }
 
 /* ---- pooling ---- */
