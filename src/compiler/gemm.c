@@ -63,8 +63,12 @@ static double est_cycles(const sc_chip *chip, const sc_gemm_params *p, uint64_t 
     double compute = (double)ceil_div(tiles, cores) * (double)(ceil_div(tm, r) * ceil_div(tn, c)) *
                      (double)ceil_div(p->k, kp) * pass;
     double bpc = sc_dram_bandwidth(&chip->hbm) / chip->clock_hz * 0.9;
-    double memory = traffic_per_flop(p->m, p->n, p->k, tm, tn, es) * 2.0 * p->m * p->n * p->k / bpc;
-    return SC_MAX(compute, memory);
+    double bytes = traffic_per_flop(p->m, p->n, p->k, tm, tn, es) * 2.0 * p->m * p->n * p->k;
+    double memory = bytes / bpc;
+    /* the busiest core's DMA engines move its share of the bytes */
+    double active = (double)SC_MIN(tiles, cores);
+    double dma = bytes / active / (chip->dma_engines * chip->dma_bytes_per_cycle);
+    return SC_MAX(compute, SC_MAX(memory, dma));
 }
 
 sc_status sc_gemm_choose_tiles(const sc_chip *chip, sc_gemm_params *p, sc_err *err) {
