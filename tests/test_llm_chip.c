@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "helpers/testutil.h"
+#include "numerics/numerics.h"
 #include "runtime/llm_gen.h"
 #include "test_llm_ref.h"
 
@@ -81,13 +82,23 @@ static void test_stories_prefill_then_decode(void **state) {
 /* Logits at 32 positions of the greedy path (fed the reference's tokens) against fp64:
  * rel = max_v |chip - ref| / max_v |ref| per position. Returns the worst rel and how many
  * positions have the reference's argmax (docs/LLM.md records both for fp32 and bf16). */
+static void logits_vs(sc_dtype prec, const sc_llm_model *m, const sc_llm_model *refm,
+                      double *max_rel, int *agree);
+
 static void logits_close(sc_dtype prec, double *max_rel, int *agree) {
     sc_llm_model *m = load_stories();
     if (!m) skip();
+    logits_vs(prec, m, m, max_rel, agree);
+    sc_llm_model_destroy(m);
+}
+
+/* The chip runs m; the fp64 reference runs refm (the same model, or its dequantised twin). */
+static void logits_vs(sc_dtype prec, const sc_llm_model *m, const sc_llm_model *refm,
+                      double *max_rel, int *agree) {
     sc_chip *c = load_chip();
     int ids[32] = {1};
-    ref_greedy(m, ids, 1, ids + 1, 31);
-    ref_state *r = ref_create(m, 32);
+    ref_greedy(refm, ids, 1, ids + 1, 31);
+    ref_state *r = ref_create(refm, 32);
     double *ref = calloc(512, sizeof *ref);
     sc_llm_gen_params p = sc_llm_gen_default_params();
     p.precision = prec;
@@ -114,7 +125,6 @@ static void logits_close(sc_dtype prec, double *max_rel, int *agree) {
     free(ref);
     ref_destroy(r);
     sc_chip_destroy(c);
-    sc_llm_model_destroy(m);
 }
 
 static void test_stories_logits_fp32(void **state) {
@@ -138,12 +148,55 @@ static void test_stories_logits_bf16(void **state) {
     assert_true(agree >= 30);
 }
 
+/* Per-row symmetric int8 round trip of a [rows x cols] matrix, in place (the runtime's rule). */
+static void dequantised(float *w, size_t rows, size_t cols) {
+    sc_quant_spec q = {8, 1, SC_QUANT_PER_CHANNEL, 0};
+    float *s = malloc(rows * sizeof *s);
+    int8_t *v = malloc(rows * cols);
+    sc_err err = {0};
+    assert_int_equal(sc_quant_scales(&q, w, rows, cols, s, NULL, &err), SC_OK);
+    assert_int_equal(sc_quantize(&q, w, rows, cols, s, NULL, v, &err), SC_OK);
+    assert_int_equal(sc_dequantize(&q, v, rows, cols, s, NULL, w, &err), SC_OK);
+    free(s);
+    free(v);
+}
+
+/* Weight-only int8 (W8A16). Against fp64 on the original weights: rel <= 0.25 and the argmax
+ * agrees at >= 26 of 32 (quantisation error included). Against fp64 on the dequantised weights
+ * (the chip's arithmetic alone, bf16 activations): rel <= 0.10 and >= 26 of 32. */
+static void test_stories_logits_int8(void **state) {
+    (void)state;
+    double rel;
+    int agree;
+    logits_close(SC_DTYPE_INT8, &rel, &agree);
+    printf("int8 (W8A16) vs fp64 of the checkpoint: max relative logit error %.3g, argmax %d/32\n",
+           rel, agree);
+    assert_true(rel <= 0.25);
+    assert_true(agree >= 26);
+    sc_llm_model *m = load_stories(), *dq = load_stories();
+    for (int l = 0; l < dq->cfg.n_layers; l++) {
+        sc_llm_layer *y = &dq->layers[l];
+        dequantised(y->wq, 64, 64), dequantised(y->wk, 32, 64), dequantised(y->wv, 32, 64);
+        dequantised(y->wo, 64, 64), dequantised(y->w1, 172, 64), dequantised(y->w3, 172, 64);
+        dequantised(y->w2, 64, 172);
+    }
+    logits_vs(SC_DTYPE_INT8, m, dq, &rel, &agree);
+    printf("int8 (W8A16) vs fp64 of the dequantised weights: max relative error %.3g, argmax "
+           "%d/32\n",
+           rel, agree);
+    assert_true(rel <= 0.10);
+    assert_true(agree >= 26);
+    sc_llm_model_destroy(dq);
+    sc_llm_model_destroy(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stories_fp32_matches_reference),
         cmocka_unit_test(test_stories_prefill_then_decode),
         cmocka_unit_test(test_stories_logits_fp32),
         cmocka_unit_test(test_stories_logits_bf16),
+        cmocka_unit_test(test_stories_logits_int8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

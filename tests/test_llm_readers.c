@@ -307,6 +307,17 @@ static void assert_chip_matches_reference(const sc_llm_model *orig, const sc_llm
     for (int i = 0; i < 12; i++)
         assert_int_equal(got[i], want[i]);
     sc_llm_gen_destroy(g);
+    /* bf16 and int8 (W8A16) programs of this architecture run too (tolerances: test_llm_chip). */
+    sc_dtype other[2] = {SC_DTYPE_BF16, SC_DTYPE_INT8};
+    for (int k = 0; k < 2; k++) {
+        p.precision = other[k];
+        if (sc_llm_gen_create(c, loaded, &p, &g, &err) != SC_OK) fail_msg("%s", err.msg);
+        if (sc_llm_gen_feed(g, prompt, 5, &err) != SC_OK) fail_msg("%s", err.msg);
+        const float *lg = sc_llm_gen_logits(g);
+        for (int v = 0; v < loaded->cfg.vocab_size; v++)
+            assert_true(isfinite(lg[v]));
+        sc_llm_gen_destroy(g);
+    }
     sc_chip_destroy(c);
 }
 

@@ -59,7 +59,8 @@ static void usage(void) {
         "  --seed S           sampler seed (default 1)\n"
         "  --chip NAME        chip config (default seedchip-1)\n"
         "  --cores N          tensor cores the programs use (default 0 = all)\n"
-        "  --precision P      fp32 (default: reproduces the fp64 reference's tokens) or bf16\n"
+        "  --precision P      fp32 (default: reproduces the fp64 reference's tokens), bf16, or\n"
+        "                     int8 (weight-only: int8 weights with per-row scales, bf16 else)\n"
         "  --stop-at-eos      stop after the model's end-of-sequence (or a new BOS) token\n");
 }
 
@@ -104,8 +105,10 @@ static int parse_opt(gen_opts *o, int argc, char **argv, int *i) {
             o->precision = SC_DTYPE_FP32;
         else if (strcmp(v, "bf16") == 0)
             o->precision = SC_DTYPE_BF16;
+        else if (strcmp(v, "int8") == 0)
+            o->precision = SC_DTYPE_INT8;
         else
-            return cli_error(CMD, "--precision: '%s' is not fp32 or bf16", v), -1;
+            return cli_error(CMD, "--precision: '%s' is not fp32, bf16 or int8", v), -1;
         return 1;
     }
     if (strcmp(argv[*i], "--print-token-ids") == 0) return o->print_ids = 1;

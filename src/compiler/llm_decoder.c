@@ -82,8 +82,10 @@ typedef struct dec {
     int tm;   /* bucket: rows of every activation buffer */
     int lmax; /* keys per head in the gathered cache */
     uint64_t qd, kvd, hd, half, maxk;
-    sc_dtype wdt, adt; /* weights, MMA A operand */
-    uint64_t wes, aes, kes;
+    sc_dtype wdt, adt; /* layer weights in HBM, MMA A operand */
+    sc_dtype sdt, edt; /* weights in the ring slot (MMA B operand), embeddings/classifier */
+    uint64_t wes, aes, kes, ses, ees;
+    int quant; /* int8 weight-only: slot holds bf16 values + fp32 row scales */
     /* Multi-core: matmul output chunks are dealt round robin to the cores; each core's store
      * queue puts its chunks into one of two shared-SRAM regions, a barrier joins every core's
      * store and load queues, and every load queue copies the whole result back. Everything
@@ -139,8 +141,8 @@ static void plan_spad(dec *g) {
         m->ye = place(&at, tm * d * 4);
     }
     uint64_t sb = 256 * 1024;
-    uint64_t need[] = {g->maxk * g->wes, 2 * tm * g->half * 4, 2 * al(SC_MAX(d, h) * 4), g->qd * 4,
-                       tm * d * 4};
+    uint64_t need[] = {g->maxk * SC_MAX(g->ses, g->ees) + 128 * 4 + 64, 2 * tm * g->half * 4,
+                       2 * al(SC_MAX(d, h) * 4), g->qd * 4, tm * d * 4};
     for (size_t i = 0; i < SC_ARRAY_LEN(need); i++)
         sb = SC_MAX(sb, al(need[i]));
     m->slot_bytes = sb;
@@ -157,8 +159,11 @@ static void init(dec *g, const sc_chip *chip, const sc_llm_shape *s, const sc_ll
     g->hd = (uint64_t)s->head_dim, g->half = g->hd / 2;
     g->qd = (uint64_t)s->n_heads * g->hd, g->kvd = (uint64_t)s->n_kv_heads * g->hd;
     g->maxk = SC_MAX(SC_MAX((uint64_t)s->dim, g->qd), (uint64_t)s->hidden_dim);
-    g->wdt = lay->wdtype, g->adt = lay->wdtype;
+    g->quant = lay->wdtype == SC_DTYPE_INT8;
+    g->wdt = lay->wdtype, g->edt = lay->edtype;
+    g->adt = g->sdt = g->quant ? SC_DTYPE_BF16 : lay->wdtype;
     g->wes = sc_isa_dtype_bytes(g->wdt), g->aes = sc_isa_dtype_bytes(g->adt);
+    g->ses = sc_isa_dtype_bytes(g->sdt), g->ees = sc_isa_dtype_bytes(g->edt);
     g->kes = sc_isa_dtype_bytes(lay->kv_dtype);
     g->sh_bytes = al((uint64_t)tm * g->maxk * 4);
     g->sh[0] = 0, g->sh[1] = g->sh_bytes;
@@ -282,25 +287,54 @@ typedef enum mm_out { MM_COPY, MM_ADD, MM_LAST_ROW } mm_out;
 static void matmul_mc(dec *g, uint64_t a, uint64_t k, uint64_t n, uint64_t w_hbm, uint64_t y,
                       mm_out how);
 
+/* Rows per weight chunk: whole rows that fit a slot (leaving room for int8 row scales), at most
+ * the array width. emb: the classifier, stored like the embeddings. */
+static uint64_t chunk_rows(const dec *g, uint64_t k, int emb) {
+    uint64_t es = emb ? g->ees : g->ses, reserve = g->quant && !emb ? 128 * 4 + 64 : 0;
+    return SC_MIN((uint64_t)g->chip->sa_cols, (g->m.slot_bytes - reserve) / (k * es));
+}
+
+/* Load queue: rows n0 .. n0+nsub of a [n x k] weight into the next ring item. int8 weights are
+ * widened to bf16 by the DMA and their fp32 row scales follow the values in the slot. */
+static void ring_weights(dec *g, uint64_t w_hbm, uint64_t n, uint64_t k, uint64_t n0, uint64_t nsub,
+                         int emb) {
+    uint64_t slot = lle_ring_load_begin(&g->e);
+    sc_dtype ht = emb ? g->edt : g->wdt, st = emb ? g->edt : g->sdt;
+    uint64_t hes = emb ? g->ees : g->wes;
+    load_1d(g, slot, st, w_hbm + n0 * k * hes, ht, nsub * k);
+    if (g->quant && !emb)
+        load_1d(g, slot + al(nsub * k * g->ses), SC_DTYPE_FP32,
+                w_hbm + sc_llm_matrix_scales(g->lay, n, k) + n0 * 4, SC_DTYPE_FP32, nsub);
+    lle_ring_load_end(&g->e);
+}
+
+/* Compute queue, int8 weights: C[rows x nsub] *= the chunk's row scales (still in the slot). */
+static void scale_chunk(dec *g, uint64_t c, uint64_t slot, uint64_t k, uint64_t nsub, int one_row) {
+    uint32_t dd[4];
+    sc_view cv = sp(c, 1, (int32_t)nsub, 0, 0), sv = sp(slot + al(nsub * k * g->ses), 1, 0, 0, 0);
+    uint32_t id = lle_desc(&g->e, SC_DESC_VEC,
+                           dims4((uint32_t)nsub, one_row ? 1u : (uint32_t)g->tm, 1, 1, dd), &cv,
+                           &cv, &sv, NULL);
+    lle_vb(&g->e, SC_OP_VMUL, id, 0, 0, 0, one_row ? 0 : R_T, 1);
+}
+
 /* Y[T x n] (=, +=) A[T x k] * W^T with W [n x k] at w_hbm; W streams through the ring in chunks
  * of whole rows (nsub <= array width). MM_LAST_ROW: only A's last row, straight into y. */
 static void matmul(dec *g, uint64_t a, uint64_t k, uint64_t n, uint64_t w_hbm, uint64_t y,
-                   mm_out how) {
+                   mm_out how, int emb) {
     if (g->ncores > 1 && how != MM_LAST_ROW) {
         matmul_mc(g, a, k, n, w_hbm, y, how);
         return;
     }
-    uint64_t cols = (uint64_t)g->chip->sa_cols;
-    uint64_t nsub_max = SC_MIN(cols, g->m.slot_bytes / (k * g->wes));
+    uint64_t nsub_max = chunk_rows(g, k, emb);
+    int scaled = g->quant && !emb;
     for (uint64_t n0 = 0, j = 0; n0 < n; n0 += nsub_max, j++) {
         uint64_t nsub = SC_MIN(nsub_max, n - n0);
         /* The classifier's chunks are dealt to the cores too; each stores its own logits. */
         if ((int)(j % (uint64_t)g->ncores) != g->core) continue;
-        uint64_t slot = lle_ring_load_begin(&g->e);
-        load_1d(g, slot, g->wdt, w_hbm + n0 * k * g->wes, g->wdt, nsub * k);
-        lle_ring_load_end(&g->e);
-        uint64_t w = lle_ring_use_begin(&g->e);
-        lle_li(&g->e, SC_QUEUE_COMPUTE, R_C, (int64_t)(how == MM_LAST_ROW ? y + n0 * 4 : g->m.ct));
+        ring_weights(g, w_hbm, n, k, n0, nsub, emb);
+        uint64_t w = lle_ring_use_begin(&g->e), c = how == MM_LAST_ROW ? y + n0 * 4 : g->m.ct;
+        lle_li(&g->e, SC_QUEUE_COMPUTE, R_C, (int64_t)c);
         lle_li(&g->e, SC_QUEUE_COMPUTE, R_A, (int64_t)a);
         if (how == MM_LAST_ROW) {
             int64_t v[] = {R_A, R_A, R_ROW};
@@ -309,8 +343,9 @@ static void matmul(dec *g, uint64_t a, uint64_t k, uint64_t n, uint64_t w_hbm, u
         lle_li(&g->e, SC_QUEUE_COMPUTE, R_B, (int64_t)w);
         lle_li(&g->e, SC_QUEUE_COMPUTE, R_N, (int64_t)nsub);
         lle_li(&g->e, SC_QUEUE_COMPUTE, R_K, (int64_t)k);
-        lle_mma(&g->e, R_C, R_A, R_B, how == MM_LAST_ROW ? R_ONE : R_T, R_N, R_K, g->adt, g->wdt,
-                SC_MMA_TB);
+        lle_mma(&g->e, R_C, R_A, R_B, how == MM_LAST_ROW ? R_ONE : R_T, R_N, R_K, g->adt,
+                emb ? g->edt : g->sdt, SC_MMA_TB);
+        if (scaled) scale_chunk(g, c, w, k, nsub, how == MM_LAST_ROW);
         lle_ring_use_end(&g->e);
         if (how == MM_LAST_ROW) continue;
         sc_view yv = sp(y + n0 * 4, 1, (int32_t)n, 0, 0), cv = sp(g->m.ct, 1, (int32_t)nsub, 0, 0);
@@ -355,15 +390,13 @@ static void shared_copy(dec *g, sc_queue q, uint64_t local, int32_t local_stride
 static void matmul_mc(dec *g, uint64_t a, uint64_t k, uint64_t n, uint64_t w_hbm, uint64_t y,
                       mm_out how) {
     lle *e = &g->e;
-    uint64_t nsub_max = SC_MIN((uint64_t)g->chip->sa_cols, g->m.slot_bytes / (k * g->wes));
+    uint64_t nsub_max = chunk_rows(g, k, 0);
     uint64_t ct[2] = {g->m.ct, g->m.ct2}, sh = g->sh[g->n_mm & 1];
     int own = 0;
     for (uint64_t n0 = 0, j = 0; n0 < n; n0 += nsub_max, j++) {
         if ((int)(j % (uint64_t)g->ncores) != g->core) continue;
         uint64_t nsub = SC_MIN(nsub_max, n - n0), c = ct[own & 1];
-        uint64_t slot = lle_ring_load_begin(e);
-        load_1d(g, slot, g->wdt, w_hbm + n0 * k * g->wes, g->wdt, nsub * k);
-        lle_ring_load_end(e);
+        ring_weights(g, w_hbm, n, k, n0, nsub, 0);
         uint64_t w = lle_ring_use_begin(e);
         if (own >= 2) lle_sem(e, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_CFREE);
         lle_li(e, SC_QUEUE_COMPUTE, R_C, (int64_t)c);
@@ -371,7 +404,8 @@ static void matmul_mc(dec *g, uint64_t a, uint64_t k, uint64_t n, uint64_t w_hbm
         lle_li(e, SC_QUEUE_COMPUTE, R_B, (int64_t)w);
         lle_li(e, SC_QUEUE_COMPUTE, R_N, (int64_t)nsub);
         lle_li(e, SC_QUEUE_COMPUTE, R_K, (int64_t)k);
-        lle_mma(e, R_C, R_A, R_B, R_T, R_N, R_K, g->adt, g->wdt, SC_MMA_TB);
+        lle_mma(e, R_C, R_A, R_B, R_T, R_N, R_K, g->adt, g->sdt, SC_MMA_TB);
+        if (g->quant) scale_chunk(g, c, w, k, nsub, 0);
         lle_ring_use_end(e);
         lle_sem(e, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_CREADY);
         lle_sem(e, SC_QUEUE_STORE, SC_OP_WAIT, SEM_CREADY);
@@ -493,12 +527,12 @@ static void embed(dec *g) {
     lle_sem(e, SC_QUEUE_LOAD, SC_OP_SIGNAL, SEM_PT);
     uint64_t d = (uint64_t)g->s->dim;
     uint32_t dd[4];
-    sc_view dv = sp(0, 1, 0, 0, 0), sv = lle_view(SC_SPACE_HBM, g->wdt, y->tok_emb, 1, 0, 0, 0);
+    sc_view dv = sp(0, 1, 0, 0, 0), sv = lle_view(SC_SPACE_HBM, g->edt, y->tok_emb, 1, 0, 0, 0);
     uint32_t id = lle_desc(e, SC_DESC_DMA, dims4((uint32_t)d, 1, 1, 1, dd), &dv, &sv, NULL, NULL);
     addi(g, SC_QUEUE_LOAD, R_CNT, R_T, 0);
     lle_li(e, SC_QUEUE_LOAD, R_P, (int64_t)g->m.tok);
     lle_li(e, SC_QUEUE_LOAD, R_D, (int64_t)g->m.x);
-    lle_li(e, SC_QUEUE_LOAD, R_BB, (int64_t)(d * g->wes));
+    lle_li(e, SC_QUEUE_LOAD, R_BB, (int64_t)(d * g->ees));
     int64_t lds[] = {R_S, R_P, 0};
     uint32_t top = lle_op(e, SC_QUEUE_LOAD, SC_OP_LDS, lds, 3);
     op3(g, SC_QUEUE_LOAD, SC_OP_MUL, R_S, R_S, R_BB);
@@ -686,24 +720,24 @@ static void layer_gpt2(dec *g, int l) {
     uint64_t h = (uint64_t)g->s->hidden_dim;
     layernorm(g, base + lo->attn_norm, base + lo->attn_norm_b);
     uint64_t a = mma_operand(g, g->m.xn, d);
-    matmul(g, a, d, g->qd, base + lo->wq, g->m.q, MM_COPY);
+    matmul(g, a, d, g->qd, base + lo->wq, g->m.q, MM_COPY, 0);
     add_bias(g, g->m.q, g->qd, base + lo->bq);
     if (l > 0) lle_sem(&g->e, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_KVFREE);
-    matmul(g, a, d, g->kvd, base + lo->wk, g->m.k, MM_COPY);
+    matmul(g, a, d, g->kvd, base + lo->wk, g->m.k, MM_COPY, 0);
     add_bias(g, g->m.k, g->kvd, base + lo->bk);
-    matmul(g, a, d, g->kvd, base + lo->wv, g->m.v, MM_COPY);
+    matmul(g, a, d, g->kvd, base + lo->wv, g->m.v, MM_COPY, 0);
     add_bias(g, g->m.v, g->kvd, base + lo->bv);
     lle_sem(&g->e, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_KV);
     kv_store(g, l);
     kv_gather(g, l);
     attention(g);
-    matmul(g, mma_operand(g, g->m.att, g->qd), g->qd, d, base + lo->wo, g->m.x, MM_ADD);
+    matmul(g, mma_operand(g, g->m.att, g->qd), g->qd, d, base + lo->wo, g->m.x, MM_ADD, 0);
     add_bias(g, g->m.x, d, base + lo->bo);
     layernorm(g, base + lo->ffn_norm, base + lo->ffn_norm_b);
-    matmul(g, mma_operand(g, g->m.xn, d), d, h, base + lo->w3, g->m.h3, MM_COPY);
+    matmul(g, mma_operand(g, g->m.xn, d), d, h, base + lo->w3, g->m.h3, MM_COPY, 0);
     add_bias(g, g->m.h3, h, base + lo->b3);
     gelu_tanh(g, g->m.h3, h);
-    matmul(g, mma_operand(g, g->m.h3, h), h, d, base + lo->w2, g->m.x, MM_ADD);
+    matmul(g, mma_operand(g, g->m.h3, h), h, d, base + lo->w2, g->m.x, MM_ADD, 0);
     add_bias(g, g->m.x, d, base + lo->b2);
 }
 
@@ -713,7 +747,7 @@ static void layer_gpt2(dec *g, int l) {
 static void moe_router(dec *g, uint64_t a, uint64_t gate_hbm) {
     uint64_t ne = (uint64_t)g->s->n_experts;
     int32_t n = (int32_t)ne;
-    matmul(g, a, (uint64_t)g->s->dim, ne, gate_hbm, g->m.rg, MM_COPY);
+    matmul(g, a, (uint64_t)g->s->dim, ne, gate_hbm, g->m.rg, MM_COPY, 0);
     uint32_t dd[4];
     dims4((uint32_t)ne, (uint32_t)g->tm, 1, 1, dd);
     sc_view rg = sp(g->m.rg, 1, n, 0, 0), rw = sp(g->m.rw, 1, n, 0, 0);
@@ -761,12 +795,15 @@ static void moe_ffn(dec *g, uint64_t base) {
     uint32_t si = lle_desc(&g->e, SC_DESC_VEC, dims4((uint32_t)h, (uint32_t)g->tm, 1, 1, dd), &h1,
                            &h1, NULL, NULL);
     for (int e = 0; e < g->s->n_experts; e++) {
-        uint64_t a = mma_operand(g, g->m.xn, d), ew = (uint64_t)e * h * d * g->wes;
-        matmul(g, a, d, h, base + lo->w1 + ew, g->m.h1, MM_COPY);
-        matmul(g, a, d, h, base + lo->w3 + ew, g->m.h3, MM_COPY);
+        uint64_t a = mma_operand(g, g->m.xn, d),
+                 ew = (uint64_t)e * sc_llm_matrix_bytes(g->lay, h, d);
+        matmul(g, a, d, h, base + lo->w1 + ew, g->m.h1, MM_COPY, 0);
+        matmul(g, a, d, h, base + lo->w3 + ew, g->m.h3, MM_COPY, 0);
         lle_vu(&g->e, SC_OP_VSILU, si, 0, 0, R_T, 1);
         vbin(g, SC_OP_VMUL, h, h1, h1, h3);
-        matmul(g, mma_operand(g, g->m.h1, h), h, d, base + lo->w2 + ew, g->m.ye, MM_COPY);
+        matmul(g, mma_operand(g, g->m.h1, h), h, d,
+               base + lo->w2 + (uint64_t)e * sc_llm_matrix_bytes(g->lay, d, h), g->m.ye, MM_COPY,
+               0);
         vbin(g, SC_OP_VMUL, d, ye, ye, sp(g->m.gw + (uint64_t)e * 4, 0, g->s->n_experts, 0, 0));
         vbin(g, SC_OP_VADD, d, x, x, ye);
     }
@@ -783,13 +820,13 @@ static void layer(dec *g, int l) {
     uint64_t h = (uint64_t)g->s->hidden_dim;
     rmsnorm(g, base + lo->attn_norm);
     uint64_t a = mma_operand(g, g->m.xn, d);
-    matmul(g, a, d, g->qd, base + lo->wq, g->m.q, MM_COPY);
+    matmul(g, a, d, g->qd, base + lo->wq, g->m.q, MM_COPY, 0);
     if (g->s->qkv_bias) add_bias(g, g->m.q, g->qd, base + lo->bq);
     /* K/V rows of the previous layer must have reached HBM before they are overwritten. */
     if (l > 0) lle_sem(&g->e, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_KVFREE);
-    matmul(g, a, d, g->kvd, base + lo->wk, g->m.k, MM_COPY);
+    matmul(g, a, d, g->kvd, base + lo->wk, g->m.k, MM_COPY, 0);
     if (g->s->qkv_bias) add_bias(g, g->m.k, g->kvd, base + lo->bk);
-    matmul(g, a, d, g->kvd, base + lo->wv, g->m.v, MM_COPY);
+    matmul(g, a, d, g->kvd, base + lo->wv, g->m.v, MM_COPY, 0);
     if (g->s->qkv_bias) add_bias(g, g->m.v, g->kvd, base + lo->bv);
     rope_load(g);
     uint64_t slot = lle_ring_use_begin(&g->e);
@@ -800,22 +837,22 @@ static void layer(dec *g, int l) {
     kv_store(g, l);
     kv_gather(g, l);
     attention(g);
-    matmul(g, mma_operand(g, g->m.att, g->qd), g->qd, d, base + lo->wo, g->m.x, MM_ADD);
+    matmul(g, mma_operand(g, g->m.att, g->qd), g->qd, d, base + lo->wo, g->m.x, MM_ADD, 0);
     rmsnorm(g, base + lo->ffn_norm);
     if (g->s->n_experts > 0) {
         moe_ffn(g, base);
         return;
     }
     a = mma_operand(g, g->m.xn, d);
-    matmul(g, a, d, h, base + lo->w1, g->m.h1, MM_COPY);
-    matmul(g, a, d, h, base + lo->w3, g->m.h3, MM_COPY);
+    matmul(g, a, d, h, base + lo->w1, g->m.h1, MM_COPY, 0);
+    matmul(g, a, d, h, base + lo->w3, g->m.h3, MM_COPY, 0);
     sc_view h1 = sp(g->m.h1, 1, (int32_t)h, 0, 0), h3 = sp(g->m.h3, 1, (int32_t)h, 0, 0);
     uint32_t dd[4];
     uint32_t id = lle_desc(&g->e, SC_DESC_VEC, dims4((uint32_t)h, (uint32_t)g->tm, 1, 1, dd), &h1,
                            &h1, NULL, NULL);
     lle_vu(&g->e, SC_OP_VSILU, id, 0, 0, R_T, 1);
     vbin(g, SC_OP_VMUL, h, h1, h1, h3);
-    matmul(g, mma_operand(g, g->m.h1, h), h, d, base + lo->w2, g->m.x, MM_ADD);
+    matmul(g, mma_operand(g, g->m.h1, h), h, d, base + lo->w2, g->m.x, MM_ADD, 0);
 }
 
 static void classifier(dec *g) {
@@ -831,12 +868,12 @@ static void classifier(dec *g) {
     int64_t sub[] = {R_ROW, R_T, R_ONE}, mul[] = {R_ROW, R_ROW, R_T1};
     lle_op(&g->e, SC_QUEUE_COMPUTE, SC_OP_SUB, sub, 3);
     lle_op(&g->e, SC_QUEUE_COMPUTE, SC_OP_MUL, mul, 3);
-    matmul(g, a, d, (uint64_t)g->s->vocab_size, g->lay->cls, g->m.logits, MM_LAST_ROW);
+    matmul(g, a, d, (uint64_t)g->s->vocab_size, g->lay->cls, g->m.logits, MM_LAST_ROW, 1);
     lle_sem(&g->e, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_LOGITS);
     lle_sem(&g->e, SC_QUEUE_STORE, SC_OP_WAIT, SEM_LOGITS);
     /* Each core stores the logits of its own classifier chunks (the same dealing as matmul). */
     uint64_t v = (uint64_t)g->s->vocab_size;
-    uint64_t nsub_max = SC_MIN((uint64_t)g->chip->sa_cols, g->m.slot_bytes / (d * g->wes));
+    uint64_t nsub_max = chunk_rows(g, d, 1);
     uint64_t per = nsub_max * (uint64_t)g->ncores;
     uint32_t dd[4];
     for (uint64_t n0 = nsub_max * (uint64_t)g->core; n0 < v; n0 += per) {

@@ -24,13 +24,15 @@ typedef struct sc_llm_layer_offsets {
     uint64_t moe_gate; /* MoE router [n_experts x dim]; w1/w2/w3 then hold n_experts blocks */
 } sc_llm_layer_offsets;
 
-/* Where everything lives in device HBM. Matrices are [out x in] in wdtype; norm weights, biases
- * and RoPE tables are fp32; the KV cache is in kv_dtype, in paged blocks of block_tokens tokens
+/* Where everything lives in device HBM. Layer matrices are [out x in] in wdtype (fp32, bf16, or
+ * int8 = weight-only W8A16: int8 values followed by one fp32 scale per row, see
+ * sc_llm_matrix_bytes); embeddings and classifier are in edtype (bf16 for int8); norm weights,
+ * biases and RoPE tables are fp32; the KV cache is in kv_dtype, in paged blocks of block_tokens
  * that hold K and V of every layer: block b, layer l, K (0) or V (1), token slot s starts at
  *   kv_pool + b*block_bytes + ((l*2 + kv)*block_tokens + s) * kv_dim * sizeof(kv_dtype).
  * The page table holds max_blocks little-endian int64 physical block numbers. */
 typedef struct sc_llm_layout {
-    sc_dtype wdtype, kv_dtype;
+    sc_dtype wdtype, edtype, kv_dtype;
     int max_seq;      /* context capacity (multiple of block_tokens) */
     int block_tokens; /* KV page size */
     int max_blocks;   /* page-table entries = max_seq / block_tokens */
@@ -42,6 +44,11 @@ typedef struct sc_llm_layout {
     uint64_t kv_pool, block_bytes, page_table, tokens, logits;
     uint64_t total_bytes;
 } sc_llm_layout;
+
+/* Bytes of one rows x cols layer matrix record (64-byte aligned values, then for int8 the rows'
+ * fp32 scales at sc_llm_matrix_scales). MoE experts are consecutive records. */
+uint64_t sc_llm_matrix_bytes(const sc_llm_layout *lay, uint64_t rows, uint64_t cols);
+uint64_t sc_llm_matrix_scales(const sc_llm_layout *lay, uint64_t rows, uint64_t cols);
 
 /* Plans the HBM layout. cls_tied: the classifier reuses tok_emb's storage. */
 sc_status sc_llm_layout_plan(const sc_llm_shape *s, sc_dtype wdtype, int max_seq, int block_tokens,

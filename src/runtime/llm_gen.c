@@ -60,42 +60,72 @@ static sc_status put(sc_llm_gen *g, uint64_t addr, const float *src, size_t n, s
     return s;
 }
 
+/* One rows x cols layer matrix at addr in the layout's weight format. int8 (weight-only):
+ * symmetric per-row scale max|w| / 127, values rounded half to even, scales after the values. */
+static sc_status put_matrix(sc_llm_gen *g, uint64_t addr, const float *w, size_t rows, size_t cols,
+                            sc_err *err) {
+    if (g->lay.wdtype != SC_DTYPE_INT8) return put(g, addr, w, rows * cols, g->lay.wdtype, err);
+    sc_quant_spec q = {8, 1, SC_QUANT_PER_CHANNEL, 0};
+    float *scales = malloc(rows * sizeof *scales);
+    int8_t *v = malloc(rows * cols);
+    sc_status s = scales && v ? SC_OK : sc_err_set(err, SC_ERR_NOMEM, "llm: out of memory");
+    if (s == SC_OK) s = sc_quant_scales(&q, w, rows, cols, scales, NULL, err);
+    if (s == SC_OK) s = sc_quantize(&q, w, rows, cols, scales, NULL, v, err);
+    if (s == SC_OK) s = sc_sim_write(g->sim, 0, SC_SPACE_HBM, 0, addr, v, rows * cols, err);
+    uint64_t so = sc_llm_matrix_scales(&g->lay, rows, cols);
+    if (s == SC_OK) s = put(g, addr + so, scales, rows, SC_DTYPE_FP32, err);
+    free(scales);
+    free(v);
+    return s;
+}
+
+static sc_status upload_vectors(sc_llm_gen *g, const sc_llm_layer *y, uint64_t b, sc_err *err) {
+    const sc_llm_layer_offsets *o = &g->lay.lo;
+    size_t d = (size_t)g->shape.dim, h = (size_t)g->shape.hidden_dim;
+    size_t q = sc_llm_q_dim(&g->m->cfg), kv = sc_llm_kv_dim(&g->m->cfg);
+    struct {
+        uint64_t off;
+        const float *src;
+        size_t n;
+        int placed; /* the layout reserved room for it */
+    } t[] = {{o->attn_norm, y->attn_norm, d, 1},
+             {o->ffn_norm, y->ffn_norm, d, 1},
+             {o->bq, y->bq, q, g->shape.qkv_bias},
+             {o->bk, y->bk, kv, g->shape.qkv_bias},
+             {o->bv, y->bv, kv, g->shape.qkv_bias},
+             {o->attn_norm_b, y->attn_norm_b, d, g->shape.gpt2},
+             {o->ffn_norm_b, y->ffn_norm_b, d, g->shape.gpt2},
+             {o->bo, y->bo, d, g->shape.gpt2},
+             {o->b2, y->b2, d, g->shape.gpt2},
+             {o->b3, y->b3, h, g->shape.gpt2}};
+    sc_status s = SC_OK;
+    for (size_t i = 0; s == SC_OK && i < SC_ARRAY_LEN(t); i++)
+        if (t[i].src && t[i].placed) s = put(g, b + t[i].off, t[i].src, t[i].n, SC_DTYPE_FP32, err);
+    return s;
+}
+
 static sc_status upload_layer(sc_llm_gen *g, int l, sc_err *err) {
     const sc_llm_layer *y = &g->m->layers[l];
     const sc_llm_layer_offsets *o = &g->lay.lo;
     uint64_t b = g->lay.layer_base + (uint64_t)l * g->lay.layer_stride;
     size_t ne = (size_t)g->shape.n_experts, e = ne ? ne : 1;
-    size_t d = (size_t)g->shape.dim, h = (size_t)g->shape.hidden_dim * e;
+    size_t d = (size_t)g->shape.dim, h = (size_t)g->shape.hidden_dim;
     size_t q = sc_llm_q_dim(&g->m->cfg), kv = sc_llm_kv_dim(&g->m->cfg);
-    sc_dtype w = g->lay.wdtype, f = SC_DTYPE_FP32;
     struct {
         uint64_t off;
         const float *src;
-        size_t n;
-        sc_dtype t;
-    } t[] = {{o->attn_norm, y->attn_norm, d, f},
-             {o->wq, y->wq, q * d, w},
-             {o->wk, y->wk, kv * d, w},
-             {o->wv, y->wv, kv * d, w},
-             {o->wo, y->wo, d * q, w},
-             {o->ffn_norm, y->ffn_norm, d, f},
-             {o->w1, y->w1, h * d, w},
-             {o->w2, y->w2, d * h, w},
-             {o->w3, y->w3, h * d, w},
-             {o->bq, y->bq, q, f},
-             {o->bk, y->bk, kv, f},
-             {o->bv, y->bv, kv, f},
-             {o->attn_norm_b, y->attn_norm_b, d, f},
-             {o->ffn_norm_b, y->ffn_norm_b, d, f},
-             {o->bo, y->bo, d, f},
-             {o->b2, y->b2, d, f},
-             {o->b3, y->b3, (size_t)g->shape.hidden_dim, f},
-             {o->moe_gate, y->moe_gate, ne * d, w}};
-    sc_status s = SC_OK;
-    /* A tensor goes up when the model has it and the layout placed it (biases: qkv_bias/GPT-2). */
+        size_t rows, cols, count; /* count: MoE experts stored as consecutive records */
+    } t[] = {{o->wq, y->wq, q, d, 1},  {o->wk, y->wk, kv, d, 1},
+             {o->wv, y->wv, kv, d, 1}, {o->wo, y->wo, d, q, 1},
+             {o->w1, y->w1, h, d, e},  {o->w2, y->w2, d, h, e},
+             {o->w3, y->w3, h, d, e},  {o->moe_gate, y->moe_gate, ne, d, 1}};
+    sc_status s = upload_vectors(g, y, b, err);
     for (size_t i = 0; s == SC_OK && i < SC_ARRAY_LEN(t); i++) {
-        int placed = i < 9 || (i < 12 ? g->shape.qkv_bias : i < 17 ? g->shape.gpt2 : ne > 0);
-        if (t[i].src && placed) s = put(g, b + t[i].off, t[i].src, t[i].n, t[i].t, err);
+        if (!t[i].src) continue;
+        uint64_t rec = sc_llm_matrix_bytes(&g->lay, t[i].rows, t[i].cols);
+        for (size_t k = 0; s == SC_OK && k < t[i].count; k++)
+            s = put_matrix(g, b + t[i].off + k * rec, t[i].src + k * t[i].rows * t[i].cols,
+                           t[i].rows, t[i].cols, err);
     }
     return s;
 }
@@ -125,9 +155,9 @@ static sc_status upload_rope(sc_llm_gen *g, sc_err *err) {
 static sc_status upload(sc_llm_gen *g, sc_err *err) {
     const sc_llm_model *m = g->m;
     size_t d = (size_t)g->shape.dim, v = (size_t)g->shape.vocab_size;
-    sc_status s = put(g, g->lay.tok_emb, m->tok_emb, v * d, g->lay.wdtype, err);
+    sc_status s = put(g, g->lay.tok_emb, m->tok_emb, v * d, g->lay.edtype, err);
     if (s == SC_OK && !m->cfg.tied_embeddings)
-        s = put(g, g->lay.cls, m->cls, v * d, g->lay.wdtype, err);
+        s = put(g, g->lay.cls, m->cls, v * d, g->lay.edtype, err);
     if (s == SC_OK) s = put(g, g->lay.out_norm, m->out_norm, d, SC_DTYPE_FP32, err);
     if (s == SC_OK && g->shape.gpt2) {
         size_t rows = (size_t)SC_MIN(g->lay.max_seq, m->cfg.seq_len);
@@ -180,8 +210,9 @@ sc_status sc_llm_gen_create(const sc_chip *chip, const sc_llm_model *m, const sc
     if (!g) return sc_err_set(err, SC_ERR_NOMEM, "llm: out of memory");
     g->chip = chip, g->m = m;
     g->p = p ? *p : sc_llm_gen_default_params();
-    if (g->p.precision != SC_DTYPE_FP32 && g->p.precision != SC_DTYPE_BF16)
-        s = sc_err_set(err, SC_ERR_UNSUPPORTED, "llm: precision must be fp32 or bf16");
+    if (g->p.precision != SC_DTYPE_FP32 && g->p.precision != SC_DTYPE_BF16 &&
+        g->p.precision != SC_DTYPE_INT8)
+        s = sc_err_set(err, SC_ERR_UNSUPPORTED, "llm: precision must be fp32, bf16 or int8");
     if (g->p.mode != SC_SIM_FUNCTIONAL && g->p.mode != SC_SIM_BOTH)
         s = sc_err_set(err, SC_ERR_INVALID_ARG, "llm: generation needs functional or both mode");
     g->shape = shape_of(&m->cfg);

@@ -10,7 +10,9 @@
 #include "sim/sim.h"
 
 typedef struct sc_llm_gen_params {
-    sc_dtype precision; /* weights, MMA operands and KV cache: SC_DTYPE_FP32 or SC_DTYPE_BF16 */
+    sc_dtype precision; /* weights, MMA operands and KV cache: SC_DTYPE_FP32 or SC_DTYPE_BF16;
+                           SC_DTYPE_INT8 = weight-only W8A16 (int8 layer weights with per-row
+                           scales, bf16 activations, embeddings and KV cache) */
     int max_seq;        /* context capacity; 0 = min(model's seq_len, 512) */
     int block_tokens;   /* KV page size (tokens); 0 = 16 */
     int prefill_bucket; /* tokens per prefill program; 0 = min(32, array rows) */
