@@ -362,11 +362,21 @@ static sc_status eval_range(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     return finish(g, n, 0, &t, err);
 }
 
+static sc_status eval_eyelike(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
+    sc_tensor t;
+    if (alloc_out(g, n, 0, &t, err)) return err->status;
+    int64_t k = sc_ir_attr_i(n, "k", 0);
+    for (int64_t i = 0; i < t.dims[0]; i++)
+        if (i + k >= 0 && i + k < t.dims[1]) sc_tensor_set(&t, (size_t)(i * t.dims[1] + i + k), 1);
+    return finish(g, n, 0, &t, err);
+}
+
 sc_status sc_ir_eval_node(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     const char *op = n->op;
     if (!strcmp(op, "Shape") || !strcmp(op, "Size")) return eval_shape(g, n, err);
     if (!strcmp(op, "ConstantOfShape")) return eval_const_of_shape(g, n, err);
     if (!strcmp(op, "Range")) return eval_range(g, n, err);
+    if (!strcmp(op, "EyeLike")) return eval_eyelike(g, n, err);
     for (int i = 0; i < n->n_in; i++)
         if (n->in[i] >= 0 && !g->vals[n->in[i]].konst)
             return sc_err_set(err, SC_ERR_UNSUPPORTED, "input not constant");

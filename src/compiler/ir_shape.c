@@ -547,6 +547,26 @@ static sc_status depth_space(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     return SC_OK;
 }
 
+static sc_status quantize(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
+    if (need_inputs(g, n, 2, err)) return err->status;
+    sc_tdtype t = SC_T_FLOAT;
+    if (!strcmp(n->op, "QuantizeLinear")) t = IN(2) ? IN(2)->dtype : SC_T_UINT8;
+    if (t != SC_T_FLOAT && t != SC_T_UINT8 && t != SC_T_INT8)
+        return sc_err_set(err, SC_ERR_UNSUPPORTED, "node '%s' (%s): %s", n->name, n->op,
+                          sc_tdtype_name(t));
+    ir_set_shape(OUT(0), t, IN(0)->rank, IN(0)->dims);
+    return SC_OK;
+}
+
+/* EyeLike depends only on the input's shape: shape inference evaluates it to a constant. */
+static sc_status eyelike(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
+    if (need_inputs(g, n, 1, err)) return err->status;
+    if (IN(0)->rank != 2) return bad(n, err, "EyeLike needs a 2-D input");
+    sc_tdtype t = (sc_tdtype)sc_ir_attr_i(n, "dtype", IN(0)->dtype);
+    ir_set_shape(OUT(0), t, 2, IN(0)->dims);
+    return SC_OK;
+}
+
 static sc_status gather_elements(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 2, err)) return err->status;
     sc_ir_value *x = IN(0), *ix = IN(1);
@@ -691,6 +711,10 @@ static const struct {
     {"PRelu", prelu},
     {"_ScaleShift", binary},
     {"Mod", binary},
+    {"BitShift", binary},
+    {"QuantizeLinear", quantize},
+    {"DequantizeLinear", quantize},
+    {"EyeLike", eyelike},
     {"Sin", same},
     {"Asin", same},
     {"Acos", same},
@@ -768,7 +792,7 @@ int sc_ir_op_known(const char *op) {
 }
 
 static int all_inputs_const(const sc_ir_graph *g, const sc_ir_node *n) {
-    if (!strcmp(n->op, "Shape") || !strcmp(n->op, "Size")) return 1;
+    if (!strcmp(n->op, "Shape") || !strcmp(n->op, "Size") || !strcmp(n->op, "EyeLike")) return 1;
     for (int i = 0; i < n->n_in; i++)
         if (n->in[i] >= 0 && !g->vals[n->in[i]].konst) return 0;
     return 1;

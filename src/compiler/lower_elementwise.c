@@ -349,6 +349,35 @@ static int nary_recipe(cg *c, const sc_ir_node *n, recipe *r) {
         add2(r, SC_OP_VSUB, OUT, X0, T0);
         return 1;
     }
+    if (!strcmp(n->op, "QuantizeLinear")) { /* saturate(round(x / scale) + zero point) */
+        sc_tdtype t = c->g->vals[n->out[0]].dtype;
+        add2(r, SC_OP_VDIV, T0, X0, X1);
+        round_to(r, T0, T0);
+        if (n->n_in > 2 && n->in[2] >= 0) add2(r, SC_OP_VADD, T0, T0, X2);
+        addf(r, SC_OP_VMAXF, T0, T0, t == SC_T_INT8 ? -128.0f : 0.0f);
+        addf(r, SC_OP_VMINF, OUT, T0, t == SC_T_INT8 ? 127.0f : 255.0f);
+        return 1;
+    }
+    if (!strcmp(n->op, "DequantizeLinear")) { /* (x - zero point) * scale */
+        if (n->n_in > 2 && n->in[2] >= 0)
+            add2(r, SC_OP_VSUB, T0, X0, X2);
+        else
+            add1(r, SC_OP_VCOPY, T0, X0);
+        add2(r, SC_OP_VMUL, OUT, T0, X1);
+        return 1;
+    }
+    if (!strcmp(n->op, "BitShift")) { /* x * 2^s, or floor(x / 2^s) */
+        addf(r, SC_OP_VMULF, T0, X1, 0);
+        addf(r, SC_OP_VADDF, T0, T0, 2);
+        add2(r, SC_OP_VPOW, T0, T0, X1);
+        if (!strcmp(sc_ir_attr_s(n, "direction", ""), "LEFT")) {
+            add2(r, SC_OP_VMUL, OUT, X0, T0);
+        } else {
+            add2(r, SC_OP_VDIV, T1, X0, T0);
+            floor_ceil(r, OUT, T1, 0);
+        }
+        return 1;
+    }
     if (!strcmp(n->op, "_ScaleShift")) {
         add2(r, SC_OP_VMUL, T0, X0, X1);
         add2(r, SC_OP_VADD, OUT, T0, X2);
@@ -385,38 +414,73 @@ static int cast_recipe(cg *c, const sc_ir_node *n, recipe *r) {
 }
 
 int lower_is_elementwise(const char *op) {
-    static const char *OPS[] = {"Abs",         "Neg",
-                                "Exp",         "Log",
-                                "Sqrt",        "Reciprocal",
-                                "Relu",        "Sigmoid",
-                                "Tanh",        "Erf",
-                                "Gelu",        "Softplus",
-                                "Softsign",    "Elu",
-                                "Selu",        "Celu",
-                                "LeakyRelu",   "HardSigmoid",
-                                "HardSwish",   "ThresholdedRelu",
-                                "Shrink",      "Sign",
-                                "Floor",       "Ceil",
-                                "Round",       "Not",
-                                "IsNaN",       "IsInf",
-                                "Add",         "Sub",
-                                "Mul",         "Div",
-                                "Pow",         "Max",
-                                "Min",         "Sum",
-                                "Mean",        "Equal",
-                                "Less",        "Greater",
-                                "LessOrEqual", "GreaterOrEqual",
-                                "And",         "Or",
-                                "Xor",         "PRelu",
-                                "Where",       "Clip",
-                                "Cast",        "CastLike",
-                                "_ScaleShift", "BatchNormalization",
-                                "Mod",         "Asin",
-                                "Acos",        "Atan",
-                                "Sin",         "Cos",
-                                "Tan",         "Sinh",
-                                "Cosh",        "Asinh",
-                                "Acosh",       "Atanh"};
+    static const char *OPS[] = {"Abs",
+                                "Neg",
+                                "Exp",
+                                "Log",
+                                "Sqrt",
+                                "Reciprocal",
+                                "Relu",
+                                "Sigmoid",
+                                "Tanh",
+                                "Erf",
+                                "Gelu",
+                                "Softplus",
+                                "Softsign",
+                                "Elu",
+                                "Selu",
+                                "Celu",
+                                "LeakyRelu",
+                                "HardSigmoid",
+                                "HardSwish",
+                                "ThresholdedRelu",
+                                "Shrink",
+                                "Sign",
+                                "Floor",
+                                "Ceil",
+                                "Round",
+                                "Not",
+                                "IsNaN",
+                                "IsInf",
+                                "Add",
+                                "Sub",
+                                "Mul",
+                                "Div",
+                                "Pow",
+                                "Max",
+                                "Min",
+                                "Sum",
+                                "Mean",
+                                "Equal",
+                                "Less",
+                                "Greater",
+                                "LessOrEqual",
+                                "GreaterOrEqual",
+                                "And",
+                                "Or",
+                                "Xor",
+                                "PRelu",
+                                "Where",
+                                "Clip",
+                                "Cast",
+                                "CastLike",
+                                "_ScaleShift",
+                                "BatchNormalization",
+                                "Mod",
+                                "Asin",
+                                "Acos",
+                                "Atan",
+                                "Sin",
+                                "Cos",
+                                "Tan",
+                                "Sinh",
+                                "Cosh",
+                                "Asinh",
+                                "Acosh",
+                                "Atanh",
+                                "QuantizeLinear",
+                                "DequantizeLinear",
+                                "BitShift"};
     for (size_t i = 0; i < SC_ARRAY_LEN(OPS); i++)
         if (!strcmp(OPS[i], op)) return 1;
     return 0;
@@ -453,9 +517,9 @@ static void ew_shape(cg *c, ew *e) {
             continue;
         }
         cg_bcast_strides(&c->g->vals[e->in[k]], o->rank, o->dims, st[k]);
-        if (e->chan[k])
+        if (e->chan[k]) /* axis chan-1 */
             for (int i = 0; i < o->rank; i++)
-                st[k][i] = i == 1;
+                st[k][i] = i == e->chan[k] - 1;
     }
     ir_strides(o->rank, o->dims, st[e->n_in]);
     e->rank = 0;
@@ -653,7 +717,10 @@ static sc_status lower_ew(cg *c, sc_ir_node *n, ew *e) {
         if (!strcmp(n->op, "PRelu") && v->rank == 1 && x0->rank > 2 && v->dims[0] == x0->dims[1] &&
             ir_broadcast(x0->rank, x0->dims, v->rank, v->dims, &r, d))
             chan = 1;
-        e->chan[k] = chan && v->rank == 1 && x0->rank >= 2;
+        e->chan[k] = chan && v->rank == 1 && x0->rank >= 2 ? 2 : 0;
+        if ((!strcmp(n->op, "QuantizeLinear") || !strcmp(n->op, "DequantizeLinear")) &&
+            v->rank == 1 && v->dims[0] > 1) /* per-axis scales and zero points */
+            e->chan[k] = ir_axis(sc_ir_attr_i(n, "axis", 1), x0->rank) + 1;
     }
     ew_shape(c, e);
     ew_tiles(c, e);
