@@ -240,7 +240,8 @@ static void test_cache_and_speed(void **state) {
     sc_chip_destroy(c);
 }
 
-/* FP8 halves the weight bytes of a memory-bound decode; tensor parallelism splits them. */
+/* FP8 halves the weight bytes of a memory-bound decode; tensor parallelism splits them (4 chips
+ * at least 1.67x faster: the all-reduces of 64 layer halves cost ~1 ms on a 7B model). */
 static void test_precision_and_tp(void **state) {
     (void)state;
     sc_chip *c = load_chip("seedchip-1", NULL, 0);
@@ -251,7 +252,7 @@ static void test_precision_and_tp(void **state) {
     double tb = step(b, 8, 512, 0, 0, NULL), tf = step(f, 8, 512, 0, 0, NULL);
     double tt = step(t4, 8, 512, 0, 0, &bd);
     if (tf < 0.4 * tb || tf > 0.8 * tb) fail_msg("fp8 %.3f ms vs bf16 %.3f ms", tf * 1e3, tb * 1e3);
-    if (tt > 0.5 * tb) fail_msg("tp4 %.3f ms vs tp1 %.3f ms", tt * 1e3, tb * 1e3);
+    if (tt > 0.6 * tb) fail_msg("tp4 %.3f ms vs tp1 %.3f ms", tt * 1e3, tb * 1e3);
     assert_true(bd.collective_s > 0);
     sc_llm_perf_destroy(b);
     sc_llm_perf_destroy(f);

@@ -159,6 +159,14 @@ static sc_dtype gemm_dtype(sc_llm_prec p) {
     }
 }
 
+/* How many candidates are not long-K ones (see tile_candidates). */
+static int base_count(const sc_gemm_params *c, int n) {
+    int b = 0;
+    for (int i = 0; i < n; i++)
+        b += c[i].tk != (uint32_t)SC_MIN(c[i].k, 2048u);
+    return b;
+}
+
 /* Candidate tilings, tried in turn (a small autotuning search, as GPU libraries do per shape):
  * the generator's traffic-minimising choice; the same narrowed until every core has a tile
  * (decode GEMMs have few rows, so a few wide tiles idle most cores); and for skinny GEMMs both
@@ -187,6 +195,14 @@ static int tile_candidates(const sc_chip *c, const sc_gemm_params *in, sc_gemm_p
         double need =
             2.0 * ((double)r.tm * r.tk + (double)r.tk * r.tn) * es + (double)r.tm * r.tn * 4;
         if (r.tk != out[i].tk && need <= c->scratchpad_bytes) out[n++] = r;
+    }
+    /* Skinny GEMMs stream their weights: when long-K tilings fit, the short ones only cost
+     * simulation time (they never won in the sweeps behind docs/LLM_PERF.md). */
+    if (n > base_count(out, n)) {
+        int keep = 0;
+        for (int i = 0; i < n; i++)
+            if (out[i].tk == (uint32_t)SC_MIN(p.k, 2048u)) out[keep++] = out[i];
+        n = keep;
     }
     return n;
 }
@@ -300,27 +316,42 @@ static sc_status gemm_panels(lp_timer *t, uint64_t m, uint64_t n, uint64_t k, sc
 
 /* Y[M x N] = X[M x K] W[K x N] compiles in two orientations: as is, or as Y^T = W^T X^T with the
  * weights as the A operand (the [out x in] layout checkpoints store). The compiler keeps the
- * faster program (each also with B in column panels or not): decode (M = batch) streams weights
- * best as A, prefill as panelled B on SeedChip. */
+ * faster program. Decode (M = batch, at most two array heights) runs with the weights as A (it
+ * won every decode shape of the sweeps); larger M as is, with B whole or in column panels. */
 static sc_status gemm_best(lp_timer *t, uint64_t m, uint64_t n, uint64_t k, sc_dtype dt,
                            double *sec, sc_err *err) {
-    double a = 0, b = 0, c = 0, d = 0;
-    sc_status st = gemm_panels(t, m, n, k, dt, &a, err);
-    if (st == SC_OK) st = gemm_panels(t, n, m, k, dt, &b, err);
-    /* Unpanelled too: panels re-read the other operand once per panel. */
-    if (st == SC_OK) st = gemm_exact(t, m, n, k, dt, &c, err);
-    if (st == SC_OK) st = gemm_exact(t, n, m, k, dt, &d, err);
-    *sec = SC_MIN(SC_MIN(a, b), SC_MIN(c, d));
+    double a = 0, b = 0;
+    sc_status st;
+    if (m <= 2 * (uint64_t)t->chip->sa_rows) {
+        /* Skinny (decode): weights as the A operand; B (the activations) is narrow already. */
+        st = gemm_exact(t, n, m, k, dt, &a, err);
+        *sec = a;
+        return st;
+    }
+    /* Panels re-read the other operand once per panel, so the whole matrix is a candidate too. */
+    st = gemm_panels(t, m, n, k, dt, &a, err);
+    if (st == SC_OK) st = gemm_exact(t, m, n, k, dt, &b, err);
+    *sec = SC_MIN(a, b);
     return st;
 }
 
 /* M is bucketed to powers of two with linear interpolation (M can be fractional: expected
  * tokens per expert). */
+/* Beyond this many rows a GEMM's time is linear in M (every core has tiles, fill and drain are
+ * a few percent): prefill sizes scale from one reference run instead of one per power of two. */
+#define LP_LINEAR_M 4096.0
+
 static sc_status gemm_m(lp_timer *t, double m, uint64_t n, uint64_t k, sc_dtype dt, double *sec,
                         sc_err *err) {
     if (m <= 0) {
         *sec = 0;
         return SC_OK;
+    }
+    if (m > LP_LINEAR_M) {
+        double ref = 0;
+        sc_status st = gemm_best(t, (uint64_t)LP_LINEAR_M, n, k, dt, &ref, err);
+        *sec = ref * m / LP_LINEAR_M;
+        return st;
     }
     uint64_t lo = pow2_floor(SC_MAX(m, 1.0));
     double tlo = 0, thi = 0;
