@@ -18,7 +18,7 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	@./$(BUILD)/seedchip demo
+	@bash scripts/demo.sh ./$(BUILD)/seedchip
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
