@@ -10,7 +10,7 @@ static sc_status pass_shapes(sc_ir_graph *g, int *changed, sc_err *err) {
 }
 
 static const sc_ir_pass PASSES[] = {
-    {"decompose-loss", "NLL / softmax cross-entropy losses into gathers and reductions",
+    {"decompose", "losses and DynamicQuantizeLinear into ops with lowerings",
      sc_pass_decompose_loss},
     {"shapes", "dtype and shape inference (folds shape arithmetic)", pass_shapes},
     {"constfold", "evaluate nodes with constant inputs on the host", sc_pass_constfold},

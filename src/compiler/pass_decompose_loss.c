@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Decomposition: NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss become LogSoftmax,
-// GatherElements, Gather, Equal/Not/Cast masks and reductions, all of which have lowerings.
+// GatherElements, Gather, Equal/Not/Cast masks and reductions; DynamicQuantizeLinear becomes
+// reductions, scalar arithmetic and QuantizeLinear. All of those have lowerings.
 #include <string.h>
 
 #include "compiler/ir_util.h"
@@ -86,6 +87,52 @@ static int nll(dec *d, int x, int t, int w, const char *red, int has_ii, int64_t
     return emit(d, "Div", div, 2, out);
 }
 
+static int konst_f32(dec *d, float v) {
+    sc_tensor t;
+    int64_t one = 1;
+    if (sc_tensor_alloc(&t, SC_T_FLOAT, 0, &one, d->err) != SC_OK) return -1;
+    memcpy(t.data, &v, 4);
+    int id = sc_ir_add_value(d->g, "dq_const", d->err);
+    if (id < 0 || sc_ir_set_const(d->g, id, &t, d->err) != SC_OK) {
+        sc_tensor_free(&t);
+        return -1;
+    }
+    return id;
+}
+
+static int keep0(dec *d, const char *op, int in) {
+    int o = emit(d, op, &in, 1, -1);
+    return o < 0 || sc_ir_attr_set_i(d->g, last(d), "keepdims", 0, d->err) ? -1 : o;
+}
+
+/* DynamicQuantizeLinear: scale = (max(0, max x) - min(0, min x)) / 255,
+ * zero point = saturate(round(-min(0, min x) / scale)), y = QuantizeLinear(x, scale, zp). */
+static sc_status dyn_quant(sc_ir_graph *g, int i, sc_err *err) {
+    dec d = {g, i, err};
+    sc_ir_node n = g->nodes[i];
+    int x = n.in[0], zero = konst_f32(&d, 0), k255 = konst_f32(&d, 255);
+    int mx = keep0(&d, "ReduceMax", x), mn = mx < 0 ? -1 : keep0(&d, "ReduceMin", x);
+    int a[2] = {mx, zero}, b[2] = {mn, zero};
+    int hi = mn < 0 ? -1 : emit(&d, "Max", a, 2, -1), lo = hi < 0 ? -1 : emit(&d, "Min", b, 2, -1);
+    int sb[2] = {hi, lo};
+    int span = lo < 0 ? -1 : emit(&d, "Sub", sb, 2, -1);
+    int dv[2] = {span, k255};
+    int scale =
+        span < 0 ? -1 : emit(&d, "Div", dv, 2, n.n_out > 1 && n.out[1] >= 0 ? n.out[1] : -1);
+    int nl = scale < 0 ? -1 : emit(&d, "Neg", &lo, 1, -1);
+    int q[2] = {nl, scale};
+    int zf = nl < 0 ? -1 : emit(&d, "Div", q, 2, -1);
+    int zr = zf < 0 ? -1 : emit(&d, "Round", &zf, 1, -1);
+    int cl[3] = {zr, zero, k255};
+    int zc = zr < 0 ? -1 : emit(&d, "Clip", cl, 3, -1);
+    int zp = zc < 0 ? -1 : emit(&d, "Cast", &zc, 1, n.n_out > 2 && n.out[2] >= 0 ? n.out[2] : -1);
+    if (zp < 0 || sc_ir_attr_set_i(g, last(&d), "to", SC_T_UINT8, err)) return err->status;
+    int qin[3] = {x, scale, zp};
+    if (emit(&d, "QuantizeLinear", qin, 3, n.out[0]) < 0) return err->status;
+    g->nodes[d.pos].dead = 1;
+    return SC_OK;
+}
+
 static sc_status decompose(sc_ir_graph *g, int i, sc_err *err) {
     dec d = {g, i, err};
     sc_ir_node n = g->nodes[i]; /* copy: the array shifts under us */
@@ -108,11 +155,13 @@ sc_status sc_pass_decompose_loss(sc_ir_graph *g, int *changed, sc_err *err) {
     *changed = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         sc_ir_node *n = &g->nodes[i];
-        if (n->dead || *n->domain || n->n_in < 2 || n->n_out < 1 || n->out[0] < 0) continue;
-        if (strcmp(n->op, "NegativeLogLikelihoodLoss") && strcmp(n->op, "SoftmaxCrossEntropyLoss"))
+        if (n->dead || *n->domain || n->n_in < 1 || n->n_out < 1 || n->out[0] < 0) continue;
+        int dq = !strcmp(n->op, "DynamicQuantizeLinear");
+        if (!dq && (n->n_in < 2 || (strcmp(n->op, "NegativeLogLikelihoodLoss") &&
+                                    strcmp(n->op, "SoftmaxCrossEntropyLoss"))))
             continue;
         int before = g->n_nodes;
-        if (decompose(g, i, err) != SC_OK) return err->status;
+        if ((dq ? dyn_quant(g, i, err) : decompose(g, i, err)) != SC_OK) return err->status;
         i += g->n_nodes - before; /* skip the inserted nodes */
         *changed = 1;
     }
