@@ -89,8 +89,17 @@ flip() {
         dd of="$out" bs=1 seek="$at" count=1 conv=notrunc status=none
 }
 
-flip_positions() { # FILE [COUNT=16]
-    local f=$1 n=${2:-16} len k
+# Flips per file: 12, or 4 in sanitizer builds (every run of the binary is several times slower
+# there, and the suite must stay within its time limit on a loaded 2-core machine).
+FLIPS=12
+[ -n "${SEEDCHIP_ASAN:-}" ] && FLIPS=4
+# some_rejected NAME: with the full set of flips, at least one damaged variant must be refused
+# (a test where every variant passes would prove nothing).
+some_rejected() {
+    if [ $REJECTED -gt 0 ] || [ $FLIPS -lt 8 ]; then ok; else bad "$1: no damaged variant was rejected"; fi
+}
+flip_positions() { # FILE [COUNT=$FLIPS]
+    local f=$1 n=${2:-$FLIPS} len k
     len=$(stat -c %s "$f")
     for k in $(seq 0 $((n - 1))); do echo "$(((len * k) / n + k % 7)) $((k % 8))"; done
 }
@@ -107,7 +116,7 @@ for cfg in seedchip-1 h100-sxm a100-sxm-80g; do
         flip "$f" "$at" "$bit" "$T/f.yaml"
         expect_clean "$cfg.yaml bit $bit of byte $at flipped" "" "$BIN" chip show "$T/f.yaml"
     done < <(flip_positions "$f")
-    [ $REJECTED -gt 0 ] && ok || bad "$cfg.yaml: no bit flip was rejected"
+    some_rejected "$cfg.yaml"
     cp "$f" "$T/big.yaml"
     truncate -s 2M "$T/big.yaml" # oversized: past the 1 MiB config limit (sparse, instant)
     expect_reject "$cfg.yaml oversized" "" "$BIN" chip show "$T/big.yaml"
@@ -161,7 +170,7 @@ for ex in gemm_tile softmax_rows; do
         flip "$s" "$at" "$bit" "$T/f.s"
         expect_clean "$ex.s bit $bit of byte $at" "$T/f.scb" "$BIN" asm "$T/f.s" -o "$T/f.scb"
     done < <(flip_positions "$s")
-    [ $REJECTED -gt 0 ] && ok || bad "$ex.s: no damaged variant was rejected"
+    some_rejected "$ex.s"
     cp "$s" "$T/big.s"
     truncate -s 65M "$T/big.s" # oversized: past the 64 MiB assembler input limit
     expect_reject "$ex.s oversized" "$T/big.scb" "$BIN" asm "$T/big.s" -o "$T/big.scb"
@@ -196,10 +205,10 @@ llm_variants() { # FILE EXT: truncations, flips, trailing bytes, oversized
         flip "$f" "$at" "$bit" "$T/f.$ext"
         expect_clean "$name bit $bit of byte $at" "" llm "$T/f.$ext"
     done < <(
-        flip_positions "$f" 8
+        flip_positions "$f" $((FLIPS / 2))
         for k in 0 4 8 12 16 20 24; do echo "$((k + 2)) 6"; done # header fields
     )
-    [ $REJECTED -gt 0 ] && ok || bad "$name: no damaged variant was rejected"
+    some_rejected "$name"
     cp "$f" "$T/big.$ext"
     truncate -s 9G "$T/big.$ext" # oversized: past the 8 GiB checkpoint limit (sparse)
     expect_reject "$name oversized" "" llm "$T/big.$ext"
@@ -234,8 +243,8 @@ if "$BIN" llm generate --help >/dev/null 2>&1; then
     while read -r at bit; do
         flip "$T/st.safetensors" "$at" "$bit" "$T/st/model.safetensors"
         expect_clean "model.safetensors bit $bit of byte $at" "" llm "$T/st"
-    done < <(flip_positions "$T/st.safetensors" 8)
-    [ $REJECTED -gt 0 ] && ok || bad "model.safetensors: no damaged variant was rejected"
+    done < <(flip_positions "$T/st.safetensors" $((FLIPS / 2)))
+    some_rejected "model.safetensors"
     cp "$T/st.safetensors" "$T/st/model.safetensors"
     head -c 20 "$T/st/config.json" >"$T/cfg" && mv "$T/cfg" "$T/st/config.json"
     expect_reject "config.json truncated" "" llm "$T/st"
@@ -263,7 +272,7 @@ if [ -f "$ONNX_DIR/model.onnx" ] && "$BIN" run --help >/dev/null 2>&1; then
         flip "$T/relu.onnx" "$at" "$bit" "$T/f.onnx"
         expect_clean "relu.onnx bit $bit of byte $at" "$T/f.scb" "$BIN" compile "$T/f.onnx" -o "$T/f.scb"
     done < <(flip_positions "$T/relu.onnx")
-    [ $REJECTED -gt 0 ] && ok || bad "relu.onnx: no damaged variant was rejected"
+    some_rejected "relu.onnx"
     cp "$T/relu.onnx" "$T/big.onnx"
     truncate -s 5G "$T/big.onnx" # oversized: past the 4 GiB model limit (sparse)
     expect_reject "relu.onnx oversized" "$T/big.scb" "$BIN" compile "$T/big.onnx" -o "$T/big.scb"
@@ -282,8 +291,8 @@ if [ -f "$ONNX_DIR/model.onnx" ] && "$BIN" run --help >/dev/null 2>&1; then
             flip "$f" "$at" "$bit" "$T/f.$ext"
             expect_clean "$name bit $bit of byte $at" "" run_in "$T/f.$ext"
             [ $RC -ne 0 ] && [ -n "$(ls -A "$T/ro")" ] && bad "$name flipped: outputs written on error"
-        done < <(flip_positions "$f" 12)
-        [ $REJECTED -gt 0 ] && ok || bad "$name: no damaged variant was rejected"
+        done < <(flip_positions "$f")
+        some_rejected "$name"
         cp "$f" "$T/big.$ext"
         truncate -s 5G "$T/big.$ext" # oversized: past the 4 GiB tensor file limit (sparse)
         expect_reject "$name oversized" "$T/ro/output_0.pb" run_in "$T/big.$ext"
