@@ -47,6 +47,7 @@ struct sc_chip {
     int scratchpad_bank_width;  /* bytes per bank per cycle */
     double shared_sram_bytes;   /* whole chip */
     double shared_sram_bw;      /* bytes/s, whole chip */
+    int hbm_cache;              /* 1: shared SRAM caches HBM for DMA timing (GPU L2); default 0 */
     int dma_engines;            /* per core */
     double dma_bytes_per_cycle; /* per engine */
 

@@ -368,6 +368,7 @@ void sc_sim_destroy(sc_sim *s) {
         pmem_free(&s->chips[k].shared);
         sim_cal_free(&s->chips[k].hbm_cal);
         sim_cal_free(&s->chips[k].shared_cal);
+        sim_l2_free(&s->chips[k].l2);
         sc_mem_destroy(s->chips[k].hbm_model);
     }
     free(s->heap);
@@ -472,6 +473,7 @@ static void reset_run(sc_sim *s, const sc_program *prog, const int64_t *args, in
         sim_cal_reset(&c->shared_cal, s->chip.shared_sram_bw / s->chip.clock_hz, 256);
         memset(c->bars, 0, sizeof c->bars);
         sc_mem_reset(c->hbm_model);
+        sim_l2_reset(&c->l2); /* every run starts with a cold cache (runs are independent) */
     }
     int pc = sc_program_cores(prog);
     for (size_t g = 0; g < n * SC_QUEUE_COUNT; g++) {

@@ -38,6 +38,7 @@ typedef struct sc_sim_stats {
     double noc_busy, link_busy;
     double bytes_hbm_read, bytes_hbm_write, bytes_lpddr;
     double bytes_shared, bytes_spad, bytes_noc, bytes_link;
+    double bytes_hbm_cached; /* HBM reads served by shared SRAM (chip.hbm_cache), in bytes_shared */
     sc_mem_stats hbm;
     double hbm_row_hit_rate, hbm_bandwidth_gbs;
     double energy_mac, energy_vec, energy_spad, energy_shared, energy_noc, energy_hbm;

@@ -184,10 +184,10 @@ static const hbm_sig *pattern(sc_sim *s, const rview *v, const uint32_t dims[SC_
     return &s->sigs[slot];
 }
 
-uint64_t sim_hbm_transfer(sc_sim *s, int chip, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
-                          int is_write, uint64_t t) {
+/* HBM side of `bytes` of the view's pattern (all of it, or the part that missed the cache). */
+static uint64_t hbm_bytes(sc_sim *s, int chip, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                          uint64_t bytes, int is_write, uint64_t t) {
     schip *c = &s->chips[chip];
-    uint64_t bytes = sim_dims_count(dims) * (uint64_t)v->es;
     uint64_t t_ps = sim_ps(s, t);
     if (s->hbm_stream_eff <= 0) {
         sc_err e = {0};
@@ -224,6 +224,11 @@ uint64_t sim_hbm_transfer(sc_sim *s, int chip, const rview *v, const uint32_t di
     return sim_cycles(s, end_ps);
 }
 
+uint64_t sim_hbm_transfer(sc_sim *s, int chip, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
+                          int is_write, uint64_t t) {
+    return hbm_bytes(s, chip, v, dims, sim_dims_count(dims) * (uint64_t)v->es, is_write, t);
+}
+
 /* ---- DMA timing ---- */
 
 /* Shared SRAM: one chip-wide bandwidth calendar. */
@@ -247,6 +252,36 @@ static int hops_between(const score *a, const score *b) {
     return abs(a->x - b->x) + abs(a->y - b->y);
 }
 
+/* HBM side through the shared SRAM acting as a cache (chip.hbm_cache, GPU L2). Reads: the bytes
+ * on resident lines are served at shared SRAM bandwidth and latency, the rest from HBM, and every
+ * line read becomes resident. Writes: write-through (HBM pays every byte, as without the cache)
+ * with allocation, so a later read of what a kernel wrote (the next layer's input) hits. Fills
+ * are not charged to the shared SRAM calendar (the L2 fill path is wide next to HBM). */
+static uint64_t cached_time(sc_sim *s, const squeue *q, const rview *v,
+                            const uint32_t dims[SC_ISA_MAX_DIMS], int is_write, uint64_t t0) {
+    score *self = sim_core(s, q->chip, q->core);
+    uint64_t bytes = sim_dims_count(dims) * (uint64_t)v->es;
+    int hop = s->chip.noc_hop_cycles;
+    uint64_t lat_h = (uint64_t)(self->hops_to_hbm * hop);
+    uint64_t lat_s = (uint64_t)(self->hops_to_shared * hop);
+    uint64_t hit = sim_l2_access(&s->chips[q->chip].l2, s->chip.shared_sram_bytes, v, dims);
+    if (is_write) hit = 0;
+    if (hit > bytes) hit = bytes;
+    uint64_t miss = bytes - hit;
+    uint64_t port = noc_port(s, self, bytes, t0);
+    uint64_t end = port + (miss ? lat_h : lat_s);
+    if (miss) {
+        uint64_t mem = hbm_bytes(s, q->chip, v, dims, miss, is_write, t0 + lat_h) + lat_h;
+        end = SC_MAX(end, mem);
+    }
+    if (hit) {
+        s->st.bytes_hbm_cached += (double)hit;
+        uint64_t mem = shared_transfer(s, q->chip, hit, t0 + lat_s) + lat_s;
+        end = SC_MAX(end, mem);
+    }
+    return end;
+}
+
 /* Completion of one side (src or dst) of a DMA issued on core `self` at cycle t0. */
 static uint64_t side_time(sc_sim *s, const squeue *q, const rview *v,
                           const uint32_t dims[SC_ISA_MAX_DIMS], int is_write, uint64_t t0) {
@@ -257,6 +292,8 @@ static uint64_t side_time(sc_sim *s, const squeue *q, const rview *v,
     switch (v->space) {
     case SC_SPACE_HBM:
     case SC_SPACE_CONST: {
+        if (s->chip.hbm_cache && v->space == SC_SPACE_HBM)
+            return cached_time(s, q, v, dims, is_write, t0);
         uint64_t lat = (uint64_t)(self->hops_to_hbm * hop);
         uint64_t mem = sim_hbm_transfer(s, q->chip, v, dims, is_write, t0 + lat);
         uint64_t port = noc_port(s, self, bytes, t0);

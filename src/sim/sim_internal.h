@@ -95,8 +95,26 @@ typedef struct sbarrier {
     uint64_t release;
 } sbarrier;
 
+/* Shared SRAM as a cache of HBM (chip.hbm_cache, sim_l2.c): resident 128-byte lines grouped in
+ * 64 KiB granules, clock replacement over floor(shared SRAM / 64 KiB) granules, a linear-probing
+ * hash from granule to slot. Allocated on first use, emptied at the start of every run. */
+typedef struct sim_l2 {
+    struct l2_slot *slot;
+    uint32_t *tab; /* slot index per hash position, UINT32_MAX = empty */
+    uint32_t n_slots, tab_mask, hand;
+} sim_l2;
+/* Marks the view's lines resident (allocating, evicting by clock) and returns the bytes of the
+ * transfer that were already resident. 0 when the cache cannot be allocated or the view has too
+ * many runs to track (timed as misses). */
+struct rview;
+uint64_t sim_l2_access(sim_l2 *c, double sram_bytes, const struct rview *v,
+                       const uint32_t dims[SC_ISA_MAX_DIMS]);
+void sim_l2_reset(sim_l2 *c);
+void sim_l2_free(sim_l2 *c);
+
 typedef struct schip {
     pmem hbm, shared;
+    sim_l2 l2;
     sc_mem *hbm_model;
     uint64_t link_free; /* chip-to-chip links, modelled as one pooled port (cycles) */
     sbarrier bars[SC_ISA_BARRIERS];

@@ -64,6 +64,7 @@ static cJSON *bytes_json(const sc_sim_stats *st) {
     cJSON_AddNumberToObject(b, "hbm", st->bytes_hbm_read + st->bytes_hbm_write);
     cJSON_AddNumberToObject(b, "lpddr", st->bytes_lpddr);
     cJSON_AddNumberToObject(b, "shared", st->bytes_shared);
+    cJSON_AddNumberToObject(b, "hbm_cached", st->bytes_hbm_cached);
     cJSON_AddNumberToObject(b, "spad", st->bytes_spad);
     cJSON_AddNumberToObject(b, "noc", st->bytes_noc);
     cJSON_AddNumberToObject(b, "link", st->bytes_link);

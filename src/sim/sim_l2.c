@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: Apache-2.0
+// Shared SRAM as a cache in front of HBM (GPU L2): resident-line tracking for DMA timing.
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim_internal.h"
+
+/* Residency is kept per 128-byte line (a GPU L2 sector pair), grouped into 64 KiB granules: the
+ * granule is the unit of allocation and replacement (one hash entry and a 512-bit line map), so
+ * the bookkeeping per DMA is one lookup per granule a contiguous run touches, never per element. */
+#define L2_LINE_SHIFT 7
+#define L2_GRAN_SHIFT 16
+#define L2_LINES      (1u << (L2_GRAN_SHIFT - L2_LINE_SHIFT))
+/* Bounds host memory (~72 bytes per granule): 65536 granules is a 4 GiB cache. */
+#define L2_MAX_SLOTS (1u << 16)
+/* A view with more contiguous runs than this is timed as all-miss without allocation (the old
+ * behaviour): element-strided gathers would otherwise cost host time per element. */
+#define L2_MAX_RUNS (1u << 14)
+#define L2_EMPTY    UINT32_MAX
+
+struct l2_slot {
+    uint64_t gran;
+    uint64_t bits[L2_LINES / 64];
+    uint8_t ref, used;
+};
+
+static uint32_t slots_for(double sram_bytes) {
+    double n = sram_bytes / (double)(1u << L2_GRAN_SHIFT);
+    return n >= L2_MAX_SLOTS ? L2_MAX_SLOTS : (uint32_t)n;
+}
+
+static sc_status l2_alloc(sim_l2 *c, double sram_bytes) {
+    c->n_slots = slots_for(sram_bytes);
+    if (c->n_slots == 0) return SC_OK;
+    uint32_t t = 1;
+    while (t < 2 * c->n_slots)
+        t <<= 1;
+    c->slot = calloc(c->n_slots, sizeof *c->slot);
+    c->tab = malloc((size_t)t * sizeof *c->tab);
+    if (!c->slot || !c->tab) {
+        sim_l2_free(c);
+        return SC_ERR_NOMEM;
+    }
+    c->tab_mask = t - 1;
+    memset(c->tab, 0xff, (size_t)t * sizeof *c->tab);
+    return SC_OK;
+}
+
+void sim_l2_reset(sim_l2 *c) {
+    if (!c->slot) return;
+    memset(c->slot, 0, c->n_slots * sizeof *c->slot);
+    memset(c->tab, 0xff, ((size_t)c->tab_mask + 1) * sizeof *c->tab);
+    c->hand = 0;
+}
+
+void sim_l2_free(sim_l2 *c) {
+    free(c->slot);
+    free(c->tab);
+    memset(c, 0, sizeof *c);
+}
+
+static uint32_t l2_hash(const sim_l2 *c, uint64_t gran) {
+    return (uint32_t)((gran * 0x9E3779B97F4A7C15ull) >> 32) & c->tab_mask;
+}
+
+/* Linear probing; returns the table position holding gran or the empty one ending its chain. */
+static uint32_t l2_find(const sim_l2 *c, uint64_t gran) {
+    uint32_t h = l2_hash(c, gran);
+    while (c->tab[h] != L2_EMPTY && c->slot[c->tab[h]].gran != gran)
+        h = (h + 1) & c->tab_mask;
+    return h;
+}
+
+/* Backward-shift deletion keeps every chain unbroken without tombstones. */
+static void l2_unlink(sim_l2 *c, uint64_t gran) {
+    uint32_t i = l2_find(c, gran);
+    if (c->tab[i] == L2_EMPTY) return;
+    uint32_t j = i;
+    for (;;) {
+        c->tab[i] = L2_EMPTY;
+        for (;;) {
+            j = (j + 1) & c->tab_mask;
+            if (c->tab[j] == L2_EMPTY) return;
+            uint32_t k = l2_hash(c, c->slot[c->tab[j]].gran);
+            /* move j back to i unless its home k lies cyclically in (i, j] */
+            if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue;
+            break;
+        }
+        c->tab[i] = c->tab[j];
+        i = j;
+    }
+}
+
+/* Clock replacement: the first slot whose reference bit is clear, clearing bits on the way. */
+static uint32_t l2_victim(sim_l2 *c) {
+    for (;;) {
+        struct l2_slot *sl = &c->slot[c->hand];
+        uint32_t v = c->hand;
+        c->hand = (c->hand + 1) % c->n_slots;
+        if (!sl->used) return v;
+        if (!sl->ref) {
+            l2_unlink(c, sl->gran);
+            return v;
+        }
+        sl->ref = 0;
+    }
+}
+
+static struct l2_slot *l2_get(sim_l2 *c, uint64_t gran) {
+    uint32_t h = l2_find(c, gran);
+    if (c->tab[h] != L2_EMPTY) return &c->slot[c->tab[h]];
+    uint32_t v = l2_victim(c);
+    h = l2_find(c, gran); /* the unlink may have moved the chain */
+    struct l2_slot *sl = &c->slot[v];
+    memset(sl, 0, sizeof *sl);
+    sl->gran = gran, sl->used = 1;
+    c->tab[h] = v;
+    return sl;
+}
+
+/* Marks lines [l0, l1] of one granule resident; returns how many already were. */
+static uint64_t l2_lines(struct l2_slot *sl, uint32_t l0, uint32_t l1) {
+    uint64_t hit = 0;
+    sl->ref = 1;
+    for (uint32_t w = l0 / 64; w <= l1 / 64; w++) {
+        uint32_t a = w * 64 > l0 ? 0 : l0 % 64, b = (w + 1) * 64 - 1 < l1 ? 63 : l1 % 64;
+        uint64_t m = (b == 63 ? ~0ull : ((1ull << (b + 1)) - 1)) & ~((1ull << a) - 1);
+        hit += (uint64_t)__builtin_popcountll(sl->bits[w] & m);
+        sl->bits[w] |= m;
+    }
+    return hit;
+}
+
+/* One contiguous byte run: lines already resident (and now all of them are). */
+static uint64_t l2_run(sim_l2 *c, uint64_t addr, uint64_t len, uint64_t *lines) {
+    uint64_t first = addr >> L2_LINE_SHIFT, last = (addr + len - 1) >> L2_LINE_SHIFT, hit = 0;
+    *lines += last - first + 1;
+    const uint32_t per = L2_GRAN_SHIFT - L2_LINE_SHIFT;
+    for (uint64_t g = first >> per; g <= last >> per; g++) {
+        uint64_t lo = g << per > first ? g << per : first;
+        uint64_t hi = ((g + 1) << per) - 1 < last ? ((g + 1) << per) - 1 : last;
+        hit += l2_lines(l2_get(c, g), (uint32_t)(lo - (g << per)), (uint32_t)(hi - (g << per)));
+    }
+    return hit;
+}
+
+/* Merges leading axes that continue the contiguous run (as the HBM pattern code does). */
+static int run_axes(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], uint64_t *run) {
+    int64_t elems = 1;
+    int ax = 0;
+    while (ax < SC_ISA_MAX_DIMS && (v->st[ax] == elems || dims[ax] == 1)) {
+        if (dims[ax] > 1) elems *= dims[ax];
+        ax++;
+    }
+    *run = (uint64_t)elems * (uint64_t)v->es;
+    return ax;
+}
+
+uint64_t sim_l2_access(sim_l2 *c, double sram_bytes, const rview *v,
+                       const uint32_t dims[SC_ISA_MAX_DIMS]) {
+    if (!c->slot && l2_alloc(c, sram_bytes) != SC_OK) return 0;
+    if (!c->slot) return 0; /* smaller than one granule: no cache */
+    uint64_t run;
+    int ax = run_axes(v, dims, &run);
+    uint32_t d[SC_ISA_MAX_DIMS] = {1, 1, 1, 1};
+    uint64_t runs = 1;
+    for (int i = ax; i < SC_ISA_MAX_DIMS; i++)
+        d[i] = dims[i], runs *= dims[i];
+    if (runs > L2_MAX_RUNS || run == 0) return 0;
+    uint64_t hit = 0, lines = 0;
+    for (uint32_t i3 = 0; i3 < d[3]; i3++)
+        for (uint32_t i2 = 0; i2 < d[2]; i2++)
+            for (uint32_t i1 = 0; i1 < d[1]; i1++)
+                for (uint32_t i0 = 0; i0 < d[0]; i0++) {
+                    int64_t off = v->base + ((int64_t)i0 * v->st[0] + (int64_t)i1 * v->st[1] +
+                                             (int64_t)i2 * v->st[2] + (int64_t)i3 * v->st[3]) *
+                                                v->es;
+                    if (off >= 0) hit += l2_run(c, (uint64_t)off, run, &lines);
+                }
+    /* Bytes served from the cache: the transfer's share of lines that were resident. */
+    uint64_t bytes = runs * run;
+    return lines ? (uint64_t)((double)bytes * (double)hit / (double)lines) : 0;
+}
