@@ -24,7 +24,7 @@ static sc_status get_geo(cg *c, const sc_ir_node *n, geo *G) {
     const sc_ir_value *x = &c->g->vals[n->in[0]], *y = &c->g->vals[n->out[0]];
     const sc_ir_attr *k = sc_ir_attr_get(n, "_k"), *s = sc_ir_attr_get(n, "_s"),
                      *d = sc_ir_attr_get(n, "_d"), *p = sc_ir_attr_get(n, "_pads");
-    int ns = x->rank - 2, deep = !strcmp(n->op, "Conv") ? 3 : 2;
+    int ns = x->rank - 2, deep = 3;
     if (ns < 1 || ns > deep || !k || !s || !d || !p)
         return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "%dD windows (%s: 1D to %dD)", ns, n->op,
                           deep);
@@ -296,9 +296,11 @@ typedef struct pl {
     uint64_t in_b, out_b, cnt_b, slot, fill, cnt_off;
 } pl;
 
-static void pl_tile(const pl *p, uint64_t t, int64_t *n, int64_t *c0, int64_t *r0) {
+static void pl_tile(const pl *p, uint64_t t, int64_t *n, int64_t *c0, int64_t *r0, int64_t *od) {
     *r0 = (int64_t)(t % (uint64_t)p->nrb) * p->orows;
     t /= (uint64_t)p->nrb;
+    *od = (int64_t)(t % (uint64_t)p->G.OD);
+    t /= (uint64_t)p->G.OD;
     *c0 = (int64_t)(t % (uint64_t)p->ncb) * p->cb;
     *n = (int64_t)(t / (uint64_t)p->ncb);
 }
@@ -306,24 +308,27 @@ static void pl_tile(const pl *p, uint64_t t, int64_t *n, int64_t *c0, int64_t *r
 static sc_status pl_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     pl *p = ctx;
     const geo *G = &p->G;
-    int64_t n, c0, r0;
-    pl_tile(p, t, &n, &c0, &r0);
+    int64_t n, c0, r0, od;
+    pl_tile(p, t, &n, &c0, &r0, &od);
     int64_t cb = SC_MIN(p->cb, G->C - c0), orows = SC_MIN(p->orows, G->OH - r0);
     uint64_t base = (uint64_t)slot * p->slot;
-    uint32_t fd[4] = {(uint32_t)p->win, (uint32_t)p->rows_in, (uint32_t)cb, 1};
+    uint32_t fd[4] = {(uint32_t)p->win, (uint32_t)p->rows_in, (uint32_t)G->KD, (uint32_t)cb};
     cg_view fs = {SC_SPACE_CONST, SC_DTYPE_FP32, p->fill, {0, 0, 0, 0}, -1};
     cg_view fdst = cg_spad(SC_DTYPE_FP32, base, fd);
     if (cg_dma(c, core, SC_QUEUE_LOAD, fd, &fdst, &fs)) return c->err->status;
     int64_t ih0 = r0 * G->sh - G->pt, need = (orows - 1) * G->sh + (G->KH - 1) * G->dh + 1;
     int64_t lo = SC_MAX(ih0, (int64_t)0), hi = SC_MIN(ih0 + need, G->H);
-    if (lo < hi) {
+    for (int64_t kz = 0; kz < G->KD && lo < hi; kz++) { /* one input plane per kernel depth */
+        int64_t id = od * G->sd + kz * G->dd - G->pf;
+        if (id < 0 || id >= G->D) continue; /* stays at the fill value */
         uint32_t d[4] = {(uint32_t)G->W, (uint32_t)(hi - lo), (uint32_t)cb, 1};
-        int32_t ss[4] = {1, (int32_t)G->W, (int32_t)(G->H * G->W), 0};
-        cg_view src = cg_val_view(c, p->x, (uint64_t)(((n * G->C + c0) * G->H + lo) * G->W), ss);
+        int32_t ss[4] = {1, (int32_t)G->W, (int32_t)(G->D * G->H * G->W), 0};
+        cg_view src = cg_val_view(
+            c, p->x, (uint64_t)((((n * G->C + c0) * G->D + id) * G->H + lo) * G->W), ss);
         cg_view dst = {SC_SPACE_SPAD,
                        SC_DTYPE_FP32,
-                       base + (uint64_t)(((lo - ih0) * p->win + G->pl) * 4),
-                       {1, (int32_t)p->win, (int32_t)(p->rows_in * p->win), 0},
+                       base + (uint64_t)(((kz * p->rows_in + lo - ih0) * p->win + G->pl) * 4),
+                       {1, (int32_t)p->win, (int32_t)(G->KD * p->rows_in * p->win), 0},
                        -1};
         if (cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src)) return c->err->status;
     }
@@ -331,7 +336,7 @@ static sc_status pl_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
         uint32_t d[4] = {(uint32_t)(orows * G->OW), 1, 1, 1};
         cg_view src = {SC_SPACE_CONST,
                        SC_DTYPE_FP32,
-                       p->cnt_off + (uint64_t)(r0 * G->OW * 4),
+                       p->cnt_off + (uint64_t)((od * G->OH + r0) * G->OW * 4),
                        {1, 0, 0, 0},
                        -1};
         cg_view dst = cg_spad(SC_DTYPE_FP32, base + p->in_b + p->out_b, d);
@@ -343,25 +348,27 @@ static sc_status pl_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
 static sc_status pl_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     pl *p = ctx;
     const geo *G = &p->G;
-    int64_t n, c0, r0;
-    pl_tile(p, t, &n, &c0, &r0);
+    int64_t n, c0, r0, od;
+    pl_tile(p, t, &n, &c0, &r0, &od);
     int64_t cb = SC_MIN(p->cb, G->C - c0), orows = SC_MIN(p->orows, G->OH - r0);
     uint64_t base = (uint64_t)slot * p->slot, ob = base + p->in_b;
     uint32_t d[4] = {(uint32_t)G->OW, (uint32_t)orows, (uint32_t)cb, 1};
     cg_view out = cg_spad(SC_DTYPE_FP32, ob, d);
-    for (int64_t ky = 0; ky < G->KH; ky++)
-        for (int64_t kx = 0; kx < G->KW; kx++) {
-            cg_view a = {
-                SC_SPACE_SPAD,
-                SC_DTYPE_FP32,
-                base + (uint64_t)((ky * G->dh * p->win + kx * G->dw) * 4),
-                {(int32_t)G->sw, (int32_t)(G->sh * p->win), (int32_t)(p->rows_in * p->win), 0},
-                -1};
-            int first = !ky && !kx;
-            int op = first ? SC_OP_VCOPY : p->is_max ? SC_OP_VMAX : SC_OP_VADD;
-            if (cg_vec(c, core, op, d, &out, &a, first ? NULL : &out, NULL, 0, 0))
-                return c->err->status;
-        }
+    for (int64_t kz = 0; kz < G->KD; kz++)
+        for (int64_t ky = 0; ky < G->KH; ky++)
+            for (int64_t kx = 0; kx < G->KW; kx++) {
+                cg_view a = {
+                    SC_SPACE_SPAD,
+                    SC_DTYPE_FP32,
+                    base + (uint64_t)(((kz * p->rows_in + ky * G->dh) * p->win + kx * G->dw) * 4),
+                    {(int32_t)G->sw, (int32_t)(G->sh * p->win),
+                     (int32_t)(G->KD * p->rows_in * p->win), 0},
+                    -1};
+                int first = !kz && !ky && !kx;
+                int op = first ? SC_OP_VCOPY : p->is_max ? SC_OP_VMAX : SC_OP_VADD;
+                if (cg_vec(c, core, op, d, &out, &a, first ? NULL : &out, NULL, 0, 0))
+                    return c->err->status;
+            }
     if (!p->is_max) {
         cg_view cnt = {SC_SPACE_SPAD, SC_DTYPE_FP32, ob + p->out_b, {1, (int32_t)G->OW, 0, 0}, -1};
         if (cg_vec(c, core, SC_OP_VDIV, d, &out, &out, &cnt, NULL, 0, 0)) return c->err->status;
@@ -372,12 +379,13 @@ static sc_status pl_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
 static sc_status pl_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     pl *p = ctx;
     const geo *G = &p->G;
-    int64_t n, c0, r0;
-    pl_tile(p, t, &n, &c0, &r0);
+    int64_t n, c0, r0, od;
+    pl_tile(p, t, &n, &c0, &r0, &od);
     int64_t cb = SC_MIN(p->cb, G->C - c0), orows = SC_MIN(p->orows, G->OH - r0);
     uint32_t d[4] = {(uint32_t)(orows * G->OW), (uint32_t)cb, 1, 1};
-    int32_t st[4] = {1, (int32_t)(G->OH * G->OW), 0, 0};
-    cg_view dst = cg_val_view(c, p->y, (uint64_t)(((n * G->C + c0) * G->OH + r0) * G->OW), st);
+    int32_t st[4] = {1, (int32_t)(G->OD * G->OH * G->OW), 0, 0};
+    cg_view dst =
+        cg_val_view(c, p->y, (uint64_t)((((n * G->C + c0) * G->OD + od) * G->OH + r0) * G->OW), st);
     cg_view src = cg_spad(SC_DTYPE_FP32, (uint64_t)slot * p->slot + p->in_b, d);
     return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
 }
@@ -388,23 +396,29 @@ static sc_status pool_counts(cg *c, pl *p) {
     int incl = (int)sc_ir_attr_i(p->n, "count_include_pad", 0);
     const sc_ir_attr *pa = sc_ir_attr_get(p->n, "_pads");
     int ns = pa->n / 2;
-    int64_t pb = ns == 2 ? pa->ints[2] : 0, pr = pa->ints[2 * ns - 1];
-    size_t cnt = (size_t)(G->OH * G->OW);
+    int64_t pb = ns >= 2 ? pa->ints[2 * ns - 2] : 0, pr = pa->ints[2 * ns - 1];
+    int64_t pk = ns == 3 ? pa->ints[3] : 0;
+    size_t cnt = (size_t)(G->OD * G->OH * G->OW);
     float *m = malloc(cnt * sizeof *m + 4);
     if (!m) return sc_err_set(c->err, SC_ERR_NOMEM, "out of memory");
-    for (int64_t oh = 0; oh < G->OH; oh++)
-        for (int64_t ow = 0; ow < G->OW; ow++) {
-            int64_t k = 0;
-            for (int64_t ky = 0; ky < G->KH; ky++)
-                for (int64_t kx = 0; kx < G->KW; kx++) {
-                    int64_t ih = oh * G->sh + ky * G->dh - G->pt,
-                            iw = ow * G->sw + kx * G->dw - G->pl;
-                    int in = ih >= 0 && ih < G->H && iw >= 0 && iw < G->W;
-                    int padded = ih >= -G->pt && ih < G->H + pb && iw >= -G->pl && iw < G->W + pr;
-                    k += incl ? padded : in;
-                }
-            m[oh * G->OW + ow] = (float)(k ? k : 1);
-        }
+    for (int64_t od = 0; od < G->OD; od++)
+        for (int64_t oh = 0; oh < G->OH; oh++)
+            for (int64_t ow = 0; ow < G->OW; ow++) {
+                int64_t k = 0;
+                for (int64_t kz = 0; kz < G->KD; kz++)
+                    for (int64_t ky = 0; ky < G->KH; ky++)
+                        for (int64_t kx = 0; kx < G->KW; kx++) {
+                            int64_t iz = od * G->sd + kz * G->dd - G->pf;
+                            int64_t ih = oh * G->sh + ky * G->dh - G->pt,
+                                    iw = ow * G->sw + kx * G->dw - G->pl;
+                            int in = iz >= 0 && iz < G->D && ih >= 0 && ih < G->H && iw >= 0 &&
+                                     iw < G->W;
+                            int padded = iz >= -G->pf && iz < G->D + pk && ih >= -G->pt &&
+                                         ih < G->H + pb && iw >= -G->pl && iw < G->W + pr;
+                            k += incl ? padded : in;
+                        }
+                m[(od * G->OH + oh) * G->OW + ow] = (float)(k ? k : 1);
+            }
     sc_status st = sc_program_add_const(c->p, m, cnt * 4, 64, &p->cnt_off, c->err);
     free(m);
     return st;
@@ -416,7 +430,7 @@ static sc_status pl_plan(cg *c, pl *p) {
     p->cb = G->C, p->orows = G->OH;
     for (;;) {
         p->rows_in = (p->orows - 1) * G->sh + (G->KH - 1) * G->dh + 1;
-        p->in_b = al64((uint64_t)(p->cb * p->rows_in * p->win * 4));
+        p->in_b = al64((uint64_t)(p->cb * G->KD * p->rows_in * p->win * 4));
         p->out_b = al64((uint64_t)(p->cb * p->orows * G->OW * 4));
         p->cnt_b = al64((uint64_t)(p->orows * G->OW * 4));
         p->slot = p->in_b + p->out_b + p->cnt_b;
@@ -448,11 +462,11 @@ sc_status lower_pool(cg *c, sc_ir_node *n) {
     memset(&p, 0, sizeof p);
     p.n = n, p.x = n->in[0], p.y = n->out[0], p.is_max = !strcmp(n->op, "MaxPool");
     if (get_geo(c, n, &p.G)) return c->err->status;
-    if (!p.G.N || !p.G.C || !p.G.OH || !p.G.OW) return SC_OK;
+    if (!p.G.N || !p.G.C || !p.G.OD || !p.G.OH || !p.G.OW) return SC_OK;
     float fill = p.is_max ? -INFINITY : 0.0f;
     if (pl_plan(c, &p) || sc_program_add_const(c->p, &fill, 4, 64, &p.fill, c->err) ||
         (!p.is_max && pool_counts(c, &p)))
         return c->err->status;
     cg_tiler tl = {pl_load, pl_compute, pl_store};
-    return cg_pipeline(c, (uint64_t)(p.G.N * p.ncb * p.nrb), &tl, &p);
+    return cg_pipeline(c, (uint64_t)(p.G.N * p.ncb * p.G.OD * p.nrb), &tl, &p);
 }
