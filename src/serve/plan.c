@@ -48,40 +48,59 @@ static double cand_tco(const sc_plan_params *p, const sc_chip *chip, int chips) 
 }
 
 /* Steady state at batch B: each iteration decodes B tokens and carries B x I / O prompt tokens
- * (every request's prefill spread over its output). TTFT: an iteration carrying a whole prompt. */
+ * (every request's prefill spread over its output). TTFT: the iterations that carry a new prompt
+ * in chunks of what the engine's token budget leaves beside the B decodes (as serve-sim runs it).
+ */
 static sc_status eval_batch(const sc_plan_params *p, sc_llm_perf *perf, int B, llm_cand *c,
                             sc_err *err) {
     double I = p->input_len, O = p->output_len;
     sc_llm_step mix = {B, I + O / 2, (int)ceil(B * I / O), I / 2};
-    sc_llm_step first = {B, I + O / 2, p->input_len, I / 2};
     sc_status st = sc_llm_perf_step(perf, &mix, &c->tpot, NULL, err);
-    if (st == SC_OK) st = sc_llm_perf_step(perf, &first, &c->ttft, NULL, err);
+    int budget = sc_serve_default_params().token_budget, chunk = SC_MAX(1, budget - B);
+    c->ttft = 0;
+    for (int done = 0; st == SC_OK && done < p->input_len; done += chunk) {
+        int n = SC_MIN(chunk, p->input_len - done);
+        sc_llm_step first = {B, I + O / 2, n, done + n / 2.0};
+        double t = 0;
+        st = sc_llm_perf_step(perf, &first, &t, NULL, err);
+        c->ttft += t;
+    }
     c->cap = B / (O * c->tpot) * p->max_util;
     c->batch = B;
     return st;
 }
 
-/* Searches batch sizes for one parallelism; updates best. */
+typedef struct cand_list {
+    llm_cand v[512];
+    size_t n;
+} cand_list;
+
+/* Searches batch sizes for one parallelism; every one meeting the SLO becomes a candidate. */
 static sc_status search_deploy(const sc_plan_params *p, const sc_llm_arch *a,
-                               const sc_llm_deploy *d, sc_plan_option *best, sc_err *err) {
+                               const sc_llm_deploy *d, cand_list *cl, sc_err *err) {
     int ctx = p->input_len + p->output_len;
     sc_llm_perf *perf = NULL;
     sc_err e2 = {0};
     if (sc_llm_perf_create(a, d, &perf, &e2) != SC_OK) return SC_OK; /* not a valid split */
     sc_status st = SC_OK;
-    for (int B = 1; B <= 1024 && st == SC_OK; B *= 2) {
+    for (int B = 1; B <= 1024 && st == SC_OK && cl->n < SC_ARRAY_LEN(cl->v); B *= 2) {
         llm_cand c = {.tp = d->tp, .pp = d->pp};
         if (sc_llm_memory_plan(a, d, B, ctx, &c.mem, &e2) != SC_OK || !c.mem.fits) break;
         st = eval_batch(p, perf, B, &c, err);
         if (st != SC_OK || c.tpot > p->slo_tpot || c.ttft > p->slo_ttft) break;
-        best->candidates++;
         c.replicas = (int)ceil(p->traffic / c.cap);
-        int chips = c.replicas * d->chips;
-        c.tco = cand_tco(p, d->chip, chips);
-        if (better(best, c.tco, chips)) take(p, d->chip, best, &c);
+        c.tco = cand_tco(p, d->chip, c.replicas * d->chips);
+        cl->v[cl->n++] = c;
     }
     sc_llm_perf_destroy(perf);
     return st;
+}
+
+static int by_tco(const void *x, const void *y) {
+    const llm_cand *a = x, *b = y;
+    if (a->tco != b->tco) return a->tco < b->tco ? -1 : 1;
+    int ca = a->replicas * a->tp * a->pp, cb = b->replicas * b->tp * b->pp;
+    return ca < cb ? -1 : ca > cb;
 }
 
 /* Runs the serving simulator on one replica at its share of the traffic. */
@@ -105,8 +124,9 @@ static sc_status simulate(const sc_plan_params *p, const sc_llm_arch *a, const s
     return st;
 }
 
-/* Checks the chosen deployment by simulation; adds replicas (up to 8 more) until p90 TTFT and
- * TPOT meet the SLO, because the steady-state estimate ignores queueing bursts. */
+/* Checks a deployment by simulation; adds replicas (up to 3 more) until p90 TTFT and TPOT meet
+ * the SLO, because the steady-state estimate ignores queueing bursts. Returns SC_OK with
+ * o->feasible = 0 when it never does. */
 static sc_status verify(const sc_plan_params *p, const sc_llm_arch *a, const sc_chip *chip,
                         sc_plan_option *o, sc_err *err) {
     sc_llm_deploy d = sc_llm_deploy_default();
@@ -115,7 +135,7 @@ static sc_status verify(const sc_plan_params *p, const sc_llm_arch *a, const sc_
     d.pp = o->pp;
     d.chips = o->tp * o->pp;
     d.prec = p->prec;
-    for (int extra = 0; extra <= 8; extra++) {
+    for (int extra = 0; extra <= 3; extra++) {
         sc_serve_result r;
         sc_status st = simulate(p, a, &d, o, &r, err);
         if (st != SC_OK) return st;
@@ -137,10 +157,31 @@ static sc_status verify(const sc_plan_params *p, const sc_llm_arch *a, const sc_
     return SC_OK;
 }
 
+/* The cheapest candidates in order; the first that the simulator confirms wins (at most 4 are
+ * simulated: each check costs a serving simulation). */
+static sc_status choose(const sc_plan_params *p, const sc_llm_arch *a, const sc_chip *chip,
+                        cand_list *cl, sc_plan_option *o, sc_err *err) {
+    qsort(cl->v, cl->n, sizeof cl->v[0], by_tco);
+    o->candidates = (int)cl->n;
+    for (size_t k = 0; k < cl->n && k < (p->verify ? 4u : 1u); k++) {
+        take(p, chip, o, &cl->v[k]);
+        o->output_tok_s = p->traffic * p->output_len;
+        if (!p->verify) return SC_OK;
+        sc_status st = verify(p, a, chip, o, err);
+        if (st != SC_OK || o->feasible) return st;
+    }
+    return SC_OK;
+}
+
 static sc_status plan_llm(const sc_plan_params *p, const sc_llm_arch *a, const sc_chip *chip,
                           sc_plan_option *o, sc_err *err) {
-    for (size_t i = 0; i < SC_ARRAY_LEN(k_tp); i++)
-        for (size_t j = 0; j < SC_ARRAY_LEN(k_pp); j++) {
+    cand_list *cl = calloc(1, sizeof *cl);
+    if (!cl) return sc_err_set(err, SC_ERR_NOMEM, "plan: out of memory");
+    sc_status st = SC_OK;
+    /* Pipeline stages run one after another for a micro-batch (llm_perf), so pp > 1 only adds
+     * memory: it is searched only when no tensor-parallel split alone meets the SLO. */
+    for (size_t j = 0; j < SC_ARRAY_LEN(k_pp) && st == SC_OK && !(j > 0 && cl->n); j++)
+        for (size_t i = 0; i < SC_ARRAY_LEN(k_tp) && st == SC_OK; i++) {
             sc_llm_deploy d = sc_llm_deploy_default();
             d.chip = chip;
             d.tp = k_tp[i];
@@ -148,18 +189,16 @@ static sc_status plan_llm(const sc_plan_params *p, const sc_llm_arch *a, const s
             d.chips = d.tp * d.pp;
             d.prec = p->prec;
             if (a->n_experts > 0 && a->n_experts % d.chips == 0) d.ep = d.chips;
-            sc_status st = search_deploy(p, a, &d, o, err);
-            if (st != SC_OK) return st;
+            st = search_deploy(p, a, &d, cl, err);
         }
-    if (!o->feasible) {
+    if (st == SC_OK && cl->n) st = choose(p, a, chip, cl, o, err);
+    if (st == SC_OK && cl->n == 0)
         snprintf(o->reason, sizeof o->reason,
                  "no tp x pp <= 128 and batch meets TTFT %.3g s and TPOT %.3g s with the model "
                  "in memory",
                  p->slo_ttft, p->slo_tpot);
-        return SC_OK;
-    }
-    o->output_tok_s = p->traffic * p->output_len;
-    return p->verify ? verify(p, a, chip, o, err) : SC_OK;
+    free(cl);
+    return st;
 }
 
 /* ---- recommendation ---- */

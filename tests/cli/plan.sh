@@ -12,7 +12,7 @@ trap 'rm -rf "$TMP"' EXIT
 check() { python3 -c "import sys; sys.exit(0 if ($1) else 1)" || { echo "FAIL: $2 ($1)"; exit 1; }; }
 
 "$BIN" plan --model llama-3-70b --traffic 10 --input-len 2048 --output-len 256 --slo-ttft 2 \
-    --slo-tpot 0.05 --chips seedchip-1,h200-sxm --verify-seconds 120 -o "$TMP/llm.json" > "$TMP/llm.txt"
+    --slo-tpot 0.05 --chips seedchip-1,h200-sxm --verify-seconds 30 -o "$TMP/llm.json" > "$TMP/llm.txt"
 grep -q "cost of ownership per year" "$TMP/llm.txt"
 python3 - "$TMP/llm.json" <<'PY'
 import json, math, sys
