@@ -6,12 +6,16 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR     ?= ON
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test test-asan valgrind format format-check fuzz bench clean
+.PHONY: all deps fetch build run test test-asan valgrind format format-check fuzz bench clean
 
 all: build
 
 deps:
 	@bash scripts/deps.sh
+
+# npm reference packages (onnxruntime-node); tests that need them skip when this could not run.
+fetch:
+	@bash scripts/fetch_models.sh >/dev/null 2>&1 || echo "fetch: npm packages not installed; ONNX Runtime comparisons will skip" >&2
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSEEDCHIP_WERROR=$(WERROR) $(CMAKE_ARGS) >/dev/null
@@ -20,7 +24,7 @@ build: deps
 run: build
 	@bash scripts/demo.sh ./$(BUILD)/seedchip
 
-test: build
+test: build fetch
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-asan: deps
