@@ -102,6 +102,7 @@ typedef struct sim_l2 {
     struct l2_slot *slot;
     uint32_t *tab; /* slot index per hash position, UINT32_MAX = empty */
     uint32_t n_slots, tab_mask, hand;
+    uint32_t last; /* slot of the latest lookup (a hint, checked before use) */
 } sim_l2;
 /* Marks the view's lines resident (allocating, evicting by clock) and returns the bytes of the
  * transfer that were already resident. 0 when the cache cannot be allocated or the view has too

@@ -50,7 +50,7 @@ void sim_l2_reset(sim_l2 *c) {
     if (!c->slot) return;
     memset(c->slot, 0, c->n_slots * sizeof *c->slot);
     memset(c->tab, 0xff, ((size_t)c->tab_mask + 1) * sizeof *c->tab);
-    c->hand = 0;
+    c->hand = c->last = 0;
 }
 
 void sim_l2_free(sim_l2 *c) {
@@ -107,14 +107,21 @@ static uint32_t l2_victim(sim_l2 *c) {
 }
 
 static struct l2_slot *l2_get(sim_l2 *c, uint64_t gran) {
+    /* Consecutive runs of a tile mostly share a granule: skip the hash for a repeat. */
+    struct l2_slot *last = &c->slot[c->last];
+    if (last->used && last->gran == gran) return last;
     uint32_t h = l2_find(c, gran);
-    if (c->tab[h] != L2_EMPTY) return &c->slot[c->tab[h]];
+    if (c->tab[h] != L2_EMPTY) {
+        c->last = c->tab[h];
+        return &c->slot[c->last];
+    }
     uint32_t v = l2_victim(c);
     h = l2_find(c, gran); /* the unlink may have moved the chain */
     struct l2_slot *sl = &c->slot[v];
     memset(sl, 0, sizeof *sl);
     sl->gran = gran, sl->used = 1;
     c->tab[h] = v;
+    c->last = v;
     return sl;
 }
 
