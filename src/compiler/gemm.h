@@ -8,8 +8,8 @@
 
 typedef struct sc_gemm_params {
     uint64_t m, n, k;
-    sc_dtype in_dtype;  /* A and B in HBM: bf16, fp16, fp8 (E4M3), fp8_e5m2, int8 or fp32 */
-    int cores;          /* 0 = every core of the chip */
+    sc_dtype in_dtype;   /* A and B in HBM: bf16, fp16, fp8 (E4M3), fp8_e5m2, int8 or fp32 */
+    int cores;           /* 0 = every core of the chip */
     uint32_t tm, tn, tk; /* 0 = chosen by sc_gemm_choose_tiles */
 } sc_gemm_params;
 
@@ -23,10 +23,10 @@ typedef struct sc_gemm_plan {
     int cores;
     uint64_t a_offset, b_offset, c_offset, hbm_bytes; /* device layout */
     uint64_t tiles, ksteps;
-    double flops;                 /* 2*M*N*K */
-    double compulsory_bytes;      /* A + B read once, C written once */
-    double planned_hbm_bytes;     /* with the tiling's re-reads */
-    uint64_t spad_bytes;          /* per core */
+    double flops;             /* 2*M*N*K */
+    double compulsory_bytes;  /* A + B read once, C written once */
+    double planned_hbm_bytes; /* with the tiling's re-reads */
+    uint64_t spad_bytes;      /* per core */
 } sc_gemm_plan;
 
 /* Picks tile sizes that fit the scratchpad with double-buffered A/B and minimise HBM traffic
