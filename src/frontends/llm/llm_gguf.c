@@ -489,14 +489,7 @@ static sc_status load_layer_gpt2(gguf *g, sc_llm_model *m, int l) {
         snprintf(name, sizeof name, "blk.%d.%s", l, t[i].n);
         s = load_tensor(g, name, t[i].dst, t[i].r, t[i].cols, 0, NULL);
     }
-    if (s == SC_OK) {
-        memcpy(y->wq, qkv, d * d * sizeof *qkv);
-        memcpy(y->wk, qkv + d * d, d * d * sizeof *qkv);
-        memcpy(y->wv, qkv + 2 * d * d, d * d * sizeof *qkv);
-        memcpy(y->bq, bqkv, d * sizeof *bqkv);
-        memcpy(y->bk, bqkv + d, d * sizeof *bqkv);
-        memcpy(y->bv, bqkv + 2 * d, d * sizeof *bqkv);
-    }
+    if (s == SC_OK) sc_llm_split_qkv(y, qkv, bqkv, d);
     free(qkv);
     free(bqkv);
     return s;

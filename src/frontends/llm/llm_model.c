@@ -167,6 +167,15 @@ sc_status sc_llm_model_alloc_all(sc_llm_model *m, sc_err *err) {
     return SC_OK;
 }
 
+void sc_llm_split_qkv(sc_llm_layer *y, const float *qkv, const float *bqkv, size_t d) {
+    memcpy(y->wq, qkv, d * d * sizeof *qkv);
+    memcpy(y->wk, qkv + d * d, d * d * sizeof *qkv);
+    memcpy(y->wv, qkv + 2 * d * d, d * d * sizeof *qkv);
+    memcpy(y->bq, bqkv, d * sizeof *bqkv);
+    memcpy(y->bk, bqkv + d, d * sizeof *bqkv);
+    memcpy(y->bv, bqkv + 2 * d, d * sizeof *bqkv);
+}
+
 sc_status sc_llm_permute_rope_rows(float *w, int n_heads, int head_dim, size_t cols) {
     size_t hd = (size_t)head_dim, half = hd / 2;
     float *tmp = malloc(hd * cols * sizeof *tmp);

@@ -105,6 +105,8 @@ sc_status sc_llm_model_alloc_all(sc_llm_model *m, sc_err *err);
 /* Reorders the rows of a [n_heads*head_dim x cols] matrix (or vector when cols == 1) from the
  * rotate-half RoPE layout to the adjacent-pair layout (see sc_llm_family). */
 sc_status sc_llm_permute_rope_rows(float *w, int n_heads, int head_dim, size_t cols);
+/* Splits GPT-2's fused [3d x d] QKV weight and [3d] bias into the layer's q, k, v tensors. */
+void sc_llm_split_qkv(sc_llm_layer *y, const float *qkv, const float *bqkv, size_t d);
 size_t sc_llm_q_dim(const sc_llm_config *c);
 size_t sc_llm_kv_dim(const sc_llm_config *c);
 /* RoPE scaling: fills m->rope_div. Linear: every frequency / factor. Llama 3 (Llama 3.1's

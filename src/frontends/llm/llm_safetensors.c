@@ -372,14 +372,7 @@ static sc_status load_gpt2_layer(stread *r, sc_llm_model *m, const char *pre, in
     if (s == SC_OK) s = load_conv1d(r, NAME("mlp.c_proj.weight"), y->w2, d, h);
     if (s == SC_OK) s = load_tensor(r, NAME("mlp.c_proj.bias"), y->b2, 1, d);
 #undef NAME
-    if (s == SC_OK) {
-        memcpy(y->wq, qkv, d * d * sizeof *qkv);
-        memcpy(y->wk, qkv + d * d, d * d * sizeof *qkv);
-        memcpy(y->wv, qkv + 2 * d * d, d * d * sizeof *qkv);
-        memcpy(y->bq, bqkv, d * sizeof *bqkv);
-        memcpy(y->bk, bqkv + d, d * sizeof *bqkv);
-        memcpy(y->bv, bqkv + 2 * d, d * sizeof *bqkv);
-    }
+    if (s == SC_OK) sc_llm_split_qkv(y, qkv, bqkv, d);
     free(qkv);
     free(bqkv);
     return s;
