@@ -89,6 +89,10 @@ sc_status lower_reduce(cg *c, sc_ir_node *n);
 sc_status lower_conv(cg *c, sc_ir_node *n);
 sc_status lower_pool(cg *c, sc_ir_node *n);
 sc_status lower_trilu(cg *c, sc_ir_node *n);
+sc_status lower_cumsum(cg *c, sc_ir_node *n);
+/* ScatterElements/Scatter/ScatterND/GatherND: indices read by the scalar unit, one DMA each. */
+sc_status lower_scatter(cg *c, sc_ir_node *n);
+int lower_is_scatter(const char *op);
 int lower_is_elementwise(const char *op);
 int lower_is_data(const char *op);
 int lower_is_reduce(const char *op);

@@ -2,6 +2,7 @@
 // Shape and dtype inference for every supported op; also folds nodes whose inputs are constant.
 #include <string.h>
 
+#include "compiler/ir_expand.h"
 #include "compiler/ir_util.h"
 
 typedef sc_status (*infer_fn)(sc_ir_graph *g, sc_ir_node *n, sc_err *err);
@@ -782,6 +783,11 @@ static const struct {
     {"Size", shape_op},
     {"ConstantOfShape", host_only},
     {"Range", host_only},
+    {"CumSum", same},
+    {"ScatterElements", ir_shape_scatter},
+    {"Scatter", ir_shape_scatter},
+    {"ScatterND", ir_shape_scatter},
+    {"GatherND", ir_shape_gathernd},
 };
 
 int sc_ir_op_known(const char *op);
@@ -837,6 +843,12 @@ sc_status sc_ir_infer_shapes(sc_ir_graph *g, sc_err *err) {
         for (int j = 0; j < n->n_out; j++)
             if (n->out[j] >= 0 && !g->vals[n->out[j]].konst) folded = 0;
         if (folded) continue;
+        int expanded = 0;
+        if (ir_expand_node(g, i, &expanded, err) != SC_OK) return err->status;
+        if (expanded) { /* node i is now the first of its expansion */
+            i--;
+            continue;
+        }
         if (infer_node(g, n, err) != SC_OK) return err->status;
     }
     return SC_OK;

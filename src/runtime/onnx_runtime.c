@@ -43,21 +43,46 @@ static int is_param_slot(const char *op, int k) {
              {"OneHot", 1, 1},
              {"TopK", 1, 1},
              {"Trilu", 1, 1},
-             {"CumSum", 1, 1}};
+             {"CumSum", 1, 1},
+             {"Compress", 1, 1},
+             {"HannWindow", 0, 0},
+             {"HammingWindow", 0, 0},
+             {"BlackmanWindow", 0, 0}};
     for (size_t i = 0; i < SC_ARRAY_LEN(P); i++)
         if (!strcmp(op, P[i].op)) return k >= P[i].lo && k <= P[i].hi;
     return 0;
 }
 
-static int feeds_param(const sc_ir_graph *g, int v) {
+/* Scalar arithmetic through which a size still reaches a shape slot (e.g. the expanded window
+ * functions compute Range's limit from the window size). */
+static int is_scalar_math(const char *op) {
+    static const char *OPS[] = {"Cast", "Add", "Sub", "Mul", "Div", "Ceil",    "Floor",
+                                "Relu", "Neg", "Max", "Min", "Abs", "Identity"};
+    for (size_t i = 0; i < SC_ARRAY_LEN(OPS); i++)
+        if (!strcmp(op, OPS[i])) return 1;
+    return 0;
+}
+
+static int feeds_param_depth(const sc_ir_graph *g, int v, int float_ok, int depth) {
     for (int i = 0; i < g->n_nodes; i++) {
         const sc_ir_node *n = &g->nodes[i];
-        for (int k = 0; !n->dead && k < n->n_in; k++)
-            if (n->in[k] == v && is_param_slot(n->op, k) &&
-                (!sc_tdtype_is_float(g->vals[v].dtype) || !strcmp(n->op, "Range")))
+        for (int k = 0; !n->dead && k < n->n_in; k++) {
+            if (n->in[k] != v) continue;
+            if (is_param_slot(n->op, k) && (float_ok || !sc_tdtype_is_float(g->vals[v].dtype) ||
+                                            !strcmp(n->op, "Range") || !strcmp(n->op, "OneHot")))
                 return 1;
+            if (depth < 6 && is_scalar_math(n->op) && n->n_out == 1 && n->out[0] >= 0 &&
+                feeds_param_depth(g, n->out[0], 1, depth + 1))
+                return 1;
+        }
     }
     return 0;
+}
+
+static int feeds_param(const sc_ir_graph *g, int v) {
+    const sc_ir_value *x = &g->vals[v];
+    int small = x->rank >= 0 && x->rank <= 1 && (x->rank == 0 || x->dims[0] == 1);
+    return feeds_param_depth(g, v, 0, small ? 0 : 6);
 }
 
 static sc_status specialise(sc_ir_graph *g, int v, const sc_tensor *t, sc_err *err) {

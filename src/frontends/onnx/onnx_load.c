@@ -133,7 +133,20 @@ static sc_status copy_attr(loader *L, sc_ir_node *n, const Onnx__AttributeProto 
         if (!a->floats) return sc_err_set(L->err, SC_ERR_NOMEM, "out of memory");
         if (ap->n_floats) memcpy(a->floats, ap->floats, sizeof(float) * ap->n_floats);
     } else if (it == SC_IR_ATTR_STRINGS) {
+        /* kept as "s0\0s1\0...\0" in a->s (RNN activations) */
+        size_t len = 1;
+        for (size_t k = 0; k < ap->n_strings; k++)
+            len += ap->strings[k].len + 1;
+        char *s = sc_arena_alloc(L->g->arena, len);
+        if (!s) return sc_err_set(L->err, SC_ERR_NOMEM, "out of memory");
         a->n = (int)ap->n_strings;
+        a->s = s;
+        for (size_t k = 0; k < ap->n_strings; k++) {
+            if (ap->strings[k].len) memcpy(s, ap->strings[k].data, ap->strings[k].len);
+            s += ap->strings[k].len;
+            *s++ = 0;
+        }
+        *s = 0;
     } else if (it == SC_IR_ATTR_TENSOR && ap->t) {
         sc_tensor tt;
         if (sc_tensor_from_proto_msg(ap->t, L->base_dir, L->what, &tt, L->err) != SC_OK)
