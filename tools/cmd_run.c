@@ -14,6 +14,10 @@
 
 int onnx_cli_precision(const char *cmd, const char *v, sc_dtype *out);
 int onnx_cli_default_inputs(const char *model, sc_tensor **in, int *n);
+int onnx_cli_input_opt(const char *cmd, const char *v, char **names, const char **files, int *n,
+                       int max);
+int onnx_cli_named_inputs(const char *cmd, char *const *names, int n, char *const *in_names,
+                          const char *const *in_files, int n_in, sc_tensor **in, int *ni);
 
 static void usage(void) {
     printf("usage: seedchip run MODEL.onnx|MODEL.scb [--input NAME=FILE]... [--outdir DIR]\n"
@@ -36,7 +40,8 @@ static void usage(void) {
 
 typedef struct run_opts {
     const char *model, *outdir, *chip, *report, *trace;
-    const char *in_names[RUN_MAX_INPUTS], *in_files[RUN_MAX_INPUTS];
+    char *in_names[RUN_MAX_INPUTS];
+    const char *in_files[RUN_MAX_INPUTS];
     int n_in, cores;
     sc_sim_mode mode;
     sc_dtype precision;
@@ -48,13 +53,9 @@ static int parse(int argc, char **argv, run_opts *o) {
         int r;
         long long n;
         if ((r = cli_opt_value(CMD, argc, argv, &i, "--input", &v))) {
-            if (r < 0) return -1;
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v || !eq[1])
-                return cli_error(CMD, "--input: expected NAME=FILE, got '%s'", v), -1;
-            if (o->n_in == RUN_MAX_INPUTS) return cli_error(CMD, "too many --input options"), -1;
-            o->in_names[o->n_in] = strndup(v, (size_t)(eq - v));
-            o->in_files[o->n_in++] = eq + 1;
+            if (r < 0 ||
+                onnx_cli_input_opt(CMD, v, o->in_names, o->in_files, &o->n_in, RUN_MAX_INPUTS))
+                return -1;
         } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--outdir", &v))) {
             if (r < 0) return -1;
             o->outdir = v;
@@ -119,28 +120,28 @@ static int load_program(const run_opts *o, const sc_chip *chip, const sc_tensor 
     return 0;
 }
 
-/* Input tensors: --input NAME=FILE in model order (needs the model's input names) or the
- * default test data. For .onnx the names come from a first load through the compiler. */
-static int gather_inputs(const run_opts *o, const sc_compiled *names, sc_tensor **in, int *ni) {
+/* Input tensors: --input NAME=FILE in model order, or the default test data. The names of an
+ * .onnx's inputs come from the loader alone (a compile would need the shapes first); those of an
+ * .scb from its I/O table. */
+static int gather_inputs(const run_opts *o, const sc_compiled *scb, sc_tensor **in, int *ni) {
     if (!o->n_in) return onnx_cli_default_inputs(o->model, in, ni);
-    *in = calloc((size_t)names->n_inputs + 1, sizeof **in);
-    if (!*in) return cli_error(CMD, "out of memory");
-    *ni = names->n_inputs;
-    for (int k = 0; k < o->n_in; k++) {
-        int pos = -1;
-        for (int i = 0; i < names->n_inputs; i++)
-            if (!strcmp(names->inputs[i].name, o->in_names[k])) pos = i;
-        if (pos < 0)
-            return cli_error(CMD, "--input: the model has no input named '%s'", o->in_names[k]);
-        sc_err err = {0};
-        sc_tensor_free(&(*in)[pos]);
-        if (sc_tensor_read_file(o->in_files[k], &(*in)[pos], &err) != SC_OK)
-            return cli_error(CMD, "%s", err.msg);
+    char **names = NULL;
+    int n = 0, rc;
+    sc_err err = {0};
+    if (scb) {
+        names = calloc((size_t)scb->n_inputs + 1, sizeof *names);
+        if (!names) return cli_error(CMD, "out of memory");
+        for (n = 0; n < scb->n_inputs; n++)
+            names[n] = (char *)scb->inputs[n].name;
+        rc = onnx_cli_named_inputs(CMD, names, n, o->in_names, o->in_files, o->n_in, in, ni);
+        free(names);
+        return rc;
     }
-    for (int i = 0; i < names->n_inputs; i++)
-        if (!(*in)[i].data)
-            return cli_error(CMD, "no --input for model input '%s'", names->inputs[i].name);
-    return 0;
+    if (sc_onnx_input_names(o->model, &names, &n, &err) != SC_OK)
+        return cli_error(CMD, "%s: %s", o->model, err.msg);
+    rc = onnx_cli_named_inputs(CMD, names, n, o->in_names, o->in_files, o->n_in, in, ni);
+    sc_onnx_names_free(names, n);
+    return rc;
 }
 
 static int write_outputs(const run_opts *o, const sc_compiled *cc, const sc_tensor *out) {
@@ -191,20 +192,10 @@ static int reports(const run_opts *o, const sc_sim *s) {
 static int run(run_opts *o, const sc_chip *chip) {
     sc_tensor *in = NULL, *out = NULL;
     int ni = 0, rc = CLI_EXIT_USAGE;
-    sc_compiled *cc = NULL, *probe = NULL;
+    sc_compiled *cc = NULL;
     sc_sim *sim = NULL;
-    if (o->n_in && !sc_str_endswith(o->model, ".scb")) {
-        /* the input names of an .onnx: compile once without shapes is not possible for
-         * symbolic models, so names come from the loader through a dump-free compile attempt */
-        sc_err err = {0};
-        sc_onnx_compile_params cp = sc_onnx_compile_default_params();
-        if (sc_onnx_compile(chip, o->model, &cp, &probe, &err) != SC_OK) {
-            rc = cli_error(CMD, "%s: %s (give every input with --input)", o->model, err.msg);
-            goto out;
-        }
-    }
     if (sc_str_endswith(o->model, ".scb") && load_program(o, chip, NULL, 0, &cc)) goto out;
-    if (gather_inputs(o, cc ? cc : probe, &in, &ni)) goto out;
+    if (gather_inputs(o, cc, &in, &ni)) goto out;
     if (!cc && load_program(o, chip, in, ni, &cc)) goto out;
     if (ni != cc->n_inputs && o->mode != SC_SIM_TIMING) {
         rc = cli_error(CMD, "model has %d inputs, %d given", cc->n_inputs, ni);
@@ -228,7 +219,6 @@ out:
     if (cc) sc_tensor_array_free(out, cc->n_outputs);
     sc_tensor_array_free(in, ni);
     sc_compiled_destroy(cc);
-    sc_compiled_destroy(probe);
     return rc;
 }
 
@@ -247,6 +237,6 @@ int cmd_run(int argc, char **argv) {
         sc_chip_destroy(chip);
     }
     for (int i = 0; i < o.n_in; i++)
-        free((char *)o.in_names[i]);
+        free(o.in_names[i]);
     return rc;
 }

@@ -139,6 +139,29 @@ sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
     return st;
 }
 
+sc_status sc_onnx_input_names(const char *model_path, char ***names, int *n, sc_err *err) {
+    *names = NULL, *n = 0;
+    sc_ir_graph *g = NULL;
+    if (sc_onnx_load_file(model_path, &g, err) != SC_OK) return err->status;
+    char **v = calloc((size_t)g->n_inputs + 1, sizeof *v);
+    for (int i = 0; v && i < g->n_inputs; i++)
+        if (!(v[i] = strdup(g->vals[g->inputs[i]].name))) {
+            sc_onnx_names_free(v, i);
+            v = NULL;
+        }
+    int count = g->n_inputs;
+    sc_ir_graph_destroy(g);
+    if (!v) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+    *names = v, *n = count;
+    return SC_OK;
+}
+
+void sc_onnx_names_free(char **names, int n) {
+    for (int i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
 /* Host tensor -> device bytes in the binding's device type. */
 static sc_status to_device(const sc_io_binding *b, const sc_tensor *t, uint8_t **buf, size_t *len,
                            sc_err *err) {

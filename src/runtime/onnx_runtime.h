@@ -21,6 +21,11 @@ sc_onnx_compile_params sc_onnx_compile_default_params(void);
 sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
                           const sc_onnx_compile_params *p, sc_compiled **out, sc_err *err);
 
+/* Names of MODEL.onnx's graph inputs in order, read by the loader alone (no shape inference or
+ * compile, so models with symbolic dimensions work). Caller frees with sc_onnx_names_free. */
+sc_status sc_onnx_input_names(const char *model_path, char ***names, int *n, sc_err *err);
+void sc_onnx_names_free(char **names, int n);
+
 /* Runs a compiled model once on a fresh simulator. inputs follow c->inputs order; outputs
  * (c->n_outputs entries, caller frees each with sc_tensor_free) are filled in functional and
  * both modes. *sim_out (optional) receives the simulator for stats/trace (caller destroys). */
