@@ -8,6 +8,7 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin chromium
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata
   time
+  libpng-dev libjpeg62-turbo-dev python3-pil fonts-dejavu-core fonts-liberation fonts-freefont-ttf
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

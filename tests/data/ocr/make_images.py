@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+# Renders the OCR test fixtures (black text on white, Debian fonts) and their expected text.
+# The PNG/JPEG files and NAME.txt are committed, so tests need no renderer; re-run to regenerate:
+#   /usr/bin/python3 tests/data/ocr/make_images.py (Debian python3-pil) tests/data/ocr
+import os
+import sys
+
+from PIL import Image, ImageDraw, ImageFont
+
+FONTS = "/usr/share/fonts/truetype"
+# name, font file, pixel size, lines, format
+FIXTURES = [
+    ("dejavu_sans", "dejavu/DejaVuSans.ttf", 22, ["Hello World"], "png"),
+    ("liberation_serif", "liberation/LiberationSerif-Regular.ttf", 26, ["SeedChip 2026"], "png"),
+    ("freemono_two", "freefont/FreeMono.ttf", 20, ["OCR TEST 42", "chip simulator"], "png"),
+    ("dejavu_mono_jpeg", "dejavu/DejaVuSansMono.ttf", 18, ["invoice 1375"], "jpg"),
+    ("liberation_sans", "liberation/LiberationSans-Bold.ttf", 30, ["Open Chip"], "jpg"),
+]
+
+
+def render(font_file, size, lines):
+    font = ImageFont.truetype(os.path.join(FONTS, font_file), size)
+    widths = [font.getbbox(t)[2] for t in lines]
+    line_h = int(size * 1.8)
+    w, h = max(widths) + 2 * size, line_h * len(lines) + size
+    im = Image.new("RGB", (w, h), "white")
+    d = ImageDraw.Draw(im)
+    for i, t in enumerate(lines):
+        d.text((size, size // 2 + i * line_h + size // 3), t, font=font, fill="black")
+    return im
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    for name, font, size, lines, fmt in FIXTURES:
+        im = render(font, size, lines)
+        assert im.width <= 320, name
+        path = os.path.join(out, name + "." + fmt)
+        if fmt == "jpg":
+            im.save(path, quality=90)
+        else:
+            im.save(path, optimize=True)
+        with open(os.path.join(out, name + ".txt"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        print(path, im.size)
+
+
+if __name__ == "__main__":
+    main()
