@@ -4,6 +4,7 @@
  * Each test named regress_* reproduces one fuzzer finding (the input also lives in
  * fuzz/corpus/TARGET/regress-*, replayed by fuzz_replay_TARGET). See docs/ROBUSTNESS.md.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,6 +300,73 @@ static void regress_pb_huge_dims(void **state) {
         fail_msg("refusing took %.2f s", sc_now_seconds() - t0);
 }
 
+/* A TensorProto with external data: dims claiming 4 GiB beside a 16-byte file are refused by
+ * comparing with the file's size before the tensor is allocated; offsets, missing files and
+ * locations outside the model's directory are refused too; a matching file loads. */
+static size_t pb_external(uint8_t *b, int64_t d0, const char *loc, const char *off) {
+    size_t n = 0;
+    b[n++] = 0x08; /* dims: varint */
+    for (uint64_t v = (uint64_t)d0;; v >>= 7) {
+        b[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        if (v <= 0x7f) break;
+    }
+    b[n++] = 0x08, b[n++] = 0x02, b[n++] = 0x10, b[n++] = 0x01; /* dims 2, float */
+    b[n++] = 0x42, b[n++] = 0x01, b[n++] = 'w';                 /* name "w" */
+    const char *kv[2][2] = {{"location", loc}, {"offset", off}};
+    for (int i = 0; i < (off ? 2 : 1); i++) {
+        size_t kl = strlen(kv[i][0]), vl = strlen(kv[i][1]);
+        b[n++] = 0x6a, b[n++] = (uint8_t)(kl + vl + 4); /* external_data entry */
+        b[n++] = 0x0a, b[n++] = (uint8_t)kl;
+        memcpy(b + n, kv[i][0], kl), n += kl;
+        b[n++] = 0x12, b[n++] = (uint8_t)vl;
+        memcpy(b + n, kv[i][1], vl), n += vl;
+    }
+    b[n++] = 0x70, b[n++] = 0x01; /* data_location: EXTERNAL */
+    return n;
+}
+
+static void limit_pb_external_checked_first(void **state) {
+    (void)state;
+    const char *dir = tu_temp_dir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/w.bin", dir);
+    const float vals[4] = {1, 2, 3, 4};
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(vals, 4, 4, f), 4);
+    fclose(f);
+    uint8_t pb[128];
+    sc_tensor t;
+    sc_err err = {0};
+    size_t n = pb_external(pb, 2, "w.bin", NULL);
+    assert_int_equal(sc_tensor_from_pb(pb, n, dir, "m.onnx", &t, &err), SC_OK);
+    assert_int_equal(t.nbytes, 16);
+    assert_memory_equal(t.data, vals, 16);
+    sc_tensor_free(&t);
+    sc_err_clear(&err);
+    n = pb_external(pb, 1 << 30, "w.bin", NULL); /* 2^31 floats: 8 GiB claimed */
+    assert_int_not_equal(sc_tensor_from_pb(pb, n, dir, "m.onnx", &t, &err), SC_OK);
+    assert_null(t.data);
+    sc_err_clear(&err);
+    n = pb_external(pb, 1 << 29, "w.bin", NULL); /* 4 GiB claimed, at the tensor cap */
+    assert_int_equal(sc_tensor_from_pb(pb, n, dir, "m.onnx", &t, &err), SC_ERR_PARSE);
+    if (!strstr(err.msg, "holds 16 bytes at offset 0, need 4294967296")) fail_msg("%s", err.msg);
+    assert_null(t.data);
+    sc_err_clear(&err);
+    n = pb_external(pb, 2, "w.bin", "4");
+    assert_int_equal(sc_tensor_from_pb(pb, n, dir, "m.onnx", &t, &err), SC_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "at offset 4, need 16"));
+    sc_err_clear(&err);
+    n = pb_external(pb, 2, "missing.bin", NULL);
+    assert_int_equal(sc_tensor_from_pb(pb, n, dir, "m.onnx", &t, &err), SC_ERR_IO);
+    assert_non_null(strstr(err.msg, "m.onnx: tensor 'w': cannot read external data"));
+    sc_err_clear(&err);
+    n = pb_external(pb, 2, "../w.bin", NULL);
+    assert_int_equal(sc_tensor_from_pb(pb, n, dir, "m.onnx", &t, &err), SC_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "bad external data location"));
+    remove(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(regress_mem_map_top_digit),
@@ -307,6 +375,7 @@ int main(void) {
         cmocka_unit_test(regress_wide_yaml_map),
         cmocka_unit_test(regress_npy_header),
         cmocka_unit_test(regress_pb_huge_dims),
+        cmocka_unit_test(limit_pb_external_checked_first),
         cmocka_unit_test(regress_trace_non_number),
         cmocka_unit_test(regress_cli_error_one_line),
         cmocka_unit_test(limit_config_file_size),

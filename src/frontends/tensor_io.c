@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Host tensors: ONNX TensorProto (.pb, via the protoc-c generated reader) and NumPy .npy files.
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "frontends/tensor_io.h"
 #include "numerics/numerics.h"
@@ -270,39 +272,58 @@ void sc_tensor_set(sc_tensor *t, size_t i, double v) {
 
 /* ---- TensorProto ---- */
 
-static sc_status read_external(const Onnx__TensorProto *tp, const char *base_dir, const char *what,
-                               sc_tensor *out, sc_err *err) {
-    const char *loc = NULL;
-    uint64_t off = 0, length = UINT64_MAX;
+/* Where an external tensor's bytes lie, checked against the file before anything is allocated
+ * (a small model whose dims claim gigabytes must not allocate them to find the file short). */
+typedef struct ext_src {
+    char path[4096];
+    uint64_t off;
+} ext_src;
+
+static sc_status external_source(const Onnx__TensorProto *tp, const char *base_dir,
+                                 const char *what, size_t need, ext_src *src, sc_err *err) {
+    const char *loc = NULL, *name = tp->name ? tp->name : "";
+    uint64_t length = UINT64_MAX;
+    src->off = 0;
     for (size_t i = 0; i < tp->n_external_data; i++) {
         const char *k = tp->external_data[i]->key, *v = tp->external_data[i]->value;
         if (!k || !v) continue;
         if (!strcmp(k, "location"))
             loc = v;
         else if (!strcmp(k, "offset"))
-            off = strtoull(v, NULL, 10);
+            src->off = strtoull(v, NULL, 10);
         else if (!strcmp(k, "length"))
             length = strtoull(v, NULL, 10);
     }
     if (!loc || strstr(loc, ".."))
         return sc_err_set(err, SC_ERR_PARSE, "%s: tensor '%s': bad external data location", what,
-                          tp->name ? tp->name : "");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", base_dir ? base_dir : ".", loc);
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    if (sc_read_file(path, TENSOR_MAX_FILE, &buf, &len, err) != SC_OK) return err->status;
-    if (length == UINT64_MAX) length = len > off ? len - off : 0;
-    if (off > len || length > len - off || length != out->nbytes) {
-        free(buf);
+                          name);
+    snprintf(src->path, sizeof src->path, "%s/%s", base_dir ? base_dir : ".", loc);
+    struct stat sb;
+    if (stat(src->path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return sc_err_set(err, SC_ERR_IO, "%s: tensor '%s': cannot read external data %s", what,
+                          name, src->path);
+    uint64_t len = (uint64_t)sb.st_size;
+    if (length == UINT64_MAX) length = len > src->off ? len - src->off : 0;
+    if (src->off > len || length > len - src->off || length != need)
         return sc_err_set(err, SC_ERR_PARSE,
-                          "%s: tensor '%s': external data %s holds %zu bytes at offset %llu, "
+                          "%s: tensor '%s': external data %s holds %llu bytes at offset %llu, "
                           "need %zu",
-                          what, tp->name ? tp->name : "", path, len, (unsigned long long)off,
-                          out->nbytes);
-    }
-    memcpy(out->data, buf + off, out->nbytes);
-    free(buf);
+                          what, name, src->path, (unsigned long long)len,
+                          (unsigned long long)src->off, need);
+    return SC_OK;
+}
+
+/* Reads the checked range straight into the tensor (no second copy of a large file). */
+static sc_status read_external(const ext_src *src, const char *what, sc_tensor *out, sc_err *err) {
+    FILE *f = fopen(src->path, "rb");
+    int ok = f && fseeko(f, (off_t)src->off, SEEK_SET) == 0 &&
+             fread(out->data, 1, out->nbytes, f) == out->nbytes;
+    if (f) fclose(f);
+    if (!ok)
+        return sc_err_set(err, SC_ERR_IO,
+                          "%s: tensor '%s': external data %s is shorter than %zu "
+                          "bytes at offset %llu",
+                          what, out->name, src->path, out->nbytes, (unsigned long long)src->off);
     return SC_OK;
 }
 
@@ -315,14 +336,11 @@ static size_t typed_count(const Onnx__TensorProto *tp, sc_tdtype t) {
     return tp->n_int32_data;
 }
 
-/* Typed repeated fields: element i of whichever field the dtype uses. */
-static sc_status read_typed(const Onnx__TensorProto *tp, const char *what, sc_tensor *out,
-                            sc_err *err) {
-    size_t n = sc_tensor_numel(out), have = typed_count(tp, out->dtype);
+/* Typed repeated fields: element i of whichever field the dtype uses (the count was checked
+ * by check_data_size). */
+static void read_typed(const Onnx__TensorProto *tp, sc_tensor *out) {
+    size_t n = sc_tensor_numel(out);
     sc_tdtype t = out->dtype;
-    if (have != n)
-        return sc_err_set(err, SC_ERR_PARSE, "%s: tensor '%s' has %zu values for %zu elements",
-                          what, tp->name ? tp->name : "", have, n);
     for (size_t i = 0; i < n; i++) {
         unsigned char *p = (unsigned char *)out->data + i * sc_tdtype_size(t);
         if (t == SC_T_FLOAT)
@@ -342,21 +360,24 @@ static sc_status read_typed(const Onnx__TensorProto *tp, const char *what, sc_te
         } else
             sc_tensor_set(out, i, tp->int32_data[i]);
     }
-    return SC_OK;
 }
 
-/* Inline data (raw or typed) must match the shape before anything is allocated: a 30-byte .pb
- * whose dims claim gigabytes would otherwise allocate and zero them. Shapes that overflow are
- * left to sc_tensor_alloc, which refuses them. */
-static sc_status check_inline_size(const Onnx__TensorProto *tp, sc_tdtype t, const char *what,
-                                   sc_err *err) {
-    if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
-        return SC_OK;
+static int is_external(const Onnx__TensorProto *tp) {
+    return tp->has_data_location &&
+           tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+}
+
+/* The data (external file, raw bytes or typed values) must match the shape before anything is
+ * allocated: a 30-byte .pb whose dims claim gigabytes would otherwise allocate and zero them.
+ * Shapes that overflow are left to sc_tensor_alloc, which refuses them. */
+static sc_status check_data_size(const Onnx__TensorProto *tp, sc_tdtype t, const char *base_dir,
+                                 const char *what, ext_src *ext, sc_err *err) {
     size_t n = 1, bytes;
     for (size_t i = 0; i < tp->n_dims; i++)
         if (tp->dims[i] < 0 || sc_mul_size(n, (size_t)tp->dims[i], &n)) return SC_OK;
     if (sc_mul_size(n, sc_tdtype_size(t), &bytes)) return SC_OK;
     const char *name = tp->name ? tp->name : "";
+    if (is_external(tp)) return external_source(tp, base_dir, what, bytes, ext, err);
     if (tp->has_raw_data && tp->raw_data.len != bytes)
         return sc_err_set(err, SC_ERR_PARSE, "%s: tensor '%s' raw data is %zu bytes, need %zu",
                           what, name, tp->raw_data.len, bytes);
@@ -376,22 +397,19 @@ static sc_status tensor_from_proto(const Onnx__TensorProto *tp, const char *base
     if (tp->n_dims > SC_TENSOR_MAX_RANK)
         return sc_err_set(err, SC_ERR_LIMIT, "%s: tensor rank %zu exceeds %d", what, tp->n_dims,
                           SC_TENSOR_MAX_RANK);
-    sc_status st = check_inline_size(tp, t, what, err);
+    ext_src ext;
+    sc_status st = check_data_size(tp, t, base_dir, what, &ext, err);
     if (st != SC_OK) return st;
     sc_err e2 = {0};
     if (sc_tensor_alloc(out, t, (int)tp->n_dims, tp->dims, &e2) != SC_OK)
         return sc_err_set(err, e2.status, "%s: %s", what, e2.msg);
     if (tp->name) sc_strlcpy(out->name, tp->name, sizeof out->name);
-    if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
-        st = read_external(tp, base_dir, what, out, err);
-    else if (tp->has_raw_data) {
-        if (tp->raw_data.len != out->nbytes)
-            st = sc_err_set(err, SC_ERR_PARSE, "%s: tensor '%s' raw data is %zu bytes, need %zu",
-                            what, tp->name ? tp->name : "", tp->raw_data.len, out->nbytes);
-        else if (out->nbytes)
-            memcpy(out->data, tp->raw_data.data, out->nbytes);
-    } else
-        st = read_typed(tp, what, out, err);
+    if (is_external(tp))
+        st = read_external(&ext, what, out, err);
+    else if (tp->has_raw_data && out->nbytes)
+        memcpy(out->data, tp->raw_data.data, out->nbytes);
+    else if (!tp->has_raw_data)
+        read_typed(tp, out);
     if (st != SC_OK) sc_tensor_free(out);
     return st;
 }

@@ -92,36 +92,41 @@ static void scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
     }
 }
 
+/* Q4_K and Q5_K share the super-block head: d, dmin (f16) and 12 bytes of 6-bit scales and
+ * mins. Sub-blocks is and is + 1 (the low and high nibbles of 32 bytes) get scale d x s and
+ * offset dmin x m: dm = {scale, min} of sub-block is, then of is + 1. */
+static void k_scales(const uint8_t *b, int is, float dm[4]) {
+    float d = f16(b), dmin = f16(b + 2);
+    uint8_t s1, m1, s2, m2;
+    scale_min_k4(is, b + 4, &s1, &m1);
+    scale_min_k4(is + 1, b + 4, &s2, &m2);
+    dm[0] = d * s1, dm[1] = dmin * m1, dm[2] = d * s2, dm[3] = dmin * m2;
+}
+
 /* Q4_K: d (f16), dmin (f16), scales[12], qs[128]; 8 sub-blocks of 32 with 6-bit scale/min. */
 static void deq_q4_k(const uint8_t *b, float *y) {
-    float d = f16(b), dmin = f16(b + 2);
-    const uint8_t *sc = b + 4, *q = b + 16;
+    const uint8_t *q = b + 16;
     for (int j = 0, is = 0; j < 256; j += 64, is += 2, q += 32) {
-        uint8_t s1, m1, s2, m2;
-        scale_min_k4(is, sc, &s1, &m1);
-        scale_min_k4(is + 1, sc, &s2, &m2);
-        float d1 = d * s1, mm1 = dmin * m1, d2 = d * s2, mm2 = dmin * m2;
+        float dm[4];
+        k_scales(b, is, dm);
         for (int l = 0; l < 32; l++)
-            *y++ = d1 * (float)(q[l] & 0xF) - mm1;
+            *y++ = dm[0] * (float)(q[l] & 0xF) - dm[1];
         for (int l = 0; l < 32; l++)
-            *y++ = d2 * (float)(q[l] >> 4) - mm2;
+            *y++ = dm[2] * (float)(q[l] >> 4) - dm[3];
     }
 }
 
 /* Q5_K: d, dmin (f16), scales[12] (as Q4_K), qh[32] (fifth bits), qs[128]. */
 static void deq_q5_k(const uint8_t *b, float *y) {
-    float d = f16(b), dmin = f16(b + 2);
-    const uint8_t *sc = b + 4, *qh = b + 16, *ql = b + 48;
+    const uint8_t *qh = b + 16, *ql = b + 48;
     unsigned u1 = 1, u2 = 2;
     for (int j = 0, is = 0; j < 256; j += 64, is += 2, ql += 32, u1 <<= 2, u2 <<= 2) {
-        uint8_t s1, m1, s2, m2;
-        scale_min_k4(is, sc, &s1, &m1);
-        scale_min_k4(is + 1, sc, &s2, &m2);
-        float d1 = d * s1, mm1 = dmin * m1, d2 = d * s2, mm2 = dmin * m2;
+        float dm[4];
+        k_scales(b, is, dm);
         for (int l = 0; l < 32; l++)
-            *y++ = d1 * (float)((ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - mm1;
+            *y++ = dm[0] * (float)((ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - dm[1];
         for (int l = 0; l < 32; l++)
-            *y++ = d2 * (float)((ql[l] >> 4) + (qh[l] & u2 ? 16 : 0)) - mm2;
+            *y++ = dm[2] * (float)((ql[l] >> 4) + (qh[l] & u2 ? 16 : 0)) - dm[3];
     }
 }
 
