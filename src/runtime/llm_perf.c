@@ -12,6 +12,7 @@ struct sc_llm_perf {
     sc_llm_deploy deploy;
     lp_shape s;
     lp_timer *timer;
+    double pin_frac; /* share of every weight matrix resident in shared SRAM (see pin_fraction) */
 };
 
 static const char *const k_prec_names[] = {"bf16", "fp8", "int8", "w4a16", "fp32"};
@@ -35,6 +36,25 @@ sc_llm_deploy sc_llm_deploy_default(void) {
     return d;
 }
 
+/* Weight residency in shared SRAM. A decode step reads every weight of the chip once, so an LRU
+ * cache smaller than the weights never hits; a compiler for a software-managed SRAM instead pins a
+ * fixed share of every weight matrix there for the whole run (whole column panels of the array
+ * width) and streams only the rest from HBM. Half of the SRAM stays for what else lives there
+ * during a step (activations, all-reduce buffers, KV blocks in flight; docs/ARCHITECTURE.md).
+ * GPUs (shared_sram.hbm_cache: a hardware-managed L2) pin nothing. The share is counted against
+ * all weights of the chip, embedding table included (it is gathered, not streamed), so it errs
+ * low. */
+static sc_status pin_fraction(sc_llm_perf *p, sc_err *err) {
+    const sc_chip *c = p->deploy.chip;
+    p->pin_frac = 0;
+    if (c->hbm_cache || strcmp(c->kind, "gpu") == 0 || c->shared_sram_bytes <= 0) return SC_OK;
+    sc_llm_memory m;
+    sc_status st = sc_llm_memory_plan(&p->arch, &p->deploy, 1, 1, &m, err);
+    if (st == SC_OK && m.weights > 0)
+        p->pin_frac = SC_MIN(1.0, 0.5 * c->shared_sram_bytes / m.weights);
+    return st;
+}
+
 sc_status sc_llm_perf_create(const sc_llm_arch *a, const sc_llm_deploy *d, sc_llm_perf **out,
                              sc_err *err) {
     if (!out) return sc_err_set(err, SC_ERR_INVALID_ARG, "llm perf: out is NULL");
@@ -46,7 +66,8 @@ sc_status sc_llm_perf_create(const sc_llm_arch *a, const sc_llm_deploy *d, sc_ll
     p->arch = *a;
     p->deploy = *d;
     lp_shape_of(a, d, &p->s);
-    st = lp_timer_create(d->chip, &p->timer, err);
+    st = pin_fraction(p, err);
+    if (st == SC_OK) st = lp_timer_create(d->chip, &p->timer, err);
     if (st != SC_OK) {
         free(p);
         return st;
@@ -81,10 +102,37 @@ static void add(acc *c, double *cls, double sec, double count) {
     if (sec > 0) c->kernels += count;
 }
 
+static sc_dtype gemm_dtype(sc_llm_prec prec) {
+    return prec == SC_LLM_FP8 || prec == SC_LLM_INT8 ? SC_DTYPE_FP8_E4M3
+           : prec == SC_LLM_FP32                     ? SC_DTYPE_FP32
+                                                     : SC_DTYPE_BF16;
+}
+
+/* A weight GEMM timed on the executor with all weights in HBM (t), then with the pinned share f
+ * of its weights in shared SRAM (pin_fraction). The executor's time splits by the ideal times
+ * into a memory side (t x t_mem / max(t_mem, t_mma)) and a compute side (the same with t_mma);
+ * the pinned share leaves the HBM stream, so the memory side becomes (1 - f) of itself plus the
+ * pinned bytes at shared-SRAM bandwidth, and the kernel takes the longer side. Memory-bound
+ * decode GEMMs gain; compute-bound ones (prefill) keep t. Scaling the executor's time rather
+ * than timing a shorter kernel keeps the saving free of tile rounding and costs no runs. */
+static double with_pinned(const sc_llm_perf *p, double t, double m, int n, int k) {
+    const sc_chip *c = p->deploy.chip;
+    double f = p->pin_frac;
+    if (f <= 0 || t <= 0 || c->shared_sram_bw <= 0) return t;
+    sc_dtype dt = gemm_dtype(p->deploy.prec);
+    double wb = (double)n * k * lp_weight_bytes(p->deploy.prec);
+    double io = m * ((double)k * sc_isa_dtype_bytes(dt) + 2.0 * n);
+    double t_mem = (wb + io) / sc_dram_bandwidth(&c->hbm);
+    double t_mma = 2.0 * m * n * k / sc_chip_peak_flops(c, dt), top = SC_MAX(t_mem, t_mma);
+    double mem_side = t * t_mem / top, compute_side = t * t_mma / top;
+    double pinned = f * wb / c->shared_sram_bw;
+    return SC_MAX(compute_side, mem_side - f * wb / (wb + io) * mem_side + pinned);
+}
+
 static void gemm(acc *c, double *cls, double m, int n, int k, double count) {
     double s = 0;
     if (c->st == SC_OK) c->st = lp_gemm(c->p->timer, m, n, k, c->p->deploy.prec, &s, c->err);
-    add(c, cls, s, count);
+    add(c, cls, with_pinned(c->p, s, m, n, k), count);
 }
 
 static void rows(acc *c, double *cls, int kind, double r, int cols, double count) {
