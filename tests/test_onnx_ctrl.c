@@ -513,6 +513,46 @@ static void test_onehot_reverse_sequence(void **state) {
     sc_ir_graph_destroy(g);
 }
 
+/* ---- TopK: ties keep the lower index first ---- */
+
+static void check_topk(int largest) {
+    sc_ir_graph *g = graph(11);
+    int64_t xd[2] = {2, 6};
+    int x = input(g, "x", SC_T_FLOAT, 2, xd),
+        kk = konst(g, SC_T_INT64, 1, (int64_t[]){1}, (double[]){3});
+    int in[2] = {x, kk};
+    node(g, "TopK", in, 2, 2);
+    attr_i(g, "largest", largest);
+    double xv[12] = {3, 1, 3, -2, 7, 1, 0, 0, 5, 0, -1, 5};
+    sc_tensor t, o[2];
+    sc_err err = {0};
+    assert_int_equal(sc_tensor_alloc(&t, SC_T_FLOAT, 2, xd, &err), SC_OK);
+    for (int i = 0; i < 12; i++)
+        sc_tensor_set(&t, (size_t)i, xv[i]);
+    assert_int_equal(run(g, &t, o, &err), SC_OK);
+    for (int r = 0; r < 2; r++) {
+        int used[6] = {0};
+        for (int k = 0; k < 3; k++) { /* reference: selection sort, first index wins ties */
+            int best = -1;
+            for (int j = 0; j < 6; j++) {
+                double v = xv[r * 6 + j], b = best < 0 ? 0 : xv[r * 6 + best];
+                if (!used[j] && (best < 0 || (largest ? v > b : v < b))) best = j;
+            }
+            used[best] = 1;
+            near(sc_tensor_get(&o[0], (size_t)(r * 3 + k)), xv[r * 6 + best], 0);
+            assert_int_equal(sc_tensor_get_i64(&o[1], (size_t)(r * 3 + k)), best);
+        }
+    }
+    sc_tensor_free(&t), sc_tensor_free(&o[0]), sc_tensor_free(&o[1]);
+    sc_ir_graph_destroy(g);
+}
+
+static void test_topk(void **state) {
+    (void)state;
+    check_topk(1);
+    check_topk(0);
+}
+
 int main(void) {
     sc_chip_load_params p = sc_chip_load_default_params();
     p.config_dir = tu_src_path("configs");
@@ -526,6 +566,7 @@ int main(void) {
         cmocka_unit_test(test_gru_rnn),
         cmocka_unit_test(test_einsum),
         cmocka_unit_test(test_onehot_reverse_sequence),
+        cmocka_unit_test(test_topk),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     sc_chip_destroy(CHIP);

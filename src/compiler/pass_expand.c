@@ -551,6 +551,65 @@ static sc_status ex_einsum(ir_ex *x, const sc_ir_node *n, int *done) {
     return SC_OK;
 }
 
+/* ---- TopK: k rounds of ReduceMax + ArgMax (first index on ties), the winner masked to -inf
+ * for the next round; smallest = the same on -x ---- */
+
+static int concat_axis(ir_ex *x, const int *v, int n, int axis, int out) {
+    int o = ir_ex_emit(x, "Concat", v, n, out);
+    return o < 0 || sc_ir_attr_set_i(x->g, ir_ex_last(x), "axis", axis, x->err) ? -1 : o;
+}
+
+static sc_status ex_topk(ir_ex *x, const sc_ir_node *n, int *done) {
+    sc_ir_graph *g = x->g;
+    sc_ir_value *in = ir_in(g, n, 0), *kv = ir_in(g, n, 1);
+    if (!in || in->rank < 1) return SC_OK;
+    if (kv && !kv->konst) return unsup(x, n, "K computed at run time");
+    int64_t k = kv ? (int64_t)sc_tensor_get(kv->konst, 0) : sc_ir_attr_i(n, "k", 1);
+    int axis = ir_axis(sc_ir_attr_i(n, "axis", -1), in->rank),
+        largest = (int)sc_ir_attr_i(n, "largest", 1);
+    if (axis < 0) return bad(x, n, "axis out of range");
+    int64_t L = in->dims[axis], id[SC_IR_MAX_RANK];
+    if (k < 1 || k > L) return bad(x, n, "K out of range");
+    if (k > 256) return unsup(x, n, "K above 256 (one round per element)");
+    double *seq = malloc(sizeof(double) * (size_t)(L + 1));
+    if (!seq) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < in->rank; i++)
+        id[i] = i == axis ? L : 1;
+    for (int64_t i = 0; i < L; i++)
+        seq[i] = (double)i;
+    int iota = ir_ex_const(x, SC_T_INT64, in->rank, id, seq);
+    free(seq);
+    int low = ir_ex_scalar(x, in->dtype, sc_tdtype_is_float(in->dtype) ? -INFINITY : -2147483648.0);
+    int cur = largest ? n->in[0] : ir_ex_unary(x, "Neg", n->in[0]);
+    int *vals = malloc(sizeof(int) * 2 * (size_t)k), *idx;
+    if (!vals) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
+    idx = vals + k;
+    int64_t ax = axis;
+    for (int64_t r = 0; r < k && cur >= 0; r++) {
+        vals[r] = ir_ex_emit(x, "ReduceMax", &cur, 1, -1); /* axes as attribute: any opset */
+        if (vals[r] < 0 || set_ints(x, "axes", &ax, 1) ||
+            sc_ir_attr_set_i(g, ir_ex_last(x), "keepdims", 1, x->err))
+            vals[r] = -1;
+        idx[r] = ir_ex_emit(x, "ArgMax", &cur, 1, -1);
+        if (vals[r] < 0 || idx[r] < 0 || sc_ir_attr_set_i(g, ir_ex_last(x), "axis", axis, x->err)) {
+            cur = -1;
+            break;
+        }
+        if (r + 1 < k) {
+            int w3[3] = {ir_ex_binary(x, "Equal", iota, idx[r]), low, cur};
+            cur = w3[0] < 0 ? -1 : ir_ex_emit(x, "Where", w3, 3, -1);
+        }
+    }
+    int ok = cur >= 0;
+    int v = ok ? concat_axis(x, vals, (int)k, axis, largest ? n->out[0] : -1) : -1;
+    if (v >= 0 && !largest) v = ir_ex_emit(x, "Neg", &v, 1, n->out[0]);
+    int i = v < 0 ? -1 : concat_axis(x, idx, (int)k, axis, n->n_out > 1 ? n->out[1] : -1);
+    free(vals);
+    if (i < 0) return fail(x);
+    *done = 1;
+    return SC_OK;
+}
+
 /* ---- dispatch ---- */
 
 static const struct {
@@ -568,6 +627,7 @@ static const struct {
     {"RNN", ir_expand_rnn},
     {"GRU", ir_expand_rnn},
     {"LSTM", ir_expand_rnn},
+    {"TopK", ex_topk},
 };
 
 sc_status ir_expand_node(sc_ir_graph *g, int i, int *done, sc_err *err) {
