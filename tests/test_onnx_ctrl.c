@@ -553,6 +553,61 @@ static void test_topk(void **state) {
     check_topk(0);
 }
 
+/* ---- DFT (complex input along axis 1, zero-padded, inverse) and Det ---- */
+
+static void test_dft_det(void **state) {
+    (void)state;
+    for (int inv = 0; inv < 2; inv++) {
+        sc_ir_graph *g = graph(17);
+        int64_t xd[3] = {2, 5, 2}, N = 5, len = 8;
+        int x = input(g, "x", SC_T_FLOAT, 3, xd), L = scalar_i64(g, (double)len);
+        int in[2] = {x, L};
+        node(g, "DFT", in, 2, 1);
+        attr_i(g, "inverse", inv);
+        attr_i(g, "onesided", !inv);
+        sc_tensor t, o;
+        fill(&t, SC_T_FLOAT, 3, xd, 0.45);
+        sc_err err = {0};
+        assert_int_equal(run(g, &t, &o, &err), SC_OK);
+        int64_t bins = inv ? len : len / 2 + 1;
+        assert_int_equal(o.dims[1], bins);
+        for (int b = 0; b < 2; b++)
+            for (int64_t k = 0; k < bins; k++) {
+                double re = 0, im = 0, sg = inv ? 1 : -1;
+                for (int64_t n = 0; n < N; n++) {
+                    double xr = sc_tensor_get(&t, (size_t)((b * N + n) * 2));
+                    double xi = sc_tensor_get(&t, (size_t)((b * N + n) * 2 + 1));
+                    double th = 2 * M_PI * (double)(k * n) / (double)len;
+                    re += xr * cos(th) - sg * xi * sin(th);
+                    im += xi * cos(th) + sg * xr * sin(th);
+                }
+                double sc = inv ? 1.0 / (double)len : 1;
+                near(sc_tensor_get(&o, (size_t)((b * bins + k) * 2)), re * sc, 1e-4);
+                near(sc_tensor_get(&o, (size_t)((b * bins + k) * 2 + 1)), im * sc, 1e-4);
+            }
+        sc_tensor_free(&t), sc_tensor_free(&o);
+        sc_ir_graph_destroy(g);
+    }
+    sc_ir_graph *g = graph(11);
+    int64_t md[3] = {2, 3, 3};
+    int m = input(g, "m", SC_T_FLOAT, 3, md);
+    node(g, "Det", &m, 1, 1);
+    sc_tensor t, o;
+    fill(&t, SC_T_FLOAT, 3, md, 1.3);
+    sc_err err = {0};
+    assert_int_equal(run(g, &t, &o, &err), SC_OK);
+    for (int b = 0; b < 2; b++) {
+        double a[9];
+        for (int i = 0; i < 9; i++)
+            a[i] = sc_tensor_get(&t, (size_t)(b * 9 + i));
+        double want = a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) +
+                      a[2] * (a[3] * a[7] - a[4] * a[6]);
+        near(sc_tensor_get(&o, (size_t)b), want, 1e-5);
+    }
+    sc_tensor_free(&t), sc_tensor_free(&o);
+    sc_ir_graph_destroy(g);
+}
+
 int main(void) {
     sc_chip_load_params p = sc_chip_load_default_params();
     p.config_dir = tu_src_path("configs");
@@ -567,6 +622,7 @@ int main(void) {
         cmocka_unit_test(test_einsum),
         cmocka_unit_test(test_onehot_reverse_sequence),
         cmocka_unit_test(test_topk),
+        cmocka_unit_test(test_dft_det),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     sc_chip_destroy(CHIP);

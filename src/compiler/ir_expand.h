@@ -36,6 +36,11 @@ int ir_ex_unary(ir_ex *x, const char *op, int a);
 sc_status ir_expand_node(sc_ir_graph *g, int i, int *done, sc_err *err);
 /* RNN, GRU, LSTM (pass_expand_rnn.c); *done as above. */
 sc_status ir_expand_rnn(ir_ex *x, const sc_ir_node *n, int *done);
+/* DFT, STFT, MelWeightMatrix, Det (pass_expand_signal.c). */
+sc_status ir_expand_dft(ir_ex *x, const sc_ir_node *n, int *done);
+sc_status ir_expand_stft(ir_ex *x, const sc_ir_node *n, int *done);
+sc_status ir_expand_melweight(ir_ex *x, const sc_ir_node *n, int *done);
+sc_status ir_expand_det(ir_ex *x, const sc_ir_node *n, int *done);
 
 /* Shape inference of the index ops lowered by lower_scatter.c. */
 sc_status ir_shape_scatter(sc_ir_graph *g, sc_ir_node *n, sc_err *err);

@@ -628,6 +628,10 @@ static const struct {
     {"GRU", ir_expand_rnn},
     {"LSTM", ir_expand_rnn},
     {"TopK", ex_topk},
+    {"DFT", ir_expand_dft},
+    {"STFT", ir_expand_stft},
+    {"MelWeightMatrix", ir_expand_melweight},
+    {"Det", ir_expand_det},
 };
 
 sc_status ir_expand_node(sc_ir_graph *g, int i, int *done, sc_err *err) {

@@ -47,9 +47,13 @@ static int is_param_slot(const char *op, int k) {
              {"Compress", 1, 1},
              {"HannWindow", 0, 0},
              {"HammingWindow", 0, 0},
-             {"BlackmanWindow", 0, 0}};
+             {"BlackmanWindow", 0, 0},
+             {"DFT", 1, 2},
+             {"STFT", 1, 1},
+             {"STFT", 3, 3},
+             {"MelWeightMatrix", 0, 4}};
     for (size_t i = 0; i < SC_ARRAY_LEN(P); i++)
-        if (!strcmp(op, P[i].op)) return k >= P[i].lo && k <= P[i].hi;
+        if (!strcmp(op, P[i].op) && k >= P[i].lo && k <= P[i].hi) return 1;
     return 0;
 }
 
@@ -69,7 +73,8 @@ static int feeds_param_depth(const sc_ir_graph *g, int v, int float_ok, int dept
         for (int k = 0; !n->dead && k < n->n_in; k++) {
             if (n->in[k] != v) continue;
             if (is_param_slot(n->op, k) && (float_ok || !sc_tdtype_is_float(g->vals[v].dtype) ||
-                                            !strcmp(n->op, "Range") || !strcmp(n->op, "OneHot")))
+                                            !strcmp(n->op, "Range") || !strcmp(n->op, "OneHot") ||
+                 !strcmp(n->op, "MelWeightMatrix")))
                 return 1;
             if (depth < 6 && is_scalar_math(n->op) && n->n_out == 1 && n->out[0] >= 0 &&
                 feeds_param_depth(g, n->out[0], 1, depth + 1))
