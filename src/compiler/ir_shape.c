@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "compiler/ir_expand.h"
+#include "compiler/ir_spatial.h"
 #include "compiler/ir_util.h"
 
 typedef sc_status (*infer_fn)(sc_ir_graph *g, sc_ir_node *n, sc_err *err);
@@ -844,7 +845,8 @@ sc_status sc_ir_infer_shapes(sc_ir_graph *g, sc_err *err) {
             if (n->out[j] >= 0 && !g->vals[n->out[j]].konst) folded = 0;
         if (folded) continue;
         int expanded = 0;
-        if (ir_expand_node(g, i, &expanded, err) != SC_OK) return err->status;
+        if (ir_expand_spatial(g, i, &expanded, err) != SC_OK) return err->status;
+        if (!expanded && ir_expand_node(g, i, &expanded, err) != SC_OK) return err->status;
         if (expanded) { /* node i is now the first of its expansion */
             i--;
             continue;

@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: Apache-2.0
+// Image ops expanded into ops with lowerings once shapes are known: ConvTranspose (Conv over the
+// zero-stuffed input), Resize/Upsample (stride-0 DMA, constant-index gathers or per-axis MatMul
+// with compile-time interpolation matrices), LRN and MeanVarianceNormalization.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/ir_spatial.h"
+
+/* Emission cursor: new nodes go in front of the expanded node, which moves up behind them. */
+typedef struct sx {
+    sc_ir_graph *g;
+    int pos;
+    sc_err *err;
+} sx;
+
+static int emit(sx *x, const char *op, const int *in, int n_in) {
+    int out = sc_ir_add_value(x->g, "sp_tmp", x->err);
+    if (out < 0 || sc_ir_insert_node(x->g, x->pos, op, in, n_in, &out, 1, x->err) < 0) return -1;
+    x->pos++;
+    return out;
+}
+
+static sc_ir_node *last(sx *x) {
+    return &x->g->nodes[x->pos - 1];
+}
+
+static int konst(sx *x, sc_tdtype t, int rank, const int64_t *dims, const double *vals) {
+    sc_tensor k;
+    if (sc_tensor_alloc(&k, t, rank, dims, x->err) != SC_OK) return -1;
+    size_t n = sc_tensor_numel(&k);
+    for (size_t i = 0; vals && i < n; i++)
+        sc_tensor_set(&k, i, vals[i]);
+    int id = sc_ir_add_value(x->g, "sp_const", x->err);
+    if (id < 0 || sc_ir_set_const(x->g, id, &k, x->err) != SC_OK) {
+        sc_tensor_free(&k);
+        return -1;
+    }
+    return id;
+}
+
+static int scalar(sx *x, sc_tdtype t, double v) {
+    int64_t one = 1;
+    return konst(x, t, 0, &one, &v);
+}
+
+static int i64s(sx *x, const int64_t *v, int n) {
+    double d[2 * SC_IR_MAX_RANK];
+    int64_t dim = n;
+    for (int i = 0; i < n && i < (int)SC_ARRAY_LEN(d); i++)
+        d[i] = (double)v[i];
+    return n > (int)SC_ARRAY_LEN(d) ? -1 : konst(x, SC_T_INT64, 1, &dim, d);
+}
+
+static int set_ints(sx *x, const char *name, const int64_t *v, int n) {
+    sc_ir_attr *a = sc_ir_attr_add(x->g, last(x), name, SC_IR_ATTR_INTS, x->err);
+    if (!a) return -1;
+    a->n = n;
+    a->ints = sc_arena_alloc(x->g->arena, sizeof(int64_t) * (size_t)(n + 1));
+    if (!a->ints) return -1;
+    if (n) memcpy(a->ints, v, sizeof(int64_t) * (size_t)n);
+    return 0;
+}
+
+static int binary(sx *x, const char *op, int a, int b) {
+    int in[2] = {a, b};
+    return a < 0 || b < 0 ? -1 : emit(x, op, in, 2);
+}
+
+static int reshape(sx *x, int in, int rank, const int64_t *dims) {
+    return binary(x, "Reshape", in, i64s(x, dims, rank));
+}
+
+static int transpose(sx *x, int in, int rank, const int64_t *perm) {
+    int o = in < 0 ? -1 : emit(x, "Transpose", &in, 1);
+    return o < 0 || set_ints(x, "perm", perm, rank) ? -1 : o;
+}
+
+/* Gather along axis with constant int64 indices. */
+static int gather(sx *x, int in, int axis, const int64_t *idx, int64_t n) {
+    double *d = malloc(sizeof(double) * (size_t)(n + 1));
+    if (!d) return -1;
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (double)idx[i];
+    int k = konst(x, SC_T_INT64, 1, &n, d);
+    free(d);
+    int o = binary(x, "Gather", in, k);
+    return o < 0 || sc_ir_attr_set_i(x->g, last(x), "axis", axis, x->err) ? -1 : o;
+}
+
+/* Zero padding: pads[2 * rank] (begin..., end...), all >= 0. */
+static int pad0(sx *x, int in, int rank, const int64_t *pads) {
+    if (x->g->opset >= 11) return binary(x, "Pad", in, i64s(x, pads, 2 * rank));
+    int o = in < 0 ? -1 : emit(x, "Pad", &in, 1);
+    return o < 0 || set_ints(x, "pads", pads, 2 * rank) ? -1 : o;
+}
+
+static int slice(sx *x, int in, int64_t axis, int64_t start, int64_t end) {
+    if (x->g->opset >= 10) {
+        int s = i64s(x, &start, 1), e = i64s(x, &end, 1), a = i64s(x, &axis, 1);
+        int ins[4] = {in, s, e, a};
+        return s < 0 || e < 0 || a < 0 ? -1 : emit(x, "Slice", ins, 4);
+    }
+    int o = emit(x, "Slice", &in, 1);
+    if (o < 0 || set_ints(x, "starts", &start, 1) || set_ints(x, "ends", &end, 1) ||
+        set_ints(x, "axes", &axis, 1))
+        return -1;
+    return o;
+}
+
+static int reduce_mean(sx *x, int in, const int64_t *axes, int n) {
+    int o;
+    if (x->g->opset >= 18) {
+        o = binary(x, "ReduceMean", in, i64s(x, axes, n));
+    } else {
+        o = in < 0 ? -1 : emit(x, "ReduceMean", &in, 1);
+        if (o >= 0 && set_ints(x, "axes", axes, n)) return -1;
+    }
+    return o < 0 || sc_ir_attr_set_i(x->g, last(x), "keepdims", 1, x->err) ? -1 : o;
+}
+
+/* The last emitted node writes the expanded node's output value instead of a temporary. */
+static sc_status finish(sx *x, int v, int out, int *done) {
+    if (v < 0) return x->err->status ? x->err->status : sc_err_set(x->err, SC_ERR_NOMEM, "oom");
+    sc_ir_node *l = last(x);
+    if (l->out[0] != v) { /* v is not the last node's output (e.g. no-op): copy it */
+        if ((v = emit(x, "Identity", &v, 1)) < 0) return x->err->status;
+        l = last(x);
+    }
+    l->out[0] = out;
+    x->g->vals[out].producer = x->pos - 1;
+    *done = 1;
+    return SC_OK;
+}
+
+static sc_status unsup(sx *x, const sc_ir_node *n, const char *why) {
+    return sc_err_set(x->err, SC_ERR_UNSUPPORTED, "node '%s' (%s): %s", n->name, n->op, why);
+}
+
+static sc_status bad(sx *x, const sc_ir_node *n, const char *why) {
+    return sc_err_set(x->err, SC_ERR_PARSE, "node '%s' (%s): %s", n->name, n->op, why);
+}
+
+static int64_t floordiv(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* ---- ConvTranspose ---- */
+
+typedef struct ct_geom {
+    int ns;
+    int64_t s[3], d[3], k[3], pb[3], pe[3], op[3];
+} ct_geom;
+
+/* Begin/end padding of the transposed convolution per ONNX (output_shape and auto_pad decide
+ * the totals; Python floor division as in the reference). */
+static sc_status ct_pads(sx *x, const sc_ir_node *n, const sc_ir_value *X, ct_geom *q) {
+    int64_t v[6], os[3];
+    const char *ap = sc_ir_attr_s(n, "auto_pad", "NOTSET");
+    int nos = sc_ir_attr_ints(n, "output_shape", os, 3);
+    int np = sc_ir_attr_ints(n, "pads", v, 6);
+    if (nos >= 0 && nos != q->ns && nos != q->ns + 2) return bad(x, n, "output_shape rank");
+    if (np >= 0 && np != 2 * q->ns) return bad(x, n, "pads count");
+    int same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
+    for (int i = 0; i < q->ns; i++) {
+        int64_t L = X->dims[2 + i], K = (q->k[i] - 1) * q->d[i] + 1;
+        int64_t full = q->s[i] * (L - 1) + q->op[i] + K;
+        if (nos >= 0 || same) {
+            int64_t want = nos >= 0 ? os[nos - q->ns + i] : L * q->s[i];
+            int64_t t = full - want, h = floordiv(t, 2);
+            int upper = !strcmp(ap, "SAME_UPPER");
+            q->pb[i] = upper ? h : t - h;
+            q->pe[i] = upper ? t - h : h;
+        } else {
+            q->pb[i] = np >= 0 ? v[i] : 0;
+            q->pe[i] = np >= 0 ? v[q->ns + i] : 0;
+        }
+        if (full - q->pb[i] - q->pe[i] < 1) return bad(x, n, "empty output");
+    }
+    return SC_OK;
+}
+
+static sc_status ct_geom_of(sx *x, const sc_ir_node *n, const sc_ir_value *X, const sc_ir_value *W,
+                            ct_geom *q) {
+    q->ns = X->rank - 2;
+    int64_t grp = sc_ir_attr_i(n, "group", 1);
+    if (q->ns < 1 || q->ns > 3 || W->rank != X->rank)
+        return bad(x, n, "ConvTranspose needs matching 3-5-D X and W");
+    if (grp < 1 || W->dims[0] != X->dims[1] || X->dims[1] % grp)
+        return bad(x, n, "channels do not match group");
+    int64_t v[3];
+    for (int i = 0; i < q->ns; i++) {
+        q->k[i] = W->dims[2 + i];
+        q->s[i] = q->d[i] = 1;
+        q->op[i] = 0;
+    }
+    if (sc_ir_attr_ints(n, "strides", v, 3) == q->ns) memcpy(q->s, v, sizeof(int64_t) * 3);
+    if (sc_ir_attr_ints(n, "dilations", v, 3) == q->ns) memcpy(q->d, v, sizeof(int64_t) * 3);
+    if (sc_ir_attr_ints(n, "output_padding", v, 3) == q->ns) memcpy(q->op, v, sizeof(int64_t) * 3);
+    for (int i = 0; i < q->ns; i++)
+        if (q->s[i] < 1 || q->d[i] < 1 || q->k[i] < 1 || q->op[i] < 0 || q->s[i] > 64)
+            return bad(x, n, "bad strides, dilations, kernel or output_padding");
+    return ct_pads(x, n, X, q);
+}
+
+/* X [N, C, L...] -> [N, C, L*s...] with s-1 zeros after every element (trailing ones too). */
+static int ct_stuff(sx *x, int X, const sc_ir_value *xv, const ct_geom *q) {
+    int any = 0;
+    for (int i = 0; i < q->ns; i++)
+        any |= q->s[i] > 1;
+    if (!any) return X;
+    int64_t d[SC_IR_MAX_RANK], pads[2 * SC_IR_MAX_RANK] = {0}, o[SC_IR_MAX_RANK];
+    int r = 2 + 2 * q->ns;
+    d[0] = o[0] = xv->dims[0], d[1] = o[1] = xv->dims[1];
+    for (int i = 0; i < q->ns; i++) {
+        d[2 + 2 * i] = xv->dims[2 + i];
+        d[3 + 2 * i] = 1;
+        pads[r + 3 + 2 * i] = q->s[i] - 1;
+        o[2 + i] = xv->dims[2 + i] * q->s[i];
+    }
+    int v = pad0(x, reshape(x, X, r, d), r, pads);
+    return reshape(x, v, 2 + q->ns, o);
+}
+
+/* W [Cin, Cout/g, k...] -> [Cout, Cin/g, k...] with every spatial axis reversed. */
+static int ct_weights(sx *x, int W, const sc_ir_value *wv, int64_t grp, int ns) {
+    int64_t d[SC_IR_MAX_RANK], perm[SC_IR_MAX_RANK], o[SC_IR_MAX_RANK];
+    int64_t cin = wv->dims[0], coutg = wv->dims[1];
+    d[0] = grp, d[1] = cin / grp, d[2] = coutg;
+    perm[0] = 0, perm[1] = 2, perm[2] = 1;
+    o[0] = coutg * grp, o[1] = cin / grp;
+    for (int i = 0; i < ns; i++) {
+        d[3 + i] = wv->dims[2 + i];
+        perm[3 + i] = 3 + i;
+        o[2 + i] = wv->dims[2 + i];
+    }
+    int v = reshape(x, W, 3 + ns, d);
+    if (grp > 1 || coutg > 1 || cin > 1) v = transpose(x, v, 3 + ns, perm);
+    v = reshape(x, v, 2 + ns, o);
+    for (int i = 0; i < ns && v >= 0; i++) {
+        int64_t k = wv->dims[2 + i], rev[64];
+        if (k < 2) continue;
+        if (k > 64) return -1;
+        for (int64_t j = 0; j < k; j++)
+            rev[j] = k - 1 - j;
+        v = gather(x, v, 2 + i, rev, k);
+    }
+    return v;
+}
+
+static sc_status ex_convt(sx *x, const sc_ir_node *n, int *done) {
+    sc_ir_value *X = ir_in(x->g, n, 0), *W = ir_in(x->g, n, 1);
+    if (!X || !W || X->rank < 0 || W->rank < 0) return SC_OK; /* shapes report it */
+    ct_geom q;
+    if (ct_geom_of(x, n, X, W, &q)) return x->err->status;
+    for (int i = 0; i < q.ns; i++)
+        if (W->dims[2 + i] > 64) return unsup(x, n, "kernel wider than 64");
+    int64_t grp = sc_ir_attr_i(n, "group", 1);
+    int xs = ct_stuff(x, n->in[0], X, &q);
+    int64_t cp[6];
+    for (int i = 0; i < q.ns && xs >= 0; i++) {
+        int64_t K = (q.k[i] - 1) * q.d[i] + 1, Ls = X->dims[2 + i] * q.s[i];
+        int64_t b = K - 1 - q.pb[i], e = K - 1 - q.pe[i] + q.op[i] - (q.s[i] - 1);
+        if (b < 0 || e < 0) /* padding beyond the kernel crops the stuffed input */
+            xs = slice(x, xs, 2 + i, b < 0 ? -b : 0, Ls + (e < 0 ? e : 0));
+        cp[i] = b < 0 ? 0 : b;
+        cp[q.ns + i] = e < 0 ? 0 : e;
+    }
+    int w = ct_weights(x, n->in[1], W, grp, q.ns);
+    int in[3] = {xs, w, n->n_in > 2 ? n->in[2] : -1};
+    int y = xs < 0 || w < 0 ? -1 : emit(x, "Conv", in, in[2] >= 0 ? 3 : 2);
+    if (y < 0 || set_ints(x, "pads", cp, 2 * q.ns) || set_ints(x, "dilations", q.d, q.ns) ||
+        sc_ir_attr_set_i(x->g, last(x), "group", grp, x->err))
+        return x->err->status ? x->err->status : sc_err_set(x->err, SC_ERR_NOMEM, "oom");
+    return finish(x, y, n->out[0], done);
+}
+
+/* ---- Resize / Upsample: interpolation weights ---- */
+
+static double resize_coord(const ir_resize_axis *a, int64_t o) {
+    double s = a->scale, in = (double)a->in, out = (double)a->out, x = (double)o;
+    const char *m = a->coord;
+    if (!strcmp(m, "asymmetric")) return x / s;
+    if (!strcmp(m, "align_corners")) return out == 1 ? 0 : x * (in - 1) / (out - 1);
+    if (!strcmp(m, "pytorch_half_pixel")) return out > 1 ? (x + 0.5) / s - 0.5 : 0;
+    if (!strcmp(m, "tf_half_pixel_for_nn")) return (x + 0.5) / s;
+    if (!strcmp(m, "tf_crop_and_resize"))
+        return out > 1 ? a->roi_start * (in - 1) +
+                             x * (a->roi_end - a->roi_start) * (in - 1) / (out - 1)
+                       : 0.5 * (a->roi_start + a->roi_end) * (in - 1);
+    return (x + 0.5) / s - 0.5; /* half_pixel */
+}
+
+static int64_t nearest_index(const ir_resize_axis *a, double x) {
+    const char *m = a->nearest_mode;
+    double f = floor(x);
+    int64_t i;
+    if (!strcmp(m, "floor"))
+        i = (int64_t)f;
+    else if (!strcmp(m, "ceil"))
+        i = (int64_t)ceil(x);
+    else if (!strcmp(m, "simple")) /* Upsample and Resize-10 */
+        i = a->scale < 1 ? (int64_t)ceil(x) : (int64_t)f;
+    else if (x == f + 0.5)
+        i = !strcmp(m, "round_prefer_ceil") ? (int64_t)f + 1 : (int64_t)f;
+    else
+        i = (int64_t)floor(x + 0.5);
+    return i < 0 ? 0 : i >= a->in ? a->in - 1 : i;
+}
+
+static void tap_weights(const ir_resize_axis *a, double t, double *w) {
+    if (!strcmp(a->mode, "linear")) {
+        w[0] = 1 - t, w[1] = t;
+        return;
+    }
+    double A = a->cubic_a, u = 1 - t;
+    w[0] = ((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A;
+    w[1] = ((A + 2) * t - (A + 3)) * t * t + 1;
+    w[2] = ((A + 2) * u - (A + 3)) * u * u + 1;
+    w[3] = ((A * (u + 1) - 5 * A) * (u + 1) + 8 * A) * (u + 1) - 4 * A;
+}
+
+/* One row of the linear/cubic matrix: taps floor(x)-1.. clamped to the edges (the reference
+ * pads with edge values); exclude_outside drops taps outside and renormalises. */
+static void interp_row(const ir_resize_axis *a, double x, double *row) {
+    int cubic = !strcmp(a->mode, "cubic"), nt = cubic ? 4 : 2;
+    double f = floor(x), w[4], sum = 0;
+    tap_weights(a, x - f, w);
+    int64_t base = (int64_t)f - (cubic ? 1 : 0);
+    for (int k = 0; k < nt; k++) {
+        int64_t j = base + k;
+        if (a->exclude_outside && (j < 0 || j >= a->in)) w[k] = 0;
+        sum += w[k];
+    }
+    for (int k = 0; k < nt; k++) {
+        int64_t j = base + k;
+        j = j < 0 ? 0 : j >= a->in ? a->in - 1 : j;
+        row[j] += a->exclude_outside && sum != 0 ? w[k] / sum : w[k];
+    }
+}
+
+int ir_resize_weights(const ir_resize_axis *a, double *m, unsigned char *outside) {
+    int nearest = !strcmp(a->mode, "nearest");
+    if (!nearest && strcmp(a->mode, "linear") && strcmp(a->mode, "cubic")) return -1;
+    memset(m, 0, sizeof(double) * (size_t)(a->out * a->in));
+    for (int64_t o = 0; o < a->out; o++) {
+        double x = resize_coord(a, o);
+        int out = !strcmp(a->coord, "tf_crop_and_resize") && (x < 0 || x > (double)(a->in - 1));
+        if (outside) outside[o] = (unsigned char)out;
+        if (out) continue;
+        if (nearest)
+            m[o * a->in + nearest_index(a, x)] = 1;
+        else
+            interp_row(a, x, m + o * a->in);
+    }
+    return 0;
+}
+
+/* ---- Resize / Upsample: graph ---- */
+
+typedef struct rs_plan {
+    int rank;
+    ir_resize_axis ax[SC_IR_MAX_RANK];
+    double extrap;
+} rs_plan;
+
+/* Scales or sizes (constants) into the plan's per-axis in/out/scale. */
+static sc_status rs_sizes(sx *x, const sc_ir_node *n, const sc_ir_value *X, rs_plan *p) {
+    int is_up = !strcmp(n->op, "Upsample"), old = is_up || x->g->opset < 11;
+    int si = old ? 1 : 2, zi = old ? -1 : 3;
+    double sc[SC_IR_MAX_RANK];
+    int have_sizes = 0, have_scales = 0;
+    const sc_ir_value *S = ir_in(x->g, n, si), *Z = zi > 0 ? ir_in(x->g, n, zi) : NULL;
+    if (Z && sc_ir_numel(Z) > 0) {
+        if (!Z->konst) return unsup(x, n, "sizes computed at run time");
+        if ((int)sc_tensor_numel(Z->konst) != X->rank) return bad(x, n, "sizes count");
+        have_sizes = 1;
+    } else if (is_up && x->g->opset < 9) {
+        float f[SC_IR_MAX_RANK];
+        const sc_ir_attr *a = sc_ir_attr_get(n, "scales");
+        if (!a || a->n != X->rank) return bad(x, n, "scales count");
+        memcpy(f, a->floats, sizeof(float) * (size_t)a->n);
+        for (int i = 0; i < X->rank; i++)
+            sc[i] = f[i];
+        have_scales = 1;
+    } else if (S && sc_ir_numel(S) > 0) {
+        if (!S->konst) return unsup(x, n, "scales computed at run time");
+        if ((int)sc_tensor_numel(S->konst) != X->rank) return bad(x, n, "scales count");
+        for (int i = 0; i < X->rank; i++)
+            sc[i] = (double)(float)sc_tensor_get(S->konst, (size_t)i);
+        have_scales = 1;
+    }
+    if (!have_sizes && !have_scales) return bad(x, n, "neither scales nor sizes given");
+    for (int i = 0; i < X->rank; i++) {
+        ir_resize_axis *a = &p->ax[i];
+        a->in = X->dims[i];
+        if (have_sizes) {
+            a->out = sc_tensor_get_i64(Z->konst, (size_t)i);
+            a->scale = a->in ? (double)a->out / (double)a->in : 1;
+        } else {
+            if (!(sc[i] > 0) || sc[i] > 1e6) return bad(x, n, "scale out of range");
+            a->scale = sc[i];
+            double span = !strcmp(a->coord, "tf_crop_and_resize") ? a->roi_end - a->roi_start : 1;
+            a->out = (int64_t)floor((double)a->in * span * sc[i] + 1e-9);
+        }
+        if (a->out < 1 || a->out > (1 << 24) || a->in < 1) return bad(x, n, "bad output size");
+    }
+    return SC_OK;
+}
+
+static sc_status rs_plan_of(sx *x, const sc_ir_node *n, const sc_ir_value *X, rs_plan *p) {
+    int old = !strcmp(n->op, "Upsample") || x->g->opset < 11;
+    const char *mode = sc_ir_attr_s(n, "mode", "nearest");
+    if (!strcmp(mode, "bilinear")) mode = "linear";
+    const char *coord =
+        old ? "asymmetric" : sc_ir_attr_s(n, "coordinate_transformation_mode", "half_pixel");
+    p->rank = X->rank;
+    p->extrap = sc_ir_attr_f(n, "extrapolation_value", 0);
+    const sc_ir_value *roi = old ? NULL : ir_in(x->g, n, 1);
+    int tfc = !strcmp(coord, "tf_crop_and_resize");
+    if (tfc && (!roi || !roi->konst || (int)sc_tensor_numel(roi->konst) != 2 * X->rank))
+        return roi && !roi->konst ? unsup(x, n, "roi computed at run time")
+                                  : bad(x, n, "tf_crop_and_resize needs roi of 2*rank values");
+    for (int i = 0; i < X->rank; i++) {
+        ir_resize_axis *a = &p->ax[i];
+        a->mode = mode;
+        a->coord = coord;
+        a->nearest_mode = old ? "simple" : sc_ir_attr_s(n, "nearest_mode", "round_prefer_floor");
+        a->cubic_a = sc_ir_attr_f(n, "cubic_coeff_a", -0.75f);
+        a->exclude_outside = (int)sc_ir_attr_i(n, "exclude_outside", 0);
+        a->roi_start = tfc ? sc_tensor_get(roi->konst, (size_t)i) : 0;
+        a->roi_end = tfc ? sc_tensor_get(roi->konst, (size_t)(X->rank + i)) : 1;
+    }
+    if (strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "cubic"))
+        return unsup(x, n, "unknown mode");
+    return rs_sizes(x, n, X, p);
+}
+
+static int is_identity(const double *m, int64_t in, int64_t out) {
+    if (in != out) return 0;
+    for (int64_t o = 0; o < out; o++)
+        for (int64_t i = 0; i < in; i++)
+            if (m[o * in + i] != (o == i ? 1.0 : 0.0)) return 0;
+    return 1;
+}
+
+/* Contracts axis a of v (dims d, rank r) with m [out x in] on the MMA. */
+static int rs_matmul(sx *x, int v, int64_t *d, int r, int a, const double *m, int64_t out) {
+    int64_t in = d[a], P = 1, Q = 1;
+    for (int i = 0; i < a; i++)
+        P *= d[i];
+    for (int i = a + 1; i < r; i++)
+        Q *= d[i];
+    if (a == r - 1) {
+        double *t = malloc(sizeof(double) * (size_t)(in * out));
+        if (!t) return -1;
+        for (int64_t o = 0; o < out; o++)
+            for (int64_t i = 0; i < in; i++)
+                t[i * out + o] = m[o * in + i];
+        int64_t md[2] = {in, out};
+        int k = konst(x, SC_T_FLOAT, 2, md, t);
+        free(t);
+        d[a] = out;
+        return binary(x, "MatMul", v, k);
+    }
+    int64_t md[2] = {out, in}, d3[3] = {P, in, Q};
+    int k = konst(x, SC_T_FLOAT, 2, md, m);
+    int y = binary(x, "MatMul", k, reshape(x, v, 3, d3));
+    d[a] = out;
+    return reshape(x, y, r, d);
+}
+
+/* Integer factor s >= 2 when axis a maps output o to input o / s, else 0. */
+static int64_t rs_factor(sx *x, const ir_resize_axis *ax, const double *m) {
+    int64_t s = ax->out / ax->in;
+    if (x->g->opset < 8 || s < 2 || ax->out != ax->in * s) return 0; /* Expand is opset 8 */
+    for (int64_t o = 0; o < ax->out; o++)
+        if (m[o * ax->in + o / s] != 1) return 0;
+    return s;
+}
+
+/* Nearest by data movement: integer-factor axes through one stride-0 Expand, the others
+ * through a constant-index Gather each. */
+static int rs_nearest(sx *x, int v, const rs_plan *p, double **m) {
+    int r = p->rank, nr = 0, any = 0;
+    int64_t e[2 * SC_IR_MAX_RANK], ed[2 * SC_IR_MAX_RANK], od[SC_IR_MAX_RANK];
+    for (int a = 0; a < r && v >= 0; a++) {
+        const ir_resize_axis *ax = &p->ax[a];
+        int64_t s = rs_factor(x, ax, m[a]);
+        od[a] = ax->out;
+        if (s) {
+            e[nr] = ed[nr] = ax->in, nr++;
+            e[nr] = 1, ed[nr] = s, nr++;
+            any = 1;
+            continue;
+        }
+        e[nr] = ed[nr] = ax->out, nr++;
+        if (is_identity(m[a], ax->in, ax->out)) continue;
+        int64_t *idx = malloc(sizeof(int64_t) * (size_t)ax->out);
+        if (!idx) return -1;
+        for (int64_t o = 0; o < ax->out; o++)
+            for (int64_t i = 0; i < ax->in; i++)
+                if (m[a][o * ax->in + i] == 1) idx[o] = i;
+        v = gather(x, v, a, idx, ax->out);
+        free(idx);
+    }
+    if (!any || v < 0) return v;
+    v = reshape(x, v, nr, e);
+    return reshape(x, binary(x, "Expand", v, i64s(x, ed, nr)), r, od);
+}
+
+static sc_status ex_resize(sx *x, const sc_ir_node *n, int *done) {
+    sc_ir_value *X = ir_in(x->g, n, 0);
+    if (!X || X->rank < 0) return SC_OK;
+    if (X->rank < 1) return bad(x, n, "needs a tensor of rank >= 1");
+    rs_plan p;
+    memset(&p, 0, sizeof p);
+    if (rs_plan_of(x, n, X, &p)) return x->err->status;
+    double *m[SC_IR_MAX_RANK] = {0};
+    unsigned char *out[SC_IR_MAX_RANK] = {0};
+    int r = p.rank, any_out = 0, v = n->in[0], nearest = !strcmp(p.ax[0].mode, "nearest");
+    sc_status st = SC_OK;
+    for (int a = 0; a < r && st == SC_OK; a++) {
+        int64_t cells = p.ax[a].in * p.ax[a].out;
+        if (cells > (1 << 26)) st = unsup(x, n, "interpolation matrix too large");
+        m[a] = st ? NULL : malloc(sizeof(double) * (size_t)cells);
+        out[a] = st ? NULL : malloc((size_t)p.ax[a].out);
+        if (!st && (!m[a] || !out[a])) st = sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
+        if (!st && ir_resize_weights(&p.ax[a], m[a], out[a])) st = unsup(x, n, "mode");
+        for (int64_t o = 0; !st && o < p.ax[a].out; o++)
+            any_out |= out[a][o];
+    }
+    if (st == SC_OK && (!nearest || any_out) && X->dtype != SC_T_FLOAT)
+        st = unsup(x, n, "interpolation of non-float tensors");
+    if (st == SC_OK && nearest && !any_out) {
+        v = rs_nearest(x, v, &p, m);
+    } else if (st == SC_OK) {
+        int64_t d[SC_IR_MAX_RANK], ed[SC_IR_MAX_RANK];
+        for (int a = 0; a < r; a++)
+            d[a] = p.ax[a].in;
+        for (int a = r - 1; a >= 0 && v >= 0; a--)
+            if (!is_identity(m[a], p.ax[a].in, p.ax[a].out))
+                v = rs_matmul(x, v, d, r, a, m[a], p.ax[a].out);
+        if (v >= 0 && any_out && p.extrap != 0) { /* outside rows are 0: add the constant */
+            int64_t cnt = 1;
+            for (int a = 0; a < r; a++)
+                cnt *= (ed[a] = any_out && !is_identity(m[a], p.ax[a].in, p.ax[a].out) ? p.ax[a].out
+                                                                                       : 1);
+            double *ev = calloc((size_t)cnt, sizeof(double));
+            for (int64_t i = 0; ev && i < cnt; i++) {
+                int64_t rem = i, hit = 0;
+                for (int a = r - 1; a >= 0; a--) {
+                    if (ed[a] > 1) hit |= out[a][rem % ed[a]];
+                    rem /= ed[a];
+                }
+                ev[i] = hit ? p.extrap : 0;
+            }
+            v = ev ? binary(x, "Add", v, konst(x, SC_T_FLOAT, r, ed, ev)) : -1;
+            free(ev);
+        }
+    }
+    for (int a = 0; a < r; a++)
+        free(m[a]), free(out[a]);
+    return st ? st : finish(x, v, n->out[0], done);
+}
+
+/* ---- LRN and MeanVarianceNormalization ---- */
+
+/* y = x / (bias + alpha/size * sum of x^2 over the channel window)^beta; the window sum is a
+ * [C x C] band matrix on the MMA. */
+static sc_status ex_lrn(sx *x, const sc_ir_node *n, int *done) {
+    sc_ir_value *X = ir_in(x->g, n, 0);
+    if (!X || X->rank < 0) return SC_OK;
+    int64_t size = sc_ir_attr_i(n, "size", 0), C = X->rank >= 2 ? X->dims[1] : 0, R = 1;
+    if (X->rank < 3 || size < 1) return bad(x, n, "needs rank >= 3 input and size >= 1");
+    if (X->dtype != SC_T_FLOAT) return unsup(x, n, "non-float input");
+    if (C > 4096) return unsup(x, n, "more than 4096 channels");
+    for (int i = 2; i < X->rank; i++)
+        R *= X->dims[i];
+    double *band = calloc((size_t)(C * C), sizeof(double));
+    if (!band) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
+    int64_t lo = (size - 1) / 2, hi = size - 1 - lo;
+    for (int64_t c = 0; c < C; c++)
+        for (int64_t j = c - lo; j <= c + hi; j++)
+            if (j >= 0 && j < C) band[c * C + j] = 1;
+    int64_t bd[2] = {C, C}, d3[3] = {X->dims[0], C, R};
+    int b = konst(x, SC_T_FLOAT, 2, bd, band);
+    free(band);
+    int sq = binary(x, "Mul", n->in[0], n->in[0]);
+    int s = binary(x, "MatMul", b, reshape(x, sq, 3, d3));
+    s = reshape(x, s, X->rank, X->dims);
+    s = binary(x, "Mul", s, scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "alpha", 1e-4f) / (double)size));
+    s = binary(x, "Add", s, scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "bias", 1.0f)));
+    s = binary(x, "Pow", s, scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "beta", 0.75f)));
+    return finish(x, binary(x, "Div", n->in[0], s), n->out[0], done);
+}
+
+/* (x - mean) / (sqrt(mean((x - mean)^2)) + 1e-9) over axes (default 0, 2, 3). */
+static sc_status ex_mvn(sx *x, const sc_ir_node *n, int *done) {
+    sc_ir_value *X = ir_in(x->g, n, 0);
+    if (!X || X->rank < 0) return SC_OK;
+    int64_t axes[SC_IR_MAX_RANK] = {0, 2, 3};
+    int na = sc_ir_attr_ints(n, "axes", axes, SC_IR_MAX_RANK);
+    if (na < 0) na = 3;
+    for (int i = 0; i < na; i++)
+        if (ir_axis(axes[i], X->rank) < 0) return bad(x, n, "axis out of range");
+    if (X->dtype != SC_T_FLOAT) return unsup(x, n, "non-float input");
+    int mean = reduce_mean(x, n->in[0], axes, na);
+    int dv = binary(x, "Sub", n->in[0], mean);
+    int var = reduce_mean(x, binary(x, "Mul", dv, dv), axes, na);
+    int sd = var < 0 ? -1 : emit(x, "Sqrt", &var, 1);
+    sd = binary(x, "Add", sd, scalar(x, SC_T_FLOAT, 1e-9));
+    return finish(x, binary(x, "Div", dv, sd), n->out[0], done);
+}
+
+static const struct {
+    const char *op;
+    sc_status (*fn)(sx *x, const sc_ir_node *n, int *done);
+} EXPAND[] = {
+    {"ConvTranspose", ex_convt},
+    {"Resize", ex_resize},
+    {"Upsample", ex_resize},
+    {"LRN", ex_lrn},
+    {"MeanVarianceNormalization", ex_mvn},
+};
+
+sc_status ir_expand_spatial(sc_ir_graph *g, int i, int *done, sc_err *err) {
+    *done = 0;
+    sc_ir_node n = g->nodes[i]; /* copy: the node array shifts under the emitter */
+    if (*n.domain || n.n_out < 1 || n.out[0] < 0) return SC_OK;
+    for (size_t k = 0; k < SC_ARRAY_LEN(EXPAND); k++) {
+        if (strcmp(EXPAND[k].op, n.op)) continue;
+        sx x = {g, i, err};
+        if (EXPAND[k].fn(&x, &n, done) != SC_OK) return err->status;
+        if (*done) g->nodes[x.pos].dead = 1;
+        return SC_OK;
+    }
+    return SC_OK;
+}
