@@ -135,14 +135,12 @@ static void add_stats(sc_ocr_model_stats *m, const sc_sim_stats *s, int times) {
     m->cores = s->cores;
 }
 
-static sc_status dump(sc_ocr *o, int model, const sc_tensor *in, const sc_tensor *out,
+/* --dump: the input before the run (so a failing model still leaves it), the output after. */
+static sc_status dump(sc_ocr *o, int model, int k, const char *what, const sc_tensor *t,
                       sc_err *err) {
     char p[4400];
-    int k = o->seq[model]++;
-    snprintf(p, sizeof p, "%s/%s_%d_in.npy", o->p.dump_dir, model_name[model], k);
-    if (sc_tensor_write_npy(p, in, err) != SC_OK) return err->status;
-    snprintf(p, sizeof p, "%s/%s_%d_out.npy", o->p.dump_dir, model_name[model], k);
-    return sc_tensor_write_npy(p, out, err);
+    snprintf(p, sizeof p, "%s/%s_%d_%s.npy", o->p.dump_dir, model_name[model], k, what);
+    return sc_tensor_write_npy(p, t, err);
 }
 
 /* Runs one model on one input tensor: the output (first graph output) in *out.
@@ -150,6 +148,8 @@ static sc_status dump(sc_ocr *o, int model, const sc_tensor *in, const sc_tensor
 static sc_status run_model(sc_ocr *o, int model, const sc_tensor *in, sc_ocr_result *res,
                            sc_tensor *out, sc_err *err) {
     ocr_prog *pr = NULL;
+    int k = o->seq[model]++;
+    if (o->p.dump_dir && dump(o, model, k, "in", in, err) != SC_OK) return err->status;
     if (get_prog(o, model, in, res, &pr, err) != SC_OK) return err->status;
     sc_sim_params sp = sc_sim_default_params();
     sp.mode = o->p.mode == SC_SIM_BOTH ? SC_SIM_BOTH : SC_SIM_FUNCTIONAL;
@@ -169,7 +169,7 @@ static sc_status run_model(sc_ocr *o, int model, const sc_tensor *in, sc_ocr_res
         *out = outs[0];
         memset(&outs[0], 0, sizeof outs[0]);
         pr->calls++, res->models[model].calls++;
-        if (o->p.dump_dir) st = dump(o, model, in, out, err);
+        if (o->p.dump_dir) st = dump(o, model, k, "out", out, err);
     }
     sc_sim_destroy(sim);
     sc_tensor_array_free(outs, pr->c->n_outputs);

@@ -12,9 +12,9 @@ FONTS = "/usr/share/fonts/truetype"
 # name, font file, pixel size, lines, format
 FIXTURES = [
     ("dejavu_sans", "dejavu/DejaVuSans.ttf", 22, ["Hello World"], "png"),
-    ("liberation_serif", "liberation/LiberationSerif-Regular.ttf", 26, ["SeedChip 2026"], "png"),
+    ("liberation_serif", "liberation/LiberationSerif-Regular.ttf", 26, ["SeedChip-2026"], "png"),
     ("freemono_two", "freefont/FreeMono.ttf", 20, ["OCR TEST 42", "chip simulator"], "png"),
-    ("dejavu_mono_jpeg", "dejavu/DejaVuSansMono.ttf", 18, ["invoice 1375"], "jpg"),
+    ("dejavu_mono_jpeg", "dejavu/DejaVuSansMono.ttf", 22, ["invoice-1375"], "jpg"),
     ("liberation_sans", "liberation/LiberationSans-Bold.ttf", 30, ["Open Chip"], "jpg"),
 ]
 
