@@ -38,6 +38,9 @@ void sc_ir_graph_destroy(sc_ir_graph *g) {
     }
     for (int i = 0; i < g->n_nodes; i++)
         free(g->nodes[i].attrs);
+    for (int i = 0; i < g->n_subs; i++)
+        sc_ir_graph_destroy(g->subs[i]);
+    free(g->subs);
     free(g->owned);
     free(g->vals);
     free(g->nodes);
@@ -181,6 +184,15 @@ int sc_ir_attr_ints(const sc_ir_node *n, const char *name, int64_t *out, int max
     for (int i = 0; i < a->n && i < max; i++)
         out[i] = a->ints[i];
     return a->n;
+}
+
+sc_status sc_ir_own_sub(sc_ir_graph *g, sc_ir_graph *sub, sc_err *err) {
+    if (grow((void **)&g->subs, &g->cap_subs, g->n_subs + 1, sizeof *g->subs)) {
+        sc_ir_graph_destroy(sub);
+        return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+    }
+    g->subs[g->n_subs++] = sub;
+    return SC_OK;
 }
 
 sc_ir_attr *sc_ir_attr_add(sc_ir_graph *g, sc_ir_node *n, const char *name, sc_ir_attr_type t,

@@ -18,7 +18,7 @@ typedef enum sc_ir_attr_type {
     SC_IR_ATTR_FLOATS,
     SC_IR_ATTR_INTS,
     SC_IR_ATTR_STRINGS,
-    SC_IR_ATTR_GRAPH, /* subgraphs (If/Loop/Scan) are recorded but not compiled */
+    SC_IR_ATTR_GRAPH, /* subgraphs (If/Loop/Scan): loaded into attr.sub, inlined by expansion */
     SC_IR_ATTR_OTHER
 } sc_ir_attr_type;
 
@@ -31,7 +31,8 @@ typedef struct sc_ir_attr {
     int n; /* FLOATS / INTS / STRINGS count */
     float *floats;
     int64_t *ints;
-    sc_tensor *t; /* owned by the graph */
+    sc_tensor *t;            /* owned by the graph */
+    struct sc_ir_graph *sub; /* GRAPH: the subgraph (owned by the top graph's subs list) */
 } sc_ir_attr;
 
 /* A value (SSA edge). Shapes are static: the compiler specialises a model to the shapes of its
@@ -68,6 +69,8 @@ typedef struct sc_ir_graph {
     int *outputs, n_outputs, cap_outputs;
     sc_tensor **owned; /* constants owned by the graph */
     int n_owned, cap_owned;
+    struct sc_ir_graph **subs; /* subgraphs of If/Loop/Scan attributes, owned */
+    int n_subs, cap_subs;
 } sc_ir_graph;
 
 sc_status sc_ir_graph_create(sc_ir_graph **out, sc_err *err);
@@ -86,6 +89,8 @@ int sc_ir_add_node(sc_ir_graph *g, const char *op, const char *name, const int *
 int sc_ir_insert_node(sc_ir_graph *g, int pos, const char *op, const int *in, int n_in,
                       const int *out, int n_out, sc_err *err);
 sc_status sc_ir_mark_input(sc_ir_graph *g, int v, sc_err *err);
+/* g takes ownership of subgraph sub (destroyed with g, also on failure). */
+sc_status sc_ir_own_sub(sc_ir_graph *g, sc_ir_graph *sub, sc_err *err);
 sc_status sc_ir_mark_output(sc_ir_graph *g, int v, sc_err *err);
 
 /* Attributes. */

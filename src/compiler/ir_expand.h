@@ -41,6 +41,10 @@ sc_status ir_expand_dft(ir_ex *x, const sc_ir_node *n, int *done);
 sc_status ir_expand_stft(ir_ex *x, const sc_ir_node *n, int *done);
 sc_status ir_expand_melweight(ir_ex *x, const sc_ir_node *n, int *done);
 sc_status ir_expand_det(ir_ex *x, const sc_ir_node *n, int *done);
+/* If, Loop, Scan with compile-time conditions/trip counts (pass_expand_control.c). */
+sc_status ir_expand_if(ir_ex *x, const sc_ir_node *n, int *done);
+sc_status ir_expand_loop(ir_ex *x, const sc_ir_node *n, int *done);
+sc_status ir_expand_scan(ir_ex *x, const sc_ir_node *n, int *done);
 
 /* Shape inference of the index ops lowered by lower_scatter.c. */
 sc_status ir_shape_scatter(sc_ir_graph *g, sc_ir_node *n, sc_err *err);

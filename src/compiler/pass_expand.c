@@ -632,6 +632,9 @@ static const struct {
     {"STFT", ir_expand_stft},
     {"MelWeightMatrix", ir_expand_melweight},
     {"Det", ir_expand_det},
+    {"If", ir_expand_if},
+    {"Loop", ir_expand_loop},
+    {"Scan", ir_expand_scan},
 };
 
 sc_status ir_expand_node(sc_ir_graph *g, int i, int *done, sc_err *err) {

@@ -51,7 +51,9 @@ static int is_param_slot(const char *op, int k) {
              {"DFT", 1, 2},
              {"STFT", 1, 1},
              {"STFT", 3, 3},
-             {"MelWeightMatrix", 0, 4}};
+             {"MelWeightMatrix", 0, 4},
+             {"If", 0, 0},
+             {"Loop", 0, 1}};
     for (size_t i = 0; i < SC_ARRAY_LEN(P); i++)
         if (!strcmp(op, P[i].op) && k >= P[i].lo && k <= P[i].hi) return 1;
     return 0;

@@ -12,7 +12,12 @@ typedef struct loader {
     sc_ir_graph *g;
     const char *what, *base_dir;
     sc_err *err;
+    struct loader *parent; /* enclosing graph of a subgraph (outer-scope names) */
+    sc_ir_graph *top;      /* owns every subgraph */
+    int depth;
 } loader;
+
+static sc_status load_subgraph(loader *L, const Onnx__GraphProto *gp, sc_ir_graph **out);
 
 static int is_default_domain(const char *d) {
     return !d || !*d || !strcmp(d, "ai.onnx");
@@ -147,6 +152,8 @@ static sc_status copy_attr(loader *L, sc_ir_node *n, const Onnx__AttributeProto 
             *s++ = 0;
         }
         *s = 0;
+    } else if (it == SC_IR_ATTR_GRAPH && ap->g) {
+        if (load_subgraph(L, ap->g, &a->sub) != SC_OK) return L->err->status;
     } else if (it == SC_IR_ATTR_TENSOR && ap->t) {
         sc_tensor tt;
         if (sc_tensor_from_proto_msg(ap->t, L->base_dir, L->what, &tt, L->err) != SC_OK)
@@ -194,10 +201,19 @@ static sc_status constant_tensor(loader *L, const sc_ir_node *n, sc_tensor *t) {
                       a->name);
 }
 
+/* A name a subgraph reads from an enclosing scope becomes a value without producer there
+ * (bound by name when the subgraph is inlined). */
+static int outer_value(loader *L, const char *nm) {
+    for (loader *p = L->parent; p; p = p->parent)
+        if (sc_ir_find_value(p->g, nm) >= 0) return sc_ir_add_value(L->g, nm, L->err);
+    return -1;
+}
+
 static sc_status resolve_inputs(loader *L, const Onnx__NodeProto *np, int *in) {
     for (size_t j = 0; j < np->n_input; j++) {
         const char *nm = np->input[j];
         in[j] = nm && *nm ? sc_ir_find_value(L->g, nm) : -1;
+        if (nm && *nm && in[j] < 0) in[j] = outer_value(L, nm);
         if (nm && *nm && in[j] < 0)
             return sc_err_set(L->err, SC_ERR_PARSE,
                               "%s: node '%s' (%s) reads '%s', which nothing defines before it",
@@ -247,7 +263,8 @@ static sc_status load_outputs(loader *L, const Onnx__GraphProto *gp) {
     if (!gp->n_output) return sc_err_set(L->err, SC_ERR_PARSE, "%s: graph has no outputs", L->what);
     for (size_t i = 0; i < gp->n_output; i++) {
         const Onnx__ValueInfoProto *vi = gp->output[i];
-        int v = sc_ir_find_value(L->g, vi->name);
+        int v = vi->name ? sc_ir_find_value(L->g, vi->name) : -1;
+        if (v < 0 && vi->name && L->parent) v = outer_value(L, vi->name);
         if (v < 0)
             return sc_err_set(L->err, SC_ERR_PARSE, "%s: graph output '%s' is never computed",
                               L->what, vi->name ? vi->name : "");
@@ -256,6 +273,25 @@ static sc_status load_outputs(loader *L, const Onnx__GraphProto *gp) {
         if (!L->g->vals[v].dtype) L->g->vals[v].dtype = tmp.dtype;
         if (sc_ir_mark_output(L->g, v, L->err) != SC_OK) return L->err->status;
     }
+    return SC_OK;
+}
+
+/* If/Loop/Scan bodies: a graph of their own (formal inputs are its inputs), owned by the top
+ * graph; expansion inlines them when their trip count or condition is known. */
+static sc_status load_subgraph(loader *L, const Onnx__GraphProto *gp, sc_ir_graph **out) {
+    if (L->depth >= 8)
+        return sc_err_set(L->err, SC_ERR_LIMIT, "%s: subgraphs nested deeper than 8", L->what);
+    sc_ir_graph *sub = NULL;
+    if (sc_ir_graph_create(&sub, L->err) != SC_OK) return L->err->status;
+    if (sc_ir_own_sub(L->top, sub, L->err) != SC_OK) return L->err->status;
+    sub->opset = L->g->opset;
+    if (gp->name) sc_strlcpy(sub->name, gp->name, sizeof sub->name);
+    loader S = {sub, L->what, L->base_dir, L->err, L, L->top, L->depth + 1};
+    if (load_initializers(&S, gp) != SC_OK || load_inputs(&S, gp) != SC_OK) return L->err->status;
+    for (size_t i = 0; i < gp->n_node; i++)
+        if (load_node(&S, gp->node[i]) != SC_OK) return L->err->status;
+    if (load_outputs(&S, gp) != SC_OK) return L->err->status;
+    *out = sub;
     return SC_OK;
 }
 
@@ -281,7 +317,7 @@ sc_status sc_onnx_load_buffer(const uint8_t *buf, size_t len, const char *base_d
     sc_ir_graph *g = NULL;
     sc_status st = sc_ir_graph_create(&g, err);
     if (st == SC_OK) {
-        loader L = {g, what, base_dir, err};
+        loader L = {g, what, base_dir, err, NULL, g, 0};
         st = load_model(&L, m);
     }
     onnx__model_proto__free_unpacked(m, NULL);
