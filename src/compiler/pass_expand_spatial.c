@@ -280,7 +280,8 @@ static sc_status ex_convt(sx *x, const sc_ir_node *n, int *done) {
 /* ---- Resize / Upsample: interpolation weights ---- */
 
 static double resize_coord(const ir_resize_axis *a, int64_t o) {
-    double s = a->scale, in = (double)a->in, out = (double)a->out, x = (double)o;
+    /* the reference uses the unrounded output length in * scale, not the integer size */
+    double s = a->scale, in = (double)a->in, out = s * in, x = (double)o;
     const char *m = a->coord;
     if (!strcmp(m, "asymmetric")) return x / s;
     if (!strcmp(m, "align_corners")) return out == 1 ? 0 : x * (in - 1) / (out - 1);

@@ -52,6 +52,8 @@ static int is_param_slot(const char *op, int k) {
              {"STFT", 1, 1},
              {"STFT", 3, 3},
              {"MelWeightMatrix", 0, 4},
+             {"Resize", 1, 3},
+             {"Upsample", 1, 1},
              {"If", 0, 0},
              {"Loop", 0, 1}};
     for (size_t i = 0; i < SC_ARRAY_LEN(P); i++)
@@ -74,9 +76,10 @@ static int feeds_param_depth(const sc_ir_graph *g, int v, int float_ok, int dept
         const sc_ir_node *n = &g->nodes[i];
         for (int k = 0; !n->dead && k < n->n_in; k++) {
             if (n->in[k] != v) continue;
-            if (is_param_slot(n->op, k) && (float_ok || !sc_tdtype_is_float(g->vals[v].dtype) ||
-                                            !strcmp(n->op, "Range") || !strcmp(n->op, "OneHot") ||
-                 !strcmp(n->op, "MelWeightMatrix")))
+            if (is_param_slot(n->op, k) &&
+                (float_ok || !sc_tdtype_is_float(g->vals[v].dtype) || !strcmp(n->op, "Range") ||
+                 !strcmp(n->op, "OneHot") || !strcmp(n->op, "Resize") ||
+                 !strcmp(n->op, "Upsample") || !strcmp(n->op, "MelWeightMatrix")))
                 return 1;
             if (depth < 6 && is_scalar_math(n->op) && n->n_out == 1 && n->out[0] >= 0 &&
                 feeds_param_depth(g, n->out[0], 1, depth + 1))
