@@ -15,7 +15,8 @@ static void usage(void) {
     const sc_ir_pass *ps = sc_ir_passes(&n);
     printf(
         "usage: seedchip compile MODEL.onnx -o MODEL.scb [--chip NAME] [--precision P]\n"
-        "                          [--cores N] [--input NAME=FILE]... [--dump-after PASS]\n\n"
+        "                          [--cores N] [--input NAME=FILE]... [--dump-after PASS]\n"
+        "                          [--calib PATH]...\n\n"
         "Compiles an ONNX model (opsets %d-%d) for the chip. Symbolic input dimensions are fixed\n"
         "from --input tensors (.pb or .npy) or from test_data_set_0/input_K.pb beside the "
         "model.\n\n"
@@ -23,6 +24,9 @@ static void usage(void) {
         "  --chip NAME         chip config (default seedchip-1)\n"
         "  --precision P       MMA operand type: fp32 (default), bf16, fp16, fp8, int8\n"
         "  --cores N           cores to use (default: all)\n"
+        "  --calib PATH        int8 calibration data (repeatable): a directory with input_K.pb\n"
+        "                      or .npy (one set), a directory of such directories, or one\n"
+        "                      tensor file (single-input models); default: the model's inputs\n"
         "  --input NAME=FILE   tensor for graph input NAME (repeatable; every input once)\n"
         "  --dump-after PASS   print the IR after PASS to stdout; passes:\n",
         7, 17);
@@ -31,6 +35,14 @@ static void usage(void) {
 }
 
 int cmd_compile(int argc, char **argv);
+int onnx_cli_calib(const char *cmd, const char *const *paths, int n_paths, int n_inputs,
+                   sc_tensor **sets, int *n_sets);
+
+/* --calib paths of `compile` (int8 calibration sets). */
+typedef struct calib_opts {
+    const char *paths[64];
+    int n;
+} calib_opts;
 
 /* Shared with `seedchip run` (cmd_run.c): option parsing of precision. */
 int onnx_cli_precision(const char *cmd, const char *v, sc_dtype *out);
@@ -119,7 +131,7 @@ static int compile_inputs(const char *model, char **in_names, const char **in_fi
 /* Option parsing; returns 0 or an exit status. */
 static int compile_parse(int argc, char **argv, const char **model, const char **out,
                          const char **chip_name, const char **dump, sc_onnx_compile_params *cp,
-                         char **in_names, const char **in_files, int *n_in) {
+                         char **in_names, const char **in_files, int *n_in, calib_opts *cal) {
     const char *v;
     for (int i = 1; i < argc; i++) {
         int r;
@@ -142,6 +154,10 @@ static int compile_parse(int argc, char **argv, const char **model, const char *
         } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--dump-after", &v))) {
             if (r < 0) return CLI_EXIT_USAGE;
             *dump = v;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--calib", &v))) {
+            if (r < 0) return CLI_EXIT_USAGE;
+            if (cal->n == 64) return cli_error(CMD, "too many --calib options");
+            cal->paths[cal->n++] = v;
         } else if (argv[i][0] == '-') {
             return cli_error(CMD, "unknown option '%s' (see seedchip compile --help)", argv[i]);
         } else if (*model) {
@@ -178,16 +194,19 @@ static int write_program(const char *model, const char *out, const char *dump,
 
 static int compile_main(const char *model, const char *out, const char *chip_name, const char *dump,
                         sc_onnx_compile_params *cp, char **in_names, const char **in_files,
-                        int n_in) {
-    sc_tensor *in = NULL;
-    int ni = 0;
-    if (compile_inputs(model, in_names, in_files, n_in, &in, &ni)) {
+                        int n_in, const calib_opts *co) {
+    sc_tensor *in = NULL, *cal = NULL;
+    int ni = 0, ncal = 0;
+    if (compile_inputs(model, in_names, in_files, n_in, &in, &ni) ||
+        onnx_cli_calib(CMD, co->paths, co->n, ni, &cal, &ncal)) {
         sc_tensor_array_free(in, ni);
         return CLI_EXIT_USAGE;
     }
+    cp->calib = cal, cp->n_calib = ncal;
     sc_chip *chip = cli_load_chip(CMD, chip_name, NULL);
     if (!chip) {
         sc_tensor_array_free(in, ni);
+        sc_tensor_array_free(cal, ncal * ni);
         return CLI_EXIT_USAGE;
     }
     sc_strbuf sb;
@@ -206,6 +225,7 @@ static int compile_main(const char *model, const char *out, const char *chip_nam
     sc_compiled_destroy(cc);
     sc_chip_destroy(chip);
     sc_tensor_array_free(in, ni);
+    sc_tensor_array_free(cal, ncal * ni);
     return rc;
 }
 
@@ -219,9 +239,10 @@ int cmd_compile(int argc, char **argv) {
     char *in_names[64];
     const char *in_files[64];
     int n_in = 0;
-    int rc =
-        compile_parse(argc, argv, &model, &out, &chip_name, &dump, &cp, in_names, in_files, &n_in);
-    if (!rc) rc = compile_main(model, out, chip_name, dump, &cp, in_names, in_files, n_in);
+    calib_opts co = {{0}, 0};
+    int rc = compile_parse(argc, argv, &model, &out, &chip_name, &dump, &cp, in_names, in_files,
+                           &n_in, &co);
+    if (!rc) rc = compile_main(model, out, chip_name, dump, &cp, in_names, in_files, n_in, &co);
     for (int i = 0; i < n_in; i++)
         free(in_names[i]);
     return rc;

@@ -14,6 +14,8 @@
 
 int onnx_cli_precision(const char *cmd, const char *v, sc_dtype *out);
 int onnx_cli_default_inputs(const char *model, sc_tensor **in, int *n);
+int onnx_cli_calib(const char *cmd, const char *const *paths, int n_paths, int n_inputs,
+                   sc_tensor **sets, int *n_sets);
 int onnx_cli_input_opt(const char *cmd, const char *v, char **names, const char **files, int *n,
                        int max);
 int onnx_cli_named_inputs(const char *cmd, char *const *names, int n, char *const *in_names,
@@ -22,7 +24,8 @@ int onnx_cli_named_inputs(const char *cmd, char *const *names, int n, char *cons
 static void usage(void) {
     printf("usage: seedchip run MODEL.onnx|MODEL.scb [--input NAME=FILE]... [--outdir DIR]\n"
            "                      [--chip NAME] [--mode functional|timing|both] [--precision P]\n"
-           "                      [--cores N] [--report stats.json] [--trace trace.json]\n\n"
+           "                      [--cores N] [--report stats.json] [--trace trace.json]\n"
+           "                      [--calib PATH]...\n\n"
            "Compiles (for .onnx) and runs the model on the simulated chip. Inputs are ONNX\n"
            "TensorProto .pb or NumPy .npy files; without --input they are read from\n"
            "test_data_set_0/input_K.pb beside the model. Outputs are written as DIR/output_K.pb\n"
@@ -34,6 +37,9 @@ static void usage(void) {
            "  --mode M            functional (default), timing or both\n"
            "  --precision P       MMA operand type: fp32 (default), bf16, fp16, fp8, int8\n"
            "  --cores N           cores to use (default: all)\n"
+           "  --calib PATH        int8 calibration data (repeatable): a directory with\n"
+           "                      input_K.pb/.npy, a directory of such directories, or one\n"
+           "                      tensor file; default: the run's own inputs (docs/COMPILER.md)\n"
            "  --report FILE       executor statistics as JSON\n"
            "  --trace FILE        Chrome/Perfetto trace of the run\n");
 }
@@ -42,7 +48,8 @@ typedef struct run_opts {
     const char *model, *outdir, *chip, *report, *trace;
     char *in_names[RUN_MAX_INPUTS];
     const char *in_files[RUN_MAX_INPUTS];
-    int n_in, cores;
+    const char *calib[RUN_MAX_INPUTS];
+    int n_in, cores, n_calib;
     sc_sim_mode mode;
     sc_dtype precision;
 } run_opts;
@@ -56,6 +63,10 @@ static int parse(int argc, char **argv, run_opts *o) {
             if (r < 0 ||
                 onnx_cli_input_opt(CMD, v, o->in_names, o->in_files, &o->n_in, RUN_MAX_INPUTS))
                 return -1;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--calib", &v))) {
+            if (r < 0) return -1;
+            if (o->n_calib == RUN_MAX_INPUTS) return cli_error(CMD, "too many --calib options"), -1;
+            o->calib[o->n_calib++] = v;
         } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--outdir", &v))) {
             if (r < 0) return -1;
             o->outdir = v;
@@ -101,9 +112,14 @@ static int load_program(const run_opts *o, const sc_chip *chip, const sc_tensor 
     if (!sc_str_endswith(o->model, ".scb")) {
         sc_onnx_compile_params cp = sc_onnx_compile_default_params();
         cp.cg.precision = o->precision, cp.cg.cores = o->cores, cp.inputs = in, cp.n_inputs = ni;
+        sc_tensor *cal = NULL;
+        int ncal = 0, rc = 0;
+        if (onnx_cli_calib(CMD, o->calib, o->n_calib, ni, &cal, &ncal)) return -1;
+        cp.calib = cal, cp.n_calib = ncal;
         if (sc_onnx_compile(chip, o->model, &cp, cc, &err) != SC_OK)
-            return cli_error(CMD, "%s: %s", o->model, err.msg);
-        return 0;
+            rc = cli_error(CMD, "%s: %s", o->model, err.msg);
+        sc_tensor_array_free(cal, ncal * ni);
+        return rc;
     }
     unsigned char *bin = NULL;
     size_t len = 0;

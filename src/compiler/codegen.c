@@ -592,15 +592,16 @@ static sc_status place_consts(cg *c) {
 }
 
 static sc_status build(cg *c, sc_compiled *out) {
-    if (place_consts(c) || cg_memplan(c) || lower_all(c, out) || copy_outputs(c))
-        return c->err->status;
     out->n_inputs = c->g->n_inputs;
     out->n_outputs = c->g->n_outputs;
     out->inputs = calloc((size_t)out->n_inputs + 1, sizeof *out->inputs);
     out->outputs = calloc((size_t)out->n_outputs + 1, sizeof *out->outputs);
     if (!out->inputs || !out->outputs) return sc_err_set(c->err, SC_ERR_NOMEM, "out of memory");
+    if (place_consts(c) || cg_memplan(c) || lower_all(c, out)) return c->err->status;
+    /* inputs bind before copy_outputs moves an input that is also an output to its copy */
     for (int i = 0; i < out->n_inputs; i++)
         binding(c, c->g->inputs[i], &out->inputs[i]);
+    if (copy_outputs(c)) return c->err->status;
     for (int i = 0; i < out->n_outputs; i++)
         binding(c, c->g->outputs[i], &out->outputs[i]);
     out->hbm_bytes = c->hbm_top;

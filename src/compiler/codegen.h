@@ -44,6 +44,10 @@ void sc_compiled_destroy(sc_compiled *c); /* accepts NULL */
  * .scb file is self-describing; these rebuild the bindings of a parsed program. */
 sc_status sc_compiled_from_program(sc_program *prog, sc_compiled **out, sc_err *err);
 
+/* 1 when node n can run on the int8 MMA under --precision int8 (MatMul/Gemm/Conv with an fp32
+ * activation and a constant fp32 weight); calibration sets "_qscale" on these nodes. */
+int sc_int8_candidate(const sc_ir_graph *g, const sc_ir_node *n);
+
 /* Device dtype used in HBM for a host type. */
 sc_dtype sc_codegen_dev_dtype(sc_tdtype t);
 

@@ -28,6 +28,7 @@ typedef struct cg {
     int pin_core;     /* >= 0: cg_next_core always answers this (ordered DMA chains) */
     uint32_t *dcache_keys;
     size_t dcache_n, dcache_cap;
+    uint64_t q_off, q_cap; /* int8: scratch HBM of quantised activations (lower_quant.c) */
 } cg;
 
 /* Scratch registers of generated code. */
@@ -103,6 +104,21 @@ sc_status cg_apply_act(cg *c, int core, const sc_ir_node *n, uint64_t addr, uint
                        uint32_t n_elems);
 /* MMA operand type for the chosen precision. */
 sc_dtype cg_mma_dtype(const cg *c);
+
+/* int8 post-training quantisation (lower_quant.c). The activation scale of node n ("_qscale"
+ * from calibration) when it runs on the int8 MMA, else 0 (it stays at the bf16 MMA). */
+float cg_int8_scale(const cg *c, const sc_ir_node *n);
+/* Weight w viewed as [chans x k] (trans: stored [k x chans]) -> int8 [chans x k] symmetric per
+ * channel in the constants blob (*q_off) and fp32 dequantisation scales act_scale * w_scale[ch]
+ * (*s_off). */
+sc_status cg_int8_weights(cg *c, int w, int64_t chans, int64_t k, int trans, float act_scale,
+                          uint64_t *q_off, uint64_t *s_off);
+/* A phase (ended by a barrier) writing int8 x/scale of value v to scratch HBM at *off. */
+sc_status cg_int8_quant_act(cg *c, int v, float scale, uint64_t *off);
+/* In place: the int32 tile [outer x inner] at caddr becomes fp32 times the scales at saddr (one
+ * per row when per_row, else one per column). */
+sc_status cg_int8_dequant(cg *c, int core, uint64_t caddr, uint64_t saddr, uint32_t inner,
+                          uint32_t outer, int per_row);
 
 /* Liveness-based HBM planner (memplan.c): fills c->loc for every computed value. */
 sc_status cg_memplan(cg *c);

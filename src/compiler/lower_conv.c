@@ -63,7 +63,9 @@ typedef struct cv {
     int by_rows; /* tiles are full output rows (else pieces of one row) */
     sc_dtype dt;
     int pads; /* some kernel position reads padding: zero-fill the im2col tile */
-    uint64_t a_b, b_b, c_b, bias_b, slot, zero;
+    uint64_t a_b, b_b, c_b, bias_b, s_b, slot, zero;
+    float qs;                         /* int8 MMA: activation scale (0 = not quantised) */
+    uint64_t qa_off, qw_off, qsc_off; /* int8 x in scratch HBM, int8 weights, scales */
 } cv;
 
 static uint64_t cv_a(const cv *v, int s) {
@@ -80,6 +82,36 @@ static uint64_t cv_bias(const cv *v, int s) {
 }
 static uint64_t cv_tmp(const cv *v, int s) {
     return cv_bias(v, s) + v->bias_b;
+}
+static uint64_t cv_scale(const cv *v, int s) {
+    return cv_tmp(v, s) + v->c_b;
+}
+
+/* The input x (or its int8 copy) at element e with strides st. */
+static cg_view cv_xview(cg *c, const cv *v, uint64_t e, const int32_t st[4]) {
+    if (v->qs <= 0) return cg_val_view(c, v->x, e, st);
+    cg_view w = {SC_SPACE_HBM, SC_DTYPE_INT8, v->qa_off + e, {st[0], st[1], st[2], st[3]}, -1};
+    return w;
+}
+
+/* Weights [cob x Kd] of output channels ch0.. (int8: the quantised copy and its scales). */
+static sc_status cv_load_w(cg *c, const cv *v, int core, int slot, int64_t ch0, int64_t cob) {
+    uint32_t wd[4] = {(uint32_t)v->Kd, (uint32_t)cob, 1, 1}, sd[4] = {(uint32_t)cob, 1, 1, 1};
+    int32_t ws[4] = {1, (int32_t)v->Kd, 0, 0};
+    cg_view wsrc = cg_val_view(c, v->w, (uint64_t)(ch0 * v->Kd), ws);
+    if (v->qs > 0)
+        wsrc = (cg_view){SC_SPACE_CONST,
+                         SC_DTYPE_INT8,
+                         v->qw_off + (uint64_t)(ch0 * v->Kd),
+                         {1, (int32_t)v->Kd, 0, 0},
+                         -1};
+    cg_view wdst = cg_spad(v->dt, cv_a(v, slot), wd);
+    if (cg_dma(c, core, SC_QUEUE_LOAD, wd, &wdst, &wsrc)) return c->err->status;
+    if (v->qs <= 0) return SC_OK;
+    cg_view ssrc = {
+        SC_SPACE_CONST, SC_DTYPE_FP32, v->qsc_off + (uint64_t)ch0 * 4, {1, 0, 0, 0}, -1};
+    cg_view sdst = cg_spad1(SC_DTYPE_FP32, cv_scale(v, slot));
+    return cg_dma(c, core, SC_QUEUE_LOAD, sd, &sdst, &ssrc);
 }
 
 /* Tile t -> image n, group g, output-channel block, output depth od, pixel range [p0, p0 + np)
@@ -115,12 +147,7 @@ static sc_status cv_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     cv_tile(v, t, &n, &g, &co0, &p0, &np, &od);
     int64_t cob = SC_MIN(v->cob, v->COg - co0);
     sc_queue q = SC_QUEUE_LOAD;
-    /* weights [cob x Kd] */
-    uint32_t wd[4] = {(uint32_t)v->Kd, (uint32_t)cob, 1, 1};
-    int32_t ws[4] = {1, (int32_t)v->Kd, 0, 0};
-    cg_view wsrc = cg_val_view(c, v->w, (uint64_t)((g * v->COg + co0) * v->Kd), ws);
-    cg_view wdst = cg_spad(v->dt, cv_a(v, slot), wd);
-    if (cg_dma(c, core, q, wd, &wdst, &wsrc)) return c->err->status;
+    if (cv_load_w(c, v, core, slot, g * v->COg + co0, cob)) return c->err->status;
     if (v->b >= 0) {
         uint32_t bd[4] = {(uint32_t)cob, 1, 1, 1};
         int32_t bs[4] = {1, 0, 0, 0};
@@ -165,7 +192,7 @@ static sc_status im2col_plane(cg *c, const cv *v, int core, int slot, int64_t xb
             uint32_t d[4] = {(uint32_t)(whi - wlo), (uint32_t)v->Cg, (uint32_t)(hhi - hlo), 1};
             int64_t ih = hlo * G->sh + ky * G->dh - G->pt, iw = wlo * G->sw + kx * G->dw - G->pl;
             int32_t ss[4] = {(int32_t)G->sw, (int32_t)vol, (int32_t)(G->sh * G->W), 0};
-            cg_view src = cg_val_view(c, v->x, (uint64_t)(xbase + ih * G->W + iw), ss);
+            cg_view src = cv_xview(c, v, (uint64_t)(xbase + ih * G->W + iw), ss);
             int64_t prow = (hlo - oh0) * G->OW + (wlo - ow0);
             cg_view dst = {SC_SPACE_SPAD,
                            v->dt,
@@ -193,9 +220,12 @@ static sc_status cv_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
             cg_li(c, core, q, R_T1, (int64_t)cv_a(v, slot)) ||
             cg_li(c, core, q, R_T2, (int64_t)(cv_bm(v, slot) + (uint64_t)(j * v->Kd * es))))
             return c->err->status;
-        sc_insn in = {SC_OP_MMAI,
-                      {R_T0, R_T1, R_T2, cob, pc, v->Kd, v->dt, v->dt, SC_DTYPE_FP32, SC_MMA_TB}};
+        sc_dtype acc = v->qs > 0 ? SC_DTYPE_INT32 : SC_DTYPE_FP32;
+        sc_insn in = {SC_OP_MMAI, {R_T0, R_T1, R_T2, cob, pc, v->Kd, v->dt, v->dt, acc, SC_MMA_TB}};
         if (cg_emit(c, core, q, &in)) return c->err->status;
+        if (v->qs > 0 &&
+            cg_int8_dequant(c, core, caddr, cv_scale(v, slot), (uint32_t)pc, (uint32_t)cob, 1))
+            return c->err->status;
         uint32_t d[4] = {(uint32_t)pc, (uint32_t)cob, 1, 1};
         cg_view cvw = {SC_SPACE_SPAD, SC_DTYPE_FP32, caddr, {1, (int32_t)pc, 0, 0}, -1};
         cg_view bv = {SC_SPACE_SPAD, SC_DTYPE_FP32, cv_bias(v, slot), {0, 1, 0, 0}, -1};
@@ -232,7 +262,8 @@ static void cv_sizes(cg *c, cv *v) {
     v->b_b = al64((uint64_t)(v->P * v->Kd * es));
     v->c_b = al64((uint64_t)(v->cob * v->P * 4));
     v->bias_b = al64((uint64_t)v->cob * 4);
-    v->slot = v->a_b + v->b_b + 2 * v->c_b + v->bias_b;
+    v->s_b = al64((uint64_t)v->cob * 4);
+    v->slot = v->a_b + v->b_b + 2 * v->c_b + v->bias_b + v->s_b;
     (void)c;
 }
 
@@ -275,12 +306,18 @@ sc_status lower_conv(cg *c, sc_ir_node *n) {
     v.COg = c->g->vals[v.w].dims[0] / v.groups;
     v.Kd = v.Cg * v.G.KD * v.G.KH * v.G.KW;
     v.dt = cg_mma_dtype(c);
+    v.qs = cg_int8_scale(c, n);
+    if (v.qs > 0) v.dt = SC_DTYPE_INT8;
     const sc_ir_attr *p = sc_ir_attr_get(n, "_pads");
     for (int i = 0; i < p->n; i++)
         v.pads |= p->ints[i] != 0;
     if (!v.G.N || !v.G.OD || !v.G.OH || !v.G.OW || !v.COg) return SC_OK;
     float z = 0;
     if (cv_plan(c, &v) || sc_program_add_const(c->p, &z, 4, 64, &v.zero, c->err))
+        return c->err->status;
+    if (v.qs > 0 &&
+        (cg_int8_weights(c, v.w, v.COg * v.groups, v.Kd, 0, v.qs, &v.qw_off, &v.qsc_off) ||
+         cg_int8_quant_act(c, v.x, v.qs, &v.qa_off)))
         return c->err->status;
     cg_tiler tl = {cv_load, cv_compute, cv_store};
     return cg_pipeline(c, (uint64_t)(v.G.N * v.groups * v.ncob * v.G.OD * v.ntile_p), &tl, &v);

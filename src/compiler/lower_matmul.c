@@ -7,7 +7,8 @@
 
 sc_dtype cg_mma_dtype(const cg *c) {
     sc_dtype p = c->prm.precision;
-    return p == SC_DTYPE_INT8 ? SC_DTYPE_BF16 : p; /* int8 weights are dequantised to bf16 */
+    /* int8: nodes without calibration or with a computed weight (cg_int8_scale = 0) use bf16 */
+    return p == SC_DTYPE_INT8 ? SC_DTYPE_BF16 : p;
 }
 
 sc_status cg_apply_act(cg *c, int core, const sc_ir_node *n, uint64_t addr, uint64_t tmp,
@@ -47,7 +48,9 @@ typedef struct mm {
     int nb;
     int64_t bias_st[2];
     sc_dtype dt;
-    uint64_t a_bytes, b_bytes, c_bytes, slot;
+    uint64_t a_bytes, b_bytes, c_bytes, s_bytes, slot;
+    float qs;                         /* int8 MMA: activation scale (0 = not quantised) */
+    uint64_t qa_off, qw_off, qsc_off; /* int8 A in scratch HBM, int8 [N x K] B, scales */
 } mm;
 
 enum { OFF_A = 0 };
@@ -88,6 +91,36 @@ static uint64_t sc_addr(const mm *m, int slot) {
 static uint64_t stmp_addr(const mm *m, int slot) {
     return sc_addr(m, slot) + m->c_bytes;
 }
+static uint64_t sscale_addr(const mm *m, int slot) {
+    return stmp_addr(m, slot) + m->c_bytes;
+}
+
+/* int8: A from its quantised copy, B from the [N x K] int8 constant, the tile's column scales. */
+static sc_status mm_load_int8(cg *c, const mm *m, int core, int slot, int64_t ao, int64_t m0,
+                              int64_t n0, uint32_t rm, uint32_t rn) {
+    uint32_t K = (uint32_t)m->K;
+    uint32_t ad[4] = {m->ta ? rm : K, m->ta ? K : rm, 1, 1};
+    cg_view asrc = {SC_SPACE_HBM,
+                    SC_DTYPE_INT8,
+                    m->qa_off + (uint64_t)(ao + (m->ta ? m0 : m0 * m->K)),
+                    {1, (int32_t)(m->ta ? m->M : m->K), 0, 0},
+                    -1};
+    cg_view adst = cg_spad(SC_DTYPE_INT8, sa_addr(m, slot), ad);
+    uint32_t bd[4] = {K, rn, 1, 1}, sd[4] = {rn, 1, 1, 1};
+    cg_view bsrc = {SC_SPACE_CONST,
+                    SC_DTYPE_INT8,
+                    m->qw_off + (uint64_t)(n0 * m->K),
+                    {1, (int32_t)K, 0, 0},
+                    -1};
+    cg_view bdst = cg_spad(SC_DTYPE_INT8, sb_addr(m, slot), bd);
+    cg_view ssrc = {SC_SPACE_CONST, SC_DTYPE_FP32, m->qsc_off + (uint64_t)n0 * 4, {1, 0, 0, 0}, -1};
+    cg_view sdst = cg_spad1(SC_DTYPE_FP32, sscale_addr(m, slot));
+    if (cg_dma(c, core, SC_QUEUE_LOAD, ad, &adst, &asrc) ||
+        cg_dma(c, core, SC_QUEUE_LOAD, bd, &bdst, &bsrc) ||
+        cg_dma(c, core, SC_QUEUE_LOAD, sd, &sdst, &ssrc))
+        return c->err->status;
+    return SC_OK;
+}
 
 static sc_status mm_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     mm *m = ctx;
@@ -96,6 +129,7 @@ static sc_status mm_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     batch_off(m, bi, &ao, &bo);
     uint32_t rm = (uint32_t)SC_MIN(m->tm, m->M - m0), rn = (uint32_t)SC_MIN(m->tn, m->N - n0);
     uint32_t K = (uint32_t)m->K;
+    if (m->qs > 0 && mm_load_int8(c, m, core, slot, ao, m0, n0, rm, rn)) return c->err->status;
     /* A tile: [rm x K] (or [K x rm] with ta), dense in the scratchpad */
     uint32_t ad[4] = {m->ta ? rm : K, m->ta ? K : rm, 1, 1};
     int32_t ast[4] = {1, (int32_t)(m->ta ? m->M : m->K), 0, 0};
@@ -105,8 +139,8 @@ static sc_status mm_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     int32_t bst[4] = {1, (int32_t)(m->tb ? m->K : m->N), 0, 0};
     cg_view bsrc = cg_val_view(c, m->b, (uint64_t)(bo + (m->tb ? n0 * m->K : n0)), bst);
     cg_view bdst = cg_spad(m->dt, sb_addr(m, slot), bd);
-    if (cg_dma(c, core, SC_QUEUE_LOAD, ad, &adst, &asrc) ||
-        cg_dma(c, core, SC_QUEUE_LOAD, bd, &bdst, &bsrc))
+    if (m->qs <= 0 && (cg_dma(c, core, SC_QUEUE_LOAD, ad, &adst, &asrc) ||
+                       cg_dma(c, core, SC_QUEUE_LOAD, bd, &bdst, &bsrc)))
         return c->err->status;
     if (m->bias >= 0) {
         uint32_t cd[4] = {rn, rm, 1, 1};
@@ -130,8 +164,11 @@ static sc_status mm_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
         cg_li(c, core, q, R_T2, (int64_t)sb_addr(m, slot)))
         return c->err->status;
     int flags = (m->ta ? SC_MMA_TA : 0) | (m->tb ? SC_MMA_TB : 0);
-    sc_insn in = {SC_OP_MMAI, {R_T0, R_T1, R_T2, rm, rn, m->K, m->dt, m->dt, SC_DTYPE_FP32, flags}};
+    sc_dtype acc = m->qs > 0 ? SC_DTYPE_INT32 : SC_DTYPE_FP32;
+    sc_insn in = {SC_OP_MMAI, {R_T0, R_T1, R_T2, rm, rn, m->K, m->dt, m->dt, acc, flags}};
     if (cg_emit(c, core, q, &in)) return c->err->status;
+    if (m->qs > 0 && cg_int8_dequant(c, core, sc_addr(m, slot), sscale_addr(m, slot), rn, rm, 0))
+        return c->err->status;
     uint32_t flat[4] = {rm * rn, 1, 1, 1};
     cg_view cv = cg_spad1(SC_DTYPE_FP32, sc_addr(m, slot)),
             bv = cg_spad1(SC_DTYPE_FP32, sbias_addr(m, slot));
@@ -200,13 +237,16 @@ static sc_status setup(cg *c, sc_ir_node *n, mm *m) {
         m->bias_st[0] = st[0], m->bias_st[1] = st[1];
     }
     m->dt = cg_mma_dtype(c);
+    m->qs = cg_int8_scale(c, n);
+    if (m->qs > 0) m->dt = SC_DTYPE_INT8;
     m->tm = SC_MIN(m->M, c->sa), m->tn = SC_MIN(m->N, c->sa);
     m->mt = (m->M + m->tm - 1) / m->tm, m->nt = (m->N + m->tn - 1) / m->tn;
     int es = sc_isa_dtype_bytes(m->dt);
     m->a_bytes = al64((uint64_t)(m->tm * m->K * es));
     m->b_bytes = al64((uint64_t)(m->tn * m->K * es));
     m->c_bytes = al64((uint64_t)(m->tm * m->tn * 4));
-    m->slot = m->a_bytes + m->b_bytes + 3 * m->c_bytes;
+    m->s_bytes = al64((uint64_t)m->tn * 4);
+    m->slot = m->a_bytes + m->b_bytes + 3 * m->c_bytes + m->s_bytes;
     if (2 * m->slot > c->spad)
         return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "K = %lld too large for one scratchpad tile",
                           (long long)m->K);
@@ -218,6 +258,12 @@ sc_status lower_matmul(cg *c, sc_ir_node *n) {
     if (setup(c, n, &m)) return c->err->status;
     if (!m.M || !m.N) return SC_OK;
     if (!m.K) return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "MatMul with K = 0");
+    if (m.qs > 0) { /* B becomes [N x K] int8 (read with tb); A is quantised in its own phase */
+        if (cg_int8_weights(c, m.b, m.N, m.K, !m.tb, m.qs, &m.qw_off, &m.qsc_off) ||
+            cg_int8_quant_act(c, m.a, m.qs, &m.qa_off))
+            return c->err->status;
+        m.tb = 1;
+    }
     cg_tiler tl = {mm_load, mm_compute, mm_store};
     return cg_pipeline(c, (uint64_t)(m.batch * m.mt * m.nt), &tl, &m);
 }

@@ -158,6 +158,13 @@ sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
     if (sc_onnx_load_file(model_path, &g, err) != SC_OK) return err->status;
     sc_status st = bind_inputs(g, p->inputs, p->n_inputs, err);
     if (st == SC_OK) st = sc_ir_optimize(g, p->dump_after, p->dump, err);
+    if (st == SC_OK && p->cg.precision == SC_DTYPE_INT8) {
+        /* without --calib the inputs given for specialisation are the calibration set */
+        int given = p->n_inputs == g->n_inputs && (p->n_inputs == 0 || p->inputs);
+        const sc_tensor *sets = p->n_calib ? p->calib : p->inputs;
+        int n_sets = p->n_calib ? p->n_calib : given && g->n_inputs ? 1 : 0;
+        st = sc_onnx_calibrate(chip, g, &p->cg, sets, n_sets, err);
+    }
     if (st == SC_OK) st = sc_codegen(chip, g, &p->cg, out, err);
     sc_ir_graph_destroy(g);
     return st;

@@ -13,6 +13,10 @@ typedef struct sc_onnx_compile_params {
     int n_inputs;
     const char *dump_after; /* pass name or NULL */
     sc_strbuf *dump;        /* receives the IR after dump_after */
+    /* --precision int8: calibration sets, n_calib x (graph inputs) tensors, set-major; none =
+     * the inputs above are the one calibration set */
+    const sc_tensor *calib;
+    int n_calib;
 } sc_onnx_compile_params;
 
 sc_onnx_compile_params sc_onnx_compile_default_params(void);
@@ -25,6 +29,12 @@ sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
  * compile, so models with symbolic dimensions work). Caller frees with sc_onnx_names_free. */
 sc_status sc_onnx_input_names(const char *model_path, char ***names, int *n, sc_err *err);
 void sc_onnx_names_free(char **names, int n);
+
+/* int8 calibration (onnx_calib.c): runs the optimised graph g in fp32 over n_sets input sets
+ * (set-major, g->n_inputs tensors each) and sets "_qscale" = absmax / 127 of the activation on
+ * every int8 candidate node (sc_int8_candidate). Candidates without sets are an error. */
+sc_status sc_onnx_calibrate(const sc_chip *chip, sc_ir_graph *g, const sc_codegen_params *cp,
+                            const sc_tensor *sets, int n_sets, sc_err *err);
 
 /* Runs a compiled model once on a fresh simulator. inputs follow c->inputs order; outputs
  * (c->n_outputs entries, caller frees each with sc_tensor_free) are filled in functional and

@@ -33,6 +33,8 @@ typedef struct sc_sim_stats {
     double seconds;
     uint64_t insns;
     double flops, macs; /* MMA work; vector ops counted separately */
+    /* MACs by the MMA's A operand type (int8 = the integer MMA) */
+    double macs_by_dtype[SC_DTYPE_COUNT];
     double vec_ops;
     double mma_busy, vec_busy, dma_busy; /* unit-cycles */
     double noc_busy, link_busy;

@@ -192,6 +192,7 @@ static void mma_time(sc_sim *s, squeue *q, const mma_args *x) {
     sim_dep_add(q, key, x->c, x->c + x->m * x->n * 4, mt.done);
     double macs = (double)x->m * (double)x->n * (double)x->k;
     s->st.macs += macs;
+    s->st.macs_by_dtype[x->ta < SC_DTYPE_COUNT ? x->ta : 0] += macs;
     s->st.flops += 2 * macs;
     s->st.mma_busy += (double)(mt.stream_end - mt.start);
     s->st.energy_mac += macs * mac_energy(&s->chip, x->ta, x->tb);

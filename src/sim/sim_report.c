@@ -116,6 +116,10 @@ char *sc_sim_stats_json(const sc_sim *s) {
     cJSON_AddNumberToObject(o, "insns", (double)st->insns);
     cJSON_AddNumberToObject(o, "flops", st->flops);
     cJSON_AddNumberToObject(o, "macs", st->macs);
+    cJSON *md = cJSON_AddObjectToObject(o, "macs_by_dtype");
+    for (int d = 0; md && d < SC_DTYPE_COUNT; d++)
+        if (st->macs_by_dtype[d] > 0)
+            cJSON_AddNumberToObject(md, sc_isa_dtype_name((sc_dtype)d), st->macs_by_dtype[d]);
     cJSON_AddNumberToObject(o, "vec_ops", st->vec_ops);
     cJSON_AddNumberToObject(o, "tflops", st->seconds > 0 ? st->flops / st->seconds / 1e12 : 0);
     cJSON_AddItemToObject(o, "busy", busy_json(s));
