@@ -608,6 +608,55 @@ static void test_dft_det(void **state) {
     sc_ir_graph_destroy(g);
 }
 
+/* ---- Loop whose condition the body computes (unrolled until it folds to false) ---- */
+
+static int sub_node(sc_ir_graph *g, const char *op, const int *in, int n_in, const char *out) {
+    sc_err err = {0};
+    int o = sc_ir_add_value(g, out, &err);
+    assert_true(sc_ir_add_node(g, op, out, in, n_in, &o, 1, &err) >= 0);
+    return o;
+}
+
+static void test_loop_body_condition(void **state) {
+    (void)state;
+    sc_err err = {0};
+    sc_ir_graph *g = graph(13), *b = graph(13);
+    assert_int_equal(sc_ir_own_sub(g, b, &err), SC_OK);
+    int64_t two = 2, one = 1;
+    int it = input(b, "it", SC_T_INT64, 0, &one), c = input(b, "c", SC_T_BOOL, 0, &one);
+    int y = input(b, "y", SC_T_FLOAT, 1, &two), w = sc_ir_add_value(b, "w", &err);
+    (void)c;
+    int add[2] = {y, w}, lt[2] = {it, scalar_i64(b, 3)};
+    int y2 = sub_node(b, "Add", add, 2, "y2"), c2 = sub_node(b, "Less", lt, 2, "c2");
+    int s = sub_node(b, "Identity", &y2, 1, "s");
+    int bo[3] = {c2, y2, s};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sc_ir_mark_output(b, bo[i], &err), SC_OK);
+    int y0 = input(g, "y0", SC_T_FLOAT, 1, &two);
+    input(g, "w", SC_T_FLOAT, 1, &two);
+    double t = 1;
+    int in[3] = {scalar_i64(g, 10), konst(g, SC_T_BOOL, 0, &one, &t), y0};
+    node(g, "Loop", in, 3, 2);
+    sc_ir_attr *a = sc_ir_attr_add(g, last(g), "body", SC_IR_ATTR_GRAPH, &err);
+    assert_non_null(a);
+    a->sub = b;
+    sc_tensor ti[2], o[2];
+    fill(&ti[0], SC_T_FLOAT, 1, &two, 0.5);
+    fill(&ti[1], SC_T_FLOAT, 1, &two, 0.8);
+    assert_int_equal(run(g, ti, o, &err), SC_OK);
+    assert_int_equal(o[1].rank, 2);
+    assert_int_equal(o[1].dims[0], 4); /* iterations 0..3: the condition is false after 3 */
+    for (int j = 0; j < 2; j++) {
+        double y0v = sc_tensor_get(&ti[0], (size_t)j), wv = sc_tensor_get(&ti[1], (size_t)j);
+        near(sc_tensor_get(&o[0], (size_t)j), y0v + 4 * wv, 1e-6);
+        for (int k = 0; k < 4; k++)
+            near(sc_tensor_get(&o[1], (size_t)(k * 2 + j)), y0v + (k + 1) * wv, 1e-6);
+    }
+    for (int i = 0; i < 2; i++)
+        sc_tensor_free(&ti[i]), sc_tensor_free(&o[i]);
+    sc_ir_graph_destroy(g);
+}
+
 int main(void) {
     sc_chip_load_params p = sc_chip_load_default_params();
     p.config_dir = tu_src_path("configs");
@@ -623,6 +672,7 @@ int main(void) {
         cmocka_unit_test(test_onehot_reverse_sequence),
         cmocka_unit_test(test_topk),
         cmocka_unit_test(test_dft_det),
+        cmocka_unit_test(test_loop_body_condition),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     sc_chip_destroy(CHIP);
