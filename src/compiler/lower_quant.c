@@ -8,7 +8,7 @@
 #include "compiler/codegen_internal.h"
 #include "numerics/numerics.h"
 
-#define QA_TILE 65536 /* elements per activation-quantisation tile */
+#define QA_TILE 65536 /* most elements per activation-quantisation tile */
 
 static uint64_t al64(uint64_t x) {
     return (x + 63) / 64 * 64;
@@ -72,19 +72,19 @@ sc_status cg_int8_weights(cg *c, int w, int64_t chans, int64_t k, int trans, flo
 typedef struct qa {
     int v;
     float inv;
-    uint64_t n, off, slot;
+    uint64_t n, off, slot, tile;
 } qa;
 
 static uint32_t qa_count(const qa *a, uint64_t t) {
-    uint64_t lo = t * QA_TILE;
-    return (uint32_t)SC_MIN((uint64_t)QA_TILE, a->n - lo);
+    uint64_t lo = t * a->tile;
+    return (uint32_t)SC_MIN(a->tile, a->n - lo);
 }
 
 static sc_status qa_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     qa *a = ctx;
     uint32_t d[4] = {qa_count(a, t), 1, 1, 1};
     int32_t st[4] = {1, 0, 0, 0};
-    cg_view src = cg_val_view(c, a->v, t * QA_TILE, st);
+    cg_view src = cg_val_view(c, a->v, t * a->tile, st);
     cg_view dst = cg_spad1(SC_DTYPE_FP32, (uint64_t)slot * a->slot);
     return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src);
 }
@@ -93,15 +93,15 @@ static sc_status qa_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     qa *a = ctx;
     uint32_t d[4] = {qa_count(a, t), 1, 1, 1};
     uint64_t base = (uint64_t)slot * a->slot;
-    cg_view x = cg_spad1(SC_DTYPE_FP32, base), q = cg_spad1(SC_DTYPE_INT8, base + 4 * QA_TILE);
+    cg_view x = cg_spad1(SC_DTYPE_FP32, base), q = cg_spad1(SC_DTYPE_INT8, base + 4 * a->tile);
     return cg_vec(c, core, SC_OP_VMULF, d, &q, &x, NULL, NULL, a->inv, 0);
 }
 
 static sc_status qa_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     qa *a = ctx;
     uint32_t d[4] = {qa_count(a, t), 1, 1, 1};
-    cg_view src = cg_spad1(SC_DTYPE_INT8, (uint64_t)slot * a->slot + 4 * QA_TILE);
-    cg_view dst = {SC_SPACE_HBM, SC_DTYPE_INT8, a->off + t * QA_TILE, {1, 0, 0, 0}, -1};
+    cg_view src = cg_spad1(SC_DTYPE_INT8, (uint64_t)slot * a->slot + 4 * a->tile);
+    cg_view dst = {SC_SPACE_HBM, SC_DTYPE_INT8, a->off + t * a->tile, {1, 0, 0, 0}, -1};
     return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
 }
 
@@ -118,11 +118,15 @@ static uint64_t scratch(cg *c, uint64_t bytes) {
 }
 
 sc_status cg_int8_quant_act(cg *c, int v, float scale, uint64_t *off) {
-    qa a = {v, 1.0f / scale, (uint64_t)sc_ir_numel(&c->g->vals[v]), 0, al64(5 * QA_TILE)};
+    qa a = {v, 1.0f / scale, (uint64_t)sc_ir_numel(&c->g->vals[v]), 0, 0, 0};
+    /* tiles small enough that every core gets work, large enough to amortise the DMA setup */
+    uint64_t per_core = (a.n + (uint64_t)c->cores - 1) / (uint64_t)c->cores;
+    a.tile = SC_MIN((uint64_t)QA_TILE, SC_MAX((uint64_t)1024, al64(per_core)));
+    a.slot = al64(5 * a.tile);
     a.off = scratch(c, a.n ? a.n : 1);
     *off = a.off;
     cg_tiler tl = {qa_load, qa_compute, qa_store};
-    if (cg_pipeline(c, (a.n + QA_TILE - 1) / QA_TILE, &tl, &a)) return c->err->status;
+    if (cg_pipeline(c, (a.n + a.tile - 1) / a.tile, &tl, &a)) return c->err->status;
     return cg_op_end(c);
 }
 
