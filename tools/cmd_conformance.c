@@ -112,8 +112,9 @@ static int check_excluded(const char *model, result *res) {
             snprintf(res->msg, sizeof res->msg, "%s %s", why, n->op);
         }
     }
-    for (int i = 0; i < g->n_inputs && !excluded; i++)
-        if (g->vals[g->inputs[i]].dtype == SC_T_STRING) {
+    for (int i = 0; i < g->n_inputs + g->n_outputs && !excluded; i++) /* e.g. Cast to STRING */
+        if (g->vals[i < g->n_inputs ? g->inputs[i] : g->outputs[i - g->n_inputs]].dtype ==
+            SC_T_STRING) {
             excluded = 1;
             res->status = "SKIP", res->cls = "excluded";
             snprintf(res->msg, sizeof res->msg, "sequence/optional/string types");
