@@ -12,6 +12,9 @@ static sc_status pass_shapes(sc_ir_graph *g, int *changed, sc_err *err) {
 static const sc_ir_pass PASSES[] = {
     {"decompose", "losses and DynamicQuantizeLinear into ops with lowerings",
      sc_pass_decompose_loss},
+    {"decompose-qlinear",
+     "MatMulInteger/ConvInteger/QLinearMatMul/QLinearConv into exact float ops",
+     sc_pass_decompose_qlinear},
     {"shapes", "dtype and shape inference (folds shape arithmetic)", pass_shapes},
     {"constfold", "evaluate nodes with constant inputs on the host", sc_pass_constfold},
     {"dce", "remove nodes that do not reach an output", sc_pass_dce},

@@ -20,6 +20,7 @@ static int is_f32(const sc_ir_value *v) {
 
 int sc_int8_candidate(const sc_ir_graph *g, const sc_ir_node *n) {
     if (n->dead || n->n_in < 2 || n->in[0] < 0 || n->in[1] < 0) return 0;
+    if (sc_ir_attr_i(n, "_exact", 0)) return 0; /* integer arithmetic of a decomposed op */
     const sc_ir_value *x = &g->vals[n->in[0]], *w = &g->vals[n->in[1]];
     if (!is_f32(x) || x->konst || !is_f32(w) || !w->konst) return 0;
     if (!strcmp(n->op, "MatMul")) return w->rank == 2 && x->rank >= 2;
