@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// CumSum: [L x chunk] slabs of the scanned axis in the scratchpad, a log-step (Hillis-Steele) scan
-// of ceil(log2 L) vector adds between two buffers; reverse by negative DMA strides, exclusive by
-// a one-row shift.
+// CumSum: [chunk x L x outer rows] slabs in the scratchpad, a log-step (Hillis-Steele) scan of
+// ceil(log2 L) vector adds between two buffers; reverse by negative DMA strides, exclusive by a
+// one-row shift.
 #include <math.h>
 #include <string.h>
 
@@ -9,14 +9,22 @@
 
 typedef struct csum {
     int x, y, reverse, exclusive;
-    int64_t outer, L, inner, ic, nch;
+    int64_t outer, L, inner, ic, nch, ob; /* ob: outer rows per tile (when inner fits) */
     uint64_t region, slot;
 } csum;
 
-static void cs_tile(const csum *s, uint64_t t, int64_t *o, int64_t *c0, uint32_t *cw) {
-    *o = (int64_t)(t / (uint64_t)s->nch);
-    *c0 = (int64_t)(t % (uint64_t)s->nch) * s->ic;
-    *cw = (uint32_t)SC_MIN(s->ic, s->inner - *c0);
+typedef struct cs_t {
+    int64_t o, c0;    /* first outer row, first inner column */
+    uint32_t cw, nob; /* columns, outer rows */
+} cs_t;
+
+static cs_t cs_tile(const csum *s, uint64_t t) {
+    cs_t r;
+    r.o = (int64_t)(t / (uint64_t)s->nch) * s->ob;
+    r.c0 = (int64_t)(t % (uint64_t)s->nch) * s->ic;
+    r.cw = (uint32_t)SC_MIN(s->ic, s->inner - r.c0);
+    r.nob = (uint32_t)SC_MIN(s->ob, s->outer - r.o);
+    return r;
 }
 
 static uint64_t cs_reg(const csum *s, int slot, int which) {
@@ -32,39 +40,37 @@ static int cs_result(const csum *s) {
     return steps & 1;
 }
 
-/* HBM view of the slab: rows along the axis (backwards when reverse). */
-static cg_view cs_hbm(cg *c, const csum *s, int v, int64_t o, int64_t c0) {
-    int64_t first = o * s->L * s->inner + c0 + (s->reverse ? (s->L - 1) * s->inner : 0);
-    int32_t st[4] = {1, (int32_t)(s->reverse ? -s->inner : s->inner), 0, 0};
+/* HBM view of the slab [columns x L x outer rows]: L backwards when reverse. */
+static cg_view cs_hbm(cg *c, const csum *s, int v, cs_t k) {
+    int64_t first = k.o * s->L * s->inner + k.c0 + (s->reverse ? (s->L - 1) * s->inner : 0);
+    int32_t st[4] = {1, (int32_t)(s->reverse ? -s->inner : s->inner), (int32_t)(s->L * s->inner),
+                     0};
     return cg_val_view(c, v, (uint64_t)first, st);
 }
 
 static sc_status cs_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     csum *s = ctx;
-    int64_t o, c0;
-    uint32_t cw;
-    cs_tile(s, t, &o, &c0, &cw);
-    uint32_t d[4] = {cw, (uint32_t)s->L, 1, 1};
-    cg_view src = cs_hbm(c, s, s->x, o, c0), dst = cg_spad(SC_DTYPE_FP32, cs_reg(s, slot, 0), d);
+    cs_t k = cs_tile(s, t);
+    uint32_t d[4] = {k.cw, (uint32_t)s->L, k.nob, 1};
+    cg_view src = cs_hbm(c, s, s->x, k), dst = cg_spad(SC_DTYPE_FP32, cs_reg(s, slot, 0), d);
     return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src);
 }
 
-/* Rows [r0, r0+n) of buffer `which` as a [cw x n] view. */
+/* Buffer `which` from row r0 of the scanned axis on, as a [cw x rows x outer] view. */
 static cg_view rows(const csum *s, int slot, int which, uint32_t cw, int64_t r0) {
     uint32_t d[4] = {cw, 1, 1, 1};
     cg_view v = cg_spad(SC_DTYPE_FP32, cs_reg(s, slot, which) + (uint64_t)(r0 * cw) * 4, d);
-    v.st[1] = (int32_t)cw;
+    v.st[1] = (int32_t)cw, v.st[2] = (int32_t)(s->L * cw);
     return v;
 }
 
 static sc_status cs_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     csum *s = ctx;
-    int64_t o, c0;
-    uint32_t cw;
-    cs_tile(s, t, &o, &c0, &cw);
+    cs_t tk = cs_tile(s, t);
+    uint32_t cw = tk.cw, nob = tk.nob;
     int cur = 0;
     for (int64_t k = 1; k < s->L; k *= 2, cur ^= 1) {
-        uint32_t dk[4] = {cw, (uint32_t)k, 1, 1}, dr[4] = {cw, (uint32_t)(s->L - k), 1, 1};
+        uint32_t dk[4] = {cw, (uint32_t)k, nob, 1}, dr[4] = {cw, (uint32_t)(s->L - k), nob, 1};
         cg_view a0 = rows(s, slot, cur, cw, 0), ak = rows(s, slot, cur, cw, k);
         cg_view n0 = rows(s, slot, cur ^ 1, cw, 0), nk = rows(s, slot, cur ^ 1, cw, k);
         if (cg_vec(c, core, SC_OP_VCOPY, dk, &n0, &a0, NULL, NULL, 0, 0) ||
@@ -72,7 +78,7 @@ static sc_status cs_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
             return c->err->status;
     }
     if (!s->exclusive) return SC_OK;
-    uint32_t d1[4] = {cw, 1, 1, 1}, dr[4] = {cw, (uint32_t)(s->L - 1), 1, 1};
+    uint32_t d1[4] = {cw, 1, nob, 1}, dr[4] = {cw, (uint32_t)(s->L - 1), nob, 1};
     cg_view e0 = rows(s, slot, 2, cw, 0), e1 = rows(s, slot, 2, cw, 1);
     cg_view a0 = rows(s, slot, cur, cw, 0);
     /* x > +inf is 0 for every value (NaN included): the exclusive sum's first row */
@@ -84,11 +90,9 @@ static sc_status cs_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
 
 static sc_status cs_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     csum *s = ctx;
-    int64_t o, c0;
-    uint32_t cw;
-    cs_tile(s, t, &o, &c0, &cw);
-    uint32_t d[4] = {cw, (uint32_t)s->L, 1, 1};
-    cg_view dst = cs_hbm(c, s, s->y, o, c0);
+    cs_t k = cs_tile(s, t);
+    uint32_t d[4] = {k.cw, (uint32_t)s->L, k.nob, 1};
+    cg_view dst = cs_hbm(c, s, s->y, k);
     cg_view src = cg_spad(SC_DTYPE_FP32, cs_reg(s, slot, cs_result(s)), d);
     return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
 }
@@ -117,10 +121,14 @@ sc_status lower_cumsum(cg *c, sc_ir_node *n) {
     if (s.ic < 1 || s.L > INT32_MAX || s.inner > INT32_MAX)
         return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "CumSum over an axis of %lld elements",
                           (long long)s.L);
+    /* whole inner rows fit: pack several outer rows per tile (at most 64 Ki elements, so
+     * tiles still spread over the cores) */
+    s.ob = s.ic >= s.inner ? SC_MAX(1, SC_MIN(s.ic / s.inner, 65536 / (s.L * s.inner))) : 1;
+    s.ob = SC_MIN(s.ob, s.outer);
     s.ic = SC_MIN(s.ic, s.inner);
     s.nch = (s.inner + s.ic - 1) / s.ic;
-    s.region = ((uint64_t)(s.L * s.ic) * 4 + 63) / 64 * 64;
+    s.region = ((uint64_t)(s.L * s.ic * s.ob) * 4 + 63) / 64 * 64;
     s.slot = 3 * s.region;
     cg_tiler tl = {cs_load, cs_compute, cs_store};
-    return cg_pipeline(c, (uint64_t)(s.outer * s.nch), &tl, &s);
+    return cg_pipeline(c, (uint64_t)((s.outer + s.ob - 1) / s.ob * s.nch), &tl, &s);
 }
