@@ -57,7 +57,7 @@ static sc_status bcast_k(sc_ir_graph *g, sc_ir_node *n, int first, sc_tdtype t, 
 }
 
 static sc_status binary(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
-    if (n->n_in < 1) return bad(n, err, "no inputs");
+    if (n->n_in < 1 || n->in[0] < 0) return bad(n, err, "no inputs");
     return bcast_k(g, n, 0, g->vals[n->in[0]].dtype, err);
 }
 
@@ -79,6 +79,7 @@ static sc_status compare(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
 
 static sc_status where(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (n->n_in != 3) return bad(n, err, "Where takes 3 inputs");
+    if (n->in[1] < 0) return bad(n, err, "missing input");
     return bcast_k(g, n, 1, g->vals[n->in[1]].dtype, err);
 }
 
