@@ -16,7 +16,7 @@ static void usage(void) {
     printf(
         "usage: seedchip compile MODEL.onnx -o MODEL.scb [--chip NAME] [--precision P]\n"
         "                          [--cores N] [--input NAME=FILE]... [--dump-after PASS]\n"
-        "                          [--calib PATH]...\n\n"
+        "                          [--calib PATH]... [--skip-pass LIST]\n\n"
         "Compiles an ONNX model (opsets %d-%d) for the chip. Symbolic input dimensions are fixed\n"
         "from --input tensors (.pb or .npy) or from test_data_set_0/input_K.pb beside the "
         "model.\n\n"
@@ -27,6 +27,7 @@ static void usage(void) {
         "  --calib PATH        int8 calibration data (repeatable): a directory with input_K.pb\n"
         "                      or .npy (one set), a directory of such directories, or one\n"
         "                      tensor file (single-input models); default: the model's inputs\n"
+        "  --skip-pass LIST    leave out fusion passes (comma-separated fuse-* names)\n"
         "  --input NAME=FILE   tensor for graph input NAME (repeatable; every input once)\n"
         "  --dump-after PASS   print the IR after PASS to stdout; passes:\n",
         7, 17);
@@ -154,6 +155,9 @@ static int compile_parse(int argc, char **argv, const char **model, const char *
         } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--dump-after", &v))) {
             if (r < 0) return CLI_EXIT_USAGE;
             *dump = v;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--skip-pass", &v))) {
+            if (r < 0) return CLI_EXIT_USAGE;
+            cp->skip_passes = v;
         } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--calib", &v))) {
             if (r < 0) return CLI_EXIT_USAGE;
             if (cal->n == 64) return cli_error(CMD, "too many --calib options");

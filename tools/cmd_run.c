@@ -25,7 +25,7 @@ static void usage(void) {
     printf("usage: seedchip run MODEL.onnx|MODEL.scb [--input NAME=FILE]... [--outdir DIR]\n"
            "                      [--chip NAME] [--mode functional|timing|both] [--precision P]\n"
            "                      [--cores N] [--report stats.json] [--trace trace.json]\n"
-           "                      [--calib PATH]...\n\n"
+           "                      [--calib PATH]... [--skip-pass LIST]\n\n"
            "Compiles (for .onnx) and runs the model on the simulated chip. Inputs are ONNX\n"
            "TensorProto .pb or NumPy .npy files; without --input they are read from\n"
            "test_data_set_0/input_K.pb beside the model. Outputs are written as DIR/output_K.pb\n"
@@ -40,12 +40,13 @@ static void usage(void) {
            "  --calib PATH        int8 calibration data (repeatable): a directory with\n"
            "                      input_K.pb/.npy, a directory of such directories, or one\n"
            "                      tensor file; default: the run's own inputs (docs/COMPILER.md)\n"
+           "  --skip-pass LIST    leave out fusion passes (comma-separated fuse-* names)\n"
            "  --report FILE       executor statistics as JSON\n"
            "  --trace FILE        Chrome/Perfetto trace of the run\n");
 }
 
 typedef struct run_opts {
-    const char *model, *outdir, *chip, *report, *trace;
+    const char *model, *outdir, *chip, *report, *trace, *skip;
     char *in_names[RUN_MAX_INPUTS];
     const char *in_files[RUN_MAX_INPUTS];
     const char *calib[RUN_MAX_INPUTS];
@@ -63,6 +64,9 @@ static int parse(int argc, char **argv, run_opts *o) {
             if (r < 0 ||
                 onnx_cli_input_opt(CMD, v, o->in_names, o->in_files, &o->n_in, RUN_MAX_INPUTS))
                 return -1;
+        } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--skip-pass", &v))) {
+            if (r < 0) return -1;
+            o->skip = v;
         } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--calib", &v))) {
             if (r < 0) return -1;
             if (o->n_calib == RUN_MAX_INPUTS) return cli_error(CMD, "too many --calib options"), -1;
@@ -115,7 +119,7 @@ static int load_program(const run_opts *o, const sc_chip *chip, const sc_tensor 
         sc_tensor *cal = NULL;
         int ncal = 0, rc = 0;
         if (onnx_cli_calib(CMD, o->calib, o->n_calib, ni, &cal, &ncal)) return -1;
-        cp.calib = cal, cp.n_calib = ncal;
+        cp.calib = cal, cp.n_calib = ncal, cp.skip_passes = o->skip;
         if (sc_onnx_compile(chip, o->model, &cp, cc, &err) != SC_OK)
             rc = cli_error(CMD, "%s: %s", o->model, err.msg);
         sc_tensor_array_free(cal, ncal * ni);

@@ -140,11 +140,16 @@ sc_status sc_pass_fuse_conv_bn(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_fuse_bias_act(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_decompose_loss(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_decompose_qlinear(sc_ir_graph *g, int *changed, sc_err *err);
+sc_status sc_pass_fuse_norm(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_lower_bn(sc_ir_graph *g, int *changed, sc_err *err);
 
 /* The pipeline in order (NULL-terminated name list for --dump-after). */
 const sc_ir_pass *sc_ir_passes(int *n);
 /* Runs the pipeline; when dump_after names a pass, the IR after it is appended to dump. */
 sc_status sc_ir_optimize(sc_ir_graph *g, const char *dump_after, sc_strbuf *dump, sc_err *err);
+/* The same, leaving out the fusion passes named in skip (comma-separated "fuse-*" names; NULL =
+ * none), e.g. to measure what a fusion gains. */
+sc_status sc_ir_optimize_skip(sc_ir_graph *g, const char *dump_after, sc_strbuf *dump,
+                              const char *skip, sc_err *err);
 
 #endif

@@ -18,6 +18,7 @@ static const sc_ir_pass PASSES[] = {
     {"shapes", "dtype and shape inference (folds shape arithmetic)", pass_shapes},
     {"constfold", "evaluate nodes with constant inputs on the host", sc_pass_constfold},
     {"dce", "remove nodes that do not reach an output", sc_pass_dce},
+    {"fuse-norm", "LayerNorm/RMSNorm op patterns -> one normalisation node", sc_pass_fuse_norm},
     {"fuse-conv-bn", "fold BatchNormalization into the preceding Conv", sc_pass_fuse_conv_bn},
     {"fuse-bias-act", "MatMul+bias and Conv/MatMul/Gemm+activation", sc_pass_fuse_bias_act},
     {"lower-bn", "BatchNormalization -> per-channel x*a + b", sc_pass_lower_bn},
@@ -29,7 +30,40 @@ const sc_ir_pass *sc_ir_passes(int *n) {
     return PASSES;
 }
 
+/* 1 when name is in the comma-separated list. */
+static int listed(const char *list, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !strncmp(p, name, n)) return 1;
+        p = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
+static sc_status check_skip(const char *skip, sc_err *err) {
+    for (const char *p = skip; p && *p;) {
+        const char *e = strchr(p, ',');
+        int len = e ? (int)(e - p) : (int)strlen(p), ok = 0;
+        for (size_t i = 0; i < SC_ARRAY_LEN(PASSES); i++)
+            ok |= !strncmp(PASSES[i].name, "fuse-", 5) && (int)strlen(PASSES[i].name) == len &&
+                  !strncmp(p, PASSES[i].name, (size_t)len);
+        if (!ok)
+            return sc_err_set(err, SC_ERR_INVALID_ARG, "--skip-pass: '%.*s' is not a fusion pass",
+                              len > 64 ? 64 : len, p);
+        p = e ? e + 1 : NULL;
+    }
+    return SC_OK;
+}
+
 sc_status sc_ir_optimize(sc_ir_graph *g, const char *dump_after, sc_strbuf *dump, sc_err *err) {
+    return sc_ir_optimize_skip(g, dump_after, dump, NULL, err);
+}
+
+sc_status sc_ir_optimize_skip(sc_ir_graph *g, const char *dump_after, sc_strbuf *dump,
+                              const char *skip, sc_err *err) {
+    if (check_skip(skip, err)) return err->status;
     int found = !dump_after;
     for (size_t i = 0; i < SC_ARRAY_LEN(PASSES); i++)
         found |= dump_after && !strcmp(dump_after, PASSES[i].name);
@@ -37,7 +71,8 @@ sc_status sc_ir_optimize(sc_ir_graph *g, const char *dump_after, sc_strbuf *dump
         return sc_err_set(err, SC_ERR_INVALID_ARG, "--dump-after: unknown pass '%s'", dump_after);
     for (size_t i = 0; i < SC_ARRAY_LEN(PASSES); i++) {
         int changed = 0;
-        if (PASSES[i].run(g, &changed, err) != SC_OK) return err->status;
+        if (!listed(skip, PASSES[i].name) && PASSES[i].run(g, &changed, err) != SC_OK)
+            return err->status;
         if (dump_after && dump && !strcmp(dump_after, PASSES[i].name)) sc_ir_dump(g, dump);
     }
     return SC_OK;

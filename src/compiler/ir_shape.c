@@ -750,6 +750,7 @@ static const struct {
     {"BatchNormalization", norm},
     {"InstanceNormalization", norm},
     {"LayerNormalization", norm},
+    {"RMSNormalization", norm}, /* made by the fuse-norm pass */
     {"ReduceSum", reduce},
     {"ReduceMean", reduce},
     {"ReduceMax", reduce},

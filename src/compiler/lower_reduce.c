@@ -10,23 +10,15 @@
 #define RW_MAX_ELEMS (256u * 1024u)
 
 int lower_is_reduce(const char *op) {
-    static const char *OPS[] = {"ReduceSum",
-                                "ReduceMean",
-                                "ReduceMax",
-                                "ReduceMin",
-                                "ReduceSumSquare",
-                                "ReduceL1",
-                                "ReduceL2",
-                                "ReduceLogSum",
-                                "ReduceLogSumExp",
-                                "Softmax",
-                                "LogSoftmax",
-                                "LayerNormalization",
-                                "InstanceNormalization",
-                                "ReduceProd",
-                                "ArgMax",
-                                "ArgMin",
-                                "Hardmax"};
+    static const char *OPS[] = {"ReduceSum",        "ReduceMean",
+                                "ReduceMax",        "ReduceMin",
+                                "ReduceSumSquare",  "ReduceL1",
+                                "ReduceL2",         "ReduceLogSum",
+                                "ReduceLogSumExp",  "Softmax",
+                                "LogSoftmax",       "LayerNormalization",
+                                "RMSNormalization", "InstanceNormalization",
+                                "ReduceProd",       "ArgMax",
+                                "ArgMin",           "Hardmax"};
     for (size_t i = 0; i < SC_ARRAY_LEN(OPS); i++)
         if (!strcmp(OPS[i], op)) return 1;
     return 0;
@@ -282,15 +274,17 @@ static sc_status softmax_compute(cg *c, rw *w, int core, int slot, uint32_t kc) 
                : SC_OK;
 }
 
-/* LayerNorm / InstanceNorm: centre, variance from a squared copy, scale by rsqrt, affine. */
+/* LayerNorm / InstanceNorm: centre, variance from a squared copy, scale by rsqrt, affine.
+ * RMSNorm (fused by fuse-norm) skips the centring. */
 static sc_status norm_compute(cg *c, rw *w, int core, int slot, uint32_t kc, int64_t q0) {
     uint32_t d[4] = {(uint32_t)w->R, kc, 1, 1}, dk[4] = {1, kc, 1, 1};
     cg_view a = tile_v(w, slot), t = tmp_v(w, slot), m = stat_v(w->m_addr[slot]),
             s = stat_v(w->s_addr[slot]);
     float eps = sc_ir_attr_f(w->n, "epsilon", 1e-5f), invR = 1.0f / (float)w->R;
-    if (red(c, core, SC_OP_VREDSUM, d, &m, &a) ||
-        cg_vec(c, core, SC_OP_VMULF, dk, &m, &m, NULL, NULL, invR, 0) ||
-        cg_vec(c, core, SC_OP_VSUB, d, &a, &a, &m, NULL, 0, 0) ||
+    int rms = !strcmp(w->n->op, "RMSNormalization");
+    if ((!rms && (red(c, core, SC_OP_VREDSUM, d, &m, &a) ||
+                  cg_vec(c, core, SC_OP_VMULF, dk, &m, &m, NULL, NULL, invR, 0) ||
+                  cg_vec(c, core, SC_OP_VSUB, d, &a, &a, &m, NULL, 0, 0))) ||
         cg_vec(c, core, SC_OP_VMUL, d, &t, &a, &a, NULL, 0, 0) ||
         red(c, core, SC_OP_VREDSUM, d, &s, &t) ||
         cg_vec(c, core, SC_OP_VMULF, dk, &s, &s, NULL, NULL, invR, 0) ||
@@ -396,7 +390,7 @@ sc_status lower_reduce(cg *c, sc_ir_node *n) {
     } else if (strstr(n->op, "Softmax") || !strcmp(n->op, "Hardmax")) {
         w.same = 1, w.need_tmp = strcmp(n->op, "Softmax") != 0;
         mask = softmax_mask(c, n, x->rank);
-    } else if (!strcmp(n->op, "LayerNormalization")) {
+    } else if (!strcmp(n->op, "LayerNormalization") || !strcmp(n->op, "RMSNormalization")) {
         int ax = ir_axis(sc_ir_attr_i(n, "axis", -1), x->rank);
         w.same = 1, w.need_tmp = 1, w.scale = n->in[1], w.bias = n->n_in > 2 ? n->in[2] : -1;
         mask = ((1u << x->rank) - 1) & ~((1u << ax) - 1);

@@ -157,7 +157,7 @@ sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
     sc_ir_graph *g = NULL;
     if (sc_onnx_load_file(model_path, &g, err) != SC_OK) return err->status;
     sc_status st = bind_inputs(g, p->inputs, p->n_inputs, err);
-    if (st == SC_OK) st = sc_ir_optimize(g, p->dump_after, p->dump, err);
+    if (st == SC_OK) st = sc_ir_optimize_skip(g, p->dump_after, p->dump, p->skip_passes, err);
     if (st == SC_OK && p->cg.precision == SC_DTYPE_INT8) {
         /* without --calib the inputs given for specialisation are the calibration set */
         int given = p->n_inputs == g->n_inputs && (p->n_inputs == 0 || p->inputs);

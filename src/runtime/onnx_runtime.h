@@ -17,6 +17,7 @@ typedef struct sc_onnx_compile_params {
      * the inputs above are the one calibration set */
     const sc_tensor *calib;
     int n_calib;
+    const char *skip_passes; /* comma-separated fusion passes to leave out, or NULL */
 } sc_onnx_compile_params;
 
 sc_onnx_compile_params sc_onnx_compile_default_params(void);
