@@ -12,8 +12,8 @@ enum { K_SND, K_SEL, K_GND };
 enum { RED_NONE, RED_ADD, RED_MUL, RED_MAX, RED_MIN };
 /* Scalar registers beyond the codegen scratch set (R_T3 = 16). */
 enum { R_MASK = 17, R_SIGN = 18, R_63 = 19, R_DIM = 20, R_OFF = 21, R_X = 22, R_Y = 23 };
-#define TRAP_INDEX  0x1d /* an index outside its axis */
-#define IDX_CHUNK   65536
+#define TRAP_INDEX  0x1d  /* an index outside its axis */
+#define IDX_CHUNK   65536 /* indices staged at once (8 bytes each), fewer on small scratchpads */
 #define MAX_INDICES (1 << 18)
 
 typedef struct sct {
@@ -25,6 +25,7 @@ typedef struct sct {
     int irank;
     uint64_t a_addr, b_addr;
     uint32_t desc; /* the slice copy */
+    int64_t chunk; /* indices staged per round */
 } sct;
 
 static sc_status ins(cg *c, sc_queue q, uint16_t op, int64_t a, int64_t b, int64_t d) {
@@ -174,7 +175,7 @@ static sc_status emit_tuples(cg *c, sct *s) {
         return c->err->status;
     if (regs_init(c, SC_QUEUE_LOAD) || (s->red && regs_init(c, SC_QUEUE_STORE)))
         return c->err->status;
-    int64_t per = (IDX_CHUNK / s->k) * s->k, total = s->ntup * s->k;
+    int64_t per = (s->chunk / s->k) * s->k, total = s->ntup * s->k;
     for (int64_t e0 = 0; e0 < total; e0 += per) {
         int64_t n = SC_MIN(per, total - e0);
         uint32_t d[4] = {(uint32_t)n, 1, 1, 1};
@@ -239,7 +240,10 @@ static sc_status setup(cg *c, sc_ir_node *n, sct *s) {
     if (nidx > MAX_INDICES || s->slice > INT32_MAX)
         return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "%s with %lld indices (limit %d)", n->op,
                           (long long)nidx, MAX_INDICES);
-    s->a_addr = IDX_CHUNK * 8;
+    s->chunk = SC_MIN(IDX_CHUNK, (int64_t)(c->spad / 4 / 8));
+    if (s->chunk < s->k)
+        return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "%s: scratchpad too small", n->op);
+    s->a_addr = (uint64_t)s->chunk * 8;
     s->b_addr = s->a_addr + ((uint64_t)s->slice * 4 + 63) / 64 * 64;
     if (s->red && s->b_addr + (uint64_t)s->slice * 4 > c->spad)
         return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "%s reduction over slices of %lld elements",
