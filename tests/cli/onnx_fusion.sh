@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Graph fusions: LayerNorm / RMSNorm op patterns become one node (--dump-after fuse-norm), fused
+# and unfused programs both match a double-precision reference, and the fused one moves fewer
+# HBM bytes in fewer cycles (timing mode); --skip-pass errors.
+set -u
+BIN=$1
+SRC=$2
+command -v python3 >/dev/null || { echo "no python3: skip"; exit 77; }
+T=$(mktemp -d /tmp/sc_fusion.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0; fail=0
+ok() { pass=$((pass+1)); }
+bad() { echo "FAIL: $*"; fail=$((fail+1)); }
+expect_rc() { local want=$1; shift; "$@" >"$T/out" 2>"$T/err"; local rc=$?; [ $rc -eq $want ] && ok || bad "rc $rc != $want: $* ($(head -2 "$T/err"))"; }
+one_line_err() { local n; n=$(wc -l <"$T/err"); [ "$n" -eq 1 ] && ok || bad "stderr has $n lines: $(cat "$T/err")"; }
+stat() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(int(d['cycles']), int(d['bytes']['hbm_read'] + d['bytes']['hbm_write']))" "$1"; }
+
+python3 "$SRC/tests/helpers/make_norm_model.py" "$T/s/test_norms" 48 256 || { echo "generator failed"; exit 1; }
+M="$T/s/test_norms/model.onnx"
+expect_rc 0 "$BIN" compile "$M" --dump-after fuse-norm
+grep -q 'LayerNormalization(%x, $gamma, $beta) axis=1' "$T/out" && ok || bad "LayerNorm not fused: $(cat "$T/out")"
+grep -q 'RMSNormalization(%x, $g2) axis=1' "$T/out" && ok || bad "RMSNorm not fused"
+[ "$(grep -c ' = ' "$T/out")" -eq 2 ] && ok || bad "fused graph has more than 2 nodes"
+# both forms against the reference outputs (double precision, written by the generator)
+expect_rc 0 "$BIN" conformance "$T/s"
+grep -q '^1 passed' "$T/out" && ok || bad "fused outputs: $(tail -2 "$T/out")"
+mkdir -p "$T/a" "$T/b"
+expect_rc 0 "$BIN" run "$M" --outdir "$T/a"
+expect_rc 0 "$BIN" run "$M" --outdir "$T/b" --skip-pass fuse-norm
+python3 - "$T/a" "$T/b" <<'EOF' && ok || bad "fused and unfused outputs differ beyond fp32 tolerance"
+import struct, sys
+def npy(p):
+    b = open(p, "rb").read(); hl = struct.unpack("<H", b[8:10])[0]; d = b[10 + hl:]
+    return struct.unpack("<%df" % (len(d) // 4), d)
+for k in (0, 1):
+    a, b = npy("%s/output_%d.npy" % (sys.argv[1], k)), npy("%s/output_%d.npy" % (sys.argv[2], k))
+    if max(abs(x - y) for x, y in zip(a, b)) > 1e-4: sys.exit(1)
+EOF
+# timing: fewer cycles and HBM bytes fused
+expect_rc 0 "$BIN" run "$M" --mode timing --report "$T/f.json"
+expect_rc 0 "$BIN" run "$M" --mode timing --report "$T/u.json" --skip-pass fuse-norm
+read -r fc fb <<<"$(stat "$T/f.json")"
+read -r uc ub <<<"$(stat "$T/u.json")"
+[ "$fc" -lt "$uc" ] && ok || bad "fused cycles $fc not below unfused $uc"
+[ "$fb" -lt "$ub" ] && ok || bad "fused HBM bytes $fb not below unfused $ub"
+
+expect_rc 2 "$BIN" run "$M" --skip-pass shapes; one_line_err
+expect_rc 2 "$BIN" compile "$M" -o "$T/x.scb" --skip-pass fuse-norm,nosuch; one_line_err
+[ ! -e "$T/x.scb" ] && ok || bad "partial output"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
