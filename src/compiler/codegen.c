@@ -502,6 +502,7 @@ static sc_status lower_node(cg *c, sc_ir_node *n) {
     if (!strcmp(op, "MatMul") || !strcmp(op, "Gemm")) return lower_matmul(c, n);
     if (!strcmp(op, "Conv")) return lower_conv(c, n);
     if (!strcmp(op, "Trilu")) return lower_trilu(c, n);
+    if (!strcmp(op, "FusedAttention")) return lower_attention(c, n);
     if (!strcmp(op, "CumSum")) return lower_cumsum(c, n);
     if (lower_is_scatter(op)) return lower_scatter(c, n);
     if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool") || !strcmp(op, "GlobalAveragePool") ||

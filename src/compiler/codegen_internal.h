@@ -90,6 +90,7 @@ sc_status lower_reduce(cg *c, sc_ir_node *n);
 sc_status lower_conv(cg *c, sc_ir_node *n);
 sc_status lower_pool(cg *c, sc_ir_node *n);
 sc_status lower_trilu(cg *c, sc_ir_node *n);
+sc_status lower_attention(cg *c, sc_ir_node *n); /* FusedAttention (pass fuse-attention) */
 sc_status lower_cumsum(cg *c, sc_ir_node *n);
 /* ScatterElements/Scatter/ScatterND/GatherND: indices read by the scalar unit, one DMA each. */
 sc_status lower_scatter(cg *c, sc_ir_node *n);

@@ -141,6 +141,7 @@ sc_status sc_pass_fuse_bias_act(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_decompose_loss(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_decompose_qlinear(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_fuse_norm(sc_ir_graph *g, int *changed, sc_err *err);
+sc_status sc_pass_fuse_attention(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_lower_bn(sc_ir_graph *g, int *changed, sc_err *err);
 
 /* The pipeline in order (NULL-terminated name list for --dump-after). */

@@ -19,6 +19,8 @@ static const sc_ir_pass PASSES[] = {
     {"constfold", "evaluate nodes with constant inputs on the host", sc_pass_constfold},
     {"dce", "remove nodes that do not reach an output", sc_pass_dce},
     {"fuse-norm", "LayerNorm/RMSNorm op patterns -> one normalisation node", sc_pass_fuse_norm},
+    {"fuse-attention", "MatMul(Q,K^T) [scale] [mask] Softmax MatMul(.,V) -> FusedAttention",
+     sc_pass_fuse_attention},
     {"fuse-conv-bn", "fold BatchNormalization into the preceding Conv", sc_pass_fuse_conv_bn},
     {"fuse-bias-act", "MatMul+bias and Conv/MatMul/Gemm+activation", sc_pass_fuse_bias_act},
     {"lower-bn", "BatchNormalization -> per-channel x*a + b", sc_pass_lower_bn},

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Graph fusions: LayerNorm / RMSNorm op patterns become one node (--dump-after fuse-norm), fused
-# and unfused programs both match a double-precision reference, and the fused one moves fewer
-# HBM bytes in fewer cycles (timing mode); --skip-pass errors.
+# Graph fusions: LayerNorm / RMSNorm op patterns and scaled-dot-product attention become one node
+# each (--dump-after), fused and unfused programs both match a double-precision reference, and
+# the fused one moves fewer HBM bytes in fewer cycles (timing mode); --skip-pass errors.
 set -u
 BIN=$1
 SRC=$2
@@ -44,6 +44,35 @@ read -r fc fb <<<"$(stat "$T/f.json")"
 read -r uc ub <<<"$(stat "$T/u.json")"
 [ "$fc" -lt "$uc" ] && ok || bad "fused cycles $fc not below unfused $uc"
 [ "$fb" -lt "$ub" ] && ok || bad "fused HBM bytes $fb not below unfused $ub"
+
+# attention: Transpose/MatMul/Div/Add mask/Softmax/MatMul -> FusedAttention, 3 query x 3 key
+# blocks and two value chunks (head size 160 > the 128-wide array)
+python3 "$SRC/tests/helpers/make_attn_model.py" "$T/a/test_sdpa" 1 2 300 160 || bad "attention generator"
+A="$T/a/test_sdpa/model.onnx"
+expect_rc 0 "$BIN" compile "$A" --dump-after fuse-attention
+grep -q 'FusedAttention(%q, %k, %v, $mask) scale=0.0790569' "$T/out" && ok || bad "attention not fused: $(cat "$T/out")"
+[ "$(grep -c ' = ' "$T/out")" -eq 1 ] && ok || bad "fused attention graph has more than 1 node"
+expect_rc 0 "$BIN" conformance "$T/a"
+grep -q '^1 passed' "$T/out" && ok || bad "fused attention outputs: $(tail -2 "$T/out")"
+expect_rc 0 "$BIN" conformance "$T/a" --precision bf16
+grep -q '^1 passed' "$T/out" && ok || bad "fused attention in bf16: $(tail -2 "$T/out")"
+mkdir -p "$T/fa" "$T/ua"
+expect_rc 0 "$BIN" run "$A" --outdir "$T/fa"
+expect_rc 0 "$BIN" run "$A" --outdir "$T/ua" --skip-pass fuse-attention
+python3 - "$T/fa/output_0.npy" "$T/ua/output_0.npy" <<'PY' && ok || bad "fused and unfused attention differ beyond fp32 tolerance"
+import struct, sys
+def npy(p):
+    b = open(p, "rb").read(); hl = struct.unpack("<H", b[8:10])[0]; d = b[10 + hl:]
+    return struct.unpack("<%df" % (len(d) // 4), d)
+a, b = npy(sys.argv[1]), npy(sys.argv[2])
+sys.exit(max(abs(x - y) for x, y in zip(a, b)) > 1e-5)
+PY
+expect_rc 0 "$BIN" run "$A" --mode timing --report "$T/fa.json"
+expect_rc 0 "$BIN" run "$A" --mode timing --report "$T/ua.json" --skip-pass fuse-attention
+read -r fc fb <<<"$(stat "$T/fa.json")"
+read -r uc ub <<<"$(stat "$T/ua.json")"
+[ "$fc" -lt "$uc" ] && ok || bad "fused attention cycles $fc not below unfused $uc"
+[ "$fb" -lt "$ub" ] && ok || bad "fused attention HBM bytes $fb not below unfused $ub"
 
 expect_rc 2 "$BIN" run "$M" --skip-pass shapes; one_line_err
 expect_rc 2 "$BIN" compile "$M" -o "$T/x.scb" --skip-pass fuse-norm,nosuch; one_line_err
