@@ -30,7 +30,8 @@ static void usage(void) {
            "TensorProto .pb or NumPy .npy files; without --input they are read from\n"
            "test_data_set_0/input_K.pb beside the model. Outputs are written as DIR/output_K.pb\n"
            "and DIR/output_K.npy (K = graph output order; default DIR is the current directory).\n"
-           "Prints cycles, time, utilisation and energy.\n\n"
+           "Prints cycles, time, utilisation and energy (timing and both modes; functional\n"
+           "mode runs no timing model and prints the instruction count).\n\n"
            "  --input NAME=FILE   tensor for graph input NAME (repeatable)\n"
            "  --outdir DIR        where outputs go (functional and both modes)\n"
            "  --chip NAME         chip config (default seedchip-1)\n"
@@ -184,9 +185,14 @@ static int write_outputs(const run_opts *o, const sc_compiled *cc, const sc_tens
     return 0;
 }
 
-static void print_stats(const sc_sim *s) {
+static void print_stats(const sc_sim *s, sc_sim_mode mode) {
     sc_sim_stats st;
     sc_sim_get_stats(s, &st);
+    if (mode == SC_SIM_FUNCTIONAL) { /* no timing model ran: no cycles to report */
+        printf("functional: %llu instructions, %.3g GFLOP (device time: --mode both or timing)\n",
+               (unsigned long long)st.insns, st.flops * 1e-9);
+        return;
+    }
     double util = st.cycles && st.cores ? st.mma_busy / ((double)st.cycles * st.cores) : 0;
     printf("cycles %llu, %.3f ms, %.3g GFLOP, MMA utilisation %.1f%%, HBM %.3g MB read %.3g MB "
            "written, energy %.4g mJ\n",
@@ -232,7 +238,7 @@ static int run(run_opts *o, const sc_chip *chip) {
         goto out;
     }
     if (o->mode != SC_SIM_TIMING && write_outputs(o, cc, out)) goto out;
-    print_stats(sim);
+    print_stats(sim, o->mode);
     rc = reports(o, sim);
 out:
     sc_sim_destroy(sim);

@@ -82,6 +82,16 @@ void pmem_read(const pmem *m, uint64_t addr, void *dst, size_t n) {
     }
 }
 
+void *sim_scratch(sc_sim *s, int slot, size_t bytes) {
+    if (bytes <= s->scratch_cap[slot]) return s->scratch[slot];
+    size_t cap = bytes + bytes / 4 + 64; /* headroom: tiles of a kernel vary a little in size */
+    unsigned char *p = realloc(s->scratch[slot], cap);
+    if (!p) return NULL;
+    s->scratch[slot] = p;
+    s->scratch_cap[slot] = cap;
+    return p;
+}
+
 /* ---- Time ---- */
 
 uint64_t sim_ps(const sc_sim *s, uint64_t cycles) {
@@ -371,6 +381,8 @@ void sc_sim_destroy(sc_sim *s) {
         sim_l2_free(&s->chips[k].l2);
         sc_mem_destroy(s->chips[k].hbm_model);
     }
+    for (int k = 0; k < SIM_SCRATCH; k++)
+        free(s->scratch[k]);
     free(s->heap);
     free(s->hpos);
     free(s->chips);

@@ -145,6 +145,9 @@ typedef struct hbm_sig {
 } hbm_sig;
 #define SIM_HBM_SIGS 128
 
+/* Scratch buffer slots (sim_scratch): MMA A, B, C, staging; DMA gather, convert. */
+#define SIM_SCRATCH 6
+
 typedef struct trace_ev {
     const char *name;
     int pid, tid;
@@ -184,6 +187,10 @@ struct sc_sim {
     int n_sigs;
     double hbm_probe_ref;                                   /* probe efficiency of a plain stream */
     double hbm_hits, hbm_misses, hbm_conflicts, hbm_bursts; /* this run, extrapolated */
+    /* Functional work buffers (MMA tiles, DMA staging), kept across instructions: a fresh
+     * malloc per instruction costs page faults on every large tile. See sim_scratch. */
+    unsigned char *scratch[SIM_SCRATCH];
+    size_t scratch_cap[SIM_SCRATCH];
 };
 
 /* ---- Memory (sim.c). ---- */
@@ -195,6 +202,10 @@ void pmem_read(const pmem *m, uint64_t addr, void *dst, size_t n);
  * (allocates the page; NULL on out of memory). Valid up to the end of the page. */
 const unsigned char *pmem_peek(const pmem *m, uint64_t addr);
 unsigned char *pmem_poke(pmem *m, uint64_t addr);
+
+/* Work buffer `slot` of at least `bytes` bytes (contents undefined), grown on demand and owned
+ * by the simulator; NULL on out of memory. */
+void *sim_scratch(sc_sim *s, int slot, size_t bytes);
 
 /* ---- Scheduler helpers (sim.c). ---- */
 sc_status sim_exec(sc_sim *s, squeue *q, uint64_t now, sc_err *err);

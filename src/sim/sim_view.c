@@ -179,71 +179,210 @@ static const unsigned char *elem_r(const sc_sim *s, const rview *v, int64_t byte
                          e_ = 0;                                                                   \
                      e_ < (int64_t)dims[0]; e_++, off += (v)->st[0] * (v)->es)
 
+/* Typed row loops: fp32 and bf16 (the common vector operand types) inline, the rest through
+ * the numerics library; the page pointer is looked up once per row. */
+static void load_row(sc_dtype dt, const unsigned char *p, int64_t step, uint32_t n, float *out) {
+    if (dt == SC_DTYPE_FP32) {
+        for (uint32_t e = 0; e < n; e++)
+            memcpy(&out[e], p + (int64_t)e * step, 4);
+    } else if (dt == SC_DTYPE_BF16) {
+        for (uint32_t e = 0; e < n; e++) {
+            const unsigned char *q = p + (int64_t)e * step;
+            uint32_t u = (uint32_t)(q[0] | (q[1] << 8)) << 16;
+            memcpy(&out[e], &u, 4);
+        }
+    } else {
+        for (uint32_t e = 0; e < n; e++)
+            out[e] = sc_load_elem(dt, p + (int64_t)e * step, 0);
+    }
+}
+
+static void store_row(sc_dtype dt, unsigned char *p, int64_t step, uint32_t n, const float *in) {
+    if (dt == SC_DTYPE_FP32) {
+        for (uint32_t e = 0; e < n; e++)
+            memcpy(p + (int64_t)e * step, &in[e], 4);
+    } else {
+        for (uint32_t e = 0; e < n; e++)
+            sc_store_elem(dt, p + (int64_t)e * step, 0, in[e]);
+    }
+}
+
+static const unsigned char *row_in_page(const rview *v, int64_t off, uint32_t n, int *in_page);
+
+#define ROW_OFF(v, i1, i2, i3)                                                                     \
+    ((v)->base +                                                                                   \
+     ((int64_t)(i1) * (v)->st[1] + (int64_t)(i2) * (v)->st[2] + (int64_t)(i3) * (v)->st[3]) *      \
+         (v)->es)
+
 void sim_gather_f32(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
                     float *out) {
-    size_t i = 0;
-    FOR_VIEW(v, dims, off) out[i++] = sc_load_elem(v->dt, elem_r(s, v, off), 0);
+    uint32_t n = dims[0];
+    int64_t step = v->st[0] * v->es;
+    for (uint32_t i3 = 0; i3 < dims[3]; i3++)
+        for (uint32_t i2 = 0; i2 < dims[2]; i2++)
+            for (uint32_t i1 = 0; i1 < dims[1]; i1++, out += n) {
+                int64_t off = ROW_OFF(v, i1, i2, i3);
+                int in_page = 1;
+                const unsigned char *p = NULL;
+                if (n == 0) continue;
+                if (v->space == SC_SPACE_CONST)
+                    p = s->consts + off;
+                else if (v->mem)
+                    p = row_in_page(v, off, n, &in_page);
+                if (!in_page)
+                    for (uint32_t e = 0; e < n; e++)
+                        out[e] = sc_load_elem(v->dt, elem_r(s, v, off + (int64_t)e * step), 0);
+                else if (p)
+                    load_row(v->dt, p, step, n, out);
+                else
+                    load_row(v->dt, ZERO16, 0, n, out);
+            }
 }
 
 int sim_scatter_f32(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const float *in) {
-    size_t i = 0;
-    if (!v->mem) return 0;
-    FOR_VIEW(v, dims, off) {
-        unsigned char *p = pmem_poke(v->mem, (uint64_t)off);
-        if (!p) return -1;
-        sc_store_elem(v->dt, p, 0, in[i++]);
-    }
+    uint32_t n = dims[0];
+    int64_t step = v->st[0] * v->es, span = (int64_t)(n ? n - 1 : 0) * step;
+    if (!v->mem || n == 0) return 0;
+    for (uint32_t i3 = 0; i3 < dims[3]; i3++)
+        for (uint32_t i2 = 0; i2 < dims[2]; i2++)
+            for (uint32_t i1 = 0; i1 < dims[1]; i1++, in += n) {
+                int64_t off = ROW_OFF(v, i1, i2, i3), lo = off + (span < 0 ? span : 0);
+                int in_page;
+                row_in_page(v, off, n, &in_page);
+                unsigned char *p = in_page ? pmem_poke(v->mem, (uint64_t)lo) : NULL;
+                if (p) {
+                    store_row(v->dt, p + (off - lo), step, n, in);
+                    continue;
+                }
+                if (in_page) return -1;
+                for (uint32_t e = 0; e < n; e++) {
+                    unsigned char *q = pmem_poke(v->mem, (uint64_t)(off + (int64_t)e * step));
+                    if (!q) return -1;
+                    sc_store_elem(v->dt, q, 0, in[e]);
+                }
+            }
     return 0;
 }
 
-/* Contiguous runs (stride 1 on axis 0) move as byte blocks; anything else element by element. */
+/* Strided copy of n elements of es bytes: fixed-size moves for the usual element sizes (a
+ * variable-size memcpy per element is a library call each). */
+#define COPY_AS(T)                                                                                 \
+    for (uint32_t e = 0; e < n; e++) {                                                             \
+        T x_;                                                                                      \
+        memcpy(&x_, src + (int64_t)e * ss, sizeof x_);                                             \
+        memcpy(dst + (int64_t)e * ds, &x_, sizeof x_);                                             \
+    }
+
+static void copy_strided(unsigned char *dst, int64_t ds, const unsigned char *src, int64_t ss,
+                         uint32_t n, size_t es) {
+    switch (es) {
+    case 1:
+        COPY_AS(uint8_t);
+        break;
+    case 2:
+        COPY_AS(uint16_t);
+        break;
+    case 4:
+        COPY_AS(uint32_t);
+        break;
+    case 8:
+        COPY_AS(uint64_t);
+        break;
+    default:
+        for (uint32_t e = 0; e < n; e++)
+            memcpy(dst + (int64_t)e * ds, src + (int64_t)e * ss, es);
+    }
+}
+
+/* First byte of one axis-0 row starting at byte off, when the whole row lies in one page of the
+ * view's memory (page pointers are then fetched once per row, not per element): *in_page = 0
+ * when it crosses a page. Returns NULL for a never-written page (reads as zero). */
+static const unsigned char *row_in_page(const rview *v, int64_t off, uint32_t n, int *in_page) {
+    int64_t step = v->st[0] * v->es, span = (int64_t)(n - 1) * step;
+    int64_t lo = off + (span < 0 ? span : 0), hi = off + (span > 0 ? span : 0) + v->es;
+    uint64_t pb = v->mem->page_bytes;
+    *in_page = (uint64_t)lo / pb == (uint64_t)(hi - 1) / pb;
+    if (!*in_page) return NULL;
+    const unsigned char *p = pmem_peek(v->mem, (uint64_t)lo);
+    return p ? p + (off - lo) : NULL;
+}
+
+/* One strided row into the packed buffer out. */
+static void gather_row(const sc_sim *s, const rview *v, int64_t off, uint32_t n,
+                       unsigned char *out) {
+    size_t es = (size_t)v->es;
+    int64_t step = v->st[0] * v->es;
+    int in_page = 1;
+    const unsigned char *p = NULL;
+    if (n == 0) return;
+    if (v->space == SC_SPACE_CONST)
+        p = s->consts + off;
+    else if (v->mem)
+        p = row_in_page(v, off, n, &in_page);
+    if (!in_page) {
+        for (uint32_t e = 0; e < n; e++)
+            memcpy(out + e * es, elem_r(s, v, off + (int64_t)e * step), es);
+    } else if (p) {
+        copy_strided(out, (int64_t)es, p, step, n, es);
+    } else {
+        memset(out, 0, n * es);
+    }
+}
+
+/* Contiguous runs (stride 1 on axis 0) move as byte blocks; other rows as strided copies. */
 void sim_gather_raw(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
                     unsigned char *out) {
     size_t es = (size_t)v->es, run = (size_t)dims[0] * es;
-    if (v->st[0] == 1) {
-        for (uint32_t i3 = 0; i3 < dims[3]; i3++)
-            for (uint32_t i2 = 0; i2 < dims[2]; i2++)
-                for (uint32_t i1 = 0; i1 < dims[1]; i1++) {
-                    int64_t off = v->base + ((int64_t)i1 * v->st[1] + (int64_t)i2 * v->st[2] +
-                                             (int64_t)i3 * v->st[3]) *
-                                                v->es;
-                    if (v->space == SC_SPACE_CONST)
-                        memcpy(out, s->consts + off, run);
-                    else if (v->mem)
-                        pmem_read(v->mem, (uint64_t)off, out, run);
-                    else
-                        memset(out, 0, run);
-                    out += run;
-                }
-        return;
+    for (uint32_t i3 = 0; i3 < dims[3]; i3++)
+        for (uint32_t i2 = 0; i2 < dims[2]; i2++)
+            for (uint32_t i1 = 0; i1 < dims[1]; i1++) {
+                int64_t off = ROW_OFF(v, i1, i2, i3);
+                if (v->st[0] != 1)
+                    gather_row(s, v, off, dims[0], out);
+                else if (v->space == SC_SPACE_CONST)
+                    memcpy(out, s->consts + off, run);
+                else if (v->mem)
+                    pmem_read(v->mem, (uint64_t)off, out, run);
+                else
+                    memset(out, 0, run);
+                out += run;
+            }
+}
+
+/* One packed row into a strided destination row (pages allocated on first write). */
+static int scatter_row(const rview *v, int64_t off, uint32_t n, const unsigned char *in) {
+    size_t es = (size_t)v->es;
+    int64_t step = v->st[0] * v->es;
+    int in_page;
+    if (n == 0) return 0;
+    row_in_page(v, off, n, &in_page);
+    if (in_page) {
+        int64_t span = (int64_t)(n - 1) * step, lo = off + (span < 0 ? span : 0);
+        unsigned char *p = pmem_poke(v->mem, (uint64_t)lo);
+        if (!p) return -1;
+        copy_strided(p + (off - lo), step, in, (int64_t)es, n, es);
+        return 0;
     }
-    FOR_VIEW(v, dims, off) {
-        memcpy(out, elem_r(s, v, off), es);
-        out += es;
+    for (uint32_t e = 0; e < n; e++) {
+        unsigned char *p = pmem_poke(v->mem, (uint64_t)(off + (int64_t)e * step));
+        if (!p) return -1;
+        memcpy(p, in + e * es, es);
     }
+    return 0;
 }
 
 int sim_scatter_raw(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const unsigned char *in) {
     size_t es = (size_t)v->es, run = (size_t)dims[0] * es;
     if (!v->mem) return 0;
-    if (v->st[0] == 1) {
-        for (uint32_t i3 = 0; i3 < dims[3]; i3++)
-            for (uint32_t i2 = 0; i2 < dims[2]; i2++)
-                for (uint32_t i1 = 0; i1 < dims[1]; i1++) {
-                    int64_t off = v->base + ((int64_t)i1 * v->st[1] + (int64_t)i2 * v->st[2] +
-                                             (int64_t)i3 * v->st[3]) *
-                                                v->es;
-                    if (pmem_write(v->mem, (uint64_t)off, in, run)) return -1;
-                    in += run;
-                }
-        return 0;
-    }
-    FOR_VIEW(v, dims, off) {
-        unsigned char *p = pmem_poke(v->mem, (uint64_t)off);
-        if (!p) return -1;
-        memcpy(p, in, es);
-        in += es;
-    }
+    for (uint32_t i3 = 0; i3 < dims[3]; i3++)
+        for (uint32_t i2 = 0; i2 < dims[2]; i2++)
+            for (uint32_t i1 = 0; i1 < dims[1]; i1++) {
+                int64_t off = ROW_OFF(v, i1, i2, i3);
+                int rc = v->st[0] == 1 ? pmem_write(v->mem, (uint64_t)off, in, run)
+                                       : scatter_row(v, off, dims[0], in);
+                if (rc) return -1;
+                in += run;
+            }
     return 0;
 }
 
