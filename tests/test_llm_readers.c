@@ -940,6 +940,26 @@ static void test_tokenizer_spm(void **state) {
     free(ids);
     assert_int_not_equal(sc_llm_tokenize(t, "z", &ids, &n, &err), SC_OK); /* no byte token */
     assert_int_not_equal(sc_llm_detokenize(t, 99, &sb, &err), SC_OK);
+    /* Equal scores merge leftmost first: "▁lll" -> "▁" "ll" "l". */
+    assert_int_equal(sc_llm_tokenize(t, "lll", &ids, &n, &err), SC_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(ids[0], 3), assert_int_equal(ids[1], 9), assert_int_equal(ids[2], 6);
+    free(ids);
+    /* SPM encodes the whole text as one piece: 120 kB of text is 100k merges, which a scan of
+     * every pair per merge (quadratic) took minutes for; the heap takes milliseconds. */
+    size_t reps = 20000;
+    char *big = malloc(reps * 6 + 1);
+    for (size_t i = 0; i < reps; i++)
+        memcpy(big + 6 * i, "hello ", 6);
+    big[reps * 6 - 1] = 0;
+    double t0 = sc_now_seconds();
+    assert_int_equal(sc_llm_tokenize(t, big, &ids, &n, &err), SC_OK);
+    assert_int_equal(n, reps);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(ids[i], 12);
+    if (!getenv("SEEDCHIP_ASAN") && !getenv("LD_PRELOAD") && sc_now_seconds() - t0 > 5)
+        fail_msg("120 kB prompt took %.1f s to tokenize", sc_now_seconds() - t0);
+    free(ids), free(big);
     sc_llm_tokenizer_destroy(t);
 }
 
@@ -1063,12 +1083,16 @@ static void test_hostile_safetensors(void **state) {
                   "dtype"},
                  {"{\"model.embed_tokens.weight\":{\"dtype\":\"F32\",\"shape\":[3,64],"
                   "\"data_offsets\":[0,8]}}",
-                  "shape"}};
+                  "shape"},
+                 /* the config's ~109k parameters cannot come from 8 bytes of data: refused
+                  * before they are allocated (the cases above carry 60 kB of data) */
+                 {"{}", "claims 108"}};
     for (size_t i = 0; i < SC_ARRAY_LEN(cases); i++) {
         wb b = {0};
         put_u64(&b, strlen(cases[i].hdr));
         put(&b, cases[i].hdr, strlen(cases[i].hdr));
-        put(&b, "\0\0\0\0\0\0\0\0", 8);
+        for (int k = 0; k < (i + 1 < SC_ARRAY_LEN(cases) ? 7500 : 1); k++)
+            put(&b, "\0\0\0\0\0\0\0\0", 8);
         write_text(dir, "model.safetensors", (const char *)b.d, b.n);
         sc_llm_model *m = NULL;
         sc_err err = {0};

@@ -535,6 +535,7 @@ static sc_status load_model(gguf *g, sc_llm_model *m, const sc_llm_load_params *
     c->vocab_size = (int)emb->dims[1];
     c->tied_embeddings = find_tensor(g, "output.weight") == NULL;
     s = sc_llm_config_check(g->path, c, p, g->err);
+    if (s == SC_OK) s = sc_llm_check_params_in_file(g->path, c, (double)g->len, g->err);
     if (s == SC_OK) s = sc_llm_model_alloc_all(m, g->err);
     size_t d = (size_t)c->dim, v = (size_t)c->vocab_size;
     if (s == SC_OK) s = load_tensor(g, "token_embd.weight", m->tok_emb, v, d, 0, NULL);

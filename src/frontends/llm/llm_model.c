@@ -69,6 +69,21 @@ double sc_llm_config_params(const sc_llm_config *c) {
     return layer * c->n_layers + emb + 2 * d;
 }
 
+/* The most compact tensor type the readers take (Q4_0, Q4_K) stores 4.5 bits per weight, so a file
+ * of N bytes holds at most 16/9 N weights; a header claiming more than 2 N parameters (room for
+ * vectors a reader fills itself) is refused before the model's fp32 arrays, 4 bytes per claimed
+ * parameter, are reserved. Without it a 1 kB header could reserve max_params x 4 bytes. */
+sc_status sc_llm_check_params_in_file(const char *src, const sc_llm_config *c, double file_bytes,
+                                      sc_err *err) {
+    double n = sc_llm_config_params(c);
+    if (n > 2.0 * file_bytes)
+        return sc_err_set(err, SC_ERR_PARSE,
+                          "%s: the header claims %.0f parameters but the file holds only %.0f "
+                          "bytes",
+                          src, n, file_bytes);
+    return SC_OK;
+}
+
 /* Sizes are bounded well below INT_MAX so every product in the kernels fits 64 bits easily. */
 sc_status sc_llm_config_check(const char *src, sc_llm_config *c, const sc_llm_load_params *p,
                               sc_err *err) {

@@ -100,6 +100,9 @@ float *sc_llm_model_alloc(sc_llm_model *m, size_t n);
 /* Checks the config for consistency and limits; fills head_dim if 0. */
 sc_status sc_llm_config_check(const char *src, sc_llm_config *c, const sc_llm_load_params *p,
                               sc_err *err);
+/* Refuses a config claiming more parameters than file_bytes of tensor data could hold. */
+sc_status sc_llm_check_params_in_file(const char *src, const sc_llm_config *c, double file_bytes,
+                                      sc_err *err);
 /* Allocates every tensor the config needs (layers array too). */
 sc_status sc_llm_model_alloc_all(sc_llm_model *m, sc_err *err);
 /* Reorders the rows of a [n_heads*head_dim x cols] matrix (or vector when cols == 1) from the

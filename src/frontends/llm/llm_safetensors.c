@@ -400,6 +400,10 @@ static sc_status load_gpt2(stread *r, sc_llm_model *m) {
 static sc_status load_all(stread *r, sc_llm_model *m) {
     sc_llm_config *c = &m->cfg;
     sc_status s = read_config(r, c);
+    double bytes = 0;
+    for (int i = 0; i < r->n; i++)
+        bytes += (double)r->sh[i].len;
+    if (s == SC_OK) s = sc_llm_check_params_in_file(m->source, c, bytes, r->err);
     if (s == SC_OK) s = sc_llm_model_alloc_all(m, r->err);
     if (s == SC_OK && c->arch == SC_LLM_FAM_GPT2) return load_gpt2(r, m);
     if (s == SC_OK) s = read_rope_scaling(r, m);

@@ -207,35 +207,111 @@ static sym *split_chars(const char *s, size_t len, size_t *n) {
     return v;
 }
 
-/* Merges adjacent symbols: SPM picks the pair whose joined text has the highest score, BPE the
- * pair with the lowest merge rank. Repeats until no pair qualifies. */
-static void merge_symbols(const sc_llm_tokenizer *t, const char *s, sym *v, size_t *n,
-                          char *scratch) {
-    for (;;) {
-        double best = -1e300;
-        size_t at = (size_t)-1;
-        for (size_t i = 0; i + 1 < *n; i++) {
-            size_t l = v[i].len + v[i + 1].len;
-            double key;
-            if (t->kind == SC_LLM_TOK_SPM) {
-                int id = map_get(&t->ids, s + v[i].off, l);
-                if (id < 0) continue;
-                key = t->score[id];
-            } else {
-                memcpy(scratch, s + v[i].off, v[i].len);
-                scratch[v[i].len] = ' ';
-                memcpy(scratch + v[i].len + 1, s + v[i + 1].off, v[i + 1].len);
-                int r = map_get(&t->ranks, scratch, l + 1);
-                if (r < 0) continue;
-                key = -(double)r;
-            }
-            if (key > best) best = key, at = i;
+/* Candidate merges, best first: the highest key, then the leftmost pair (as a scan that keeps
+ * the first maximum picks). llen and rlen are the two symbols' lengths when the pair formed: a
+ * merge that touched either makes the entry stale. */
+typedef struct cand {
+    double key;
+    size_t left, llen, rlen;
+} cand;
+
+typedef struct cheap {
+    cand *c;
+    size_t n, cap;
+    int oom;
+} cheap;
+
+static int cand_before(const cand *a, const cand *b) {
+    return a->key > b->key || (a->key == b->key && a->left < b->left);
+}
+
+static void heap_push(cheap *h, cand x) {
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 64;
+        cand *c = realloc(h->c, cap * sizeof *c);
+        if (!c) {
+            h->oom = 1;
+            return;
         }
-        if (at == (size_t)-1) return;
-        v[at].len += v[at + 1].len;
-        memmove(v + at + 1, v + at + 2, (*n - at - 2) * sizeof *v);
-        (*n)--;
+        h->c = c, h->cap = cap;
     }
+    size_t i = h->n++;
+    for (; i > 0 && cand_before(&x, &h->c[(i - 1) / 2]); i = (i - 1) / 2)
+        h->c[i] = h->c[(i - 1) / 2];
+    h->c[i] = x;
+}
+
+static cand heap_pop(cheap *h) {
+    cand top = h->c[0], x = h->c[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t k = 2 * i + 1;
+        if (k >= h->n) break;
+        if (k + 1 < h->n && cand_before(&h->c[k + 1], &h->c[k])) k++;
+        if (!cand_before(&h->c[k], &x)) break;
+        h->c[i] = h->c[k], i = k;
+    }
+    if (h->n) h->c[i] = x;
+    return top;
+}
+
+#define NO_SYM ((size_t)-1)
+
+/* Pushes the pair (i, nx[i]) when it may merge: SPM when the joined text is a token (key: its
+ * score), BPE when "left right" is a merge rule (key: minus its rank). */
+static void push_pair(const sc_llm_tokenizer *t, const char *s, const sym *v, const size_t *nx,
+                      size_t i, char *scratch, cheap *h) {
+    size_t j = i == NO_SYM ? NO_SYM : nx[i];
+    if (j == NO_SYM) return;
+    size_t l = v[i].len + v[j].len;
+    double key;
+    if (t->kind == SC_LLM_TOK_SPM) {
+        int id = map_get(&t->ids, s + v[i].off, l);
+        if (id < 0) return;
+        key = t->score[id];
+    } else {
+        memcpy(scratch, s + v[i].off, v[i].len);
+        scratch[v[i].len] = ' ';
+        memcpy(scratch + v[i].len + 1, s + v[j].off, v[j].len);
+        int r = map_get(&t->ranks, scratch, l + 1);
+        if (r < 0) return;
+        key = -(double)r;
+    }
+    if (key > -1e300) heap_push(h, (cand){key, i, v[i].len, v[j].len}); /* never NaN, -inf */
+}
+
+/* Merges adjacent symbols: SPM picks the pair whose joined text has the highest score, BPE the
+ * pair with the lowest merge rank, leftmost first among equals; repeats until no pair
+ * qualifies. A heap of candidate pairs over a linked list makes a piece of n characters cost
+ * O(n log n): a scan of every pair per merge was quadratic, minutes for a long prompt (SPM
+ * encodes the whole text as one piece). Returns 0 when out of memory. */
+static int merge_symbols(const sc_llm_tokenizer *t, const char *s, sym *v, size_t *n,
+                         char *scratch) {
+    size_t N = *n, *nx = malloc((N + 1) * sizeof *nx), *pv = malloc((N + 1) * sizeof *pv);
+    cheap h = {0};
+    h.oom = !nx || !pv;
+    for (size_t i = 0; !h.oom && i < N; i++)
+        nx[i] = i + 1 < N ? i + 1 : NO_SYM, pv[i] = i ? i - 1 : NO_SYM;
+    for (size_t i = 0; !h.oom && i + 1 < N; i++)
+        push_pair(t, s, v, nx, i, scratch, &h);
+    while (!h.oom && h.n) {
+        cand c = heap_pop(&h);
+        size_t L = c.left, R = nx[L];
+        if (R == NO_SYM || v[L].len != c.llen || v[R].len != c.rlen) continue; /* stale */
+        v[L].len += v[R].len;
+        v[R].len = 0; /* dead: every live symbol has at least one byte */
+        nx[L] = nx[R];
+        if (nx[R] != NO_SYM) pv[nx[R]] = L;
+        push_pair(t, s, v, nx, pv[L], scratch, &h);
+        push_pair(t, s, v, nx, L, scratch, &h);
+    }
+    size_t k = 0;
+    for (size_t i = 0; !h.oom && i < N; i++)
+        if (v[i].len) v[k++] = v[i]; /* survivors, in text order */
+    if (!h.oom) *n = k;
+    int ok = !h.oom;
+    free(nx), free(pv), free(h.c);
+    return ok;
 }
 
 /* Emits the ids of merged symbols; unknown SPM symbols fall back to <0xNN> byte tokens. */
@@ -268,8 +344,9 @@ static sc_status encode_piece(const sc_llm_tokenizer *t, const char *s, size_t l
         free(v), free(scratch);
         return sc_err_set(err, SC_ERR_NOMEM, "tokenizer: out of memory");
     }
-    merge_symbols(t, s, v, &n, scratch);
-    sc_status st = emit_symbols(t, s, v, n, ids, cnt, cap, err);
+    sc_status st = merge_symbols(t, s, v, &n, scratch)
+                       ? emit_symbols(t, s, v, n, ids, cnt, cap, err)
+                       : sc_err_set(err, SC_ERR_NOMEM, "tokenizer: out of memory");
     free(v), free(scratch);
     return st;
 }
