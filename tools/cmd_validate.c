@@ -212,9 +212,9 @@ static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params
                      "%s: fit MAPE %.1f%% -> %.1f%%, holdout MAPE %.1f%% -> %.1f%%\n"
                      "  efficiency:\n    matmul: %.3f\n    memory: %.3f\n"
                      "    kernel_launch: %.2fus\n    collective_latency: %.2fus\n"
-                     "    link: %.3f\n",
+                     "    link: %.3f\n    nvls: %.3f\n",
                      config, 100 * before, 100 * after, 100 * hb, 100 * ha, e.matmul, e.memory,
-                     e.launch * 1e6, e.coll_latency * 1e6, e.link);
+                     e.launch * 1e6, e.coll_latency * 1e6, e.link, e.nvls);
 }
 
 /* --fit: one block per config that has fit rows (or the one --config names). */

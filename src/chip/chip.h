@@ -79,6 +79,7 @@ struct sc_chip {
     /* achievable-efficiency parameters (calibrated for GPU references; 1.0 for ideal) */
     double eff_matmul, eff_memory, kernel_launch_s, collective_latency_s;
     double eff_link; /* optional: fraction of link bandwidth collectives reach; 0 = absent = 1 */
+    double eff_nvls; /* optional: same for in-switch all-reduce (NVLS); 0 = absent = no NVLS */
 };
 
 /* Derived figures used across layers. */

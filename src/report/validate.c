@@ -19,7 +19,11 @@ static void skip(sc_val_result *res, const char *why) {
     sc_strlcpy(res->reason, why, sizeof res->reason);
 }
 
-static void predict_matmul(const sc_val_row *r, const sc_chip *chip, sc_val_result *res) {
+/* Single GEMMs run through the executor (the one GEMM model llm_perf uses too); batched ones
+ * (the attention rows: the executor's GEMM program has no batch axis) through the analytic
+ * wave model of validate_model.c. */
+static void predict_matmul(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
+                           sc_val_result *res) {
     sc_dtype t;
     sc_err err = {0};
     double sec = 0;
@@ -28,7 +32,10 @@ static void predict_matmul(const sc_val_row *r, const sc_chip *chip, sc_val_resu
         res->skipped = 1;
         return;
     }
-    if (sc_val_gemm_seconds(chip, r->batch, r->m, r->n, r->k, t, &sec, &err) != SC_OK) {
+    sc_status st = r->batch <= 1
+                       ? sc_val_gemm_exec(cache, chip, r->m, r->n, r->k, r->precision, &sec, &err)
+                       : sc_val_gemm_seconds(chip, r->batch, r->m, r->n, r->k, t, &sec, &err);
+    if (st != SC_OK) {
         skip(res, err.msg);
         return;
     }
@@ -54,7 +61,7 @@ void sc_val_predict_row(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cac
     switch (r->cat) {
     case SC_VAL_GEMM:
     case SC_VAL_ATTENTION:
-        predict_matmul(r, chip, res);
+        predict_matmul(r, chip, cache, res);
         break;
     case SC_VAL_MEMORY: {
         double sec = sc_val_stream_seconds(chip, r->bytes);
@@ -167,7 +174,8 @@ static int run_row(const sc_val_row *r, chip_cache *cache, sc_val_llm_cache *llm
     if (ov && ov->config && strcmp(ov->config, r->config) == 0) {
         sc_chip chip = *slot->chip; /* a copy, so an override never leaks into other rows */
         sc_val_eff_to_chip(&ov->eff, &chip);
-        sc_val_predict_row(r, &chip, NULL, res);
+        /* LLM deployments are cached per chip pointer, so a copy's rows must not share them */
+        sc_val_predict_row(r, &chip, r->cat == SC_VAL_LLM ? NULL : llm, res);
     } else {
         sc_val_predict_row(r, slot->chip, llm, res);
     }
@@ -208,13 +216,14 @@ typedef struct param_def {
 static const param_def PARAMS[] = {
     {offsetof(sc_val_eff, matmul), 0.3, 1.0},   {offsetof(sc_val_eff, memory), 0.3, 1.0},
     {offsetof(sc_val_eff, launch), 0.0, 20e-6}, {offsetof(sc_val_eff, coll_latency), 0.0, 50e-6},
-    {offsetof(sc_val_eff, link), 0.2, 1.5},
+    {offsetof(sc_val_eff, link), 0.2, 1.5},     {offsetof(sc_val_eff, nvls), 0.2, 1.5},
 };
 
 typedef struct fit_set {
     const sc_val_row **rows;
     size_t n;
     sc_chip chip;
+    sc_val_llm_cache *cache; /* raw GEMM times, shared by every evaluation */
 } fit_set;
 
 static double objective(fit_set *f, const sc_val_eff *e) {
@@ -223,7 +232,7 @@ static double objective(fit_set *f, const sc_val_eff *e) {
     size_t n = 0;
     for (size_t i = 0; i < f->n; i++) {
         sc_val_result res;
-        sc_val_predict_row(f->rows[i], &f->chip, NULL, &res);
+        sc_val_predict_row(f->rows[i], &f->chip, f->cache, &res);
         if (res.skipped) continue;
         sum += fabs(res.error);
         n++;
@@ -236,6 +245,7 @@ static double objective(fit_set *f, const sc_val_eff *e) {
  * constrain keep the config's value. */
 static double search_param(fit_set *f, sc_val_eff *e, const param_def *d, double best) {
     double *x = (double *)((char *)e + d->offset);
+    if (*x == 0 && d->offset == offsetof(sc_val_eff, nvls)) return best; /* no NVLS fabric */
     double step = (d->hi - d->lo) / 20;
     for (int round = 0; round < 4; round++) {
         double centre = *x;
@@ -283,6 +293,8 @@ sc_status sc_val_fit(const sc_val_table *t, const sc_val_params *p, const char *
         if (sc_chip_load(config, &lp, &chip, msg, sizeof msg) != SC_OK)
             s = sc_err_set(err, SC_ERR_NOT_FOUND, "%s", msg);
     }
+    if (s == SC_OK && !(f.cache = sc_val_llm_cache_create()))
+        s = sc_err_set(err, SC_ERR_NOMEM, "out of memory");
     if (s == SC_OK) {
         f.chip = *chip;
         sc_val_eff e = sc_val_eff_from_chip(chip);
@@ -298,6 +310,7 @@ sc_status sc_val_fit(const sc_val_table *t, const sc_val_params *p, const char *
         *mape_after = best;
         *out = e;
     }
+    sc_val_llm_cache_destroy(f.cache);
     sc_chip_destroy(chip);
     free(f.rows);
     return s;

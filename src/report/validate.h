@@ -68,6 +68,7 @@ typedef struct sc_val_eff {
     double launch;       /* efficiency.kernel_launch: seconds per kernel */
     double coll_latency; /* efficiency.collective_latency: seconds per collective step */
     double link;         /* efficiency.link: fraction of link bandwidth for collectives */
+    double nvls;         /* efficiency.nvls: the same for in-switch all-reduce; 0: none */
 } sc_val_eff;
 
 sc_val_eff sc_val_eff_from_chip(const sc_chip *c);

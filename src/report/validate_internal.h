@@ -19,4 +19,10 @@ void sc_val_predict_row(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cac
 void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
                         sc_val_result *res);
 
+/* Seconds of one m x n x k GEMM row through the executor (runtime/llm_perf's GEMM timing of the
+ * program compiler/gemm.c builds) plus chip's launch; raw times are cached per config and shape
+ * in cache (NULL: a temporary one). */
+sc_status sc_val_gemm_exec(sc_val_llm_cache *cache, const sc_chip *chip, double m, double n,
+                           double k, const char *precision, double *seconds, sc_err *err);
+
 #endif

@@ -85,9 +85,18 @@ typedef struct llm_slot {
     char msg[200];
 } llm_slot;
 
+/* One GEMM timer per config name: raw executor times do not depend on the efficiencies, so the
+ * fit's variants of a config share them. The timer borrows its own copy of the chip. */
+typedef struct gemm_slot {
+    sc_chip *chip;
+    sc_llm_gemm_timer *timer; /* NULL when creation failed */
+} gemm_slot;
+
 struct sc_val_llm_cache {
     llm_slot *s;
     size_t n, cap;
+    gemm_slot *g;
+    size_t ng;
 };
 
 sc_val_llm_cache *sc_val_llm_cache_create(void) {
@@ -98,8 +107,53 @@ void sc_val_llm_cache_destroy(sc_val_llm_cache *c) {
     if (!c) return;
     for (size_t i = 0; i < c->n; i++)
         sc_llm_perf_destroy(c->s[i].perf);
+    for (size_t i = 0; i < c->ng; i++) {
+        sc_llm_gemm_timer_destroy(c->g[i].timer);
+        free(c->g[i].chip);
+    }
     free(c->s);
+    free(c->g);
     free(c);
+}
+
+static sc_status gemm_timer(sc_val_llm_cache *c, const sc_chip *chip, sc_llm_gemm_timer **out,
+                            sc_err *err) {
+    for (size_t i = 0; i < c->ng; i++)
+        if (strcmp(c->g[i].chip->name, chip->name) == 0) {
+            *out = c->g[i].timer;
+            return SC_OK;
+        }
+    gemm_slot *p = realloc(c->g, (c->ng + 1) * sizeof *p);
+    if (!p) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+    c->g = p;
+    gemm_slot *g = &c->g[c->ng];
+    g->timer = NULL;
+    g->chip = malloc(sizeof *g->chip);
+    if (!g->chip) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+    *g->chip = *chip;
+    c->ng++;
+    sc_status st = sc_llm_gemm_timer_create(g->chip, &g->timer, err);
+    *out = g->timer;
+    return st;
+}
+
+sc_status sc_val_gemm_exec(sc_val_llm_cache *cache, const sc_chip *chip, double m, double n,
+                           double k, const char *precision, double *seconds, sc_err *err) {
+    sc_llm_prec prec;
+    if (prec_of(precision, &prec) != 0)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "precision '%s' unknown", precision);
+    if (n < 1 || k < 1 || n > 1e7 || k > 1e7)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "gemm shape %gx%gx%g is out of range", m, n, k);
+    sc_val_llm_cache *own = cache ? NULL : sc_val_llm_cache_create();
+    if (!cache && !own) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+    sc_llm_gemm_timer *t = NULL;
+    double raw = 0;
+    sc_status st = gemm_timer(cache ? cache : own, chip, &t, err);
+    if (st == SC_OK) st = sc_llm_gemm_raw(t, m, (int)n, (int)k, prec, &raw, err);
+    if (st == SC_OK)
+        *seconds = chip->kernel_launch_s + sc_llm_gemm_seconds(chip, m, (int)n, (int)k, prec, raw);
+    sc_val_llm_cache_destroy(own);
+    return st;
 }
 
 /* The cached slot for this deployment, created on first use; NULL when out of memory. */

@@ -101,4 +101,18 @@ sc_status sc_llm_perf_step(sc_llm_perf *p, const sc_llm_step *s, double *seconds
 /* Executor runs made so far by this object (each distinct kernel shape is simulated once). */
 long sc_llm_perf_sim_runs(const sc_llm_perf *p);
 
+/* One GEMM Y[m x n] = X[m x k] W[k x n] timed as llm_perf times it: compiled by compiler/gemm.c
+ * (fastest candidate tiling and orientation), run on chip's executor, cached per shape. The raw
+ * time excludes the efficiencies and the launch; sc_llm_gemm_seconds applies the efficiencies as
+ * llm_perf does (eff_matmul when the ideal compute time exceeds the ideal HBM time, else
+ * eff_memory), so a caller can refit efficiencies without re-running the executor. The timer
+ * borrows chip (only its hardware fields matter to the raw time). */
+typedef struct lp_timer sc_llm_gemm_timer;
+sc_status sc_llm_gemm_timer_create(const sc_chip *chip, sc_llm_gemm_timer **out, sc_err *err);
+void sc_llm_gemm_timer_destroy(sc_llm_gemm_timer *t);
+sc_status sc_llm_gemm_raw(sc_llm_gemm_timer *t, double m, int n, int k, sc_llm_prec prec,
+                          double *raw_s, sc_err *err);
+double sc_llm_gemm_seconds(const sc_chip *chip, double m, int n, int k, sc_llm_prec prec,
+                           double raw_s);
+
 #endif

@@ -27,6 +27,8 @@ void lp_timer_destroy(lp_timer *t);
 
 /* Seconds for C[m x n] = A[m x k] B[k x n] with the deployment's precision on one chip. */
 sc_status lp_gemm(lp_timer *t, double m, int n, int k, sc_llm_prec prec, double *sec, sc_err *err);
+/* raw executor seconds of an m x n x k GEMM of type dt with the efficiencies applied */
+double lp_gemm_eff(const sc_chip *c, double m, double n, double k, sc_dtype dt, double raw);
 /* Attention: items x m_rows query rows over ctx tokens each. */
 typedef struct lp_attn {
     double items, ctx;

@@ -130,15 +130,16 @@ static double apply_eff(const lp_timer *t, const sc_sim_stats *st, sc_dtype dt) 
     return eff > 0 ? st->seconds / eff : st->seconds;
 }
 
-/* Runs one program (cached by key) and returns its efficiency-adjusted seconds. */
+/* Runs one program (cached by key) and returns its seconds, efficiency-adjusted unless raw (GEMMs
+ * apply the efficiencies once per whole problem, lp_gemm_eff, not per timed sub-problem). */
 static sc_status run_cached(lp_timer *t, const int64_t *key, sc_program *prog, sc_sim *sim,
-                            sc_dtype dt, double *sec, sc_err *err) {
+                            sc_dtype dt, int raw, double *sec, sc_err *err) {
     sc_status st = sc_sim_run(sim, prog, NULL, 0, err);
     t->runs++;
     if (st == SC_OK) {
         sc_sim_stats s;
         sc_sim_get_stats(sim, &s);
-        *sec = apply_eff(t, &s, dt);
+        *sec = raw ? s.seconds : apply_eff(t, &s, dt);
         st = cache_put(t, key, *sec, err);
     }
     return st;
@@ -213,7 +214,7 @@ static sc_status gemm_sim(lp_timer *t, const sc_gemm_params *p, double *sec, sc_
     if (cache_get(t, key, sec)) return SC_OK;
     sc_program *prog = NULL;
     sc_status st = sc_gemm_build(t->chip, p, &prog, NULL, err);
-    if (st == SC_OK) st = run_cached(t, key, prog, t->sim1, p->in_dtype, sec, err);
+    if (st == SC_OK) st = run_cached(t, key, prog, t->sim1, p->in_dtype, 1, sec, err);
     sc_program_destroy(prog);
     return st;
 }
@@ -243,7 +244,9 @@ sc_status lp_gemm_tiled(lp_timer *t, const sc_gemm_params *pp, double *sec, sc_e
     if (gemm_insns(t->chip, &p, (double)tiles, (double)ks) <= LP_DIRECT_INSNS)
         return gemm_sim(t, &p, sec, err);
     double units = (double)((tiles + cu - 1) / cu) * (double)ks, u1, u2;
-    uint64_t mts = SC_MIN(mt, cu), nts = (cu + mts - 1) / mts;
+    /* at most one tile per core: a sub-problem of more tiles than cores has two rounds on some
+     * cores, and its per-unit cost would count both rounds as one */
+    uint64_t mts = SC_MIN(mt, cu), nts = SC_MAX(1, cu / mts);
     sc_gemm_params s1 = p;
     s1.m = SC_MIN(m, mts * p.tm), s1.n = SC_MIN(n, nts * p.tn);
     sc_gemm_params s2 = s1;
@@ -365,29 +368,83 @@ static sc_status gemm_m(lp_timer *t, double m, uint64_t n, uint64_t k, sc_dtype 
     return st;
 }
 
+double lp_gemm_eff(const sc_chip *c, double m, double n, double k, sc_dtype dt, double raw) {
+    double peak = sc_chip_peak_flops(c, dt), bw = sc_dram_bandwidth(&c->hbm);
+    double es = sc_isa_dtype_bytes(dt), out = dt == SC_DTYPE_FP32 || dt == SC_DTYPE_INT8 ? 4 : 2;
+    double t_mma = peak > 0 ? 2.0 * m * n * k / peak : 0;
+    double t_mem = bw > 0 ? ((m * k + k * n) * es + m * n * out) / bw : 0;
+    double eff = t_mma >= t_mem ? c->eff_matmul : c->eff_memory;
+    return eff > 0 ? raw / eff : raw;
+}
+
+/* Raw executor seconds of one GEMM and the type and width it ran as: w4a16's int4 weights + group
+ * scales are dequantised on the way in, so the memory-bound case streams 0.516 B per weight
+ * (timed as an 8-bit GEMM over the same weight bytes) and the compute-bound case (prefill) runs
+ * at the bf16 rate. */
+static sc_status gemm_raw(lp_timer *t, double m, int n, int k, sc_llm_prec prec, double *raw,
+                          sc_dtype *dt, uint64_t *nn, sc_err *err) {
+    *dt = gemm_dtype(prec), *nn = (uint64_t)n;
+    if (prec == SC_LLM_W4A16) {
+        double flops = 2.0 * m * n * k, wbytes = (double)n * k * lp_weight_bytes(prec);
+        double t_c = flops / sc_chip_peak_flops(t->chip, SC_DTYPE_BF16);
+        double t_m = wbytes / sc_dram_bandwidth(&t->chip->hbm);
+        *dt = t_c >= t_m ? SC_DTYPE_BF16 : SC_DTYPE_FP8_E4M3;
+        if (t_c < t_m) *nn = (uint64_t)ceil(n * lp_weight_bytes(prec));
+    }
+    if (t->chip->mma_rate[*dt] <= 0) /* say so, rather than "no tile fits" from the tiler */
+        return sc_err_set(err, SC_ERR_UNSUPPORTED, "%s has no %s matrix path", t->chip->name,
+                          sc_dtype_name(*dt));
+    return gemm_m(t, m, *nn, (uint64_t)k, *dt, raw, err);
+}
+
 sc_status lp_gemm(lp_timer *t, double m, int n, int k, sc_llm_prec prec, double *sec, sc_err *err) {
     *sec = 0;
     if (m <= 0 || n <= 0 || k <= 0) return SC_OK;
     int64_t key[KEY_N] = {2, dbits(m), n, k, prec, 0, 0, 0};
     if (cache_get(t, key, sec)) return SC_OK;
-    sc_status st;
+    sc_dtype dt;
+    uint64_t nn;
+    double raw = 0;
+    sc_status st = gemm_raw(t, m, n, k, prec, &raw, &dt, &nn, err);
+    if (st != SC_OK) return st;
+    *sec = lp_gemm_eff(t->chip, m, (double)nn, k, dt, raw);
+    return cache_put(t, key, *sec, err);
+}
+
+/* ---- public GEMM timing (validation predicts its GEMM rows with the same model) ---- */
+
+sc_status sc_llm_gemm_timer_create(const sc_chip *chip, sc_llm_gemm_timer **out, sc_err *err) {
+    return lp_timer_create(chip, out, err);
+}
+
+void sc_llm_gemm_timer_destroy(sc_llm_gemm_timer *t) {
+    lp_timer_destroy(t);
+}
+
+sc_status sc_llm_gemm_raw(sc_llm_gemm_timer *t, double m, int n, int k, sc_llm_prec prec,
+                          double *raw_s, sc_err *err) {
+    *raw_s = 0;
+    if (!(m >= 1 && m <= 1e7) || n < 1 || k < 1)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "gemm shape %gx%dx%d is out of range", m, n, k);
+    int64_t key[KEY_N] = {7, dbits(m), n, k, prec, 0, 0, 0};
+    if (cache_get(t, key, raw_s)) return SC_OK;
+    sc_dtype dt;
+    uint64_t nn;
+    sc_status st = gemm_raw(t, m, n, k, prec, raw_s, &dt, &nn, err);
+    return st == SC_OK ? cache_put(t, key, *raw_s, err) : st;
+}
+
+double sc_llm_gemm_seconds(const sc_chip *chip, double m, int n, int k, sc_llm_prec prec,
+                           double raw_s) {
+    double nn = n;
+    sc_dtype dt = gemm_dtype(prec);
     if (prec == SC_LLM_W4A16) {
-        /* int4 weights + group scales are dequantised on the way in: the memory-bound case
-         * streams 0.516 B per weight, timed as an 8-bit GEMM over the same weight bytes; the
-         * compute-bound case (prefill) runs at the bf16 rate. */
-        double flops = 2.0 * m * n * k, wbytes = (double)n * k * lp_weight_bytes(prec);
-        double t_c = flops / sc_chip_peak_flops(t->chip, SC_DTYPE_BF16);
-        double t_m = wbytes / sc_dram_bandwidth(&t->chip->hbm);
-        if (t_c >= t_m)
-            st = gemm_m(t, m, (uint64_t)n, (uint64_t)k, SC_DTYPE_BF16, sec, err);
-        else {
-            uint64_t n8 = (uint64_t)ceil(n * lp_weight_bytes(prec));
-            st = gemm_m(t, m, n8, (uint64_t)k, SC_DTYPE_FP8_E4M3, sec, err);
-        }
-    } else {
-        st = gemm_m(t, m, (uint64_t)n, (uint64_t)k, gemm_dtype(prec), sec, err);
+        double t_c = 2.0 * m * n * k / sc_chip_peak_flops(chip, SC_DTYPE_BF16);
+        double t_m = (double)n * k * lp_weight_bytes(prec) / sc_dram_bandwidth(&chip->hbm);
+        dt = t_c >= t_m ? SC_DTYPE_BF16 : SC_DTYPE_FP8_E4M3;
+        if (t_c < t_m) nn = ceil(n * lp_weight_bytes(prec));
     }
-    return st == SC_OK ? cache_put(t, key, *sec, err) : st;
+    return lp_gemm_eff(chip, m, nn, k, dt, raw_s);
 }
 
 /* ---- attention ---- */
@@ -404,7 +461,7 @@ static sc_status attn_sim(lp_timer *t, const sc_llmk_attn_params *p, double *sec
     }
     sc_program *prog = NULL;
     sc_status st = sc_llmk_attn_build(t->chip, p, &prog, blk, err);
-    if (st == SC_OK) st = run_cached(t, key, prog, t->sim1, p->kv_dtype, sec, err);
+    if (st == SC_OK) st = run_cached(t, key, prog, t->sim1, p->kv_dtype, 0, sec, err);
     if (st == SC_OK) st = cache_put(t, bkey, *blk, err);
     sc_program_destroy(prog);
     return st;
@@ -453,7 +510,7 @@ static sc_status rows_sim(lp_timer *t, const sc_llmk_rows_params *p, double *sec
     if (cache_get(t, key, sec)) return SC_OK;
     sc_program *prog = NULL;
     sc_status st = sc_llmk_rows_build(t->chip, p, &prog, err);
-    if (st == SC_OK) st = run_cached(t, key, prog, t->sim1, SC_DTYPE_FP32, sec, err);
+    if (st == SC_OK) st = run_cached(t, key, prog, t->sim1, SC_DTYPE_FP32, 0, sec, err);
     sc_program_destroy(prog);
     return st;
 }
