@@ -16,7 +16,7 @@ static void usage(void) {
     printf(
         "usage: seedchip compile MODEL.onnx -o MODEL.scb [--chip NAME] [--precision P]\n"
         "                          [--cores N] [--input NAME=FILE]... [--dump-after PASS]\n"
-        "                          [--calib PATH]... [--skip-pass LIST]\n\n"
+        "                          [--calib PATH]... [--skip-pass LIST] [--tile-search]\n\n"
         "Compiles an ONNX model (opsets %d-%d) for the chip. Symbolic input dimensions are fixed\n"
         "from --input tensors (.pb or .npy) or from test_data_set_0/input_K.pb beside the "
         "model.\n\n"
@@ -28,6 +28,7 @@ static void usage(void) {
         "                      or .npy (one set), a directory of such directories, or one\n"
         "                      tensor file (single-input models); default: the model's inputs\n"
         "  --skip-pass LIST    leave out fusion passes (comma-separated fuse-* names)\n"
+        "  --tile-search       time MatMul/Gemm tile candidates on the executor, keep the fastest\n"
         "  --input NAME=FILE   tensor for graph input NAME (repeatable; every input once)\n"
         "  --dump-after PASS   print the IR after PASS to stdout; passes:\n",
         7, 17);
@@ -155,6 +156,8 @@ static int compile_parse(int argc, char **argv, const char **model, const char *
         } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--dump-after", &v))) {
             if (r < 0) return CLI_EXIT_USAGE;
             *dump = v;
+        } else if (!strcmp(argv[i], "--tile-search")) {
+            cp->tile_search = 1;
         } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--skip-pass", &v))) {
             if (r < 0) return CLI_EXIT_USAGE;
             cp->skip_passes = v;
@@ -216,6 +219,9 @@ static int compile_main(const char *model, const char *out, const char *chip_nam
     sc_strbuf sb;
     sc_strbuf_init(&sb);
     cp->inputs = in, cp->n_inputs = ni, cp->dump_after = dump, cp->dump = &sb;
+    sc_strbuf tl;
+    sc_strbuf_init(&tl);
+    cp->tile_log = &tl;
     sc_compiled *cc = NULL;
     sc_err err = {0};
     int rc = CLI_EXIT_OK;
@@ -223,9 +229,11 @@ static int compile_main(const char *model, const char *out, const char *chip_nam
         rc = cli_error(CMD, "%s: %s", model, err.msg);
     } else {
         if (dump) fwrite(sb.data ? sb.data : "", 1, sb.len, stdout);
+        if (tl.len) fwrite(tl.data, 1, tl.len, dump ? stderr : stdout);
         if (out) rc = write_program(model, out, dump, cc);
     }
     sc_strbuf_free(&sb);
+    sc_strbuf_free(&tl);
     sc_compiled_destroy(cc);
     sc_chip_destroy(chip);
     sc_tensor_array_free(in, ni);

@@ -25,7 +25,7 @@ static void usage(void) {
     printf("usage: seedchip run MODEL.onnx|MODEL.scb [--input NAME=FILE]... [--outdir DIR]\n"
            "                      [--chip NAME] [--mode functional|timing|both] [--precision P]\n"
            "                      [--cores N] [--report stats.json] [--trace trace.json]\n"
-           "                      [--calib PATH]... [--skip-pass LIST]\n\n"
+           "                      [--calib PATH]... [--skip-pass LIST] [--tile-search]\n\n"
            "Compiles (for .onnx) and runs the model on the simulated chip. Inputs are ONNX\n"
            "TensorProto .pb or NumPy .npy files; without --input they are read from\n"
            "test_data_set_0/input_K.pb beside the model. Outputs are written as DIR/output_K.pb\n"
@@ -42,6 +42,7 @@ static void usage(void) {
            "                      input_K.pb/.npy, a directory of such directories, or one\n"
            "                      tensor file; default: the run's own inputs (docs/COMPILER.md)\n"
            "  --skip-pass LIST    leave out fusion passes (comma-separated fuse-* names)\n"
+           "  --tile-search       time MatMul/Gemm tile candidates, keep the fastest\n"
            "  --report FILE       executor statistics as JSON\n"
            "  --trace FILE        Chrome/Perfetto trace of the run\n");
 }
@@ -51,7 +52,7 @@ typedef struct run_opts {
     char *in_names[RUN_MAX_INPUTS];
     const char *in_files[RUN_MAX_INPUTS];
     const char *calib[RUN_MAX_INPUTS];
-    int n_in, cores, n_calib;
+    int n_in, cores, n_calib, tile_search;
     sc_sim_mode mode;
     sc_dtype precision;
 } run_opts;
@@ -65,6 +66,8 @@ static int parse(int argc, char **argv, run_opts *o) {
             if (r < 0 ||
                 onnx_cli_input_opt(CMD, v, o->in_names, o->in_files, &o->n_in, RUN_MAX_INPUTS))
                 return -1;
+        } else if (!strcmp(argv[i], "--tile-search")) {
+            o->tile_search = 1;
         } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--skip-pass", &v))) {
             if (r < 0) return -1;
             o->skip = v;
@@ -121,8 +124,14 @@ static int load_program(const run_opts *o, const sc_chip *chip, const sc_tensor 
         int ncal = 0, rc = 0;
         if (onnx_cli_calib(CMD, o->calib, o->n_calib, ni, &cal, &ncal)) return -1;
         cp.calib = cal, cp.n_calib = ncal, cp.skip_passes = o->skip;
+        sc_strbuf tl;
+        sc_strbuf_init(&tl);
+        cp.tile_search = o->tile_search, cp.tile_log = &tl;
         if (sc_onnx_compile(chip, o->model, &cp, cc, &err) != SC_OK)
             rc = cli_error(CMD, "%s: %s", o->model, err.msg);
+        else if (tl.len)
+            fwrite(tl.data, 1, tl.len, stdout);
+        sc_strbuf_free(&tl);
         sc_tensor_array_free(cal, ncal * ni);
         return rc;
     }

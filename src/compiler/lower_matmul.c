@@ -43,6 +43,7 @@ typedef struct mm {
     int ta, tb; /* operands stored transposed in HBM (Gemm transA/transB) */
     float alpha, beta;
     int64_t tm, tn, mt, nt; /* tile sizes and counts */
+    int m_fast;             /* tile order: M blocks vary fastest (else N blocks) */
     int orank;
     int64_t bdims[SC_IR_MAX_RANK], ast[SC_IR_MAX_RANK], bst[SC_IR_MAX_RANK]; /* batch dims */
     int nb;
@@ -60,6 +61,13 @@ static uint64_t al64(uint64_t x) {
 }
 
 static void tile_of(const mm *m, uint64_t t, int64_t *bi, int64_t *m0, int64_t *n0) {
+    if (m->m_fast) {
+        *m0 = (int64_t)(t % (uint64_t)m->mt) * m->tm;
+        t /= (uint64_t)m->mt;
+        *n0 = (int64_t)(t % (uint64_t)m->nt) * m->tn;
+        *bi = (int64_t)(t / (uint64_t)m->nt);
+        return;
+    }
     *n0 = (int64_t)(t % (uint64_t)m->nt) * m->tn;
     t /= (uint64_t)m->nt;
     *m0 = (int64_t)(t % (uint64_t)m->mt) * m->tm;
@@ -240,6 +248,11 @@ static sc_status setup(cg *c, sc_ir_node *n, mm *m) {
     m->qs = cg_int8_scale(c, n);
     if (m->qs > 0) m->dt = SC_DTYPE_INT8;
     m->tm = SC_MIN(m->M, c->sa), m->tn = SC_MIN(m->N, c->sa);
+    /* a tile choice of the runtime's search (sc_onnx_tile_search), clamped to the array */
+    int64_t otm = sc_ir_attr_i(n, "_tm", 0), otn = sc_ir_attr_i(n, "_tn", 0);
+    if (otm > 0) m->tm = SC_MIN(m->tm, otm);
+    if (otn > 0) m->tn = SC_MIN(m->tn, otn);
+    m->m_fast = sc_ir_attr_i(n, "_m_fast", 0) != 0;
     m->mt = (m->M + m->tm - 1) / m->tm, m->nt = (m->N + m->tn - 1) / m->tn;
     int es = sc_isa_dtype_bytes(m->dt);
     m->a_bytes = al64((uint64_t)(m->tm * m->K * es));

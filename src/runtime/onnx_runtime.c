@@ -54,6 +54,7 @@ static int is_param_slot(const char *op, int k) {
              {"MelWeightMatrix", 0, 4},
              {"Resize", 1, 3},
              {"Upsample", 1, 1},
+             {"MaxUnpool", 2, 2},
              {"If", 0, 0},
              {"Loop", 0, 1}};
     for (size_t i = 0; i < SC_ARRAY_LEN(P); i++)
@@ -165,6 +166,7 @@ sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
         int n_sets = p->n_calib ? p->n_calib : given && g->n_inputs ? 1 : 0;
         st = sc_onnx_calibrate(chip, g, &p->cg, sets, n_sets, err);
     }
+    if (st == SC_OK && p->tile_search) st = sc_onnx_tile_search(chip, g, &p->cg, p->tile_log, err);
     if (st == SC_OK) st = sc_codegen(chip, g, &p->cg, out, err);
     sc_ir_graph_destroy(g);
     return st;

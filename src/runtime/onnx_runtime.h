@@ -18,6 +18,8 @@ typedef struct sc_onnx_compile_params {
     const sc_tensor *calib;
     int n_calib;
     const char *skip_passes; /* comma-separated fusion passes to leave out, or NULL */
+    int tile_search;         /* 1: choose MatMul/Gemm tiles by timing candidates */
+    sc_strbuf *tile_log;     /* optional: one line per searched shape */
 } sc_onnx_compile_params;
 
 sc_onnx_compile_params sc_onnx_compile_default_params(void);
@@ -36,6 +38,13 @@ void sc_onnx_names_free(char **names, int n);
  * every int8 candidate node (sc_int8_candidate). Candidates without sets are an error. */
 sc_status sc_onnx_calibrate(const sc_chip *chip, sc_ir_graph *g, const sc_codegen_params *cp,
                             const sc_tensor *sets, int n_sets, sc_err *err);
+
+/* Tile search (onnx_tiles.c): for every MatMul/Gemm of the optimised graph g, candidate tile
+ * shapes (array size, half, quarter per side) and tile orders are compiled on a one-node graph
+ * and timed by the executor; the fastest is recorded on the node ("_tm", "_tn", "_m_fast").
+ * Results are cached per shape. */
+sc_status sc_onnx_tile_search(const sc_chip *chip, sc_ir_graph *g, const sc_codegen_params *cp,
+                              sc_strbuf *log, sc_err *err);
 
 /* Runs a compiled model once on a fresh simulator. inputs follow c->inputs order; outputs
  * (c->n_outputs entries, caller frees each with sc_tensor_free) are filled in functional and
