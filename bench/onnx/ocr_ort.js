@@ -3,8 +3,10 @@
 //   node ocr_ort.js MODELS_DIR DUMP_DIR [RUNS]
 // For every DUMP_DIR/<det|cls|rec>_<k>_in.npy runs the model (one CPU thread, best of RUNS),
 // writes <model>_<k>_ort.npy and prints one line per tensor:
-//   <model>_<k> shape <dims> max_abs_diff <d> max_abs_ref <m> argmax_agree <a>/<n> ort_ms <t>
-// comparing with the chip's <model>_<k>_out.npy (argmax over the last axis: classes/steps).
+//   <model>_<k> shape <dims> max_abs_diff <d> mean_abs_diff <e> max_abs_ref <m> <x>_agree <a>/<n>
+//   ort_ms <t>
+// comparing with the chip's <model>_<k>_out.npy: for det the pixels on the same side of the DB
+// threshold 0.3 (mask_agree), for cls/rec the argmax over the last axis (classes per step).
 // Last line: "ort_peak_rss_mb <MB>". Exit 2 on a usage or file error.
 const fs = require('fs');
 const path = require('path');
@@ -33,13 +35,17 @@ function writeNpy(file, shape, data) {
     Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
 }
 
-function compare(ref, got, shape) {
-  let d = 0, m = 0, agree = 0;
+// det maps: pixels on the same side of DB's 0.3 threshold; cls/rec: argmax per row.
+function compare(ref, got, shape, model) {
+  let d = 0, m = 0, sum = 0, agree = 0, same = 0;
   const inner = shape[shape.length - 1], rows = ref.length / inner;
   for (let i = 0; i < ref.length; i++) {
     d = Math.max(d, Math.abs(ref[i] - got[i]));
     m = Math.max(m, Math.abs(ref[i]));
+    sum += Math.abs(ref[i] - got[i]);
+    same += (ref[i] > 0.3) === (got[i] > 0.3);
   }
+  if (model === 'det') return { d, m, mean: sum / ref.length, agree: same, rows: ref.length };
   for (let r = 0; r < rows; r++) {
     let a = 0, b = 0;
     for (let j = 1; j < inner; j++) {
@@ -48,7 +54,7 @@ function compare(ref, got, shape) {
     }
     agree += a === b;
   }
-  return { d, m, agree, rows };
+  return { d, m, mean: sum / ref.length, agree, rows };
 }
 
 async function main() {
@@ -77,8 +83,9 @@ async function main() {
     if (fs.existsSync(chip)) {
       const c = readNpy(chip);
       if (c.data.length !== y.data.length) throw new Error(`${chip}: ${c.data.length} values, ORT gives ${y.data.length}`);
-      const r = compare(y.data, c.data, y.dims);
-      line += ` max_abs_diff ${r.d.toExponential(3)} max_abs_ref ${r.m.toExponential(3)} argmax_agree ${r.agree}/${r.rows}`;
+      const r = compare(y.data, c.data, y.dims, model);
+      line += ` max_abs_diff ${r.d.toExponential(3)} mean_abs_diff ${r.mean.toExponential(3)}` +
+        ` max_abs_ref ${r.m.toExponential(3)} ${model === 'det' ? 'mask' : 'argmax'}_agree ${r.agree}/${r.rows}`;
     }
     console.log(`${line} ort_ms ${best.toFixed(2)}`);
   }

