@@ -121,6 +121,10 @@ sc_status cg_int8_quant_act(cg *c, int v, float scale, uint64_t *off);
 sc_status cg_int8_dequant(cg *c, int core, uint64_t caddr, uint64_t saddr, uint32_t inner,
                           uint32_t outer, int per_row);
 
+/* MMA type of a node marked "_exact" (integer arithmetic of a decomposed integer op): fp8
+ * cannot hold 8-bit integers, so those use bf16 (exact for [-256, 256]); else dt. */
+sc_dtype cg_exact_dtype(const sc_ir_node *n, sc_dtype dt);
+
 /* Liveness-based HBM planner (memplan.c): fills c->loc for every computed value. */
 sc_status cg_memplan(cg *c);
 

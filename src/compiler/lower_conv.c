@@ -305,7 +305,7 @@ sc_status lower_conv(cg *c, sc_ir_node *n) {
     v.Cg = v.G.C / v.groups;
     v.COg = c->g->vals[v.w].dims[0] / v.groups;
     v.Kd = v.Cg * v.G.KD * v.G.KH * v.G.KW;
-    v.dt = cg_mma_dtype(c);
+    v.dt = cg_exact_dtype(n, cg_mma_dtype(c));
     v.qs = cg_int8_scale(c, n);
     if (v.qs > 0) v.dt = SC_DTYPE_INT8;
     const sc_ir_attr *p = sc_ir_attr_get(n, "_pads");

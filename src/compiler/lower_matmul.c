@@ -244,7 +244,7 @@ static sc_status setup(cg *c, sc_ir_node *n, mm *m) {
         cg_bcast_strides(&c->g->vals[m->bias], 2, od, st);
         m->bias_st[0] = st[0], m->bias_st[1] = st[1];
     }
-    m->dt = cg_mma_dtype(c);
+    m->dt = cg_exact_dtype(n, cg_mma_dtype(c));
     m->qs = cg_int8_scale(c, n);
     if (m->qs > 0) m->dt = SC_DTYPE_INT8;
     m->tm = SC_MIN(m->M, c->sa), m->tn = SC_MIN(m->N, c->sa);

@@ -29,6 +29,11 @@ int sc_int8_candidate(const sc_ir_graph *g, const sc_ir_node *n) {
     return 0;
 }
 
+sc_dtype cg_exact_dtype(const sc_ir_node *n, sc_dtype dt) {
+    int fp8 = dt == SC_DTYPE_FP8_E4M3 || dt == SC_DTYPE_FP8_E5M2;
+    return fp8 && sc_ir_attr_i(n, "_exact", 0) ? SC_DTYPE_BF16 : dt;
+}
+
 float cg_int8_scale(const cg *c, const sc_ir_node *n) {
     if (c->prm.precision != SC_DTYPE_INT8 || !sc_int8_candidate(c->g, n)) return 0;
     float s = sc_ir_attr_f(n, "_qscale", 0);
