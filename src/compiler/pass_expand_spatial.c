@@ -253,6 +253,8 @@ static int ct_weights(sx *x, int W, const sc_ir_value *wv, int64_t grp, int ns) 
 static sc_status ex_convt(sx *x, const sc_ir_node *n, int *done) {
     sc_ir_value *X = ir_in(x->g, n, 0), *W = ir_in(x->g, n, 1);
     if (!X || !W || X->rank < 0 || W->rank < 0) return SC_OK; /* shapes report it */
+    sc_ir_value xc = *X, wc = *W; /* copies: emitting values reallocates g->vals */
+    X = &xc, W = &wc;
     ct_geom q;
     if (ct_geom_of(x, n, X, W, &q)) return x->err->status;
     for (int i = 0; i < q.ns; i++)
@@ -516,6 +518,8 @@ static sc_status ex_resize(sx *x, const sc_ir_node *n, int *done) {
     sc_ir_value *X = ir_in(x->g, n, 0);
     if (!X || X->rank < 0) return SC_OK;
     if (X->rank < 1) return bad(x, n, "needs a tensor of rank >= 1");
+    sc_ir_value xc = *X; /* a copy: emitting values reallocates g->vals */
+    X = &xc;
     rs_plan p;
     memset(&p, 0, sizeof p);
     if (rs_plan_of(x, n, X, &p)) return x->err->status;
@@ -574,6 +578,8 @@ static sc_status ex_resize(sx *x, const sc_ir_node *n, int *done) {
 static sc_status ex_lrn(sx *x, const sc_ir_node *n, int *done) {
     sc_ir_value *X = ir_in(x->g, n, 0);
     if (!X || X->rank < 0) return SC_OK;
+    sc_ir_value xc = *X; /* a copy: emitting values reallocates g->vals */
+    X = &xc;
     int64_t size = sc_ir_attr_i(n, "size", 0), C = X->rank >= 2 ? X->dims[1] : 0, R = 1;
     if (X->rank < 3 || size < 1) return bad(x, n, "needs rank >= 3 input and size >= 1");
     if (X->dtype != SC_T_FLOAT) return unsup(x, n, "non-float input");
@@ -616,6 +622,227 @@ static sc_status ex_mvn(sx *x, const sc_ir_node *n, int *done) {
     return finish(x, binary(x, "Div", dv, sd), n->out[0], done);
 }
 
+/* ---- MaxPool: Indices output, windows too tall for a scratchpad tile; MaxUnpool ---- */
+
+typedef struct pgeom {
+    int ns;
+    int64_t k[3], s[3], d[3], pb[3], pe[3], o[3];
+} pgeom;
+
+static sc_status pool_geom(sx *x, const sc_ir_node *n, const sc_ir_value *X, const sc_ir_value *Y,
+                           pgeom *q) {
+    int64_t v[6];
+    q->ns = X->rank - 2;
+    if (q->ns < 1 || q->ns > 3 || Y->rank != X->rank) return bad(x, n, "pooling needs 3-5-D input");
+    if (sc_ir_attr_ints(n, "kernel_shape", q->k, 3) != q->ns) return bad(x, n, "kernel_shape");
+    for (int i = 0; i < q->ns; i++)
+        q->s[i] = q->d[i] = 1, q->pb[i] = q->pe[i] = 0, q->o[i] = Y->dims[2 + i];
+    if (sc_ir_attr_ints(n, "strides", v, 3) == q->ns) memcpy(q->s, v, sizeof(int64_t) * 3);
+    if (sc_ir_attr_ints(n, "dilations", v, 3) == q->ns) memcpy(q->d, v, sizeof(int64_t) * 3);
+    if (sc_ir_attr_ints(n, "pads", v, 6) == 2 * q->ns)
+        for (int i = 0; i < q->ns; i++)
+            q->pb[i] = v[i], q->pe[i] = v[q->ns + i];
+    const char *ap = sc_ir_attr_s(n, "auto_pad", "NOTSET");
+    for (int i = 0; i < q->ns && (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")); i++) {
+        int64_t t = (q->o[i] - 1) * q->s[i] + (q->k[i] - 1) * q->d[i] + 1 - X->dims[2 + i];
+        t = t < 0 ? 0 : t;
+        q->pb[i] = !strcmp(ap, "SAME_UPPER") ? t / 2 : t - t / 2;
+        q->pe[i] = t - q->pb[i];
+    }
+    return SC_OK;
+}
+
+static sc_ir_node *copy_attrs(sx *x, const sc_ir_node *from) {
+    sc_ir_node *l = last(x);
+    for (int i = 0; i < from->n_attr; i++) {
+        sc_ir_attr *a = sc_ir_attr_add(x->g, l, from->attrs[i].name, from->attrs[i].type, x->err);
+        if (!a) return NULL;
+        const char *nm = a->name;
+        *a = from->attrs[i];
+        a->name = nm;
+    }
+    return l;
+}
+
+/* Slice of xp (padded) reading tap k of every window: [N, C, O...] */
+static int tap_slice(sx *x, int xp, const pgeom *q, const int64_t *tap) {
+    int64_t st[3], en[3], ax[3], sp[3];
+    for (int i = 0; i < q->ns; i++) {
+        st[i] = tap[i] * q->d[i];
+        en[i] = st[i] + (q->o[i] - 1) * q->s[i] + 1;
+        ax[i] = 2 + i, sp[i] = q->s[i];
+    }
+    int a = i64s(x, st, q->ns), b = i64s(x, en, q->ns), c = i64s(x, ax, q->ns),
+        d = i64s(x, sp, q->ns);
+    int in[5] = {xp, a, b, c, d};
+    return a < 0 || b < 0 || c < 0 || d < 0 ? -1 : emit(x, "Slice", in, 5);
+}
+
+/* Flat input index of tap `tap` for every output position (row- or column-major planes). */
+static int tap_index(sx *x, const sc_ir_value *X, const pgeom *q, const int64_t *tap, int colmaj) {
+    int64_t nc = X->dims[0] * X->dims[1], cnt = nc, od[SC_IR_MAX_RANK], plane = 1;
+    for (int i = 0; i < q->ns; i++)
+        cnt *= q->o[i], plane *= X->dims[2 + i];
+    double *v = malloc(sizeof(double) * (size_t)cnt);
+    if (!v) return -1;
+    for (int64_t e = 0; e < cnt; e++) {
+        int64_t rem = e, pos[3], off = 0;
+        for (int i = q->ns - 1; i >= 0; i--)
+            pos[i] = rem % q->o[i], rem /= q->o[i];
+        for (int i = 0; i < q->ns; i++) {
+            int64_t p = pos[i] * q->s[i] + tap[i] * q->d[i] - q->pb[i], L = X->dims[2 + i];
+            p = p < 0 ? 0 : p >= L ? L - 1 : p;
+            pos[i] = p;
+        }
+        if (colmaj && q->ns == 2)
+            off = pos[1] * X->dims[2] + pos[0];
+        else
+            for (int i = 0; i < q->ns; i++)
+                off = off * X->dims[2 + i] + pos[i];
+        v[e] = (double)(rem * plane + off);
+    }
+    od[0] = X->dims[0], od[1] = X->dims[1];
+    for (int i = 0; i < q->ns; i++)
+        od[2 + i] = q->o[i];
+    int k = konst(x, SC_T_INT64, 2 + q->ns, od, v);
+    free(v);
+    return k;
+}
+
+/* Indices: the first tap (in window order) whose value equals the window's maximum. */
+static sc_status pool_indices(sx *x, const sc_ir_node *n, const sc_ir_value *X, pgeom *q,
+                              int *done) {
+    if (x->g->opset < 10) return unsup(x, n, "Indices output before opset 10");
+    int y = emit(x, "MaxPool", n->in, 1);
+    if (y < 0 || !copy_attrs(x, n)) return x->err->status;
+    int64_t pads[2 * SC_IR_MAX_RANK] = {0}, ntap = 1;
+    int r = X->rank;
+    for (int i = 0; i < q->ns; i++) { /* ceil_mode windows may reach past the end padding */
+        int64_t need = (q->o[i] - 1) * q->s[i] + (q->k[i] - 1) * q->d[i] + 1;
+        int64_t have = X->dims[2 + i] + q->pb[i] + q->pe[i];
+        pads[2 + i] = q->pb[i];
+        pads[r + 2 + i] = q->pe[i] + (need > have ? need - have : 0);
+        ntap *= q->k[i];
+    }
+    if (ntap > 1024) return unsup(x, n, "Indices output of a window over 1024 taps");
+    int pin[3] = {n->in[0], i64s(x, pads, 2 * r), scalar(x, X->dtype, -INFINITY)};
+    int xp = pin[1] < 0 || pin[2] < 0 ? -1 : emit(x, "Pad", pin, 3);
+    int colmaj = (int)sc_ir_attr_i(n, "storage_order", 0), idx = -1;
+    for (int64_t t = ntap - 1; t >= 0 && xp >= 0; t--) {
+        int64_t tap[3] = {0, 0, 0}, rem = t;
+        for (int i = q->ns - 1; i >= 0; i--)
+            tap[i] = rem % q->k[i], rem /= q->k[i];
+        int c = tap_index(x, X, q, tap, colmaj);
+        if (idx < 0) {
+            idx = c;
+            continue;
+        }
+        int eq = binary(x, "Equal", tap_slice(x, xp, q, tap), y);
+        int win[3] = {eq, c, idx};
+        idx = eq < 0 || c < 0 ? -1 : emit(x, "Where", win, 3);
+    }
+    if (idx < 0 || finish(x, y, n->out[0], done)) return x->err->status ? x->err->status : SC_OK;
+    *done = 0;
+    if (n->out[1] >= 0 && finish(x, idx, n->out[1], done)) return x->err->status;
+    return SC_OK;
+}
+
+/* A window spanning many input rows: max is separable, so pool the last axis first, then the
+ * others (each pass's tile holds one axis of the window). */
+static sc_status pool_split(sx *x, const sc_ir_node *n, const pgeom *q, int *done) {
+    int v = n->in[0];
+    for (int a = q->ns - 1; a >= 0 && v >= 0; a--) {
+        int64_t k[3], s[3], d[3], p[6];
+        for (int i = 0; i < q->ns; i++) {
+            int on = i == a;
+            k[i] = on ? q->k[i] : 1, s[i] = on ? q->s[i] : 1, d[i] = on ? q->d[i] : 1;
+            p[i] = on ? q->pb[i] : 0, p[q->ns + i] = on ? q->pe[i] : 0;
+        }
+        v = emit(x, "MaxPool", &v, 1);
+        if (v < 0 || set_ints(x, "kernel_shape", k, q->ns) || set_ints(x, "strides", s, q->ns) ||
+            set_ints(x, "dilations", d, q->ns) || set_ints(x, "pads", p, 2 * q->ns) ||
+            sc_ir_attr_set_i(x->g, last(x), "ceil_mode", sc_ir_attr_i(n, "ceil_mode", 0), x->err))
+            return x->err->status ? x->err->status : sc_err_set(x->err, SC_ERR_NOMEM, "oom");
+    }
+    return finish(x, v, n->out[0], done);
+}
+
+static sc_status ex_maxpool(sx *x, const sc_ir_node *n, int *done) {
+    sc_ir_value *X = ir_in(x->g, n, 0);
+    if (!X || X->rank < 3 || X->rank > 5) return SC_OK; /* shapes report it */
+    sc_ir_value xc = *X; /* a copy: emitting values reallocates g->vals */
+    X = &xc;
+    /* the output shape first: infer it through a MaxPool without Indices */
+    sc_ir_value yv = {0};
+    int64_t k[3], o[3];
+    pgeom q;
+    int ns = X->rank - 2, big = 0;
+    if (sc_ir_attr_ints(n, "kernel_shape", k, 3) != ns) return SC_OK;
+    int64_t s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, p[6] = {0}, v[6];
+    if (sc_ir_attr_ints(n, "strides", v, 3) == ns) memcpy(s, v, sizeof s);
+    if (sc_ir_attr_ints(n, "dilations", v, 3) == ns) memcpy(d, v, sizeof d);
+    if (sc_ir_attr_ints(n, "pads", v, 6) == 2 * ns) memcpy(p, v, sizeof p);
+    const char *ap = sc_ir_attr_s(n, "auto_pad", "NOTSET");
+    int same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER"), ceil = 0;
+    ceil = (int)sc_ir_attr_i(n, "ceil_mode", 0);
+    for (int i = 0; i < ns; i++) {
+        int64_t L = X->dims[2 + i], K = (k[i] - 1) * d[i] + 1, span = L + p[i] + p[ns + i] - K;
+        if (s[i] < 1 || d[i] < 1 || k[i] < 1) return SC_OK;
+        o[i] = same                   ? (L + s[i] - 1) / s[i]
+               : !strcmp(ap, "VALID") ? (L - K) / s[i] + 1
+                                      : (ceil ? (span + s[i] - 1) / s[i] : span / s[i]) + 1;
+        if (ceil && !same && (o[i] - 1) * s[i] >= L + p[i]) o[i]--;
+        if (o[i] < 1) return SC_OK;
+        /* rows of the window times the padded row width: the pooling tile's input */
+        int64_t row = X->dims[X->rank - 1] + p[ns - 1] + p[2 * ns - 1];
+        if (i == 0 && ns >= 2 && K * row * 4 > (1 << 20)) big = 1;
+    }
+    yv.rank = X->rank;
+    yv.dims[0] = X->dims[0], yv.dims[1] = X->dims[1];
+    memcpy(yv.dims + 2, o, sizeof(int64_t) * (size_t)ns);
+    if (pool_geom(x, n, X, &yv, &q)) return x->err->status;
+    if (n->n_out > 1 && n->out[1] >= 0) return pool_indices(x, n, X, &q, done);
+    if (big && !same && strcmp(ap, "VALID")) {
+        (void)ceil;
+        return pool_split(x, n, &q, done);
+    }
+    return SC_OK;
+}
+
+/* Y = zeros(output shape); Y.flat[I] = X: a ScatterElements over the flattened tensors. */
+static sc_status ex_maxunpool(sx *x, const sc_ir_node *n, int *done) {
+    sc_ir_value *X = ir_in(x->g, n, 0), *I = ir_in(x->g, n, 1), *S = ir_in(x->g, n, 2);
+    if (!X || !I || X->rank < 0 || I->rank < 0) return SC_OK;
+    sc_ir_value xc = *X; /* a copy: emitting values reallocates g->vals */
+    X = &xc;
+    int ns = X->rank - 2;
+    int64_t od[SC_IR_MAX_RANK], k[3], s[3] = {1, 1, 1}, p[6] = {0}, v[6], total = 1;
+    if (ns < 1 || ns > 3 || sc_ir_numel(I) != sc_ir_numel(X)) return bad(x, n, "X and I differ");
+    if (S && !S->konst) return unsup(x, n, "output_shape computed at run time");
+    if (sc_ir_attr_ints(n, "kernel_shape", k, 3) != ns) return bad(x, n, "kernel_shape");
+    if (sc_ir_attr_ints(n, "strides", v, 3) == ns) memcpy(s, v, sizeof s);
+    if (sc_ir_attr_ints(n, "pads", v, 6) == 2 * ns) memcpy(p, v, sizeof p);
+    if (S && (int)sc_tensor_numel(S->konst) != X->rank) return bad(x, n, "output_shape rank");
+    /* indices address the default-shaped output; a larger output_shape pads at the end */
+    int64_t dd[SC_IR_MAX_RANK], pads[2 * SC_IR_MAX_RANK] = {0};
+    for (int i = 0; i < X->rank; i++) {
+        dd[i] =
+            i < 2 ? X->dims[i] : (X->dims[i] - 1) * s[i - 2] - p[i - 2] - p[ns + i - 2] + k[i - 2];
+        od[i] = S ? sc_tensor_get_i64(S->konst, (size_t)i) : dd[i];
+        if (dd[i] < 1 || od[i] < dd[i] || od[i] > (1 << 24)) return bad(x, n, "bad output shape");
+        pads[X->rank + i] = od[i] - dd[i];
+        total *= dd[i];
+    }
+    int64_t fx[2] = {1, sc_ir_numel(X)}, fz[2] = {1, total};
+    int z = konst(x, X->dtype, 2, fz, NULL);
+    int in[3] = {z, reshape(x, n->in[1], 2, fx), reshape(x, n->in[0], 2, fx)};
+    int y = z < 0 || in[1] < 0 || in[2] < 0 ? -1 : emit(x, "ScatterElements", in, 3);
+    if (y >= 0 && sc_ir_attr_set_i(x->g, last(x), "axis", 1, x->err)) return x->err->status;
+    y = reshape(x, y, X->rank, dd);
+    if (memcmp(dd, od, sizeof(int64_t) * (size_t)X->rank)) y = pad0(x, y, X->rank, pads);
+    return finish(x, y, n->out[0], done);
+}
+
 static const struct {
     const char *op;
     sc_status (*fn)(sx *x, const sc_ir_node *n, int *done);
@@ -625,6 +852,8 @@ static const struct {
     {"Upsample", ex_resize},
     {"LRN", ex_lrn},
     {"MeanVarianceNormalization", ex_mvn},
+    {"MaxPool", ex_maxpool},
+    {"MaxUnpool", ex_maxunpool},
 };
 
 sc_status ir_expand_spatial(sc_ir_graph *g, int i, int *done, sc_err *err) {
