@@ -843,6 +843,99 @@ static sc_status ex_maxunpool(sx *x, const sc_ir_node *n, int *done) {
     return finish(x, y, n->out[0], done);
 }
 
+/* ---- GridSample: sampling positions computed by vector ops, values fetched by GatherND ---- */
+
+typedef struct gs {
+    int64_t N, C, H, W, Ho, Wo;
+    int zeros;
+    int xflat, base; /* X as [N*C*H*W]; (n*C + c)*H*W as [N, C, 1, 1] */
+} gs;
+
+static int fconst(sx *x, double v) {
+    return scalar(x, SC_T_FLOAT, v);
+}
+
+/* 1.0 where 0 <= v <= hi, else 0.0 */
+static int in_range(sx *x, int v, double hi) {
+    int lo = binary(x, "Less", v, fconst(x, 0)), up = binary(x, "Less", fconst(x, hi), v);
+    int orv = lo < 0 || up < 0 ? -1 : binary(x, "Or", lo, up);
+    int no = orv < 0 ? -1 : emit(x, "Not", &orv, 1);
+    int f = no < 0 ? -1 : emit(x, "Cast", &no, 1);
+    return f < 0 || sc_ir_attr_set_i(x->g, last(x), "to", SC_T_FLOAT, x->err) ? -1 : f;
+}
+
+static int clampv(sx *x, int v, double hi) {
+    return binary(x, "Min", binary(x, "Max", v, fconst(x, 0)), fconst(x, hi));
+}
+
+/* Weighted value of input pixel (yk, xk) ([N, 1, Ho, Wo] float coordinates) */
+static int gs_tap(sx *x, const gs *q, int yk, int xk, int w) {
+    if (q->zeros)
+        w = binary(x, "Mul", w,
+                   binary(x, "Mul", in_range(x, yk, (double)(q->H - 1)),
+                          in_range(x, xk, (double)(q->W - 1))));
+    int yc = clampv(x, yk, (double)(q->H - 1)), xc = clampv(x, xk, (double)(q->W - 1));
+    int off = binary(x, "Add", binary(x, "Mul", yc, fconst(x, (double)q->W)), xc);
+    int fl = binary(x, "Add", off, q->base);
+    int ii = fl < 0 ? -1 : emit(x, "Cast", &fl, 1);
+    if (ii < 0 || sc_ir_attr_set_i(x->g, last(x), "to", SC_T_INT64, x->err)) return -1;
+    int64_t d5[5] = {q->N, q->C, q->Ho, q->Wo, 1};
+    int v = binary(x, "GatherND", q->xflat, reshape(x, ii, 5, d5));
+    return binary(x, "Mul", v, w);
+}
+
+/* Unnormalised coordinate of grid component k as [N, 1, Ho, Wo]. */
+static int gs_coord(sx *x, const sc_ir_node *n, const gs *q, int k, int64_t len, int ac) {
+    int64_t d4[4] = {q->N, 1, q->Ho, q->Wo};
+    int g = reshape(x, slice(x, n->in[1], 3, k, k + 1), 4, d4);
+    double a = ac ? (double)(len - 1) / 2 : (double)len / 2, b = (double)(len - 1) / 2;
+    int v = binary(x, "Add", binary(x, "Mul", g, fconst(x, a)), fconst(x, b));
+    return q->zeros ? v : clampv(x, v, (double)(len - 1)); /* border */
+}
+
+static sc_status ex_gridsample(sx *x, const sc_ir_node *n, int *done) {
+    sc_ir_value *X = ir_in(x->g, n, 0), *G = ir_in(x->g, n, 1);
+    if (!X || !G || X->rank < 0 || G->rank < 0) return SC_OK;
+    if (X->rank != 4 || G->rank != 4 || G->dims[3] != 2 || G->dims[0] != X->dims[0])
+        return bad(x, n, "needs X [N, C, H, W] and grid [N, Ho, Wo, 2]");
+    if (X->dtype != SC_T_FLOAT || G->dtype != SC_T_FLOAT) return unsup(x, n, "non-float input");
+    const char *mode = sc_ir_attr_s(n, "mode", "bilinear");
+    const char *pm = sc_ir_attr_s(n, "padding_mode", "zeros");
+    int ac = (int)sc_ir_attr_i(n, "align_corners", 0), near = !strcmp(mode, "nearest");
+    if (!near && strcmp(mode, "bilinear") && strcmp(mode, "linear"))
+        return unsup(x, n, "mode (bicubic is not implemented)");
+    if (strcmp(pm, "zeros") && strcmp(pm, "border"))
+        return unsup(x, n, "padding_mode (reflection is not implemented)");
+    gs q = {X->dims[0], X->dims[1],           X->dims[2], X->dims[3], G->dims[1],
+            G->dims[2], !strcmp(pm, "zeros"), -1,         -1};
+    if (q.N * q.C * q.H * q.W >= (1 << 24)) return unsup(x, n, "input above 2^24 elements");
+    double *bv = malloc(sizeof(double) * (size_t)(q.N * q.C + 1));
+    if (!bv) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
+    for (int64_t i = 0; i < q.N * q.C; i++)
+        bv[i] = (double)(i * q.H * q.W);
+    int64_t bd[4] = {q.N, q.C, 1, 1}, fd = q.N * q.C * q.H * q.W;
+    q.base = konst(x, SC_T_FLOAT, 4, bd, bv);
+    free(bv);
+    q.xflat = reshape(x, n->in[0], 1, &fd);
+    int gx = gs_coord(x, n, &q, 0, q.W, ac), gy = gs_coord(x, n, &q, 1, q.H, ac), y;
+    if (near) {
+        int rx = gx < 0 ? -1 : emit(x, "Round", &gx, 1);
+        int ry = gy < 0 ? -1 : emit(x, "Round", &gy, 1);
+        y = gs_tap(x, &q, ry, rx, fconst(x, 1));
+    } else {
+        int x0 = gx < 0 ? -1 : emit(x, "Floor", &gx, 1);
+        int y0 = gy < 0 ? -1 : emit(x, "Floor", &gy, 1);
+        int x1 = binary(x, "Add", x0, fconst(x, 1)), y1 = binary(x, "Add", y0, fconst(x, 1));
+        int wx1 = binary(x, "Sub", gx, x0), wy1 = binary(x, "Sub", gy, y0);
+        int wx0 = binary(x, "Sub", fconst(x, 1), wx1), wy0 = binary(x, "Sub", fconst(x, 1), wy1);
+        y = gs_tap(x, &q, y0, x0, binary(x, "Mul", wy0, wx0));
+        y = binary(x, "Add", y, gs_tap(x, &q, y0, x1, binary(x, "Mul", wy0, wx1)));
+        y = binary(x, "Add", y, gs_tap(x, &q, y1, x0, binary(x, "Mul", wy1, wx0)));
+        y = binary(x, "Add", y, gs_tap(x, &q, y1, x1, binary(x, "Mul", wy1, wx1)));
+    }
+    return finish(x, y, n->out[0], done);
+}
+
 static const struct {
     const char *op;
     sc_status (*fn)(sx *x, const sc_ir_node *n, int *done);
@@ -854,6 +947,7 @@ static const struct {
     {"MeanVarianceNormalization", ex_mvn},
     {"MaxPool", ex_maxpool},
     {"MaxUnpool", ex_maxunpool},
+    {"GridSample", ex_gridsample},
 };
 
 sc_status ir_expand_spatial(sc_ir_graph *g, int i, int *done, sc_err *err) {
