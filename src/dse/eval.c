@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,17 @@ static double *phys_field(sc_dse_phys *p, size_t i) {
     return (double *)((char *)p + k_phys[i].off);
 }
 
+/* Doubles as 17 significant digits, which strtod (cJSON's parser) reads back bit for bit. cJSON's
+ * own printer stops at 15 digits when those compare equal within an epsilon, so a result sent
+ * between MPI ranks came back up to an ulp off and a sweep under mpirun stored other values than
+ * a single process. */
+static cJSON *exact(double v) {
+    char buf[40];
+    if (!isfinite(v)) return cJSON_CreateNumber(v);
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return cJSON_CreateRaw(buf);
+}
+
 char *sc_dse_result_to_json(const sc_dse_result *r) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "index", (double)r->index);
@@ -124,14 +136,16 @@ char *sc_dse_result_to_json(const sc_dse_result *r) {
     cJSON *p = cJSON_AddObjectToObject(o, "phys");
     sc_dse_phys ph = r->phys;
     for (size_t i = 0; i < SC_ARRAY_LEN(k_phys); i++)
-        cJSON_AddNumberToObject(p, k_phys[i].name, *phys_field(&ph, i));
-    cJSON_AddItemToObject(o, "tok_s", cJSON_CreateDoubleArray(r->wl_tok_s, SC_DSE_MAX_WORKLOADS));
+        cJSON_AddItemToObject(p, k_phys[i].name, exact(*phys_field(&ph, i)));
+    cJSON *tok = cJSON_AddArrayToObject(o, "tok_s");
+    for (int k = 0; k < SC_DSE_MAX_WORKLOADS; k++)
+        cJSON_AddItemToArray(tok, exact(r->wl_tok_s[k]));
     cJSON_AddItemToObject(o, "batch", cJSON_CreateIntArray(r->wl_batch, SC_DSE_MAX_WORKLOADS));
     cJSON_AddNumberToObject(o, "eval_s", r->eval_s);
-    cJSON_AddNumberToObject(o, "perf", r->perf);
-    cJSON_AddNumberToObject(o, "perf_per_usd", r->perf_per_usd);
-    cJSON_AddNumberToObject(o, "perf_per_w", r->perf_per_w);
-    cJSON_AddNumberToObject(o, "perf_per_hbm_gb", r->perf_per_hbm_gb);
+    cJSON_AddItemToObject(o, "perf", exact(r->perf));
+    cJSON_AddItemToObject(o, "perf_per_usd", exact(r->perf_per_usd));
+    cJSON_AddItemToObject(o, "perf_per_w", exact(r->perf_per_w));
+    cJSON_AddItemToObject(o, "perf_per_hbm_gb", exact(r->perf_per_hbm_gb));
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return text;
