@@ -845,9 +845,11 @@ static sc_status ex_maxunpool(sx *x, const sc_ir_node *n, int *done) {
 
 /* ---- GridSample: sampling positions computed by vector ops, values fetched by GatherND ---- */
 
+enum { GS_ZEROS, GS_BORDER, GS_REFLECT };
+
 typedef struct gs {
     int64_t N, C, H, W, Ho, Wo;
-    int zeros;
+    int pad, ac;
     int xflat, base; /* X as [N*C*H*W]; (n*C + c)*H*W as [N, C, 1, 1] */
 } gs;
 
@@ -855,42 +857,90 @@ static int fconst(sx *x, double v) {
     return scalar(x, SC_T_FLOAT, v);
 }
 
+static int cast_to(sx *x, int v, sc_tdtype t) {
+    int o = v < 0 ? -1 : emit(x, "Cast", &v, 1);
+    return o < 0 || sc_ir_attr_set_i(x->g, last(x), "to", t, x->err) ? -1 : o;
+}
+
+static int unary(sx *x, const char *op, int v) {
+    return v < 0 ? -1 : emit(x, op, &v, 1);
+}
+
 /* 1.0 where 0 <= v <= hi, else 0.0 */
 static int in_range(sx *x, int v, double hi) {
     int lo = binary(x, "Less", v, fconst(x, 0)), up = binary(x, "Less", fconst(x, hi), v);
-    int orv = lo < 0 || up < 0 ? -1 : binary(x, "Or", lo, up);
-    int no = orv < 0 ? -1 : emit(x, "Not", &orv, 1);
-    int f = no < 0 ? -1 : emit(x, "Cast", &no, 1);
-    return f < 0 || sc_ir_attr_set_i(x->g, last(x), "to", SC_T_FLOAT, x->err) ? -1 : f;
+    return cast_to(x, unary(x, "Not", binary(x, "Or", lo, up)), SC_T_FLOAT);
 }
 
 static int clampv(sx *x, int v, double hi) {
     return binary(x, "Min", binary(x, "Max", v, fconst(x, 0)), fconst(x, hi));
 }
 
-/* Weighted value of input pixel (yk, xk) ([N, 1, Ho, Wo] float coordinates) */
+/* Integer tap v reflected into [0, len-1] as ORT's GsReflect does (about -0.5 and len-0.5, or
+ * about 0 and len-1 with align_corners): m = v mod period, folded back. */
+static int reflect(sx *x, int v, int64_t len, int ac) {
+    double P = ac ? 2.0 * (double)(len - 1) : 2.0 * (double)len;
+    if (P <= 0) return fconst(x, 0);
+    int q = unary(x, "Floor", binary(x, "Div", v, fconst(x, P)));
+    int m = binary(x, "Sub", v, binary(x, "Mul", q, fconst(x, P)));
+    int hi = binary(x, "Less", fconst(x, (double)(len - 1)), m);
+    int in[3] = {hi, binary(x, "Sub", fconst(x, ac ? P : P - 1), m), m};
+    return hi < 0 || in[1] < 0 ? -1 : emit(x, "Where", in, 3);
+}
+
+/* Weighted value of input pixel (yk, xk) ([N, 1, Ho, Wo] float integer coordinates) with the
+ * padding mode applied to the tap. */
 static int gs_tap(sx *x, const gs *q, int yk, int xk, int w) {
-    if (q->zeros)
+    if (q->pad == GS_ZEROS)
         w = binary(x, "Mul", w,
                    binary(x, "Mul", in_range(x, yk, (double)(q->H - 1)),
                           in_range(x, xk, (double)(q->W - 1))));
+    if (q->pad == GS_REFLECT) yk = reflect(x, yk, q->H, q->ac), xk = reflect(x, xk, q->W, q->ac);
     int yc = clampv(x, yk, (double)(q->H - 1)), xc = clampv(x, xk, (double)(q->W - 1));
     int off = binary(x, "Add", binary(x, "Mul", yc, fconst(x, (double)q->W)), xc);
-    int fl = binary(x, "Add", off, q->base);
-    int ii = fl < 0 ? -1 : emit(x, "Cast", &fl, 1);
-    if (ii < 0 || sc_ir_attr_set_i(x->g, last(x), "to", SC_T_INT64, x->err)) return -1;
+    int ii = cast_to(x, binary(x, "Add", off, q->base), SC_T_INT64);
     int64_t d5[5] = {q->N, q->C, q->Ho, q->Wo, 1};
     int v = binary(x, "GatherND", q->xflat, reshape(x, ii, 5, d5));
     return binary(x, "Mul", v, w);
 }
 
 /* Unnormalised coordinate of grid component k as [N, 1, Ho, Wo]. */
-static int gs_coord(sx *x, const sc_ir_node *n, const gs *q, int k, int64_t len, int ac) {
+static int gs_coord(sx *x, const sc_ir_node *n, const gs *q, int k, int64_t len) {
     int64_t d4[4] = {q->N, 1, q->Ho, q->Wo};
     int g = reshape(x, slice(x, n->in[1], 3, k, k + 1), 4, d4);
-    double a = ac ? (double)(len - 1) / 2 : (double)len / 2, b = (double)(len - 1) / 2;
-    int v = binary(x, "Add", binary(x, "Mul", g, fconst(x, a)), fconst(x, b));
-    return q->zeros ? v : clampv(x, v, (double)(len - 1)); /* border */
+    double a = q->ac ? (double)(len - 1) / 2 : (double)len / 2, b = (double)(len - 1) / 2;
+    return binary(x, "Add", binary(x, "Mul", g, fconst(x, a)), fconst(x, b));
+}
+
+/* ((c3 v + c2) v + c1) v + c0 */
+static int horner3(sx *x, int v, double c3, double c2, double c1, double c0) {
+    int p = binary(x, "Add", binary(x, "Mul", v, fconst(x, c3)), fconst(x, c2));
+    p = binary(x, "Add", binary(x, "Mul", p, v), fconst(x, c1));
+    return binary(x, "Add", binary(x, "Mul", p, v), fconst(x, c0));
+}
+
+/* The 4 cubic convolution weights (A = -0.75) of fraction t, taps floor-1 .. floor+2. */
+static void cubic_w(sx *x, int t, int *w) {
+    double A = -0.75;
+    int one = fconst(x, 1), two = fconst(x, 2);
+    w[0] = horner3(x, binary(x, "Add", t, one), A, -5 * A, 8 * A, -4 * A);
+    w[1] = horner3(x, t, A + 2, -(A + 3), 0, 1);
+    w[2] = horner3(x, binary(x, "Sub", one, t), A + 2, -(A + 3), 0, 1);
+    w[3] = horner3(x, binary(x, "Sub", two, t), A, -5 * A, 8 * A, -4 * A);
+}
+
+/* Sum over taps (ty0 + i, tx0 + j), i, j < nt, of wy[i] * wx[j] * pixel. */
+static int gs_sum(sx *x, const gs *q, int ty0, int tx0, const int *wy, const int *wx, int nt) {
+    int y = -1;
+    for (int i = 0; i < nt; i++) {
+        int yi = i ? binary(x, "Add", ty0, fconst(x, i)) : ty0;
+        for (int j = 0; j < nt; j++) {
+            int xj = j ? binary(x, "Add", tx0, fconst(x, j)) : tx0;
+            int t = gs_tap(x, q, yi, xj, binary(x, "Mul", wy[i], wx[j]));
+            y = y < 0 ? t : binary(x, "Add", y, t);
+        }
+    }
+    return y;
 }
 
 static sc_status ex_gridsample(sx *x, const sc_ir_node *n, int *done) {
@@ -901,13 +951,14 @@ static sc_status ex_gridsample(sx *x, const sc_ir_node *n, int *done) {
     if (X->dtype != SC_T_FLOAT || G->dtype != SC_T_FLOAT) return unsup(x, n, "non-float input");
     const char *mode = sc_ir_attr_s(n, "mode", "bilinear");
     const char *pm = sc_ir_attr_s(n, "padding_mode", "zeros");
-    int ac = (int)sc_ir_attr_i(n, "align_corners", 0), near = !strcmp(mode, "nearest");
-    if (!near && strcmp(mode, "bilinear") && strcmp(mode, "linear"))
-        return unsup(x, n, "mode (bicubic is not implemented)");
-    if (strcmp(pm, "zeros") && strcmp(pm, "border"))
-        return unsup(x, n, "padding_mode (reflection is not implemented)");
-    gs q = {X->dims[0], X->dims[1],           X->dims[2], X->dims[3], G->dims[1],
-            G->dims[2], !strcmp(pm, "zeros"), -1,         -1};
+    int near = !strcmp(mode, "nearest"), cubic = !strcmp(mode, "bicubic") || !strcmp(mode, "cubic");
+    if (!near && !cubic && strcmp(mode, "bilinear") && strcmp(mode, "linear"))
+        return unsup(x, n, "unknown mode");
+    gs q = {X->dims[0], X->dims[1], X->dims[2], X->dims[3],
+            G->dims[1], G->dims[2], GS_ZEROS,   (int)sc_ir_attr_i(n, "align_corners", 0),
+            -1,         -1};
+    q.pad = !strcmp(pm, "border") ? GS_BORDER : !strcmp(pm, "reflection") ? GS_REFLECT : GS_ZEROS;
+    if (q.pad == GS_ZEROS && strcmp(pm, "zeros")) return unsup(x, n, "unknown padding_mode");
     if (q.N * q.C * q.H * q.W >= (1 << 24)) return unsup(x, n, "input above 2^24 elements");
     double *bv = malloc(sizeof(double) * (size_t)(q.N * q.C + 1));
     if (!bv) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
@@ -917,21 +968,21 @@ static sc_status ex_gridsample(sx *x, const sc_ir_node *n, int *done) {
     q.base = konst(x, SC_T_FLOAT, 4, bd, bv);
     free(bv);
     q.xflat = reshape(x, n->in[0], 1, &fd);
-    int gx = gs_coord(x, n, &q, 0, q.W, ac), gy = gs_coord(x, n, &q, 1, q.H, ac), y;
-    if (near) {
-        int rx = gx < 0 ? -1 : emit(x, "Round", &gx, 1);
-        int ry = gy < 0 ? -1 : emit(x, "Round", &gy, 1);
-        y = gs_tap(x, &q, ry, rx, fconst(x, 1));
+    int gx = gs_coord(x, n, &q, 0, q.W), gy = gs_coord(x, n, &q, 1, q.H), y;
+    if (near) { /* Round is half to even, as nearbyint */
+        int one = fconst(x, 1);
+        y = gs_sum(x, &q, unary(x, "Round", gy), unary(x, "Round", gx), &one, &one, 1);
     } else {
-        int x0 = gx < 0 ? -1 : emit(x, "Floor", &gx, 1);
-        int y0 = gy < 0 ? -1 : emit(x, "Floor", &gy, 1);
-        int x1 = binary(x, "Add", x0, fconst(x, 1)), y1 = binary(x, "Add", y0, fconst(x, 1));
-        int wx1 = binary(x, "Sub", gx, x0), wy1 = binary(x, "Sub", gy, y0);
-        int wx0 = binary(x, "Sub", fconst(x, 1), wx1), wy0 = binary(x, "Sub", fconst(x, 1), wy1);
-        y = gs_tap(x, &q, y0, x0, binary(x, "Mul", wy0, wx0));
-        y = binary(x, "Add", y, gs_tap(x, &q, y0, x1, binary(x, "Mul", wy0, wx1)));
-        y = binary(x, "Add", y, gs_tap(x, &q, y1, x0, binary(x, "Mul", wy1, wx0)));
-        y = binary(x, "Add", y, gs_tap(x, &q, y1, x1, binary(x, "Mul", wy1, wx1)));
+        int x0 = unary(x, "Floor", gx), y0 = unary(x, "Floor", gy), wx[4], wy[4];
+        int tx = binary(x, "Sub", gx, x0), ty = binary(x, "Sub", gy, y0);
+        if (cubic) {
+            cubic_w(x, tx, wx), cubic_w(x, ty, wy);
+            x0 = binary(x, "Sub", x0, fconst(x, 1)), y0 = binary(x, "Sub", y0, fconst(x, 1));
+        } else {
+            wx[1] = tx, wy[1] = ty;
+            wx[0] = binary(x, "Sub", fconst(x, 1), tx), wy[0] = binary(x, "Sub", fconst(x, 1), ty);
+        }
+        y = gs_sum(x, &q, y0, x0, wy, wx, cubic ? 4 : 2);
     }
     return finish(x, y, n->out[0], done);
 }
