@@ -987,6 +987,111 @@ static sc_status ex_gridsample(sx *x, const sc_ir_node *n, int *done) {
     return finish(x, y, n->out[0], done);
 }
 
+/* ---- RoiAlign: per-sample coordinates from the run-time rois, taps fetched by GatherND ---- */
+
+typedef struct ra {
+    int64_t R, C, H, W, oh, ow, sr;
+    int xflat, rbase; /* X as [N*C*H*W]; batch_index*C*H*W + c*H*W as [R, C, 1, 1] */
+    int max;
+} ra;
+
+/* Column k of rois [R, 4] times scale minus offset, shaped [R, 1, 1, 1]. */
+static int ra_col(sx *x, const sc_ir_node *n, int k, double scale, double off) {
+    int64_t d4[4] = {-1, 1, 1, 1};
+    int c = reshape(x, slice(x, n->in[1], 1, k, k + 1), 4, d4);
+    return binary(x, "Sub", binary(x, "Mul", c, fconst(x, scale)), fconst(x, off));
+}
+
+/* Sample coordinates of one axis: start + (bin + (i + 0.5) / sr) * bin_size, the bin index
+ * along dims position pos (2: rows, 3: columns). */
+static int ra_axis(sx *x, int start, int size, int64_t bins, int pos, int64_t i, int64_t sr) {
+    double *v = malloc(sizeof(double) * (size_t)bins);
+    if (!v) return -1;
+    for (int64_t b = 0; b < bins; b++)
+        v[b] = (double)b + ((double)i + 0.5) / (double)sr;
+    int64_t d[4] = {1, 1, pos == 2 ? bins : 1, pos == 3 ? bins : 1};
+    int k = konst(x, SC_T_FLOAT, 4, d, v);
+    free(v);
+    int bs = binary(x, "Div", size, fconst(x, (double)bins));
+    return binary(x, "Add", start, binary(x, "Mul", k, bs));
+}
+
+/* Bilinear value at (y, x) with RoiAlign's border rule (0 beyond one pixel outside, else the
+ * coordinate clamped into the image). */
+static int ra_sample(sx *x, const ra *q, int y, int xx) {
+    int vy = in_range(x, binary(x, "Add", y, fconst(x, 1)), (double)q->H + 1);
+    int vx = in_range(x, binary(x, "Add", xx, fconst(x, 1)), (double)q->W + 1);
+    int valid = binary(x, "Mul", vy, vx);
+    int yc = clampv(x, y, (double)(q->H - 1)), xc = clampv(x, xx, (double)(q->W - 1));
+    int y0 = unary(x, "Floor", yc), x0 = unary(x, "Floor", xc);
+    int y1 = binary(x, "Min", binary(x, "Add", y0, fconst(x, 1)), fconst(x, (double)(q->H - 1)));
+    int x1 = binary(x, "Min", binary(x, "Add", x0, fconst(x, 1)), fconst(x, (double)(q->W - 1)));
+    int ly = binary(x, "Sub", yc, y0), lx = binary(x, "Sub", xc, x0);
+    int hy = binary(x, "Sub", fconst(x, 1), ly), hx = binary(x, "Sub", fconst(x, 1), lx);
+    int ys[2] = {y0, y1}, xs[2] = {x0, x1}, wy[2] = {hy, ly}, wx[2] = {hx, lx}, acc = -1;
+    for (int i = 0; i < 4; i++) {
+        int off = binary(x, "Add", binary(x, "Mul", ys[i / 2], fconst(x, (double)q->W)), xs[i % 2]);
+        int ii = cast_to(x, binary(x, "Add", off, q->rbase), SC_T_INT64);
+        int64_t d5[5] = {q->R, q->C, q->oh, q->ow, 1};
+        int v = binary(x, "GatherND", q->xflat, reshape(x, ii, 5, d5));
+        v = binary(x, "Mul", v, binary(x, "Mul", binary(x, "Mul", wy[i / 2], wx[i % 2]), valid));
+        acc = acc < 0 ? v : binary(x, q->max ? "Max" : "Add", acc, v);
+    }
+    return acc;
+}
+
+static sc_status ex_roialign(sx *x, const sc_ir_node *n, int *done) {
+    sc_ir_value *X = ir_in(x->g, n, 0), *R = ir_in(x->g, n, 1), *B = ir_in(x->g, n, 2);
+    if (!X || !R || !B || X->rank < 0 || R->rank < 0 || B->rank < 0) return SC_OK;
+    if (X->rank != 4 || R->rank != 2 || R->dims[1] != 4 || B->rank != 1 || B->dims[0] != R->dims[0])
+        return bad(x, n, "needs X [N, C, H, W], rois [R, 4] and batch_indices [R]");
+    if (X->dtype != SC_T_FLOAT || R->dtype != SC_T_FLOAT) return unsup(x, n, "non-float input");
+    ra q = {R->dims[0],
+            X->dims[1],
+            X->dims[2],
+            X->dims[3],
+            sc_ir_attr_i(n, "output_height", 1),
+            sc_ir_attr_i(n, "output_width", 1),
+            sc_ir_attr_i(n, "sampling_ratio", 0),
+            -1,
+            -1,
+            0};
+    int64_t N = X->dims[0], fd = N * q.C * q.H * q.W, cd[4] = {1, q.C, 1, 1};
+    q.max = !strcmp(sc_ir_attr_s(n, "mode", "avg"), "max");
+    if (q.sr < 1 || q.sr > 16)
+        return unsup(x, n, "sampling_ratio 0 (adaptive: the sample count depends on the rois)");
+    if (q.oh < 1 || q.ow < 1 || q.oh > 4096 || q.ow > 4096) return bad(x, n, "output size");
+    if (fd >= (1 << 24)) return unsup(x, n, "input above 2^24 elements");
+    int half =
+        !strcmp(sc_ir_attr_s(n, "coordinate_transformation_mode", "half_pixel"), "half_pixel") &&
+        x->g->opset >= 16;
+    double sc = sc_ir_attr_f(n, "spatial_scale", 1.0f), off = half ? 0.5 : 0;
+    double *cv = malloc(sizeof(double) * (size_t)q.C);
+    if (!cv) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
+    for (int64_t c = 0; c < q.C; c++)
+        cv[c] = (double)(c * q.H * q.W);
+    int cb = konst(x, SC_T_FLOAT, 4, cd, cv);
+    free(cv);
+    int64_t b4[4] = {q.R, 1, 1, 1};
+    int bi = reshape(x, cast_to(x, n->in[2], SC_T_FLOAT), 4, b4);
+    q.rbase = binary(x, "Add", binary(x, "Mul", bi, fconst(x, (double)(q.C * q.H * q.W))), cb);
+    q.xflat = reshape(x, n->in[0], 1, &fd);
+    int x1 = ra_col(x, n, 0, sc, off), y1 = ra_col(x, n, 1, sc, off);
+    int rw = binary(x, "Sub", ra_col(x, n, 2, sc, off), x1);
+    int rh = binary(x, "Sub", ra_col(x, n, 3, sc, off), y1);
+    if (!half) /* output_half_pixel: rois at least one pixel */
+        rw = binary(x, "Max", rw, fconst(x, 1)), rh = binary(x, "Max", rh, fconst(x, 1));
+    int y = -1;
+    for (int64_t i = 0; i < q.sr; i++)
+        for (int64_t j = 0; j < q.sr; j++) {
+            int v = ra_sample(x, &q, ra_axis(x, y1, rh, q.oh, 2, i, q.sr),
+                              ra_axis(x, x1, rw, q.ow, 3, j, q.sr));
+            y = y < 0 ? v : binary(x, q.max ? "Max" : "Add", y, v);
+        }
+    if (!q.max) y = binary(x, "Mul", y, fconst(x, 1.0 / (double)(q.sr * q.sr)));
+    return finish(x, y, n->out[0], done);
+}
+
 static const struct {
     const char *op;
     sc_status (*fn)(sx *x, const sc_ir_node *n, int *done);
@@ -999,6 +1104,7 @@ static const struct {
     {"MaxPool", ex_maxpool},
     {"MaxUnpool", ex_maxunpool},
     {"GridSample", ex_gridsample},
+    {"RoiAlign", ex_roialign},
 };
 
 sc_status ir_expand_spatial(sc_ir_graph *g, int i, int *done, sc_err *err) {
