@@ -104,22 +104,39 @@ flip_positions() { # FILE [COUNT=$FLIPS]
     for k in $(seq 0 $((n - 1))); do echo "$(((len * k) / n + k % 7)) $((k % 8))"; done
 }
 
+# damaged NAME FILE TARGET OUT TRUNC FLIPS BIG CMD...: writes each damaged copy of FILE to TARGET
+# and runs CMD on it (OUT: the file CMD writes, "" for none).
+#   TRUNC: reject | reject-last | clean - truncations (with length - 1 for "-last") must be
+#          rejected, or may pass complete; FLIPS: reject | clean - the same for the bit flips at
+#          the positions $POSITIONS prints (default flip_positions FILE); with "clean" at least
+#          one variant must be rejected. BIG: size of a sparse oversized copy that must be
+#          rejected, or "-".
+damaged() {
+    local name=$1 f=$2 target=$3 out=$4 trunc=$5 flips=$6 big=$7 n at bit
+    shift 7
+    REJECTED=0
+    for n in $(truncations "$f" "${trunc#*-}"); do
+        head -c "$n" "$f" >"$target"
+        "expect_${trunc%-last}" "$name truncated to $n" "$out" "$@"
+    done
+    while read -r at bit; do
+        flip "$f" "$at" "$bit" "$target"
+        "expect_$flips" "$name bit $bit of byte $at" "$out" "$@"
+    done < <(${POSITIONS:-flip_positions} "$f")
+    [ "$flips" = clean ] && some_rejected "$name"
+    if [ "$big" != - ]; then
+        cp "$f" "$target"
+        truncate -s "$big" "$target"
+        expect_reject "$name oversized" "$out" "$@"
+        rm -f "$target"
+    fi
+}
+
 # ---------------------------------------------------------------- chip configs (YAML)
 for cfg in seedchip-1 h100-sxm a100-sxm-80g; do
-    f="$SRC/configs/$cfg.yaml"
-    for n in $(truncations "$f"); do
-        head -c "$n" "$f" >"$T/t.yaml"
-        expect_reject "$cfg.yaml truncated to $n" "" "$BIN" chip show "$T/t.yaml"
-    done
-    REJECTED=0
-    while read -r at bit; do
-        flip "$f" "$at" "$bit" "$T/f.yaml"
-        expect_clean "$cfg.yaml bit $bit of byte $at flipped" "" "$BIN" chip show "$T/f.yaml"
-    done < <(flip_positions "$f")
-    some_rejected "$cfg.yaml"
-    cp "$f" "$T/big.yaml"
-    truncate -s 2M "$T/big.yaml" # oversized: past the 1 MiB config limit (sparse, instant)
-    expect_reject "$cfg.yaml oversized" "" "$BIN" chip show "$T/big.yaml"
+    # oversized: 2M, past the 1 MiB config limit (sparse, instant)
+    damaged "$cfg.yaml" "$SRC/configs/$cfg.yaml" "$T/d.yaml" "" reject clean 2M \
+        "$BIN" chip show "$T/d.yaml"
 done
 # garbage, binary, deep nesting, huge scalars, hostile overrides
 head -c 4096 /dev/urandom >"$T/rand.yaml"
@@ -144,37 +161,16 @@ expect_reject "--set deep path" "" "$BIN" chip show seedchip-1 \
 for ex in gemm_tile softmax_rows; do
     s="$SRC/examples/asm/$ex.s"
     "$BIN" asm "$s" -o "$T/$ex.scb" || bad "$ex.s does not assemble"
-    # .scb: the checksum catches every truncation and every flip
-    for n in $(truncations "$T/$ex.scb" last); do
-        head -c "$n" "$T/$ex.scb" >"$T/t.scb"
-        expect_reject "$ex.scb truncated to $n" "$T/t.s" "$BIN" disasm "$T/t.scb" -o "$T/t.s"
-    done
-    while read -r at bit; do
-        flip "$T/$ex.scb" "$at" "$bit" "$T/f.scb"
-        expect_reject "$ex.scb bit $bit of byte $at" "$T/f.s" "$BIN" disasm "$T/f.scb" -o "$T/f.s"
-    done < <(flip_positions "$T/$ex.scb")
+    # .scb: the checksum catches every truncation and every flip; 1100M is past the 1 GiB
+    # container limit
+    damaged "$ex.scb" "$T/$ex.scb" "$T/d.scb" "$T/d.s" reject-last reject 1100M \
+        "$BIN" disasm "$T/d.scb" -o "$T/d.s"
     cp "$T/$ex.scb" "$T/grown.scb"
     head -c 64 /dev/zero >>"$T/grown.scb"
     expect_reject "$ex.scb with bytes appended" "$T/g.s" "$BIN" disasm "$T/grown.scb" -o "$T/g.s"
-    cp "$T/$ex.scb" "$T/huge.scb"
-    truncate -s 1100M "$T/huge.scb" # oversized: past the 1 GiB container limit (sparse)
-    expect_reject "$ex.scb oversized" "$T/h.s" "$BIN" disasm "$T/huge.scb" -o "$T/h.s"
-    rm -f "$T/huge.scb"
-    # .s: truncation before the last queue's halt leaves an invalid or valid program; flips too
-    REJECTED=0
-    for n in $(truncations "$s"); do
-        head -c "$n" "$s" >"$T/t.s"
-        expect_clean "$ex.s truncated to $n" "$T/t.scb" "$BIN" asm "$T/t.s" -o "$T/t.scb"
-    done
-    while read -r at bit; do
-        flip "$s" "$at" "$bit" "$T/f.s"
-        expect_clean "$ex.s bit $bit of byte $at" "$T/f.scb" "$BIN" asm "$T/f.s" -o "$T/f.scb"
-    done < <(flip_positions "$s")
-    some_rejected "$ex.s"
-    cp "$s" "$T/big.s"
-    truncate -s 65M "$T/big.s" # oversized: past the 64 MiB assembler input limit
-    expect_reject "$ex.s oversized" "$T/big.scb" "$BIN" asm "$T/big.s" -o "$T/big.scb"
-    rm -f "$T/big.s"
+    # .s: truncation before the last queue's halt leaves an invalid or valid program; flips too;
+    # 65M is past the 64 MiB assembler input limit
+    damaged "$ex.s" "$s" "$T/d.s" "$T/d.scb" clean clean 65M "$BIN" asm "$T/d.s" -o "$T/d.scb"
 done
 # A failed run leaves the previous output intact (atomic writes).
 "$BIN" asm "$SRC/examples/asm/gemm_tile.s" -o "$T/keep.scb"
@@ -193,26 +189,13 @@ expect_reject "random bytes as .scb" "$T/r.s" "$BIN" disasm "$T/rand.scb" -o "$T
 # llama2.c (.bin; the real stories260K when ../shared has it), GGUF, safetensors + config.json.
 # Flips inside fp32 weights leave a valid (different) model: those must run or fail cleanly.
 llm() { "$BIN" llm generate --model "$1" --prompt-ids 1 --tokens 1; }
-llm_variants() { # FILE EXT: truncations, flips, trailing bytes, oversized
-    local f=$1 ext=$2 name
-    name=$(basename "$f")
-    for n in $(truncations "$f" last); do
-        head -c "$n" "$f" >"$T/t.$ext"
-        expect_reject "$name truncated to $n" "" llm "$T/t.$ext"
-    done
-    REJECTED=0
-    while read -r at bit; do
-        flip "$f" "$at" "$bit" "$T/f.$ext"
-        expect_clean "$name bit $bit of byte $at" "" llm "$T/f.$ext"
-    done < <(
-        flip_positions "$f" $((FLIPS / 2))
-        for k in 0 4 8 12 16 20 24; do echo "$((k + 2)) 6"; done # header fields
-    )
-    some_rejected "$name"
-    cp "$f" "$T/big.$ext"
-    truncate -s 9G "$T/big.$ext" # oversized: past the 8 GiB checkpoint limit (sparse)
-    expect_reject "$name oversized" "" llm "$T/big.$ext"
-    rm -f "$T/big.$ext"
+llm_positions() { # half the flips spread over the file, plus the header fields
+    flip_positions "$1" $((FLIPS / 2))
+    for k in 0 4 8 12 16 20 24; do echo "$((k + 2)) 6"; done
+}
+llm_variants() { # FILE EXT: truncations, flips, oversized (9G: past the 8 GiB checkpoint limit)
+    POSITIONS=llm_positions damaged "$(basename "$1")" "$1" "$T/d.$2" "" reject-last clean 9G \
+        llm "$T/d.$2"
 }
 if "$BIN" llm generate --help >/dev/null 2>&1; then
     stories="$SRC/../shared/models/stories260K.bin"
@@ -235,16 +218,9 @@ if "$BIN" llm generate --help >/dev/null 2>&1; then
     cp "$T/st.safetensors" "$T/st/model.safetensors"
     expect_clean "tiny safetensors" "" llm "$T/st"
     [ $RC -eq 0 ] && ok || bad "tiny safetensors seed does not load: $(cat "$T/stderr")"
-    for n in $(truncations "$T/st.safetensors" last); do
-        head -c "$n" "$T/st.safetensors" >"$T/st/model.safetensors"
-        expect_reject "model.safetensors truncated to $n" "" llm "$T/st"
-    done
-    REJECTED=0
-    while read -r at bit; do
-        flip "$T/st.safetensors" "$at" "$bit" "$T/st/model.safetensors"
-        expect_clean "model.safetensors bit $bit of byte $at" "" llm "$T/st"
-    done < <(flip_positions "$T/st.safetensors" $((FLIPS / 2)))
-    some_rejected "model.safetensors"
+    half_positions() { flip_positions "$1" $((FLIPS / 2)); }
+    POSITIONS=half_positions damaged model.safetensors "$T/st.safetensors" \
+        "$T/st/model.safetensors" "" reject-last clean - llm "$T/st"
     cp "$T/st.safetensors" "$T/st/model.safetensors"
     head -c 20 "$T/st/config.json" >"$T/cfg" && mv "$T/cfg" "$T/st/config.json"
     expect_reject "config.json truncated" "" llm "$T/st"
@@ -262,41 +238,21 @@ if [ -f "$ONNX_DIR/model.onnx" ] && "$BIN" run --help >/dev/null 2>&1; then
     mkdir -p "$T/o"
     "$BIN" run "$T/relu.onnx" --input "x=$T/x.pb" --outdir "$T/o" >/dev/null 2>&1 || bad "relu does not run"
     cp "$T/o/output_0.npy" "$T/x.npy"
-    # compile: the output .scb must not appear when the model is rejected
-    for n in $(truncations "$T/relu.onnx" last); do
-        head -c "$n" "$T/relu.onnx" >"$T/t.onnx"
-        expect_reject "relu.onnx truncated to $n" "$T/t.scb" "$BIN" compile "$T/t.onnx" -o "$T/t.scb"
-    done
-    REJECTED=0
-    while read -r at bit; do
-        flip "$T/relu.onnx" "$at" "$bit" "$T/f.onnx"
-        expect_clean "relu.onnx bit $bit of byte $at" "$T/f.scb" "$BIN" compile "$T/f.onnx" -o "$T/f.scb"
-    done < <(flip_positions "$T/relu.onnx")
-    some_rejected "relu.onnx"
-    cp "$T/relu.onnx" "$T/big.onnx"
-    truncate -s 5G "$T/big.onnx" # oversized: past the 4 GiB model limit (sparse)
-    expect_reject "relu.onnx oversized" "$T/big.scb" "$BIN" compile "$T/big.onnx" -o "$T/big.scb"
-    rm -f "$T/big.onnx"
-    # run: damaged input tensors; no output file may appear in the output directory
-    run_in() { rm -rf "$T/ro" && mkdir "$T/ro" && "$BIN" run "$T/relu.onnx" --input "x=$1" --outdir "$T/ro"; }
-    tensor_variants() { # FILE EXT
-        local f=$1 ext=$2 name
-        name=$(basename "$f")
-        for n in $(truncations "$f" last); do
-            head -c "$n" "$f" >"$T/t.$ext"
-            expect_reject "$name truncated to $n" "$T/ro/output_0.pb" run_in "$T/t.$ext"
-        done
-        REJECTED=0
-        while read -r at bit; do
-            flip "$f" "$at" "$bit" "$T/f.$ext"
-            expect_clean "$name bit $bit of byte $at" "" run_in "$T/f.$ext"
-            [ $RC -ne 0 ] && [ -n "$(ls -A "$T/ro")" ] && bad "$name flipped: outputs written on error"
-        done < <(flip_positions "$f")
-        some_rejected "$name"
-        cp "$f" "$T/big.$ext"
-        truncate -s 5G "$T/big.$ext" # oversized: past the 4 GiB tensor file limit (sparse)
-        expect_reject "$name oversized" "$T/ro/output_0.pb" run_in "$T/big.$ext"
-        rm -f "$T/big.$ext"
+    # compile: the output .scb must not appear when the model is rejected; 5G is past the 4 GiB
+    # model limit
+    damaged relu.onnx "$T/relu.onnx" "$T/d.onnx" "$T/d.scb" reject-last clean 5G \
+        "$BIN" compile "$T/d.onnx" -o "$T/d.scb"
+    # run: damaged input tensors; no output file may appear in the output directory (a failed
+    # run that left one adds a second stderr line, which expect_* report)
+    run_in() {
+        rm -rf "$T/ro" && mkdir "$T/ro" && "$BIN" run "$T/relu.onnx" --input "x=$1" --outdir "$T/ro"
+        local rc=$?
+        [ $rc -ne 0 ] && [ -n "$(ls -A "$T/ro")" ] && echo "outputs written on error" >&2
+        return $rc
+    }
+    tensor_variants() { # FILE EXT (5G: past the 4 GiB tensor file limit)
+        damaged "$(basename "$1")" "$1" "$T/d.$2" "$T/ro/output_0.npy" reject-last clean 5G \
+            run_in "$T/d.$2"
     }
     tensor_variants "$T/x.pb" pb
     tensor_variants "$T/x.npy" npy
