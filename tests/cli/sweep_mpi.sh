@@ -31,7 +31,8 @@ if ! grep -q "2 ranks" "$TMP/two.txt"; then
     echo "seedchip built without MPI: skip"
     exit 77
 fi
-q='select idx, key, round(perf, 9), round(chip_usd, 6), pareto from points order by idx'
+# exact floats: results cross ranks as JSON, which must not round them (17 digits)
+q='select idx, key, perf, chip_usd, power_w, perf_per_w, pareto from points order by idx'
 [ "$(rows "$TMP/one.sqlite" "$q")" = "$(rows "$TMP/two.sqlite" "$q")" ] || { echo "FAIL: results differ under mpirun"; exit 1; }
 [ "$(rows "$TMP/two.sqlite" 'select count(*) from points')" = "[(12,)]" ] || { echo "FAIL: point count"; exit 1; }
 echo "sweep under mpirun -np 2: ok"
