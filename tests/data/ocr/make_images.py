@@ -34,7 +34,32 @@ def render(font_file, size, lines):
     return im
 
 
+# The bench page: lines in several fonts, sizes and positions (two on one row, read left to right).
+PAGE = [
+    ("dejavu/DejaVuSans.ttf", 24, 30, 30, "SeedChip inference report"),
+    ("liberation/LiberationSerif-Regular.ttf", 22, 30, 90, "Batch 64 tokens 2048"),
+    ("freefont/FreeMono.ttf", 22, 30, 150, "OCR TEST 42"),
+    ("freefont/FreeMono.ttf", 22, 330, 150, "PAGE-7"),
+    ("liberation/LiberationSans-Bold.ttf", 26, 30, 210, "Open Chip"),
+    ("dejavu/DejaVuSansMono.ttf", 22, 30, 270, "invoice-1375"),
+    ("dejavu/DejaVuSans.ttf", 20, 30, 330, "Hello World"),
+]
+
+
+def page(path):
+    im = Image.new("RGB", (560, 390), "white")
+    d = ImageDraw.Draw(im)
+    for font, size, x, y, text in PAGE:
+        d.text((x, y), text, font=ImageFont.truetype(os.path.join(FONTS, font), size), fill="black")
+    im.save(path, optimize=True)
+    with open(os.path.splitext(path)[0] + ".txt", "w") as f:
+        f.write("".join(t[4] + "\n" for t in PAGE))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--page":
+        page(sys.argv[2])
+        return
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     for name, font, size, lines, fmt in FIXTURES:
         im = render(font, size, lines)
