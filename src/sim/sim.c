@@ -23,6 +23,8 @@ int pmem_init(pmem *m, uint64_t size, uint64_t page, int with_data) {
     memset(m, 0, sizeof *m);
     m->size = size;
     m->page_bytes = page;
+    while (((uint64_t)1 << m->page_shift) < page)
+        m->page_shift++;
     m->n_pages = (size_t)((size + page - 1) / page);
     if (!with_data) return 0;
     m->pages = calloc(m->n_pages ? m->n_pages : 1, sizeof *m->pages);
@@ -37,21 +39,13 @@ void pmem_free(pmem *m) {
     m->pages = NULL;
 }
 
-const unsigned char *pmem_peek(const pmem *m, uint64_t addr) {
-    if (!m->pages) return NULL;
-    const unsigned char *pg = m->pages[addr / m->page_bytes];
-    return pg ? pg + (addr & (m->page_bytes - 1)) : NULL;
-}
-
-unsigned char *pmem_poke(pmem *m, uint64_t addr) {
-    if (!m->pages) return NULL;
-    size_t i = (size_t)(addr / m->page_bytes);
-    if (!m->pages[i]) {
-        /* The last page may be partial: allocate only what the space holds. */
-        uint64_t bytes = SC_MIN(m->page_bytes, m->size - (uint64_t)i * m->page_bytes);
-        m->pages[i] = calloc(1, (size_t)bytes);
-        if (!m->pages[i]) return NULL;
-    }
+/* Slow path of pmem_poke (sim_internal.h): the page was never written. */
+unsigned char *pmem_alloc_page(pmem *m, uint64_t addr) {
+    size_t i = (size_t)(addr >> m->page_shift);
+    /* The last page may be partial: allocate only what the space holds. */
+    uint64_t bytes = SC_MIN(m->page_bytes, m->size - (uint64_t)i * m->page_bytes);
+    m->pages[i] = calloc(1, (size_t)bytes);
+    if (!m->pages[i]) return NULL;
     return m->pages[i] + (addr & (m->page_bytes - 1));
 }
 

@@ -19,19 +19,23 @@
 static sc_status dma_data(sc_sim *s, const squeue *q, const rview *dst, const rview *src,
                           const uint32_t dims[SC_ISA_MAX_DIMS], sc_err *err) {
     uint64_t n = sim_dims_count(dims);
-    unsigned char *a = malloc((size_t)(n * (uint64_t)src->es) + 1);
-    unsigned char *b = dst->dt == src->dt ? NULL : malloc((size_t)(n * (uint64_t)dst->es) + 1);
+    int overlap = dst->mem && dst->mem == src->mem && dst->lo < src->hi && src->lo < dst->hi;
+    if (dst->dt == src->dt && !overlap) { /* straight copy, one row of staging at most */
+        unsigned char *row = sim_scratch(s, 4, (size_t)dims[0] * (size_t)src->es + 1);
+        if (!row || sim_copy_raw(s, dst, src, dims, row))
+            return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for a DMA");
+        return SC_OK;
+    }
+    unsigned char *a = sim_scratch(s, 4, (size_t)(n * (uint64_t)src->es) + 1);
+    unsigned char *b =
+        dst->dt == src->dt ? NULL : sim_scratch(s, 5, (size_t)(n * (uint64_t)dst->es) + 1);
     if (!a || (dst->dt != src->dt && !b)) {
-        free(a);
-        free(b);
         return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for a %llu-element DMA",
                           (unsigned long long)n);
     }
     sim_gather_raw(s, src, dims, a);
     if (b) sim_convert(src->dt, a, dst->dt, b, n);
     int rc = sim_scatter_raw(dst, dims, b ? b : a);
-    free(a);
-    free(b);
     (void)q;
     return rc ? sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for device pages") : SC_OK;
 }

@@ -11,6 +11,8 @@
 typedef struct pmem {
     uint64_t size;
     uint64_t page_bytes; /* power of two */
+    unsigned page_shift; /* log2(page_bytes): page index by shift (a 64-bit divide per access
+                          * was a visible cost of element-wise vector and DMA rows) */
     size_t n_pages;
     unsigned char **pages; /* NULL in timing-only mode */
 } pmem;
@@ -145,7 +147,7 @@ typedef struct hbm_sig {
 } hbm_sig;
 #define SIM_HBM_SIGS 128
 
-/* Scratch buffer slots (sim_scratch): MMA A, B, C, staging; DMA gather, convert. */
+/* Scratch buffer slots (sim_scratch): 0-3 MMA A, B, C, staging; 4-5 DMA and vector staging. */
 #define SIM_SCRATCH 6
 
 typedef struct trace_ev {
@@ -200,8 +202,17 @@ int pmem_write(pmem *m, uint64_t addr, const void *src, size_t n);
 void pmem_read(const pmem *m, uint64_t addr, void *dst, size_t n);
 /* Pointer to byte addr for reading (NULL = page never written: reads as zero) / writing
  * (allocates the page; NULL on out of memory). Valid up to the end of the page. */
-const unsigned char *pmem_peek(const pmem *m, uint64_t addr);
-unsigned char *pmem_poke(pmem *m, uint64_t addr);
+static inline const unsigned char *pmem_peek(const pmem *m, uint64_t addr) {
+    if (!m->pages) return NULL;
+    const unsigned char *pg = m->pages[addr >> m->page_shift];
+    return pg ? pg + (addr & (m->page_bytes - 1)) : NULL;
+}
+unsigned char *pmem_alloc_page(pmem *m, uint64_t addr);
+static inline unsigned char *pmem_poke(pmem *m, uint64_t addr) {
+    if (!m->pages) return NULL;
+    unsigned char *pg = m->pages[addr >> m->page_shift];
+    return pg ? pg + (addr & (m->page_bytes - 1)) : pmem_alloc_page(m, addr);
+}
 
 /* Work buffer `slot` of at least `bytes` bytes (contents undefined), grown on demand and owned
  * by the simulator; NULL on out of memory. */
@@ -265,6 +276,12 @@ void sim_convert(sc_dtype st, const unsigned char *src, sc_dtype dt, unsigned ch
 void sim_gather_raw(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
                     unsigned char *out);
 int sim_scatter_raw(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const unsigned char *in);
+/* Same-type copy from src to dst without staging the whole transfer: row by row, straight
+ * between the pages where both rows lie in one page, through `tmp` (dims[0] elements) otherwise.
+ * Only for views whose byte ranges do not overlap in the same memory (the result must equal a
+ * gather of everything followed by a scatter). Returns -1 when out of memory for pages. */
+int sim_copy_raw(const sc_sim *s, const rview *dst, const rview *src,
+                 const uint32_t dims[SC_ISA_MAX_DIMS], unsigned char *tmp);
 /* Scratchpad cycles for n element accesses through the view (bank conflicts of strides). */
 uint64_t sim_spad_cycles(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
                          double max_bytes_per_cycle);

@@ -214,8 +214,8 @@ static void iota(const vop *o, float *d) {
 /* vcast/vcopy move bits or convert directly (no detour through fp32 for exactness). */
 static sc_status vec_move(sc_sim *s, const vop *o, sc_err *err) {
     uint64_t n = sim_dims_count(o->dims);
-    unsigned char *a = malloc((size_t)(n * (uint64_t)o->v[1].es) + 1);
-    unsigned char *d = malloc((size_t)(n * (uint64_t)o->v[0].es) + 1);
+    unsigned char *a = sim_scratch(s, 4, (size_t)(n * (uint64_t)o->v[1].es) + 1);
+    unsigned char *d = sim_scratch(s, 5, (size_t)(n * (uint64_t)o->v[0].es) + 1);
     int rc = 0;
     if (a && d) {
         sim_gather_raw(s, &o->v[1], o->dims, a);
@@ -223,15 +223,39 @@ static sc_status vec_move(sc_sim *s, const vop *o, sc_err *err) {
         rc = sim_scatter_raw(&o->v[0], o->dims, d);
     }
     int oom = !a || !d || rc;
-    free(a);
-    free(d);
     return oom ? sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory in a vec op") : SC_OK;
+}
+
+/* d[i] = a[i] op b[i] (bs = 1) or a[i] op b[0] (bs = 0, a scalar operand): the common
+ * arithmetic gets its own vectorisable loop, the rest the per-element switch. Same IEEE
+ * operation per element either way. */
+#define BIN_LOOP(expr)                                                                             \
+    for (uint64_t i = 0; i < n; i++) {                                                             \
+        float x = a[i], y = b[i * bs];                                                             \
+        d[i] = (expr);                                                                             \
+    }
+
+static void binary_n(sc_vfunc f, const float *a, const float *b, uint64_t bs, float *d,
+                     uint64_t n) {
+    switch (f) {
+    case SC_VF_ADD:
+        BIN_LOOP(x + y);
+        break;
+    case SC_VF_SUB:
+        BIN_LOOP(x - y);
+        break;
+    case SC_VF_MUL:
+        BIN_LOOP(x * y);
+        break;
+    default:
+        BIN_LOOP(binary(f, x, y));
+    }
 }
 
 static sc_status vec_data(sc_sim *s, const vop *o, sc_err *err) {
     if (o->f == SC_VF_COPY || o->f == SC_VF_CAST) return vec_move(s, o, err);
     uint64_t n = sim_dims_count(o->dims);
-    float *buf = malloc((size_t)n * 4 * sizeof(float) + 16);
+    float *buf = sim_scratch(s, 4, (size_t)n * 4 * sizeof(float) + 16);
     if (!buf) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory in a vec op");
     float *a = buf, *b = buf + n, *c = buf + 2 * n, *d = buf + 3 * n;
     for (int i = 1; i < SC_ISA_VIEWS; i++)
@@ -245,13 +269,11 @@ static sc_status vec_data(sc_sim *s, const vop *o, sc_err *err) {
             d[i] = unary(o->f, a[i]);
         break;
     case SC_LAYOUT_VB:
-        for (uint64_t i = 0; i < n; i++)
-            d[i] = binary(o->f, a[i], b[i]);
+        binary_n(o->f, a, b, 1, d, n);
         break;
     case SC_LAYOUT_VSF:
     case SC_LAYOUT_VSR:
-        for (uint64_t i = 0; i < n; i++)
-            d[i] = binary(o->f, a[i], o->scalar);
+        binary_n(o->f, a, &o->scalar, 0, d, n);
         break;
     case SC_LAYOUT_VT:
         for (uint64_t i = 0; i < n; i++)
@@ -266,7 +288,6 @@ static sc_status vec_data(sc_sim *s, const vop *o, sc_err *err) {
         break;
     }
     int rc = sim_scatter_f32(&dv, ddims, d);
-    free(buf);
     return rc ? sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for device pages") : SC_OK;
 }
 

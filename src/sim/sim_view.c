@@ -300,8 +300,8 @@ static void copy_strided(unsigned char *dst, int64_t ds, const unsigned char *sr
 static const unsigned char *row_in_page(const rview *v, int64_t off, uint32_t n, int *in_page) {
     int64_t step = v->st[0] * v->es, span = (int64_t)(n - 1) * step;
     int64_t lo = off + (span < 0 ? span : 0), hi = off + (span > 0 ? span : 0) + v->es;
-    uint64_t pb = v->mem->page_bytes;
-    *in_page = (uint64_t)lo / pb == (uint64_t)(hi - 1) / pb;
+    unsigned sh = v->mem->page_shift;
+    *in_page = (uint64_t)lo >> sh == (uint64_t)(hi - 1) >> sh;
     if (!*in_page) return NULL;
     const unsigned char *p = pmem_peek(v->mem, (uint64_t)lo);
     return p ? p + (off - lo) : NULL;
@@ -382,6 +382,49 @@ int sim_scatter_raw(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const 
                                        : scatter_row(v, off, dims[0], in);
                 if (rc) return -1;
                 in += run;
+            }
+    return 0;
+}
+
+/* Destination row pointer when the row lies in one page (allocating it); NULL otherwise or
+ * when out of memory (*oom set). */
+static unsigned char *dst_row(const rview *v, int64_t off, uint32_t n, int *oom) {
+    int in_page;
+    row_in_page(v, off, n, &in_page);
+    if (!in_page) return NULL;
+    int64_t span = (int64_t)(n - 1) * v->st[0] * v->es, lo = off + (span < 0 ? span : 0);
+    unsigned char *p = pmem_poke(v->mem, (uint64_t)lo);
+    if (!p) *oom = 1;
+    return p ? p + (off - lo) : NULL;
+}
+
+int sim_copy_raw(const sc_sim *s, const rview *dst, const rview *src,
+                 const uint32_t dims[SC_ISA_MAX_DIMS], unsigned char *tmp) {
+    uint32_t n = dims[0];
+    size_t es = (size_t)src->es;
+    int64_t ss = src->st[0] * src->es, ds = dst->st[0] * dst->es;
+    if (!dst->mem || n == 0) return 0;
+    for (uint32_t i3 = 0; i3 < dims[3]; i3++)
+        for (uint32_t i2 = 0; i2 < dims[2]; i2++)
+            for (uint32_t i1 = 0; i1 < dims[1]; i1++) {
+                int64_t so = ROW_OFF(src, i1, i2, i3), dof = ROW_OFF(dst, i1, i2, i3);
+                int oom = 0, in_page = 1;
+                unsigned char *d = dst_row(dst, dof, n, &oom);
+                if (oom) return -1;
+                const unsigned char *p = NULL;
+                if (src->space == SC_SPACE_CONST)
+                    p = s->consts + so;
+                else if (src->mem)
+                    p = row_in_page(src, so, n, &in_page);
+                if (d && in_page) { /* p NULL: a never-written page, which reads as zeros */
+                    if (ss == (int64_t)es && ds == (int64_t)es)
+                        p ? memcpy(d, p, n * es) : memset(d, 0, n * es);
+                    else
+                        copy_strided(d, ds, p ? p : ZERO16, p ? ss : 0, n, es);
+                    continue;
+                }
+                gather_row(s, src, so, n, tmp);
+                if (scatter_row(dst, dof, n, tmp)) return -1;
             }
     return 0;
 }
