@@ -141,8 +141,8 @@ static void test_cumsum(void **state) {
 
 static void test_scatternd_reductions(void **state) {
     (void)state;
-    const char *reds[3] = {"none", "add", "mul"};
-    for (int r = 0; r < 3; r++) {
+    const char *reds[5] = {"none", "add", "mul", "max", "min"};
+    for (int r = 0; r < 5; r++) {
         sc_ir_graph *g = graph(18);
         int64_t dd[2] = {6, 3}, id[2] = {4, 1}, ud[2] = {4, 3};
         /* duplicates only where the reduction defines their meaning */
@@ -164,7 +164,11 @@ static void test_scatternd_reductions(void **state) {
             for (int c = 0; c < 3; c++) {
                 double v = sc_tensor_get(&t[1], (size_t)(j * 3 + c));
                 double *w = &want[row * 3 + c];
-                *w = r == 0 ? v : r == 1 ? *w + v : *w * v;
+                *w = r == 0   ? v
+                     : r == 1 ? *w + v
+                     : r == 2 ? *w * v
+                     : r == 3 ? fmax(*w, v)
+                              : fmin(*w, v);
             }
         }
         for (int i = 0; i < 18; i++)
