@@ -22,6 +22,8 @@ expect_rc 0 "$BIN" compile "$D/test_relu/model.onnx" -o "$T/relu.scb"
 head -c 4 "$T/relu.scb" | grep -q SCB1 && ok || bad "scb magic"
 mkdir -p "$T/a" "$T/b" "$T/c"
 expect_rc 0 "$BIN" run "$D/test_relu/model.onnx" --outdir "$T/a"
+grep -q '^functional: [0-9]* instructions' "$T/out" && ! grep -q '^cycles' "$T/out" && ok ||
+    bad "functional run: no instruction count, or cycles without a timing model"
 expect_rc 0 "$BIN" run "$T/relu.scb" --input x="$D/test_relu/test_data_set_0/input_0.pb" --outdir "$T/b" --mode both
 cmp -s "$T/a/output_0.pb" "$T/b/output_0.pb" && ok || bad ".onnx and .scb outputs differ"
 [ -s "$T/a/output_0.npy" ] && head -c 6 "$T/a/output_0.npy" | grep -q NUMPY && ok || bad "no .npy output"
