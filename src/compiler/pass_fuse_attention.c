@@ -58,6 +58,12 @@ static int score_chain(sc_ir_graph *g, int s, apat *p) {
                            live_prod(g, a->in[0], "Mul")
                        ? 0
                        : 1;
+        const sc_ir_value *sv = &g->vals[a->in[side]], *ov = &g->vals[a->out[0]];
+        /* the mask must broadcast into the scores, not widen them */
+        if (sv->rank != ov->rank ||
+            memcmp(sv->dims, ov->dims, sizeof(int64_t) * (size_t)sv->rank) ||
+            g->vals[a->in[1 - side]].dtype != SC_T_FLOAT)
+            return -1;
         p->mask = a->in[1 - side];
         p->dead[p->nd++] = (int)(a - g->nodes);
         s = a->in[side];
