@@ -152,8 +152,15 @@ mma_f32(float *restrict C, const float *restrict A, const float *restrict B, uin
             row_step(C + i * n, A[i * k + kk], B + kk * n, n);
 }
 
-static void mma_i32(uint32_t *C, const int32_t *A, const int32_t *B, uint64_t m, uint64_t n,
-                    uint64_t k) {
+/* int8 x int8 -> int32, wrapping: exact, so any order gives the same bits; the AVX2 clone
+ * vectorises the j loop eight lanes wide. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
+    !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void
+mma_i32(uint32_t *restrict C, const int32_t *restrict A, const int32_t *restrict B, uint64_t m,
+        uint64_t n, uint64_t k) {
     for (uint64_t i = 0; i < m; i++)
         for (uint64_t kk = 0; kk < k; kk++) {
             uint32_t a = (uint32_t)A[i * k + kk];
