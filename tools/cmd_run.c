@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "frontends/onnx/onnx_load.h"
 #include "runtime/onnx_runtime.h"
 #include "runtime/onnx_testdata.h"
 #include "util/util.h"
@@ -113,21 +114,24 @@ static int parse(int argc, char **argv, run_opts *o) {
     return 0;
 }
 
-/* Loads the program: compile an .onnx (specialised to the inputs) or parse an .scb. */
-static int load_program(const run_opts *o, const sc_chip *chip, const sc_tensor *in, int ni,
-                        sc_compiled **cc) {
+/* Loads the program: compile the loaded .onnx graph *g (specialised to the inputs; the compile
+ * takes it and clears *g) or parse an .scb (g NULL). */
+static int load_program(const run_opts *o, const sc_chip *chip, sc_ir_graph **g,
+                        const sc_tensor *in, int ni, sc_compiled **cc) {
     sc_err err = {0};
-    if (!sc_str_endswith(o->model, ".scb")) {
+    if (g) {
         sc_onnx_compile_params cp = sc_onnx_compile_default_params();
         cp.cg.precision = o->precision, cp.cg.cores = o->cores, cp.inputs = in, cp.n_inputs = ni;
         sc_tensor *cal = NULL;
         int ncal = 0, rc = 0;
         if (onnx_cli_calib(CMD, o->calib, o->n_calib, ni, &cal, &ncal)) return -1;
+        sc_ir_graph *owned = *g;
+        *g = NULL;
         cp.calib = cal, cp.n_calib = ncal, cp.skip_passes = o->skip;
         sc_strbuf tl;
         sc_strbuf_init(&tl);
         cp.tile_search = o->tile_search, cp.tile_log = &tl;
-        if (sc_onnx_compile(chip, o->model, &cp, cc, &err) != SC_OK)
+        if (sc_onnx_compile_graph(chip, owned, &cp, cc, &err) != SC_OK)
             rc = cli_error(CMD, "%s: %s", o->model, err.msg);
         else if (tl.len)
             fwrite(tl.data, 1, tl.len, stdout);
@@ -151,9 +155,10 @@ static int load_program(const run_opts *o, const sc_chip *chip, const sc_tensor 
 }
 
 /* Input tensors: --input NAME=FILE in model order, or the default test data. The names of an
- * .onnx's inputs come from the loader alone (a compile would need the shapes first); those of an
- * .scb from its I/O table. */
-static int gather_inputs(const run_opts *o, const sc_compiled *scb, sc_tensor **in, int *ni) {
+ * .onnx's inputs come from its loaded graph g (a compile would need the shapes first); those of
+ * an .scb from its I/O table. */
+static int gather_inputs(const run_opts *o, const sc_compiled *scb, const sc_ir_graph *g,
+                         sc_tensor **in, int *ni) {
     if (!o->n_in) return onnx_cli_default_inputs(o->model, in, ni);
     char **names = NULL;
     int n = 0, rc;
@@ -167,18 +172,40 @@ static int gather_inputs(const run_opts *o, const sc_compiled *scb, sc_tensor **
         free(names);
         return rc;
     }
-    if (sc_onnx_input_names(o->model, &names, &n, &err) != SC_OK)
+    if (sc_onnx_graph_input_names(g, &names, &n, &err) != SC_OK)
         return cli_error(CMD, "%s: %s", o->model, err.msg);
     rc = onnx_cli_named_inputs(CMD, names, n, o->in_names, o->in_files, o->n_in, in, ni);
     sc_onnx_names_free(names, n);
     return rc;
 }
 
-static int write_outputs(const run_opts *o, const sc_compiled *cc, const sc_tensor *out) {
+/* A path's directory part ("." when it has none) must be a directory. */
+static int dir_of_exists(const char *opt, const char *path) {
+    char dir[4096];
+    struct stat sb;
+    sc_strlcpy(dir, path, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (!slash) return 0;
+    slash[slash == dir] = 0; /* "/x" keeps the root */
+    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+        return cli_error(CMD, "%s: %s: directory %s does not exist", opt, path, dir);
+    return 0;
+}
+
+/* Output locations are checked before the model is compiled and run, so a typo in them fails
+ * at once rather than after a long simulation. */
+static int check_outputs(const run_opts *o) {
     const char *dir = o->outdir ? o->outdir : ".";
     struct stat sb;
-    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+    if (o->mode != SC_SIM_TIMING && (stat(dir, &sb) || !S_ISDIR(sb.st_mode)))
         return cli_error(CMD, "--outdir: %s is not a directory", dir);
+    if (o->report && dir_of_exists("--report", o->report)) return -1;
+    if (o->trace && dir_of_exists("--trace", o->trace)) return -1;
+    return 0;
+}
+
+static int write_outputs(const run_opts *o, const sc_compiled *cc, const sc_tensor *out) {
+    const char *dir = o->outdir ? o->outdir : ".";
     for (int k = 0; k < cc->n_outputs; k++) {
         char p[4096];
         sc_err err = {0};
@@ -229,9 +256,17 @@ static int run(run_opts *o, const sc_chip *chip) {
     int ni = 0, rc = CLI_EXIT_USAGE;
     sc_compiled *cc = NULL;
     sc_sim *sim = NULL;
-    if (sc_str_endswith(o->model, ".scb") && load_program(o, chip, NULL, 0, &cc)) goto out;
-    if (gather_inputs(o, cc, &in, &ni)) goto out;
-    if (!cc && load_program(o, chip, in, ni, &cc)) goto out;
+    sc_ir_graph *g = NULL;
+    sc_err err = {0};
+    if (check_outputs(o)) goto out;
+    if (sc_str_endswith(o->model, ".scb")) {
+        if (load_program(o, chip, NULL, NULL, 0, &cc)) goto out;
+    } else if (sc_onnx_load_file(o->model, &g, &err) != SC_OK) {
+        rc = cli_error(CMD, "%s: %s", o->model, err.msg);
+        goto out;
+    }
+    if (gather_inputs(o, cc, g, &in, &ni)) goto out;
+    if (!cc && load_program(o, chip, &g, in, ni, &cc)) goto out;
     if (ni != cc->n_inputs && o->mode != SC_SIM_TIMING) {
         rc = cli_error(CMD, "model has %d inputs, %d given", cc->n_inputs, ni);
         goto out;
@@ -240,7 +275,6 @@ static int run(run_opts *o, const sc_chip *chip) {
     sc_sim_params sp = sc_sim_default_params();
     sp.mode = o->mode;
     sp.trace = o->trace != NULL;
-    sc_err err = {0};
     if (!out || sc_onnx_execute(chip, cc, in, &sp, out, &sim, &err) != SC_OK) {
         rc = err.status == SC_ERR_TRAP ? (cli_error(CMD, "%s", err.msg), CLI_EXIT_FAIL)
                                        : cli_error(CMD, "%s", err.msg);
@@ -250,6 +284,7 @@ static int run(run_opts *o, const sc_chip *chip) {
     print_stats(sim, o->mode);
     rc = reports(o, sim);
 out:
+    sc_ir_graph_destroy(g);
     sc_sim_destroy(sim);
     if (cc) sc_tensor_array_free(out, cc->n_outputs);
     sc_tensor_array_free(in, ni);

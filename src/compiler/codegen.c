@@ -233,7 +233,7 @@ sc_status cg_op_end(cg *c) {
     return SC_OK;
 }
 
-sc_status cg_pipeline(cg *c, uint64_t n_tiles, const cg_tiler *tl, void *ctx) {
+static sc_status pipeline(cg *c, uint64_t n_tiles, const cg_tiler *tl, void *ctx, int inplace) {
     for (int k = 0; k < c->cores; k++) {
         uint64_t local = 0;
         for (uint64_t t = (uint64_t)k; t < n_tiles; t += (uint64_t)c->cores, local++) {
@@ -246,12 +246,16 @@ sc_status cg_pipeline(cg *c, uint64_t n_tiles, const cg_tiler *tl, void *ctx) {
             if (cg_sem(c, k, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_READY, 1)) return c->err->status;
             if (local >= 2 && cg_sem(c, k, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_CFREE, 1))
                 return c->err->status;
+            sc_queue freer = inplace ? SC_QUEUE_STORE : SC_QUEUE_COMPUTE;
             if ((tl->compute && tl->compute(c, ctx, k, t, slot)) ||
-                cg_sem(c, k, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_FREE, 1) ||
+                (freer == SC_QUEUE_COMPUTE &&
+                 cg_sem(c, k, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_FREE, 1)) ||
                 cg_sem(c, k, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_CDONE, 1))
                 return c->err->status;
             if (cg_sem(c, k, SC_QUEUE_STORE, SC_OP_WAIT, SEM_CDONE, 1) ||
                 tl->store(c, ctx, k, t, slot) ||
+                (freer == SC_QUEUE_STORE &&
+                 cg_sem(c, k, SC_QUEUE_STORE, SC_OP_SIGNAL, SEM_FREE, 1)) ||
                 cg_sem(c, k, SC_QUEUE_STORE, SC_OP_SIGNAL, SEM_CFREE, 1))
                 return c->err->status;
         }
@@ -262,6 +266,14 @@ sc_status cg_pipeline(cg *c, uint64_t n_tiles, const cg_tiler *tl, void *ctx) {
             return c->err->status;
     }
     return SC_OK;
+}
+
+sc_status cg_pipeline(cg *c, uint64_t n_tiles, const cg_tiler *tl, void *ctx) {
+    return pipeline(c, n_tiles, tl, ctx, 0);
+}
+
+sc_status cg_pipeline_inplace(cg *c, uint64_t n_tiles, const cg_tiler *tl, void *ctx) {
+    return pipeline(c, n_tiles, tl, ctx, 1);
 }
 
 void cg_bcast_strides(const sc_ir_value *v, int orank, const int64_t *odims, int64_t *st) {

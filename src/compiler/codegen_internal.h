@@ -70,6 +70,9 @@ typedef struct cg_tiler {
     sc_status (*store)(cg *c, void *ctx, int core, uint64_t t, int slot);
 } cg_tiler;
 sc_status cg_pipeline(cg *c, uint64_t n_tiles, const cg_tiler *tl, void *ctx);
+/* As cg_pipeline for tilers whose store reads the slot the load wrote (results computed in
+ * place): the slot is free for the next load only after the store, not after compute. */
+sc_status cg_pipeline_inplace(cg *c, uint64_t n_tiles, const cg_tiler *tl, void *ctx);
 /* Spreads independent DMA jobs (no compute) round-robin over cores' load queues. */
 int cg_next_core(cg *c);
 /* Ends an op: every queue of every core meets at barrier 0. */

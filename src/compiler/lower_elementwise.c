@@ -546,7 +546,9 @@ static void ew_shape(cg *c, ew *e) {
 }
 
 static void ew_tiles(cg *c, ew *e) {
-    uint64_t max = c->spad / (2 * (uint64_t)e->n_slots * 4);
+    /* slots are 64-byte aligned: round each down first, or 2 x n_slots rounded-up slots overrun
+     * the scratchpad (e.g. 18 slots of 58254 floats in 4 MiB) */
+    uint64_t max = c->spad / (2 * (uint64_t)e->n_slots) / 64 * 64 / 4;
     if (max > EW_MAX_TILE) max = EW_MAX_TILE;
     int64_t prod = 1;
     e->j = 0;

@@ -406,5 +406,6 @@ sc_status lower_reduce(cg *c, sc_ir_node *n) {
     if (rw_plan(c, &w) || ((w.scale >= 0 || w.bias >= 0) && load_params(c, &w)))
         return c->err->status;
     cg_tiler tl = {rw_load, rw_compute, rw_store};
-    return cg_pipeline(c, rw_ntiles(&w), &tl, &w);
+    /* same-shaped results (Softmax, norms) are stored from the input slot itself */
+    return (w.same ? cg_pipeline_inplace : cg_pipeline)(c, rw_ntiles(&w), &tl, &w);
 }

@@ -150,13 +150,11 @@ static sc_status bind_inputs(sc_ir_graph *g, const sc_tensor *in, int n, sc_err 
     return SC_OK;
 }
 
-sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
-                          const sc_onnx_compile_params *p, sc_compiled **out, sc_err *err) {
+sc_status sc_onnx_compile_graph(const sc_chip *chip, sc_ir_graph *g,
+                                const sc_onnx_compile_params *p, sc_compiled **out, sc_err *err) {
     sc_onnx_compile_params dp = sc_onnx_compile_default_params();
     if (!p) p = &dp;
     *out = NULL;
-    sc_ir_graph *g = NULL;
-    if (sc_onnx_load_file(model_path, &g, err) != SC_OK) return err->status;
     sc_status st = bind_inputs(g, p->inputs, p->n_inputs, err);
     if (st == SC_OK) st = sc_ir_optimize_skip(g, p->dump_after, p->dump, p->skip_passes, err);
     if (st == SC_OK && p->cg.precision == SC_DTYPE_INT8) {
@@ -172,21 +170,34 @@ sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
     return st;
 }
 
-sc_status sc_onnx_input_names(const char *model_path, char ***names, int *n, sc_err *err) {
-    *names = NULL, *n = 0;
+sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
+                          const sc_onnx_compile_params *p, sc_compiled **out, sc_err *err) {
+    *out = NULL;
     sc_ir_graph *g = NULL;
     if (sc_onnx_load_file(model_path, &g, err) != SC_OK) return err->status;
+    return sc_onnx_compile_graph(chip, g, p, out, err);
+}
+
+sc_status sc_onnx_graph_input_names(const sc_ir_graph *g, char ***names, int *n, sc_err *err) {
+    *names = NULL, *n = 0;
     char **v = calloc((size_t)g->n_inputs + 1, sizeof *v);
     for (int i = 0; v && i < g->n_inputs; i++)
         if (!(v[i] = strdup(g->vals[g->inputs[i]].name))) {
             sc_onnx_names_free(v, i);
             v = NULL;
         }
-    int count = g->n_inputs;
-    sc_ir_graph_destroy(g);
     if (!v) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
-    *names = v, *n = count;
+    *names = v, *n = g->n_inputs;
     return SC_OK;
+}
+
+sc_status sc_onnx_input_names(const char *model_path, char ***names, int *n, sc_err *err) {
+    *names = NULL, *n = 0;
+    sc_ir_graph *g = NULL;
+    if (sc_onnx_load_file(model_path, &g, err) != SC_OK) return err->status;
+    sc_status st = sc_onnx_graph_input_names(g, names, n, err);
+    sc_ir_graph_destroy(g);
+    return st;
 }
 
 void sc_onnx_names_free(char **names, int n) {

@@ -28,9 +28,16 @@ sc_onnx_compile_params sc_onnx_compile_default_params(void);
 sc_status sc_onnx_compile(const sc_chip *chip, const char *model_path,
                           const sc_onnx_compile_params *p, sc_compiled **out, sc_err *err);
 
+/* As sc_onnx_compile on a graph already loaded (sc_onnx_load_file), so a caller that also needs
+ * the input names parses the file once. Takes g: it is destroyed on every path. */
+sc_status sc_onnx_compile_graph(const sc_chip *chip, sc_ir_graph *g,
+                                const sc_onnx_compile_params *p, sc_compiled **out, sc_err *err);
+
 /* Names of MODEL.onnx's graph inputs in order, read by the loader alone (no shape inference or
  * compile, so models with symbolic dimensions work). Caller frees with sc_onnx_names_free. */
 sc_status sc_onnx_input_names(const char *model_path, char ***names, int *n, sc_err *err);
+/* The same from a loaded graph (read only). */
+sc_status sc_onnx_graph_input_names(const sc_ir_graph *g, char ***names, int *n, sc_err *err);
 void sc_onnx_names_free(char **names, int n);
 
 /* int8 calibration (onnx_calib.c): runs the optimised graph g in fp32 over n_sets input sets
