@@ -12,12 +12,9 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-t0=$(date +%s.%N)
 "$BIN" llm bench --model llama-3-70b --chip seedchip-1 --chips 8 --tp 8 --batch 64 \
     --input-len 2048 --output-len 256 --precision fp8 --json >"$TMP/done.json"
-t1=$(date +%s.%N)
-# generous bound for a loaded CI machine; bench/llm/run.sh records the real figure (< 10 s)
-awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 30) }' || fail "wall time $t0 -> $t1"
+# its wall time is a speed target: bench/llm/run.sh records it (never a timed test)
 
 # One python run checks everything in the JSON (python starts slowly on a loaded machine).
 python3 - "$TMP/done.json" <<'PY' || fail "done-means JSON"
