@@ -130,5 +130,7 @@ sc_status lower_cumsum(cg *c, sc_ir_node *n) {
     s.region = ((uint64_t)(s.L * s.ic * s.ob) * 4 + 63) / 64 * 64;
     s.slot = 3 * s.region;
     cg_tiler tl = {cs_load, cs_compute, cs_store};
-    return cg_pipeline(c, (uint64_t)((s.outer + s.ob - 1) / s.ob * s.nch), &tl, &s);
+    uint64_t ntiles = (uint64_t)((s.outer + s.ob - 1) / s.ob * s.nch);
+    /* an even number of scan steps leaves the result in the loaded region */
+    return (cs_result(&s) == 0 ? cg_pipeline_inplace : cg_pipeline)(c, ntiles, &tl, &s);
 }

@@ -3,8 +3,8 @@
 # Regressions for tiles near the scratchpad size, on one core so that a few rows give several
 # tiles per core: unfused LayerNorm [512 x 256] and the unfused attention scores [4 x 512 x 512]
 # (elementwise slots rounded up past the scratchpad), fused LayerNorm [384 x 1024] (3+ tiles per
-# core: a load overwrote a slot its store still read), and `run` checks --outdir / --report
-# before compiling.
+# core: a load overwrote a slot its store still read; CumSum likewise), and `run` checks
+# --outdir / --report before compiling.
 set -u
 BIN=$1
 SRC=$2
@@ -43,6 +43,19 @@ expect_rc 0 "$BIN" run "$T/a/model.onnx" --mode timing --skip-pass fuse-attentio
 
 python3 "$SRC/tests/helpers/make_norm_model.py" "$T/w" 384 1024 || bad "generator failed"
 expect_rc 0 "$BIN" run "$T/w/model.onnx" --mode timing --cores 1
+
+# CumSum over 4096 (12 scan steps: the result ends in the loaded region), several tiles per core
+python3 - "$SRC/tests/helpers" "$T/c" <<'EOF' || bad "cumsum generator"
+import os, struct, sys
+sys.path.insert(0, sys.argv[1])
+from make_norm_model import field, s, node, value_info
+ax = s(5, field(1, 0, 1) + field(2, 0, 7) + s(8, "ax") + s(9, struct.pack("<q", 1)))
+g = node("CumSum", ["x", "ax"], ["y"]) + s(2, "cs") + ax
+g += s(11, value_info("x", [64, 4096])) + s(12, value_info("y", [64, 4096]))
+os.makedirs(sys.argv[2], exist_ok=True)
+open(sys.argv[2] + "/model.onnx", "wb").write(field(1, 0, 8) + s(8, field(2, 0, 13)) + s(7, g))
+EOF
+expect_rc 0 "$BIN" run "$T/c/model.onnx" --mode timing --cores 1
 
 # output locations fail before anything is compiled or run: with an input of the wrong shape
 # the --outdir error (not the compile's shape error) is the one reported, and nothing is written
