@@ -64,10 +64,11 @@ sc_status sc_ocr_create(const sc_chip *chip, const char *dir, const sc_ocr_param
     for (int m = 0; m < SC_OCR_N_MODELS; m++) {
         snprintf(o->path[m], sizeof o->path[m], "%s/%s", dir, model_file[m]);
         FILE *f = fopen(o->path[m], "rb");
-        if (!f) {
+        if (!f) { /* report before freeing: the message names o->path[m] */
+            sc_status st =
+                sc_err_set(err, SC_ERR_NOT_FOUND, "%s: no such model (--models DIR)", o->path[m]);
             free(o);
-            return sc_err_set(err, SC_ERR_NOT_FOUND, "%s: no such model (--models DIR)",
-                              o->path[m]);
+            return st;
         }
         fclose(f);
     }
