@@ -230,12 +230,11 @@ static void test_cache_and_speed(void **state) {
     assert_true(runs > 0);
     assert_true(step(p, 16, 700, 0, 0, NULL) == first);
     assert_int_equal(sc_llm_perf_sim_runs(p), runs);
-    /* Contexts interpolate inside a fitted bucket: no new runs for other contexts. */
-    double t0 = sc_now_seconds();
+    /* Contexts interpolate inside a fitted bucket: no new executor runs for other contexts (the
+     * count is the property; how fast the lookups are is bench/llm's business, not a test's). */
     for (int i = 0; i < 20000; i++)
         step(p, 16, 100 + (i % 4000), 0, 0, NULL);
     assert_int_equal(sc_llm_perf_sim_runs(p), runs);
-    assert_true(sc_now_seconds() - t0 < 2.0);
     sc_llm_perf_destroy(p);
     sc_chip_destroy(c);
 }
