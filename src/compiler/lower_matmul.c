@@ -212,9 +212,11 @@ static void setup_batch(cg *c, mm *m) {
         m->batch *= y->dims[i];
         int ka = i - (m->nb - ra), kb = i - (m->nb - rb);
         int64_t sa = m->M * m->K, sb = m->K * m->N;
-        for (int j = ka + 1; j < ra; j++)
+        /* an operand with fewer batch axes than the output broadcasts (stride 0 below): its
+         * stride product starts at its own first axis, never before it (ka, kb < 0) */
+        for (int j = ka + 1 > 0 ? ka + 1 : 0; j < ra; j++)
             sa *= a->dims[j];
-        for (int j = kb + 1; j < rb; j++)
+        for (int j = kb + 1 > 0 ? kb + 1 : 0; j < rb; j++)
             sb *= b->dims[j];
         m->ast[i] = ka < 0 || a->dims[ka] == 1 ? 0 : sa;
         m->bst[i] = kb < 0 || b->dims[kb] == 1 ? 0 : sb;
