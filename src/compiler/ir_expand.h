@@ -23,6 +23,8 @@ int ir_ex_const(ir_ex *x, sc_tdtype t, int rank, const int64_t *dims, const doub
 int ir_ex_scalar(ir_ex *x, sc_tdtype t, double v);
 /* 1-D int64 constant. */
 int ir_ex_i64s(ir_ex *x, const int64_t *v, int n);
+/* INTS attribute NAME = v[0..n) on the last emitted node; 0 or -1. */
+int ir_ex_set_ints(ir_ex *x, const char *name, const int64_t *v, int n);
 /* Reshape / Transpose / ReduceSum / Gather(axis, constant index) / Slice, opset independent. */
 int ir_ex_reshape(ir_ex *x, int in, int rank, const int64_t *dims);
 int ir_ex_transpose(ir_ex *x, int in, int rank, const int64_t *perm);

@@ -48,7 +48,7 @@ int ir_ex_i64s(ir_ex *x, const int64_t *v, int n) {
     return ir_ex_const(x, SC_T_INT64, 1, &dim, d);
 }
 
-static int set_ints(ir_ex *x, const char *name, const int64_t *v, int n) {
+int ir_ex_set_ints(ir_ex *x, const char *name, const int64_t *v, int n) {
     sc_ir_attr *a = sc_ir_attr_add(x->g, ir_ex_last(x), name, SC_IR_ATTR_INTS, x->err);
     if (!a) return -1;
     a->n = n;
@@ -66,7 +66,7 @@ int ir_ex_reshape(ir_ex *x, int in, int rank, const int64_t *dims) {
 
 int ir_ex_transpose(ir_ex *x, int in, int rank, const int64_t *perm) {
     int o = ir_ex_emit(x, "Transpose", &in, 1, -1);
-    return o < 0 || set_ints(x, "perm", perm, rank) ? -1 : o;
+    return o < 0 || ir_ex_set_ints(x, "perm", perm, rank) ? -1 : o;
 }
 
 int ir_ex_reducesum(ir_ex *x, int in, const int64_t *axes, int n, int keepdims) {
@@ -77,7 +77,7 @@ int ir_ex_reducesum(ir_ex *x, int in, const int64_t *axes, int n, int keepdims) 
         o = a < 0 ? -1 : ir_ex_emit(x, "ReduceSum", ins, 2, -1);
     } else {
         o = ir_ex_emit(x, "ReduceSum", &in, 1, -1);
-        if (o >= 0 && set_ints(x, "axes", axes, n)) return -1;
+        if (o >= 0 && ir_ex_set_ints(x, "axes", axes, n)) return -1;
     }
     return o < 0 || sc_ir_attr_set_i(x->g, ir_ex_last(x), "keepdims", keepdims, x->err) ? -1 : o;
 }
@@ -89,8 +89,8 @@ int ir_ex_slice(ir_ex *x, int in, int64_t axis, int64_t start, int64_t end) {
         return s < 0 || e < 0 || a < 0 ? -1 : ir_ex_emit(x, "Slice", ins, 4, -1);
     }
     int o = ir_ex_emit(x, "Slice", &in, 1, -1);
-    if (o < 0 || set_ints(x, "starts", &start, 1) || set_ints(x, "ends", &end, 1) ||
-        set_ints(x, "axes", &axis, 1))
+    if (o < 0 || ir_ex_set_ints(x, "starts", &start, 1) || ir_ex_set_ints(x, "ends", &end, 1) ||
+        ir_ex_set_ints(x, "axes", &axis, 1))
         return -1;
     return o;
 }
@@ -587,7 +587,7 @@ static sc_status ex_topk(ir_ex *x, const sc_ir_node *n, int *done) {
     int64_t ax = axis;
     for (int64_t r = 0; r < k && cur >= 0; r++) {
         vals[r] = ir_ex_emit(x, "ReduceMax", &cur, 1, -1); /* axes as attribute: any opset */
-        if (vals[r] < 0 || set_ints(x, "axes", &ax, 1) ||
+        if (vals[r] < 0 || ir_ex_set_ints(x, "axes", &ax, 1) ||
             sc_ir_attr_set_i(g, ir_ex_last(x), "keepdims", 1, x->err))
             vals[r] = -1;
         idx[r] = ir_ex_emit(x, "ArgMax", &cur, 1, -1);

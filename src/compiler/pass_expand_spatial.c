@@ -6,61 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/ir_expand.h"
 #include "compiler/ir_spatial.h"
 
-/* Emission cursor: new nodes go in front of the expanded node, which moves up behind them. */
-typedef struct sx {
-    sc_ir_graph *g;
-    int pos;
-    sc_err *err;
-} sx;
+/* The emission cursor and its primitives are the expansion pass's (compiler/ir_expand.h): new
+ * nodes go in front of the expanded node, which moves up behind them. */
+typedef ir_ex sx;
 
 static int emit(sx *x, const char *op, const int *in, int n_in) {
-    int out = sc_ir_add_value(x->g, "sp_tmp", x->err);
-    if (out < 0 || sc_ir_insert_node(x->g, x->pos, op, in, n_in, &out, 1, x->err) < 0) return -1;
-    x->pos++;
-    return out;
-}
-
-static sc_ir_node *last(sx *x) {
-    return &x->g->nodes[x->pos - 1];
-}
-
-static int konst(sx *x, sc_tdtype t, int rank, const int64_t *dims, const double *vals) {
-    sc_tensor k;
-    if (sc_tensor_alloc(&k, t, rank, dims, x->err) != SC_OK) return -1;
-    size_t n = sc_tensor_numel(&k);
-    for (size_t i = 0; vals && i < n; i++)
-        sc_tensor_set(&k, i, vals[i]);
-    int id = sc_ir_add_value(x->g, "sp_const", x->err);
-    if (id < 0 || sc_ir_set_const(x->g, id, &k, x->err) != SC_OK) {
-        sc_tensor_free(&k);
-        return -1;
-    }
-    return id;
-}
-
-static int scalar(sx *x, sc_tdtype t, double v) {
-    int64_t one = 1;
-    return konst(x, t, 0, &one, &v);
-}
-
-static int i64s(sx *x, const int64_t *v, int n) {
-    double d[2 * SC_IR_MAX_RANK];
-    int64_t dim = n;
-    for (int i = 0; i < n && i < (int)SC_ARRAY_LEN(d); i++)
-        d[i] = (double)v[i];
-    return n > (int)SC_ARRAY_LEN(d) ? -1 : konst(x, SC_T_INT64, 1, &dim, d);
-}
-
-static int set_ints(sx *x, const char *name, const int64_t *v, int n) {
-    sc_ir_attr *a = sc_ir_attr_add(x->g, last(x), name, SC_IR_ATTR_INTS, x->err);
-    if (!a) return -1;
-    a->n = n;
-    a->ints = sc_arena_alloc(x->g->arena, sizeof(int64_t) * (size_t)(n + 1));
-    if (!a->ints) return -1;
-    if (n) memcpy(a->ints, v, sizeof(int64_t) * (size_t)n);
-    return 0;
+    return ir_ex_emit(x, op, in, n_in, -1);
 }
 
 static int binary(sx *x, const char *op, int a, int b) {
@@ -69,12 +23,12 @@ static int binary(sx *x, const char *op, int a, int b) {
 }
 
 static int reshape(sx *x, int in, int rank, const int64_t *dims) {
-    return binary(x, "Reshape", in, i64s(x, dims, rank));
+    return binary(x, "Reshape", in, ir_ex_i64s(x, dims, rank));
 }
 
 static int transpose(sx *x, int in, int rank, const int64_t *perm) {
     int o = in < 0 ? -1 : emit(x, "Transpose", &in, 1);
-    return o < 0 || set_ints(x, "perm", perm, rank) ? -1 : o;
+    return o < 0 || ir_ex_set_ints(x, "perm", perm, rank) ? -1 : o;
 }
 
 /* Gather along axis with constant int64 indices. */
@@ -83,50 +37,37 @@ static int gather(sx *x, int in, int axis, const int64_t *idx, int64_t n) {
     if (!d) return -1;
     for (int64_t i = 0; i < n; i++)
         d[i] = (double)idx[i];
-    int k = konst(x, SC_T_INT64, 1, &n, d);
+    int k = ir_ex_const(x, SC_T_INT64, 1, &n, d);
     free(d);
     int o = binary(x, "Gather", in, k);
-    return o < 0 || sc_ir_attr_set_i(x->g, last(x), "axis", axis, x->err) ? -1 : o;
+    return o < 0 || sc_ir_attr_set_i(x->g, ir_ex_last(x), "axis", axis, x->err) ? -1 : o;
 }
 
 /* Zero padding: pads[2 * rank] (begin..., end...), all >= 0. */
 static int pad0(sx *x, int in, int rank, const int64_t *pads) {
-    if (x->g->opset >= 11) return binary(x, "Pad", in, i64s(x, pads, 2 * rank));
+    if (x->g->opset >= 11) return binary(x, "Pad", in, ir_ex_i64s(x, pads, 2 * rank));
     int o = in < 0 ? -1 : emit(x, "Pad", &in, 1);
-    return o < 0 || set_ints(x, "pads", pads, 2 * rank) ? -1 : o;
-}
-
-static int slice(sx *x, int in, int64_t axis, int64_t start, int64_t end) {
-    if (x->g->opset >= 10) {
-        int s = i64s(x, &start, 1), e = i64s(x, &end, 1), a = i64s(x, &axis, 1);
-        int ins[4] = {in, s, e, a};
-        return s < 0 || e < 0 || a < 0 ? -1 : emit(x, "Slice", ins, 4);
-    }
-    int o = emit(x, "Slice", &in, 1);
-    if (o < 0 || set_ints(x, "starts", &start, 1) || set_ints(x, "ends", &end, 1) ||
-        set_ints(x, "axes", &axis, 1))
-        return -1;
-    return o;
+    return o < 0 || ir_ex_set_ints(x, "pads", pads, 2 * rank) ? -1 : o;
 }
 
 static int reduce_mean(sx *x, int in, const int64_t *axes, int n) {
     int o;
     if (x->g->opset >= 18) {
-        o = binary(x, "ReduceMean", in, i64s(x, axes, n));
+        o = binary(x, "ReduceMean", in, ir_ex_i64s(x, axes, n));
     } else {
         o = in < 0 ? -1 : emit(x, "ReduceMean", &in, 1);
-        if (o >= 0 && set_ints(x, "axes", axes, n)) return -1;
+        if (o >= 0 && ir_ex_set_ints(x, "axes", axes, n)) return -1;
     }
-    return o < 0 || sc_ir_attr_set_i(x->g, last(x), "keepdims", 1, x->err) ? -1 : o;
+    return o < 0 || sc_ir_attr_set_i(x->g, ir_ex_last(x), "keepdims", 1, x->err) ? -1 : o;
 }
 
 /* The last emitted node writes the expanded node's output value instead of a temporary. */
 static sc_status finish(sx *x, int v, int out, int *done) {
     if (v < 0) return x->err->status ? x->err->status : sc_err_set(x->err, SC_ERR_NOMEM, "oom");
-    sc_ir_node *l = last(x);
+    sc_ir_node *l = ir_ex_last(x);
     if (l->out[0] != v) { /* v is not the last node's output (e.g. no-op): copy it */
         if ((v = emit(x, "Identity", &v, 1)) < 0) return x->err->status;
-        l = last(x);
+        l = ir_ex_last(x);
     }
     l->out[0] = out;
     x->g->vals[out].producer = x->pos - 1;
@@ -266,15 +207,16 @@ static sc_status ex_convt(sx *x, const sc_ir_node *n, int *done) {
         int64_t K = (q.k[i] - 1) * q.d[i] + 1, Ls = X->dims[2 + i] * q.s[i];
         int64_t b = K - 1 - q.pb[i], e = K - 1 - q.pe[i] + q.op[i] - (q.s[i] - 1);
         if (b < 0 || e < 0) /* padding beyond the kernel crops the stuffed input */
-            xs = slice(x, xs, 2 + i, b < 0 ? -b : 0, Ls + (e < 0 ? e : 0));
+            xs = ir_ex_slice(x, xs, 2 + i, b < 0 ? -b : 0, Ls + (e < 0 ? e : 0));
         cp[i] = b < 0 ? 0 : b;
         cp[q.ns + i] = e < 0 ? 0 : e;
     }
     int w = ct_weights(x, n->in[1], W, grp, q.ns);
     int in[3] = {xs, w, n->n_in > 2 ? n->in[2] : -1};
     int y = xs < 0 || w < 0 ? -1 : emit(x, "Conv", in, in[2] >= 0 ? 3 : 2);
-    if (y < 0 || set_ints(x, "pads", cp, 2 * q.ns) || set_ints(x, "dilations", q.d, q.ns) ||
-        sc_ir_attr_set_i(x->g, last(x), "group", grp, x->err))
+    if (y < 0 || ir_ex_set_ints(x, "pads", cp, 2 * q.ns) ||
+        ir_ex_set_ints(x, "dilations", q.d, q.ns) ||
+        sc_ir_attr_set_i(x->g, ir_ex_last(x), "group", grp, x->err))
         return x->err->status ? x->err->status : sc_err_set(x->err, SC_ERR_NOMEM, "oom");
     return finish(x, y, n->out[0], done);
 }
@@ -463,13 +405,13 @@ static int rs_matmul(sx *x, int v, int64_t *d, int r, int a, const double *m, in
             for (int64_t i = 0; i < in; i++)
                 t[i * out + o] = m[o * in + i];
         int64_t md[2] = {in, out};
-        int k = konst(x, SC_T_FLOAT, 2, md, t);
+        int k = ir_ex_const(x, SC_T_FLOAT, 2, md, t);
         free(t);
         d[a] = out;
         return binary(x, "MatMul", v, k);
     }
     int64_t md[2] = {out, in}, d3[3] = {P, in, Q};
-    int k = konst(x, SC_T_FLOAT, 2, md, m);
+    int k = ir_ex_const(x, SC_T_FLOAT, 2, md, m);
     int y = binary(x, "MatMul", k, reshape(x, v, 3, d3));
     d[a] = out;
     return reshape(x, y, r, d);
@@ -511,7 +453,7 @@ static int rs_nearest(sx *x, int v, const rs_plan *p, double **m) {
     }
     if (!any || v < 0) return v;
     v = reshape(x, v, nr, e);
-    return reshape(x, binary(x, "Expand", v, i64s(x, ed, nr)), r, od);
+    return reshape(x, binary(x, "Expand", v, ir_ex_i64s(x, ed, nr)), r, od);
 }
 
 static sc_status ex_resize(sx *x, const sc_ir_node *n, int *done) {
@@ -562,7 +504,7 @@ static sc_status ex_resize(sx *x, const sc_ir_node *n, int *done) {
                 }
                 ev[i] = hit ? p.extrap : 0;
             }
-            v = ev ? binary(x, "Add", v, konst(x, SC_T_FLOAT, r, ed, ev)) : -1;
+            v = ev ? binary(x, "Add", v, ir_ex_const(x, SC_T_FLOAT, r, ed, ev)) : -1;
             free(ev);
         }
     }
@@ -593,14 +535,15 @@ static sc_status ex_lrn(sx *x, const sc_ir_node *n, int *done) {
         for (int64_t j = c - lo; j <= c + hi; j++)
             if (j >= 0 && j < C) band[c * C + j] = 1;
     int64_t bd[2] = {C, C}, d3[3] = {X->dims[0], C, R};
-    int b = konst(x, SC_T_FLOAT, 2, bd, band);
+    int b = ir_ex_const(x, SC_T_FLOAT, 2, bd, band);
     free(band);
     int sq = binary(x, "Mul", n->in[0], n->in[0]);
     int s = binary(x, "MatMul", b, reshape(x, sq, 3, d3));
     s = reshape(x, s, X->rank, X->dims);
-    s = binary(x, "Mul", s, scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "alpha", 1e-4f) / (double)size));
-    s = binary(x, "Add", s, scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "bias", 1.0f)));
-    s = binary(x, "Pow", s, scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "beta", 0.75f)));
+    s = binary(x, "Mul", s,
+               ir_ex_scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "alpha", 1e-4f) / (double)size));
+    s = binary(x, "Add", s, ir_ex_scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "bias", 1.0f)));
+    s = binary(x, "Pow", s, ir_ex_scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "beta", 0.75f)));
     return finish(x, binary(x, "Div", n->in[0], s), n->out[0], done);
 }
 
@@ -618,7 +561,7 @@ static sc_status ex_mvn(sx *x, const sc_ir_node *n, int *done) {
     int dv = binary(x, "Sub", n->in[0], mean);
     int var = reduce_mean(x, binary(x, "Mul", dv, dv), axes, na);
     int sd = var < 0 ? -1 : emit(x, "Sqrt", &var, 1);
-    sd = binary(x, "Add", sd, scalar(x, SC_T_FLOAT, 1e-9));
+    sd = binary(x, "Add", sd, ir_ex_scalar(x, SC_T_FLOAT, 1e-9));
     return finish(x, binary(x, "Div", dv, sd), n->out[0], done);
 }
 
@@ -653,7 +596,7 @@ static sc_status pool_geom(sx *x, const sc_ir_node *n, const sc_ir_value *X, con
 }
 
 static sc_ir_node *copy_attrs(sx *x, const sc_ir_node *from) {
-    sc_ir_node *l = last(x);
+    sc_ir_node *l = ir_ex_last(x);
     for (int i = 0; i < from->n_attr; i++) {
         sc_ir_attr *a = sc_ir_attr_add(x->g, l, from->attrs[i].name, from->attrs[i].type, x->err);
         if (!a) return NULL;
@@ -672,8 +615,8 @@ static int tap_slice(sx *x, int xp, const pgeom *q, const int64_t *tap) {
         en[i] = st[i] + (q->o[i] - 1) * q->s[i] + 1;
         ax[i] = 2 + i, sp[i] = q->s[i];
     }
-    int a = i64s(x, st, q->ns), b = i64s(x, en, q->ns), c = i64s(x, ax, q->ns),
-        d = i64s(x, sp, q->ns);
+    int a = ir_ex_i64s(x, st, q->ns), b = ir_ex_i64s(x, en, q->ns), c = ir_ex_i64s(x, ax, q->ns),
+        d = ir_ex_i64s(x, sp, q->ns);
     int in[5] = {xp, a, b, c, d};
     return a < 0 || b < 0 || c < 0 || d < 0 ? -1 : emit(x, "Slice", in, 5);
 }
@@ -704,7 +647,7 @@ static int tap_index(sx *x, const sc_ir_value *X, const pgeom *q, const int64_t 
     od[0] = X->dims[0], od[1] = X->dims[1];
     for (int i = 0; i < q->ns; i++)
         od[2 + i] = q->o[i];
-    int k = konst(x, SC_T_INT64, 2 + q->ns, od, v);
+    int k = ir_ex_const(x, SC_T_INT64, 2 + q->ns, od, v);
     free(v);
     return k;
 }
@@ -725,7 +668,7 @@ static sc_status pool_indices(sx *x, const sc_ir_node *n, const sc_ir_value *X, 
         ntap *= q->k[i];
     }
     if (ntap > 1024) return unsup(x, n, "Indices output of a window over 1024 taps");
-    int pin[3] = {n->in[0], i64s(x, pads, 2 * r), scalar(x, X->dtype, -INFINITY)};
+    int pin[3] = {n->in[0], ir_ex_i64s(x, pads, 2 * r), ir_ex_scalar(x, X->dtype, -INFINITY)};
     int xp = pin[1] < 0 || pin[2] < 0 ? -1 : emit(x, "Pad", pin, 3);
     int colmaj = (int)sc_ir_attr_i(n, "storage_order", 0), idx = -1;
     for (int64_t t = ntap - 1; t >= 0 && xp >= 0; t--) {
@@ -759,9 +702,11 @@ static sc_status pool_split(sx *x, const sc_ir_node *n, const pgeom *q, int *don
             p[i] = on ? q->pb[i] : 0, p[q->ns + i] = on ? q->pe[i] : 0;
         }
         v = emit(x, "MaxPool", &v, 1);
-        if (v < 0 || set_ints(x, "kernel_shape", k, q->ns) || set_ints(x, "strides", s, q->ns) ||
-            set_ints(x, "dilations", d, q->ns) || set_ints(x, "pads", p, 2 * q->ns) ||
-            sc_ir_attr_set_i(x->g, last(x), "ceil_mode", sc_ir_attr_i(n, "ceil_mode", 0), x->err))
+        if (v < 0 || ir_ex_set_ints(x, "kernel_shape", k, q->ns) ||
+            ir_ex_set_ints(x, "strides", s, q->ns) || ir_ex_set_ints(x, "dilations", d, q->ns) ||
+            ir_ex_set_ints(x, "pads", p, 2 * q->ns) ||
+            sc_ir_attr_set_i(x->g, ir_ex_last(x), "ceil_mode", sc_ir_attr_i(n, "ceil_mode", 0),
+                             x->err))
             return x->err->status ? x->err->status : sc_err_set(x->err, SC_ERR_NOMEM, "oom");
     }
     return finish(x, v, n->out[0], done);
@@ -834,10 +779,10 @@ static sc_status ex_maxunpool(sx *x, const sc_ir_node *n, int *done) {
         total *= dd[i];
     }
     int64_t fx[2] = {1, sc_ir_numel(X)}, fz[2] = {1, total};
-    int z = konst(x, X->dtype, 2, fz, NULL);
+    int z = ir_ex_const(x, X->dtype, 2, fz, NULL);
     int in[3] = {z, reshape(x, n->in[1], 2, fx), reshape(x, n->in[0], 2, fx)};
     int y = z < 0 || in[1] < 0 || in[2] < 0 ? -1 : emit(x, "ScatterElements", in, 3);
-    if (y >= 0 && sc_ir_attr_set_i(x->g, last(x), "axis", 1, x->err)) return x->err->status;
+    if (y >= 0 && sc_ir_attr_set_i(x->g, ir_ex_last(x), "axis", 1, x->err)) return x->err->status;
     y = reshape(x, y, X->rank, dd);
     if (memcmp(dd, od, sizeof(int64_t) * (size_t)X->rank)) y = pad0(x, y, X->rank, pads);
     return finish(x, y, n->out[0], done);
@@ -854,12 +799,12 @@ typedef struct gs {
 } gs;
 
 static int fconst(sx *x, double v) {
-    return scalar(x, SC_T_FLOAT, v);
+    return ir_ex_scalar(x, SC_T_FLOAT, v);
 }
 
 static int cast_to(sx *x, int v, sc_tdtype t) {
     int o = v < 0 ? -1 : emit(x, "Cast", &v, 1);
-    return o < 0 || sc_ir_attr_set_i(x->g, last(x), "to", t, x->err) ? -1 : o;
+    return o < 0 || sc_ir_attr_set_i(x->g, ir_ex_last(x), "to", t, x->err) ? -1 : o;
 }
 
 static int unary(sx *x, const char *op, int v) {
@@ -907,7 +852,7 @@ static int gs_tap(sx *x, const gs *q, int yk, int xk, int w) {
 /* Unnormalised coordinate of grid component k as [N, 1, Ho, Wo]. */
 static int gs_coord(sx *x, const sc_ir_node *n, const gs *q, int k, int64_t len) {
     int64_t d4[4] = {q->N, 1, q->Ho, q->Wo};
-    int g = reshape(x, slice(x, n->in[1], 3, k, k + 1), 4, d4);
+    int g = reshape(x, ir_ex_slice(x, n->in[1], 3, k, k + 1), 4, d4);
     double a = q->ac ? (double)(len - 1) / 2 : (double)len / 2, b = (double)(len - 1) / 2;
     return binary(x, "Add", binary(x, "Mul", g, fconst(x, a)), fconst(x, b));
 }
@@ -965,7 +910,7 @@ static sc_status ex_gridsample(sx *x, const sc_ir_node *n, int *done) {
     for (int64_t i = 0; i < q.N * q.C; i++)
         bv[i] = (double)(i * q.H * q.W);
     int64_t bd[4] = {q.N, q.C, 1, 1}, fd = q.N * q.C * q.H * q.W;
-    q.base = konst(x, SC_T_FLOAT, 4, bd, bv);
+    q.base = ir_ex_const(x, SC_T_FLOAT, 4, bd, bv);
     free(bv);
     q.xflat = reshape(x, n->in[0], 1, &fd);
     int gx = gs_coord(x, n, &q, 0, q.W), gy = gs_coord(x, n, &q, 1, q.H), y;
@@ -998,7 +943,7 @@ typedef struct ra {
 /* Column k of rois [R, 4] times scale minus offset, shaped [R, 1, 1, 1]. */
 static int ra_col(sx *x, const sc_ir_node *n, int k, double scale, double off) {
     int64_t d4[4] = {-1, 1, 1, 1};
-    int c = reshape(x, slice(x, n->in[1], 1, k, k + 1), 4, d4);
+    int c = reshape(x, ir_ex_slice(x, n->in[1], 1, k, k + 1), 4, d4);
     return binary(x, "Sub", binary(x, "Mul", c, fconst(x, scale)), fconst(x, off));
 }
 
@@ -1010,7 +955,7 @@ static int ra_axis(sx *x, int start, int size, int64_t bins, int pos, int64_t i,
     for (int64_t b = 0; b < bins; b++)
         v[b] = (double)b + ((double)i + 0.5) / (double)sr;
     int64_t d[4] = {1, 1, pos == 2 ? bins : 1, pos == 3 ? bins : 1};
-    int k = konst(x, SC_T_FLOAT, 4, d, v);
+    int k = ir_ex_const(x, SC_T_FLOAT, 4, d, v);
     free(v);
     int bs = binary(x, "Div", size, fconst(x, (double)bins));
     return binary(x, "Add", start, binary(x, "Mul", k, bs));
@@ -1070,7 +1015,7 @@ static sc_status ex_roialign(sx *x, const sc_ir_node *n, int *done) {
     if (!cv) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
     for (int64_t c = 0; c < q.C; c++)
         cv[c] = (double)(c * q.H * q.W);
-    int cb = konst(x, SC_T_FLOAT, 4, cd, cv);
+    int cb = ir_ex_const(x, SC_T_FLOAT, 4, cd, cv);
     free(cv);
     int64_t b4[4] = {q.R, 1, 1, 1};
     int bi = reshape(x, cast_to(x, n->in[2], SC_T_FLOAT), 4, b4);
