@@ -3,46 +3,14 @@
 # Writes a small convolutional ONNX model (protobuf wire format by hand: no onnx package needed)
 # and a matching input tensor (.pb, and raw .f32 for onnxruntime-node), for bench/onnx/run.sh: L x [Conv 3x3 C->C pad 1 + Relu] on
 # 1 x C x H x W, weights from a fixed seed.
+import os
 import random
 import struct
 import sys
 
-
-def varint(v):
-    out = b""
-    v &= (1 << 64) - 1
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            out += bytes([b | 0x80])
-        else:
-            return out + bytes([b])
-
-
-def field(num, wire, payload):
-    key = varint((num << 3) | wire)
-    if wire == 0:
-        return key + varint(payload)
-    return key + varint(len(payload)) + payload
-
-
-def s(num, text):
-    return field(num, 2, text.encode() if isinstance(text, str) else text)
-
-
-def tensor(name, dims, floats):
-    body = b"".join(field(1, 0, d) for d in dims) + field(2, 0, 1) + s(8, name)
-    return body + s(9, struct.pack("<%df" % len(floats), *floats))
-
-
-def attr_ints(name, vals):
-    return s(1, name) + b"".join(field(8, 0, v) for v in vals) + field(20, 0, 7)
-
-
-def value_info(name, dims):
-    shape = b"".join(s(1, field(1, 0, d)) for d in dims)
-    return s(1, name) + s(2, s(1, field(1, 0, 1) + s(2, shape)))
+# the hand-written protobuf encoder shared with the test generators
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "helpers"))
+from onnx_pb import attr_ints, model, s, tensor, value_info  # noqa: E402
 
 
 def main():
@@ -62,8 +30,7 @@ def main():
         prev = y
     graph = nodes + s(2, "convnet") + inits
     graph += s(11, value_info("x", [1, C, H, W])) + s(12, value_info("y", [1, C, H, W]))
-    model = field(1, 0, 8) + s(8, field(2, 0, 13)) + s(7, graph)
-    open(out, "wb").write(model)
+    open(out, "wb").write(model(graph))
     x = [rnd.uniform(-1, 1) for _ in range(C * H * W)]
     open(inp, "wb").write(tensor("x", [1, C, H, W], x))
     open(inp + ".f32", "wb").write(struct.pack("<%df" % len(x), *x))  # raw, for onnxruntime-node

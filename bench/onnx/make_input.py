@@ -8,8 +8,8 @@ import random
 import struct
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_conv_model import tensor  # noqa: E402  (same hand-written protobuf encoder)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "helpers"))
+from onnx_pb import tensor  # noqa: E402  (the hand-written protobuf encoder)
 
 
 def main():

@@ -10,11 +10,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_norm_model import field, node, s, tensor, value_info  # noqa: E402
-
-
-def attr_ints(name, vals):
-    return s(1, name) + b"".join(field(8, 0, v) for v in vals) + field(20, 0, 7)
+from onnx_pb import attr_int, attr_ints, model, node, s, tensor, value_info  # noqa: E402
 
 
 def main():
@@ -29,14 +25,14 @@ def main():
     g = node("Transpose", ["k"], ["kt"], s(5, attr_ints("perm", [0, 1, 3, 2])))
     g += node("MatMul", ["q", "kt"], ["sc"]) + node("Div", ["sc", "sd"], ["ss"])
     g += node("Add", ["ss", "mask"], ["sm"])
-    g += node("Softmax", ["sm"], ["p"], s(5, s(1, "axis") + field(3, 0, (1 << 64) - 1) + field(20, 0, 2)))
+    g += node("Softmax", ["sm"], ["p"], s(5, attr_int("axis", -1)))
     g += node("MatMul", ["p", "v"], ["y"])
     graph = g + s(2, "sdpa") + inits
     graph += b"".join(s(11, value_info(x, shape)) for x in ("q", "k", "v"))
     graph += s(12, value_info("y", shape))
     d = os.path.join(out, "test_data_set_0")
     os.makedirs(d, exist_ok=True)
-    open(os.path.join(out, "model.onnx"), "wb").write(field(1, 0, 8) + s(8, field(2, 0, 13)) + s(7, graph))
+    open(os.path.join(out, "model.onnx"), "wb").write(model(graph))
     for i, (name, x) in enumerate((("q", q), ("k", k), ("v", v))):
         open(os.path.join(d, "input_%d.pb" % i), "wb").write(tensor(name, shape, x))
     y = []

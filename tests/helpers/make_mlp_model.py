@@ -8,7 +8,7 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_norm_model import field, node, s, tensor, value_info  # noqa: E402
+from onnx_pb import model, node, s, tensor, value_info  # noqa: E402
 
 
 def main():
@@ -29,7 +29,7 @@ def main():
             prev = "r%d" % i
     graph = g + s(2, "mlp") + inits + s(11, value_info("x", [M, widths[0]]))
     graph += s(12, value_info("y", [M, widths[-1]]))
-    open(out, "wb").write(field(1, 0, 8) + s(8, field(2, 0, 13)) + s(7, graph))
+    open(out, "wb").write(model(graph))
     x = [rnd.uniform(-1, 1) for _ in range(M * widths[0])]
     open(xpath, "wb").write(tensor("x", [M, widths[0]], x))
 

@@ -6,51 +6,10 @@
 import math
 import os
 import random
-import struct
 import sys
 
-
-def varint(v):
-    out = b""
-    v &= (1 << 64) - 1
-    while True:
-        b = v & 0x7F
-        v >>= 7
-        if v:
-            out += bytes([b | 0x80])
-        else:
-            return out + bytes([b])
-
-
-def field(num, wire, payload):
-    key = varint((num << 3) | wire)
-    if wire == 0:
-        return key + varint(payload)
-    if wire == 5:
-        return key + payload
-    return key + varint(len(payload)) + payload
-
-
-def s(num, text):
-    return field(num, 2, text.encode() if isinstance(text, str) else text)
-
-
-def tensor(name, dims, floats):
-    body = b"".join(field(1, 0, d) for d in dims) + field(2, 0, 1) + s(8, name)
-    return body + s(9, struct.pack("<%df" % len(floats), *floats))
-
-
-def attr_ints(name, vals):
-    return s(1, name) + b"".join(field(8, 0, v) for v in vals) + field(20, 0, 7)
-
-
-def node(op, ins, outs, attrs=b""):
-    return s(1, b"".join(s(1, i) for i in ins) + b"".join(s(2, o) for o in outs) + s(4, op) + attrs)
-
-
-def value_info(name, dims):
-    shape = b"".join(s(1, field(1, 0, d)) for d in dims)
-    return s(1, name) + s(2, s(1, field(1, 0, 1) + s(2, shape)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnx_pb import attr_ints, model, node, s, tensor, value_info  # noqa: E402
 
 
 def main():
@@ -81,8 +40,7 @@ def main():
     graph = n + s(2, "norms") + inits + s(11, value_info("x", dims))
     graph += s(12, value_info("y", dims)) + s(12, value_info("z", dims))
     os.makedirs(os.path.join(out, "test_data_set_0"), exist_ok=True)
-    model = field(1, 0, 8) + s(8, field(2, 0, 13)) + s(7, graph)
-    open(os.path.join(out, "model.onnx"), "wb").write(model)
+    open(os.path.join(out, "model.onnx"), "wb").write(model(graph))
     x = [rnd.uniform(-2, 2) + (1.0 if i % 7 == 0 else 0.0) for i in range(rows * width)]
     y, z = [], []
     for r in range(rows):
