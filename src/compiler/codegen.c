@@ -383,6 +383,7 @@ static void binding(cg *c, int v, sc_io_binding *b) {
         b->specialised = 1;
         b->spec_hash = sc_tensor_hash(x->konst);
     }
+    if (x->dyn && c->len_off) b->dyn = x->dyn, b->len_offset = c->len_off[v];
 }
 
 static void meta_line(sc_strbuf *sb, const char *kind, const sc_io_binding *b) {
@@ -390,8 +391,9 @@ static void meta_line(sc_strbuf *sb, const char *kind, const sc_io_binding *b) {
                      (int)b->dev, b->rank);
     for (int i = 0; i < b->rank; i++)
         sc_strbuf_printf(sb, " %" PRId64, b->dims[i]);
-    sc_strbuf_printf(sb, " %" PRIu64 " %d %" PRIu64 "\n", b->hbm_offset, b->specialised,
-                     b->spec_hash);
+    sc_strbuf_printf(sb, " %" PRIu64 " %d %" PRIu64, b->hbm_offset, b->specialised, b->spec_hash);
+    if (b->dyn) sc_strbuf_printf(sb, " d %d %" PRIu64, b->dyn, b->len_offset); /* optional */
+    sc_strbuf_printf(sb, "\n");
 }
 
 static sc_status write_meta(cg *c, sc_compiled *out) {
@@ -450,6 +452,12 @@ static sc_status parse_binding(const char **pp, const char *kind, sc_io_binding 
     b->hbm_offset = strtoull(e, &e, 10);
     b->specialised = (int)strtol(e, &e, 10);
     b->spec_hash = strtoull(e, &e, 10);
+    if (!strncmp(e, " d ", 3)) { /* a data-dependent extent: 1 + axis, length word offset */
+        b->dyn = (int)strtol(e + 3, &e, 10);
+        b->len_offset = strtoull(e, &e, 10);
+        if (b->dyn < 1 || b->dyn > b->rank || b->len_offset % 4)
+            return sc_err_set(err, SC_ERR_PARSE, "io_meta: bad length word for '%s'", b->name);
+    }
     if (*e != '\n') return sc_err_set(err, SC_ERR_PARSE, "io_meta: bad line for '%s'", b->name);
     *pp = e + 1;
     return SC_OK;
@@ -517,6 +525,7 @@ static sc_status lower_node(cg *c, sc_ir_node *n) {
     if (!strcmp(op, "FusedAttention")) return lower_attention(c, n);
     if (!strcmp(op, "CumSum")) return lower_cumsum(c, n);
     if (lower_is_scatter(op)) return lower_scatter(c, n);
+    if (lower_is_dynshape(op)) return lower_dynshape(c, n);
     if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool") || !strcmp(op, "GlobalAveragePool") ||
         !strcmp(op, "GlobalMaxPool"))
         return lower_pool(c, n);
@@ -532,7 +541,7 @@ static sc_status lower_all(cg *c, sc_compiled *out) {
         for (int j = 0; j < n->n_out; j++)
             if (n->out[j] >= 0 && !c->g->vals[n->out[j]].konst) all_const = 0;
         if (all_const) continue;
-        if (lower_node(c, n) != SC_OK) {
+        if (cg_dyn_check(c, n) || lower_node(c, n) != SC_OK) {
             if (!strstr(c->err->msg, n->op)) {
                 char m[512], inner[400];
                 sc_strlcpy(inner, c->err->msg, sizeof inner);
@@ -610,7 +619,8 @@ static sc_status build(cg *c, sc_compiled *out) {
     out->inputs = calloc((size_t)out->n_inputs + 1, sizeof *out->inputs);
     out->outputs = calloc((size_t)out->n_outputs + 1, sizeof *out->outputs);
     if (!out->inputs || !out->outputs) return sc_err_set(c->err, SC_ERR_NOMEM, "out of memory");
-    if (place_consts(c) || cg_memplan(c) || lower_all(c, out)) return c->err->status;
+    if (place_consts(c) || cg_memplan(c) || cg_dyn_plan(c) || lower_all(c, out))
+        return c->err->status;
     /* inputs bind before copy_outputs moves an input that is also an output to its copy */
     for (int i = 0; i < out->n_inputs; i++)
         binding(c, c->g->inputs[i], &out->inputs[i]);
@@ -632,6 +642,7 @@ sc_status sc_codegen(const sc_chip *chip, sc_ir_graph *g, const sc_codegen_param
     sc_status st = res ? setup(&c, chip, g, p) : sc_err_set(err, SC_ERR_NOMEM, "out of memory");
     if (st == SC_OK) st = build(&c, res);
     free(c.loc);
+    free(c.len_off);
     free(c.dcache_keys);
     if (st != SC_OK) {
         sc_program_destroy(c.p);

@@ -23,8 +23,10 @@ typedef struct sc_io_binding {
     int rank;
     int64_t dims[SC_IR_MAX_RANK];
     uint64_t hbm_offset;
-    int specialised;    /* inputs only: the program was compiled for this exact value */
-    uint64_t spec_hash; /* FNV-1a of the value's bytes, checked before each run */
+    int specialised;     /* inputs only: the program was compiled for this exact value */
+    uint64_t spec_hash;  /* FNV-1a of the value's bytes, checked before each run */
+    int dyn;             /* outputs: 0 static, else 1 + the axis whose extent dims[] bounds */
+    uint64_t len_offset; /* dyn: HBM byte offset of the int32 run-time extent of that axis */
 } sc_io_binding;
 
 typedef struct sc_compiled {

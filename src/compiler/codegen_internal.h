@@ -29,6 +29,7 @@ typedef struct cg {
     uint32_t *dcache_keys;
     size_t dcache_n, dcache_cap;
     uint64_t q_off, q_cap; /* int8: scratch HBM of quantised activations (lower_quant.c) */
+    uint64_t *len_off;     /* per value: HBM offset of its run-time length word (dyn values) */
 } cg;
 
 /* Scratch registers of generated code. */
@@ -98,6 +99,12 @@ sc_status lower_cumsum(cg *c, sc_ir_node *n);
 /* ScatterElements/Scatter/ScatterND/GatherND: indices read by the scalar unit, one DMA each. */
 sc_status lower_scatter(cg *c, sc_ir_node *n);
 int lower_is_scatter(const char *op);
+/* Ops with data-dependent output shapes (lower_dynshape.c, lower_unique.c, lower_nms.c): values
+ * sized by a static bound plus a length word written by the program. */
+int lower_is_dynshape(const char *op);
+sc_status lower_dynshape(cg *c, sc_ir_node *n);
+sc_status cg_dyn_plan(cg *c);                       /* length words of dyn values */
+sc_status cg_dyn_check(cg *c, const sc_ir_node *n); /* refuses a dyn value read by n */
 int lower_is_elementwise(const char *op);
 int lower_is_data(const char *op);
 int lower_is_reduce(const char *op);

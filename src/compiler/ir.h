@@ -45,6 +45,8 @@ typedef struct sc_ir_value {
     sc_tensor *konst; /* initializer or folded constant (owned by the graph); NULL if computed */
     int producer;     /* node index or -1 */
     int is_input, is_output;
+    int dyn; /* 0: static; else 1 + the axis whose extent is set at run time (a length word the
+                program writes; dims[] holds its upper bound): NonZero, Unique, NMS outputs */
 } sc_ir_value;
 
 typedef struct sc_ir_node {

@@ -51,5 +51,9 @@ sc_status ir_expand_scan(ir_ex *x, const sc_ir_node *n, int *done);
 /* Shape inference of the index ops lowered by lower_scatter.c. */
 sc_status ir_shape_scatter(sc_ir_graph *g, sc_ir_node *n, sc_err *err);
 sc_status ir_shape_gathernd(sc_ir_graph *g, sc_ir_node *n, sc_err *err);
+/* Data-dependent output shapes: the bound shape, with the run-time axis marked in `dyn`. */
+sc_status ir_shape_nonzero(sc_ir_graph *g, sc_ir_node *n, sc_err *err);
+sc_status ir_shape_unique(sc_ir_graph *g, sc_ir_node *n, sc_err *err);
+sc_status ir_shape_nms(sc_ir_graph *g, sc_ir_node *n, sc_err *err);
 
 #endif

@@ -791,6 +791,9 @@ static const struct {
     {"Scatter", ir_shape_scatter},
     {"ScatterND", ir_shape_scatter},
     {"GatherND", ir_shape_gathernd},
+    {"NonZero", ir_shape_nonzero},
+    {"Unique", ir_shape_unique},
+    {"NonMaxSuppression", ir_shape_nms},
 };
 
 int sc_ir_op_known(const char *op);

@@ -610,13 +610,6 @@ static sc_status ex_topk(ir_ex *x, const sc_ir_node *n, int *done) {
     return SC_OK;
 }
 
-/* ---- ops whose output shape depends on run-time data: no static program exists ---- */
-
-static sc_status ex_data_shape(ir_ex *x, const sc_ir_node *n, int *done) {
-    (void)done;
-    return unsup(x, n, "the output shape depends on run-time data (programs have static shapes)");
-}
-
 /* ---- dispatch ---- */
 
 static const struct {
@@ -642,9 +635,6 @@ static const struct {
     {"If", ir_expand_if},
     {"Loop", ir_expand_loop},
     {"Scan", ir_expand_scan},
-    {"NonZero", ex_data_shape},
-    {"Unique", ex_data_shape},
-    {"NonMaxSuppression", ex_data_shape},
 };
 
 sc_status ir_expand_node(sc_ir_graph *g, int i, int *done, sc_err *err) {

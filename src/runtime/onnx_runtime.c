@@ -55,6 +55,7 @@ static int is_param_slot(const char *op, int k) {
              {"Resize", 1, 3},
              {"Upsample", 1, 1},
              {"MaxUnpool", 2, 2},
+             {"NonMaxSuppression", 2, 2}, /* max_output_boxes_per_class sets the bound */
              {"If", 0, 0},
              {"Loop", 0, 1}};
     for (size_t i = 0; i < SC_ARRAY_LEN(P); i++)
@@ -274,6 +275,30 @@ static sc_status write_inputs(sc_sim *s, const sc_compiled *c, const sc_tensor *
     return SC_OK;
 }
 
+/* A data-dependent output: the program wrote the extent of axis dyn-1 into a length word; the
+ * bound-shaped tensor t is cut to it (the rows past the length are not part of the result). */
+static sc_status trim_output(sc_sim *s, const sc_io_binding *b, sc_tensor *t, sc_err *err) {
+    int32_t len = 0;
+    int ax = b->dyn - 1;
+    if (sc_sim_read(s, 0, SC_SPACE_HBM, 0, b->len_offset, &len, 4, err) != SC_OK)
+        return err->status;
+    if (len < 0 || len > b->dims[ax])
+        return sc_err_set(err, SC_ERR_TRAP, "output '%s': run-time length %d outside [0, %lld]",
+                          b->name, (int)len, (long long)b->dims[ax]);
+    int64_t outer = 1, inner = 1, bound = b->dims[ax];
+    for (int j = 0; j < ax; j++)
+        outer *= b->dims[j];
+    for (int j = ax + 1; j < b->rank; j++)
+        inner *= b->dims[j];
+    size_t es = sc_tdtype_size(t->dtype), row = (size_t)(len * inner) * es;
+    uint8_t *d = t->data;
+    for (int64_t o = 0; o < outer && row; o++) /* in place: destinations never pass sources */
+        memmove(d + (size_t)o * row, d + (size_t)(o * bound * inner) * es, row);
+    t->dims[ax] = len;
+    t->nbytes = (size_t)(outer * len * inner) * es;
+    return SC_OK;
+}
+
 static sc_status read_outputs(sc_sim *s, const sc_compiled *c, sc_tensor *outputs, sc_err *err) {
     for (int i = 0; i < c->n_outputs; i++) {
         const sc_io_binding *b = &c->outputs[i];
@@ -286,6 +311,7 @@ static sc_status read_outputs(sc_sim *s, const sc_compiled *c, sc_tensor *output
         sc_status st =
             len ? sc_sim_read(s, 0, SC_SPACE_HBM, 0, b->hbm_offset, buf, len, err) : SC_OK;
         if (st == SC_OK) st = from_device(b, buf, &outputs[i], err);
+        if (st == SC_OK && b->dyn) st = trim_output(s, b, &outputs[i], err);
         free(buf);
         if (st != SC_OK) return st;
     }
