@@ -162,6 +162,21 @@ static void test_units(void **state) {
     assert_int_not_equal(sc_parse_unit("1e999GB", SC_UNIT_BYTES, &v, why, sizeof why), 0);
 }
 
+static void test_path_dir(void **state) {
+    (void)state;
+    char d[16];
+    sc_path_dir("models/a/config.yaml", d, sizeof d);
+    assert_string_equal(d, "models/a");
+    sc_path_dir("config.yaml", d, sizeof d);
+    assert_string_equal(d, ".");
+    sc_path_dir("/config.yaml", d, sizeof d);
+    assert_string_equal(d, "/");
+    sc_path_dir("dir/", d, sizeof d);
+    assert_string_equal(d, "dir");
+    sc_path_dir("a/very/long/directory/x.onnx", d, sizeof d); /* cut to the buffer first */
+    assert_string_equal(d, "a/very/long");
+}
+
 static void test_yaml_limits(void **state) {
     (void)state;
     char deep[400];
@@ -198,6 +213,7 @@ int main(void) {
         cmocka_unit_test(test_errors_name_file_line_key),
         cmocka_unit_test(test_base_cycle_is_an_error),
         cmocka_unit_test(test_units),
+        cmocka_unit_test(test_path_dir),
         cmocka_unit_test(test_yaml_limits),
         cmocka_unit_test(test_every_shipped_config_loads),
     };

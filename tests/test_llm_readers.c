@@ -1102,6 +1102,18 @@ static void test_hostile_safetensors(void **state) {
         if (!strstr(msg, cases[i].why)) fail_msg("case %zu: '%s' lacks '%s'", i, msg, cases[i].why);
         free(b.d);
     }
+    /* a config.json that does not parse is named as such (not as a missing model_type) */
+    write_text(dir, "config.json", "{not json", 9);
+    wb e = {0};
+    put_u64(&e, 2);
+    put(&e, "{}", 2);
+    write_text(dir, "model.safetensors", (const char *)e.d, e.n);
+    sc_llm_model *cm = NULL;
+    sc_err cerr = {0};
+    assert_int_not_equal(sc_llm_model_load(path, NULL, &cm, &cerr), SC_OK);
+    if (!strstr(cerr.msg, "config.json: not valid JSON"))
+        fail_msg("bad config.json: '%s'", cerr.msg);
+    free(e.d);
     wb b = {0};
     put_u64(&b, (uint64_t)1 << 50); /* header length beyond the file */
     write_text(dir, "model.safetensors", (const char *)b.d, b.n);

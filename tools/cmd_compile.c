@@ -62,12 +62,7 @@ int onnx_cli_precision(const char *cmd, const char *v, sc_dtype *out) {
 int onnx_cli_default_inputs(const char *model, sc_tensor **in, int *n);
 int onnx_cli_default_inputs(const char *model, sc_tensor **in, int *n) {
     char dir[4096];
-    sc_strlcpy(dir, model, sizeof dir);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = 0;
-    else
-        sc_strlcpy(dir, ".", sizeof dir);
+    sc_path_dir(model, dir, sizeof dir);
     char set[4200];
     snprintf(set, sizeof set, "%s/test_data_set_0", dir);
     sc_err err = {0};

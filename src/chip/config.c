@@ -94,15 +94,6 @@ static int resolve_config(const char *name, const char *relative_dir, const sc_c
     return 0;
 }
 
-static void dir_of(const char *path, char *out, size_t len) {
-    sc_strlcpy(out, path, len);
-    char *slash = strrchr(out, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        sc_strlcpy(out, ".", len);
-}
-
 /* ---- loading with inheritance ---- */
 
 static sc_status load_tree(sc_arena *a, const char *name, const char *relative_dir,
@@ -124,7 +115,7 @@ static sc_status apply_base(sc_arena *a, const char *path, sc_ynode *root,
                           "%s:%d: key 'base': inheritance deeper than %d (a cycle?)", path,
                           base_node->line, MAX_BASE_DEPTH);
     char dir[PATH_MAX], base_path[PATH_MAX];
-    dir_of(path, dir, sizeof dir);
+    sc_path_dir(path, dir, sizeof dir);
     if (!resolve_config(base_node->value, dir, p, base_path, sizeof base_path))
         return sc_err_set(err, SC_ERR_NOT_FOUND, "%s:%d: key 'base': unknown chip '%s'", path,
                           base_node->line, base_node->value);

@@ -583,12 +583,7 @@ sc_status sc_tensor_read_file(const char *path, sc_tensor *out, sc_err *err) {
         st = sc_tensor_from_npy(buf, len, path, out, err);
     else {
         char dir[4096];
-        sc_strlcpy(dir, path, sizeof dir);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = 0;
-        else
-            sc_strlcpy(dir, ".", sizeof dir);
+        sc_path_dir(path, dir, sizeof dir);
         st = sc_tensor_from_pb(buf, len, dir, path, out, err);
     }
     free(buf);

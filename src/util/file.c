@@ -79,6 +79,15 @@ void sc_strlcpy(char *dst, const char *src, size_t cap) {
     dst[n] = '\0';
 }
 
+void sc_path_dir(const char *path, char *out, size_t cap) {
+    sc_strlcpy(out, path, cap);
+    char *slash = strrchr(out, '/');
+    if (!slash)
+        sc_strlcpy(out, ".", cap);
+    else
+        slash[slash == out] = '\0'; /* "/x" keeps the root */
+}
+
 double sc_now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

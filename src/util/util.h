@@ -74,6 +74,8 @@ const char *sc_unit_kind_name(sc_unit_kind kind);
 int sc_streq(const char *a, const char *b);
 int sc_str_endswith(const char *s, const char *suffix);
 void sc_strlcpy(char *dst, const char *src, size_t cap);
+/* The directory part of path into out: "." when it has none, "/" for a file in the root. */
+void sc_path_dir(const char *path, char *out, size_t cap);
 double sc_now_seconds(void); /* monotonic wall clock, for benchmarks only */
 size_t sc_peak_rss_bytes(void);
 

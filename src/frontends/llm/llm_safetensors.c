@@ -28,15 +28,6 @@ typedef struct stread {
     sc_err *err;
 } stread;
 
-static void dir_of(const char *path, char *out, size_t cap) {
-    sc_strlcpy(out, path, cap);
-    char *slash = strrchr(out, '/');
-    if (slash)
-        *slash = 0;
-    else
-        sc_strlcpy(out, ".", cap);
-}
-
 static int is_dir(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
@@ -120,7 +111,7 @@ static sc_status open_model(stread *r, const char *path) {
                               path);
         return open_shard(r, p);
     }
-    dir_of(path, r->dir, sizeof r->dir);
+    sc_path_dir(path, r->dir, sizeof r->dir);
     return sc_str_endswith(path, ".json") ? open_index(r, path) : open_shard(r, path);
 }
 
@@ -139,15 +130,24 @@ static double jnum(const cJSON *o, const char *k, double def) {
     return cJSON_IsNumber(v) ? v->valuedouble : def;
 }
 
-static sc_status read_config(stread *r, sc_llm_config *c) {
-    char path[1100];
-    snprintf(path, sizeof path, "%.1000s/config.json", r->dir);
+/* Parses DIR/config.json into *out (the caller deletes it); path receives its name. */
+static sc_status load_config_json(stread *r, char path[1100], cJSON **out) {
+    snprintf(path, 1100, "%.1000s/config.json", r->dir);
     unsigned char *txt = NULL;
     size_t len = 0;
+    *out = NULL;
     sc_status s = sc_read_file(path, ST_MAX_CONFIG, &txt, &len, r->err);
     if (s != SC_OK) return s;
-    cJSON *j = cJSON_ParseWithLength((const char *)txt, len);
+    *out = cJSON_ParseWithLength((const char *)txt, len);
     free(txt);
+    return *out ? SC_OK : sc_err_set(r->err, SC_ERR_PARSE, "%s: not valid JSON", path);
+}
+
+static sc_status read_config(stread *r, sc_llm_config *c) {
+    char path[1100];
+    cJSON *j;
+    sc_status s = load_config_json(r, path, &j);
+    if (s != SC_OK) return s;
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(j, "model_type");
     if (!cJSON_IsString(mt))
         s = sc_err_set(r->err, SC_ERR_PARSE, "%s: no model_type string", path);
@@ -305,13 +305,9 @@ static sc_status load_layer(stread *r, sc_llm_model *m, int l) {
 /* config.json "rope_scaling": {"rope_type" (or "type"): "linear" | "llama3", "factor", ...}. */
 static sc_status read_rope_scaling(stread *r, sc_llm_model *m) {
     char path[1100];
-    snprintf(path, sizeof path, "%.1000s/config.json", r->dir);
-    unsigned char *txt = NULL;
-    size_t len = 0;
-    sc_status s = sc_read_file(path, ST_MAX_CONFIG, &txt, &len, r->err);
+    cJSON *j;
+    sc_status s = load_config_json(r, path, &j);
     if (s != SC_OK) return s;
-    cJSON *j = cJSON_ParseWithLength((const char *)txt, len);
-    free(txt);
     const cJSON *rs = cJSON_GetObjectItemCaseSensitive(j, "rope_scaling");
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(rs, "rope_type");
     if (!cJSON_IsString(t)) t = cJSON_GetObjectItemCaseSensitive(rs, "type");

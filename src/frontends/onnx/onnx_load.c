@@ -335,12 +335,7 @@ sc_status sc_onnx_load_file(const char *path, sc_ir_graph **out, sc_err *err) {
     *out = NULL;
     if (sc_read_file(path, ONNX_MAX_FILE, &buf, &len, err) != SC_OK) return err->status;
     char dir[4096];
-    sc_strlcpy(dir, path, sizeof dir);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = 0;
-    else
-        sc_strlcpy(dir, ".", sizeof dir);
+    sc_path_dir(path, dir, sizeof dir);
     sc_status st = sc_onnx_load_buffer(buf, len, dir, path, out, err);
     free(buf);
     return st;
