@@ -2,15 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # CLI behaviour of `seedchip asm` / `seedchip disasm`: round trip, file:line errors, exit 2, docs.
 set -u
-BIN=$1
-SRC=$2
-T=$(mktemp -d /tmp/sc_isa_cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-expect_rc() { local want=$1; shift; "$@" >"$T/out" 2>"$T/err"; local rc=$?; [ $rc -eq $want ] && ok || bad "rc $rc != $want: $* ($(cat "$T/err"))"; }
-one_line_err() { local n; n=$(wc -l <"$T/err"); [ "$n" -eq 1 ] && ok || bad "stderr has $n lines: $(cat "$T/err")"; }
+. "$(dirname "$0")/lib.sh" "$@"
 
 expect_rc 0 "$BIN" asm --help; grep -q 'usage: seedchip asm' "$T/out" && ok || bad "asm --help"
 expect_rc 0 "$BIN" disasm --help; grep -q 'usage: seedchip disasm' "$T/out" && ok || bad "disasm --help"
@@ -49,5 +41,4 @@ expect_rc 0 "$BIN" asm --gen-doc "$T/ISA.md"
 cmp -s "$T/ISA.md" "$SRC/docs/ISA.md" && ok || bad "docs/ISA.md is stale (seedchip asm --gen-doc docs/ISA.md)"
 ls "$T" | grep -q '\.tmp\.' && bad "temporary files left behind" || ok
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
