@@ -2,17 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # CLI behaviour of compile / run: .scb round trip, .pb/.npy tensors, --dump-after, bad input.
 set -u
-BIN=$1
-SRC=$2
-D=/usr/share/libonnx-testdata/data/node
-[ -d "$D/test_relu" ] || { echo "libonnx-testdata not installed: skip"; exit 77; }
-T=$(mktemp -d /tmp/sc_onnx_cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-expect_rc() { local want=$1; shift; "$@" >"$T/out" 2>"$T/err"; local rc=$?; [ $rc -eq $want ] && ok || bad "rc $rc != $want: $* ($(head -2 "$T/err"))"; }
-one_line_err() { local n; n=$(wc -l <"$T/err"); [ "$n" -eq 1 ] && ok || bad "stderr has $n lines: $(cat "$T/err")"; }
+. "$(dirname "$0")/lib.sh" "$@"
+need_onnx_testdata test_relu
+D=$ONNX_NODE
 
 expect_rc 0 "$BIN" compile --help; grep -q 'usage: seedchip compile' "$T/out" && ok || bad "compile --help"
 expect_rc 0 "$BIN" run --help; grep -q 'usage: seedchip run' "$T/out" && ok || bad "run --help"
@@ -54,5 +46,4 @@ expect_rc 2 "$BIN" run "$D/test_relu/model.onnx" --precision fp64; one_line_err
 expect_rc 2 "$BIN" run "$T/relu.scb" --bogus; one_line_err
 expect_rc 2 "$BIN" conformance "$T/missing"; one_line_err
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
