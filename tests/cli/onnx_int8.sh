@@ -3,42 +3,30 @@
 # int8 post-training quantisation: the int8 MMA is really used (macs_by_dtype), the output error
 # against fp32 stays within the documented bound, --calib sets and bad calibration input.
 set -u
-BIN=$1
-SRC=$2
-command -v python3 >/dev/null || { echo "no python3: skip"; exit 77; }
-T=$(mktemp -d /tmp/sc_int8.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-expect_rc() { local want=$1; shift; "$@" >"$T/out" 2>"$T/err"; local rc=$?; [ $rc -eq $want ] && ok || bad "rc $rc != $want: $* ($(head -2 "$T/err"))"; }
-one_line_err() { local n; n=$(wc -l <"$T/err"); [ "$n" -eq 1 ] && ok || bad "stderr has $n lines: $(cat "$T/err")"; }
+. "$(dirname "$0")/lib.sh" "$@"
+need_cmd python3
 
 # relative error max|a-b| / max|a| of two float32 .npy files, and the MACs per MMA dtype of a report
 cat >"$T/q.py" <<'EOF'
-import json, struct, sys
-def npy(p):
-    b = open(p, "rb").read(); hl = struct.unpack("<H", b[8:10])[0]; d = b[10 + hl:]
-    return struct.unpack("<%df" % (len(d) // 4), d)
+import json, sys
+from onnx_pb import max_abs_diff, npy
 if sys.argv[1] == "err":
     a, b = npy(sys.argv[2]), npy(sys.argv[3])
-    print("%.6f" % (max(abs(x - y) for x, y in zip(a, b)) / max(abs(x) for x in a)))
+    print("%.6f" % (max_abs_diff(a, b) / max(abs(x) for x in a)))
 else:
     print(" ".join("%s=%d" % kv for kv in sorted(json.load(open(sys.argv[2]))["macs_by_dtype"].items())))
 EOF
 # calibration sets: three random inputs of the conv model's shape
 cat >"$T/cal.py" <<'EOF'
-import os, random, struct, sys
+import os, random, sys
+from onnx_pb import write_npy
 random.seed(11)
 for k in range(3):
     d = os.path.join(sys.argv[1], "set%d" % k); os.makedirs(d)
-    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 8, 12, 12), }"
-    h += " " * (64 - (10 + len(h) + 1) % 64) + "\n"
-    v = [random.uniform(-1, 1) for _ in range(8 * 12 * 12)]
-    open(os.path.join(d, "input_0.npy"), "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h.encode() + struct.pack("<%df" % len(v), *v))
+    write_npy(os.path.join(d, "input_0.npy"), [1, 8, 12, 12], [random.uniform(-1, 1) for _ in range(8 * 12 * 12)])
 EOF
 
-python3 "$SRC/bench/onnx/make_conv_model.py" "$T/m.onnx" "$T/x.pb" 8 12 12 2 >/dev/null || { echo "model generator failed"; exit 1; }
+python3 "$SRC/bench/onnx/make_conv_model.py" "$T/m.onnx" "$T/x.pb" 8 12 12 2 >/dev/null || die "model generator failed"
 mkdir -p "$T/f" "$T/q" "$T/c" "$T/cal"
 expect_rc 0 "$BIN" run "$T/m.onnx" --input x="$T/x.pb" --outdir "$T/f" --report "$T/f.json"
 expect_rc 0 "$BIN" run "$T/m.onnx" --input x="$T/x.pb" --outdir "$T/q" --precision int8 --report "$T/q.json"
@@ -57,7 +45,7 @@ expect_rc 0 "$BIN" compile "$T/m.onnx" -o "$T/m8.scb" --precision int8 --input x
 expect_rc 0 "$BIN" run "$T/m8.scb" --input x="$T/x.pb" --outdir "$T/c" --report "$T/s.json"
 [ "$(python3 "$T/q.py" macs "$T/s.json")" = "int8=165888" ] && ok || bad ".scb of an int8 compile"
 # Gemm/MatMul path: pytorch's Linear within the suite's int8 tolerance, on the int8 MMA
-P=/usr/share/libonnx-testdata/data/pytorch-converted
+P=$ONNX_NODE/../pytorch-converted
 if [ -d "$P/test_Linear" ]; then
     expect_rc 0 "$BIN" conformance "$P/test_Linear" "$P/test_Conv2d_groups" --precision int8
     grep -q '^2 passed' "$T/out" && ok || bad "int8 Linear/Conv2d_groups: $(tail -3 "$T/out")"
@@ -75,5 +63,4 @@ python3 "$SRC/bench/onnx/make_conv_model.py" "$T/m2.onnx" "$T/x2.pb" 8 6 6 1 >/d
 expect_rc 2 "$BIN" run "$T/m.onnx" --input x="$T/x.pb" --precision int8 --calib "$T/x2.pb"; one_line_err
 grep -q 'calibration set 0' "$T/err" && ok || bad "shape mismatch not named: $(cat "$T/err")"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
