@@ -9,10 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/codegen.h"
 #include "fuzz.h"
 
 #define H_CRC      84
 #define H_FILESIZE 88
+
+/* The I/O metadata (io_meta: bindings, data-dependent extents) of a parsed program: either a
+ * clean error or bindings whose dynamic axis lies inside the rank. */
+static void meta_one(sc_program *p) {
+    sc_compiled *c = NULL;
+    sc_err err = {0};
+    if (sc_compiled_from_program(p, &c, &err) != SC_OK) {
+        FUZZ_CHECK(c == NULL && err.msg[0] != '\0');
+        return;
+    }
+    for (int i = 0; i < c->n_outputs; i++)
+        FUZZ_CHECK(c->outputs[i].dyn >= 0 && c->outputs[i].dyn <= c->outputs[i].rank);
+    c->prog = NULL; /* still owned by the caller */
+    sc_compiled_destroy(c);
+}
 
 static void parse_one(const uint8_t *data, size_t size) {
     sc_program *p = NULL;
@@ -23,6 +39,7 @@ static void parse_one(const uint8_t *data, size_t size) {
         return;
     }
     fuzz_check_program_roundtrip(p);
+    meta_one(p);
     sc_program_destroy(p);
 }
 
