@@ -158,25 +158,31 @@ static void test_attention_wrong_axis(void **state) {
     sc_ir_graph_destroy(g);
 }
 
-/* MatMulInteger becomes Cast/Sub, an "_exact" MatMul and a Cast to int32. */
+/* MatMulInteger stays whole for the int8 MMA ("_int8"); without fuse-int8 it becomes Cast/Sub,
+ * an "_exact" MatMul and a Cast to int32 (the float emulation). */
 static void test_matmulinteger_decomposed(void **state) {
     (void)state;
-    sc_ir_graph *g = new_graph();
-    sc_err err = {0};
-    int64_t da[2] = {3, 4}, db[2] = {4, 2};
-    int a = input(g, "a", 2, da), b = input(g, "b", 2, db);
-    g->vals[a].dtype = g->vals[b].dtype = SC_T_UINT8;
-    int in[4] = {a, b, konst(g, SC_T_UINT8, 0, 1, 3), konst(g, SC_T_UINT8, 0, 1, 1)};
-    int y = op(g, "MatMulInteger", in, 4);
-    assert_int_equal(sc_ir_mark_output(g, y, &err), SC_OK);
-    assert_int_equal(sc_ir_optimize(g, NULL, NULL, &err), SC_OK);
-    assert_int_equal(live(g, "MatMulInteger"), 0);
-    assert_int_equal(live(g, "MatMul"), 1);
-    for (int i = 0; i < g->n_nodes; i++)
-        if (!g->nodes[i].dead && !strcmp(g->nodes[i].op, "MatMul"))
-            assert_int_equal(sc_ir_attr_i(&g->nodes[i], "_exact", 0), 1);
-    assert_int_equal(g->vals[y].dtype, SC_T_INT32);
-    sc_ir_graph_destroy(g);
+    for (int skip = 0; skip < 2; skip++) {
+        sc_ir_graph *g = new_graph();
+        sc_err err = {0};
+        int64_t da[2] = {3, 4}, db[2] = {4, 2};
+        int a = input(g, "a", 2, da), b = input(g, "b", 2, db);
+        g->vals[a].dtype = g->vals[b].dtype = SC_T_UINT8;
+        int in[4] = {a, b, konst(g, SC_T_UINT8, 0, 1, 3), konst(g, SC_T_UINT8, 0, 1, 1)};
+        int y = op(g, "MatMulInteger", in, 4);
+        assert_int_equal(sc_ir_mark_output(g, y, &err), SC_OK);
+        assert_int_equal(sc_ir_optimize_skip(g, NULL, NULL, skip ? "fuse-int8" : NULL, &err),
+                         SC_OK);
+        assert_int_equal(live(g, "MatMulInteger"), !skip);
+        assert_int_equal(live(g, "MatMul"), skip);
+        for (int i = 0; i < g->n_nodes; i++)
+            if (!g->nodes[i].dead && !strcmp(g->nodes[i].op, "MatMul"))
+                assert_int_equal(sc_ir_attr_i(&g->nodes[i], "_exact", 0), 1);
+        assert_int_equal(g->vals[y].dtype, SC_T_INT32);
+        assert_int_equal(g->vals[y].rank, 2);
+        assert_int_equal(g->vals[y].dims[1], 2);
+        sc_ir_graph_destroy(g);
+    }
 }
 
 int main(void) {

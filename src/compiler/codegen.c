@@ -520,6 +520,7 @@ static sc_status lower_node(cg *c, sc_ir_node *n) {
     if (lower_is_data(op)) return lower_data(c, n);
     if (lower_is_reduce(op)) return lower_reduce(c, n);
     if (!strcmp(op, "MatMul") || !strcmp(op, "Gemm")) return lower_matmul(c, n);
+    if (lower_is_qmatmul(op)) return lower_qmatmul(c, n);
     if (!strcmp(op, "Conv")) return lower_conv(c, n);
     if (!strcmp(op, "Trilu")) return lower_trilu(c, n);
     if (!strcmp(op, "FusedAttention")) return lower_attention(c, n);

@@ -126,6 +126,11 @@ sc_status cg_int8_weights(cg *c, int w, int64_t chans, int64_t k, int trans, flo
                           uint64_t *q_off, uint64_t *s_off);
 /* A phase (ended by a barrier) writing int8 x/scale of value v to scratch HBM at *off. */
 sc_status cg_int8_quant_act(cg *c, int v, float scale, uint64_t *off);
+/* Scratch HBM (bytes) for int8 copies of an op's operands, shared by all ops (lower_quant.c). */
+uint64_t cg_int8_scratch(cg *c, uint64_t bytes);
+/* MatMulInteger / QLinearMatMul / QuantMatMul on the int8 MMA (lower_qmatmul.c). */
+int lower_is_qmatmul(const char *op);
+sc_status lower_qmatmul(cg *c, sc_ir_node *n);
 /* In place: the int32 tile [outer x inner] at caddr becomes fp32 times the scales at saddr (one
  * per row when per_row, else one per column). */
 sc_status cg_int8_dequant(cg *c, int core, uint64_t caddr, uint64_t saddr, uint32_t inner,

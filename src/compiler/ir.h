@@ -142,6 +142,9 @@ sc_status sc_pass_fuse_conv_bn(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_fuse_bias_act(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_decompose_loss(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_decompose_qlinear(sc_ir_graph *g, int *changed, sc_err *err);
+/* fuse-int8 (pass_fuse_int8.c): MatMulInteger/QLinearMatMul marked "_int8" (kept whole for the
+ * int8 MMA) and MatMul(DQ(Q(x)), DQ(w)) with constant scales -> QuantMatMul. */
+sc_status sc_pass_fuse_int8(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_fuse_norm(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_fuse_attention(sc_ir_graph *g, int *changed, sc_err *err);
 sc_status sc_pass_lower_bn(sc_ir_graph *g, int *changed, sc_err *err);

@@ -12,6 +12,8 @@ static sc_status pass_shapes(sc_ir_graph *g, int *changed, sc_err *err) {
 static const sc_ir_pass PASSES[] = {
     {"decompose", "losses and DynamicQuantizeLinear into ops with lowerings",
      sc_pass_decompose_loss},
+    {"fuse-int8", "keep MatMulInteger/QLinearMatMul and QDQ MatMuls for the int8 MMA",
+     sc_pass_fuse_int8},
     {"decompose-qlinear",
      "MatMulInteger/ConvInteger/QLinearMatMul/QLinearConv into exact float ops",
      sc_pass_decompose_qlinear},

@@ -116,6 +116,26 @@ static sc_status matmul(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     return SC_OK;
 }
 
+/* MatMulInteger (int32 out) and QLinearMatMul (out typed as y_zero_point): MatMul shapes of
+ * 8-bit operands, lowered on the int8 MMA (lower_qmatmul.c). */
+static sc_status matmul_int(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
+    /* QuantMatMul (fuse-int8: a fused QDQ MatMul) has QLinearMatMul's first six inputs, float A */
+    int q = !strcmp(n->op, "QLinearMatMul"), f = !strcmp(n->op, "QuantMatMul");
+    if (need_inputs(g, n, q ? 8 : f ? 5 : 2, err)) return err->status;
+    sc_ir_value *a = IN(0), *b = IN(q || f ? 3 : 1);
+    int ok = (f || a->dtype == SC_T_UINT8 || a->dtype == SC_T_INT8) &&
+             (b->dtype == SC_T_UINT8 || b->dtype == SC_T_INT8);
+    if (!ok) return bad(n, err, "inputs must be uint8 or int8");
+    sc_tdtype t = q ? IN(7)->dtype : f ? SC_T_FLOAT : SC_T_INT32;
+    if (q && t != SC_T_UINT8 && t != SC_T_INT8) return bad(n, err, "y_zero_point must be 8-bit");
+    sc_ir_node m = *n; /* the MatMul shape rule on (A, B) */
+    int in2[2] = {n->in[0], n->in[q || f ? 3 : 1]};
+    m.in = in2, m.n_in = 2;
+    if (matmul(g, &m, err)) return err->status;
+    OUT(0)->dtype = t;
+    return SC_OK;
+}
+
 static sc_status gemm(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 2, err)) return err->status;
     sc_ir_value *a = IN(0), *b = IN(1);
@@ -741,6 +761,9 @@ static const struct {
     {"Cast", cast},
     {"CastLike", cast},
     {"MatMul", matmul},
+    {"MatMulInteger", matmul_int},
+    {"QLinearMatMul", matmul_int},
+    {"QuantMatMul", matmul_int},
     {"Gemm", gemm},
     {"Conv", conv},
     {"MaxPool", pool},

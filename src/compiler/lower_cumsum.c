@@ -116,8 +116,12 @@ sc_status lower_cumsum(cg *c, sc_ir_node *n) {
         if (i > axis) s.inner *= x->dims[i];
     }
     if (!s.outer || !s.inner || !s.L) return SC_OK;
-    /* three [L x ic] fp32 buffers (scan ping-pong and the exclusive shift) per slot, two slots */
-    s.ic = (int64_t)(c->spad / (2 * 3 * 4 * (uint64_t)s.L));
+    /* three [L x ic] fp32 buffers (scan ping-pong and the exclusive shift) per slot, two slots;
+     * each region is 64-byte aligned, so its size is rounded down to 64 bytes before dividing by
+     * a row's bytes (dividing first and rounding each region up overran the scratchpad by up to
+     * 6 x 63 bytes, as the elementwise slots did) */
+    uint64_t region_max = c->spad / (2 * 3) / 64 * 64;
+    s.ic = (int64_t)(region_max / (4 * (uint64_t)s.L));
     if (s.ic < 1 || s.L > INT32_MAX || s.inner > INT32_MAX)
         return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "CumSum over an axis of %lld elements",
                           (long long)s.L);

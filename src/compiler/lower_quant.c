@@ -113,7 +113,7 @@ static sc_status qa_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
 
 /* One scratch HBM range serves every quantised activation: ops run one after another (each
  * ends at a chip barrier), so it only grows when a larger activation comes. */
-static uint64_t scratch(cg *c, uint64_t bytes) {
+uint64_t cg_int8_scratch(cg *c, uint64_t bytes) {
     if (bytes > c->q_cap) {
         c->hbm_top = al64(c->hbm_top);
         c->q_off = c->hbm_top;
@@ -129,7 +129,7 @@ sc_status cg_int8_quant_act(cg *c, int v, float scale, uint64_t *off) {
     uint64_t per_core = (a.n + (uint64_t)c->cores - 1) / (uint64_t)c->cores;
     a.tile = SC_MIN((uint64_t)QA_TILE, SC_MAX((uint64_t)1024, al64(per_core)));
     a.slot = al64(5 * a.tile);
-    a.off = scratch(c, a.n ? a.n : 1);
+    a.off = cg_int8_scratch(c, a.n ? a.n : 1);
     *off = a.off;
     cg_tiler tl = {qa_load, qa_compute, qa_store};
     if (cg_pipeline(c, (a.n + a.tile - 1) / a.tile, &tl, &a)) return c->err->status;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Decomposition of ONNX's integer ops: MatMulInteger, ConvInteger, QLinearMatMul and QLinearConv
 // become Cast/Sub (zero points), an exact float MatMul/Conv of the integers, then the rescale and
-// QuantizeLinear, all of which have lowerings.
+// QuantizeLinear, all of which have lowerings. Nodes the fuse-int8 pass kept for the int8 MMA
+// ("_int8": the matrix products, lower_qmatmul.c) stay as they are.
 #include <string.h>
 
 #include "compiler/ir_util.h"
@@ -121,6 +122,7 @@ static sc_status qlinear_op(qd *d, const sc_ir_node *n, int conv) {
 
 static int kind(const sc_ir_node *n) {
     if (n->dead || *n->domain || n->n_out < 1 || n->out[0] < 0) return 0;
+    if (sc_ir_attr_i(n, "_int8", 0)) return 0;
     if (!strcmp(n->op, "MatMulInteger") && n->n_in >= 2) return 1;
     if (!strcmp(n->op, "ConvInteger") && n->n_in >= 2) return 2;
     if (!strcmp(n->op, "QLinearMatMul") && n->n_in >= 8) return 3;

@@ -28,7 +28,16 @@ static int act_kind(sc_ir_graph *g, const sc_ir_node *a, float *alpha, float *be
 }
 
 static int is_matrix_op(const sc_ir_node *n) {
-    return !strcmp(n->op, "Conv") || !strcmp(n->op, "MatMul") || !strcmp(n->op, "Gemm");
+    return !strcmp(n->op, "Conv") || !strcmp(n->op, "MatMul") || !strcmp(n->op, "Gemm") ||
+           !strcmp(n->op, "QuantMatMul");
+}
+
+/* Where a MatMul-like node takes a fused bias: MatMul's input 2, QuantMatMul's (a fused QDQ
+ * MatMul, pass_fuse_int8.c) input 6; -1 when it has one already or is another op. */
+static int bias_slot(const sc_ir_node *p) {
+    if (!strcmp(p->op, "MatMul")) return p->n_in == 2 ? 2 : -1;
+    if (!strcmp(p->op, "QuantMatMul")) return p->n_in == 6 ? 6 : -1;
+    return -1;
 }
 
 static sc_status fuse_act(sc_ir_graph *g, sc_ir_node *a, int *changed, sc_err *err) {
@@ -52,7 +61,7 @@ static void fuse_bias(sc_ir_graph *g, sc_ir_node *add, int *changed) {
     for (int side = 0; side < 2; side++) {
         int x = add->in[side], b = add->in[1 - side];
         sc_ir_node *p = sc_ir_producer(g, x);
-        if (!p || strcmp(p->op, "MatMul") || p->n_in != 2 || sc_ir_attr_get(p, "_act")) continue;
+        if (!p || bias_slot(p) < 0 || sc_ir_attr_get(p, "_act")) continue;
         if (!sc_ir_is_const(g, b) || sc_ir_uses(g, x) != 1) continue;
         const sc_ir_value *xv = &g->vals[x], *bv = &g->vals[b];
         if (xv->rank < 1 || bv->dtype != xv->dtype) continue;
@@ -60,8 +69,9 @@ static void fuse_bias(sc_ir_graph *g, sc_ir_node *add, int *changed) {
         if (sc_ir_numel(bv) != nn || bv->rank > xv->rank ||
             (bv->rank && bv->dims[bv->rank - 1] != nn))
             continue;
-        p->in[2] = b;
-        p->n_in = 3;
+        int k = bias_slot(p);
+        p->in[k] = b;
+        p->n_in = k + 1;
         p->out[0] = add->out[0];
         g->vals[add->out[0]].producer = (int)(p - g->nodes);
         add->dead = 1;

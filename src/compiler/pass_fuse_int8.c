@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// fuse-int8: integer matrix products stay whole for the int8 MMA. MatMulInteger/QLinearMatMul are
+// marked "_int8" (decompose-qlinear leaves them to lower_qmatmul.c); a QDQ MatMul,
+// MatMul(DequantizeLinear(QuantizeLinear(x, s, z), s, z), DequantizeLinear(W, sw, zw)) with
+// constant scales, zero points and 8-bit W, becomes QuantMatMul(x, s, z, W, sw, zw).
+#include <string.h>
+
+#include "compiler/ir_util.h"
+
+static int is_8bit(sc_tdtype t) {
+    return t == SC_T_UINT8 || t == SC_T_INT8;
+}
+
+static int konst(const sc_ir_graph *g, int v) {
+    return v >= 0 && g->vals[v].konst;
+}
+
+static int plain(const sc_ir_node *n, const char *op) {
+    return n && !n->dead && !*n->domain && !strcmp(n->op, op) && n->n_out == 1 &&
+           !sc_ir_attr_get(n, "block_size");
+}
+
+/* Q or DQ input i (scale 1, zero point 2) as a number; absent zero point: 0. */
+static double qparam(sc_ir_graph *g, const sc_ir_node *n, int i) {
+    return ir_const_scalar(g, n, i, 0);
+}
+
+/* The activation side: DQ(Q(x, s, z), s, z), one constant scale and zero point for the tensor;
+ * returns the Q node (NULL when the pattern does not hold). */
+static sc_ir_node *act_side(sc_ir_graph *g, int v) {
+    sc_ir_node *dq = sc_ir_producer(g, v);
+    if (!plain(dq, "DequantizeLinear") || dq->n_in < 2) return NULL;
+    sc_ir_node *q = sc_ir_producer(g, dq->in[0]);
+    if (!plain(q, "QuantizeLinear") || q->n_in < 2) return NULL;
+    int qz = q->n_in > 2 ? q->in[2] : -1, dz = dq->n_in > 2 ? dq->in[2] : -1;
+    if (!konst(g, q->in[1]) || !konst(g, dq->in[1]) || sc_ir_numel(&g->vals[q->in[1]]) != 1 ||
+        sc_ir_numel(&g->vals[dq->in[1]]) != 1)
+        return NULL;
+    if ((qz >= 0 &&
+         (!konst(g, qz) || sc_ir_numel(&g->vals[qz]) != 1 || !is_8bit(g->vals[qz].dtype))) ||
+        (dz >= 0 && (!konst(g, dz) || sc_ir_numel(&g->vals[dz]) != 1)))
+        return NULL;
+    if (qz >= 0 && dz >= 0 && g->vals[qz].dtype != g->vals[dz].dtype) return NULL;
+    /* the same quantisation both ways (else DQ(Q(x)) is not the quantised x) */
+    if (qparam(g, q, 1) != qparam(g, dq, 1) || qparam(g, q, 2) != qparam(g, dq, 2)) return NULL;
+    return q;
+}
+
+/* The weight side: DQ(W, sw, zw) with W a constant 8-bit [K x N] and sw, zw constants per
+ * tensor or per column (axis 1); returns the DQ node. */
+static sc_ir_node *weight_side(sc_ir_graph *g, int v) {
+    sc_ir_node *dq = sc_ir_producer(g, v);
+    if (!plain(dq, "DequantizeLinear") || dq->n_in < 2) return NULL;
+    int w = dq->in[0], s = dq->in[1], z = dq->n_in > 2 ? dq->in[2] : -1;
+    if (!konst(g, w) || !is_8bit(g->vals[w].dtype) || g->vals[w].rank != 2 || !konst(g, s))
+        return NULL;
+    int64_t ns = sc_ir_numel(&g->vals[s]), cols = g->vals[w].dims[1];
+    if (ns != 1 && (ns != cols || g->vals[s].rank != 1)) return NULL;
+    int64_t axis = sc_ir_attr_i(dq, "axis", 1);
+    if (ns > 1 && axis != 1 && axis != -1) return NULL;
+    if (z >= 0 && (!konst(g, z) || sc_ir_numel(&g->vals[z]) != ns)) return NULL;
+    return dq;
+}
+
+/* A uint8 zero point 0 (QuantizeLinear's default when none is given). */
+static int zero_u8(sc_ir_graph *g, sc_err *err) {
+    sc_tensor t;
+    int64_t one = 1;
+    if (sc_tensor_alloc(&t, SC_T_UINT8, 0, &one, err) != SC_OK) return -1;
+    int id = sc_ir_add_value(g, "qdq_zero", err);
+    if (id < 0 || sc_ir_set_const(g, id, &t, err) != SC_OK) {
+        sc_tensor_free(&t);
+        return -1;
+    }
+    return id;
+}
+
+static sc_status fuse_qdq(sc_ir_graph *g, sc_ir_node *n, int *changed, sc_err *err) {
+    if (n->n_in != 2 || n->in[0] < 0 || n->in[1] < 0) return SC_OK;
+    sc_ir_node *q = act_side(g, n->in[0]), *dw = weight_side(g, n->in[1]);
+    if (!q || !dw) return SC_OK;
+    int zx = q->n_in > 2 && q->in[2] >= 0 ? q->in[2] : zero_u8(g, err);
+    int *in = sc_arena_alloc(g->arena, sizeof(int) * 8);
+    if (zx < 0 || !in)
+        return err->status ? err->status : sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+    in[0] = q->in[0], in[1] = q->in[1], in[2] = zx;
+    in[3] = dw->in[0], in[4] = dw->in[1], in[5] = dw->n_in > 2 ? dw->in[2] : -1;
+    n->in = in, n->n_in = 6, n->op = "QuantMatMul";
+    *changed = 1;
+    return SC_OK;
+}
+
+sc_status sc_pass_fuse_int8(sc_ir_graph *g, int *changed, sc_err *err) {
+    *changed = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        sc_ir_node *n = &g->nodes[i];
+        if (n->dead || *n->domain || n->n_out < 1 || n->out[0] < 0) continue;
+        int integer = (!strcmp(n->op, "MatMulInteger") && n->n_in >= 2) ||
+                      (!strcmp(n->op, "QLinearMatMul") && n->n_in >= 8);
+        if (integer) {
+            if (sc_ir_attr_set_i(g, n, "_int8", 1, err)) return err->status;
+            *changed = 1;
+        } else if (!strcmp(n->op, "MatMul") && fuse_qdq(g, n, changed, err)) {
+            return err->status;
+        }
+    }
+    return SC_OK;
+}
