@@ -4,19 +4,12 @@
 # each (--dump-after), fused and unfused programs both match a double-precision reference, and
 # the fused one moves fewer HBM bytes in fewer cycles (timing mode); --skip-pass errors.
 set -u
-BIN=$1
-SRC=$2
-command -v python3 >/dev/null || { echo "no python3: skip"; exit 77; }
-T=$(mktemp -d /tmp/sc_fusion.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-expect_rc() { local want=$1; shift; "$@" >"$T/out" 2>"$T/err"; local rc=$?; [ $rc -eq $want ] && ok || bad "rc $rc != $want: $* ($(head -2 "$T/err"))"; }
-one_line_err() { local n; n=$(wc -l <"$T/err"); [ "$n" -eq 1 ] && ok || bad "stderr has $n lines: $(cat "$T/err")"; }
-stat() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(int(d['cycles']), int(d['bytes']['hbm_read'] + d['bytes']['hbm_write']))" "$1"; }
+. "$(dirname "$0")/lib.sh" "$@"
+need_cmd python3
+# cycles and HBM bytes (read + write) of a --report file
+report_stat() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(int(d['cycles']), int(d['bytes']['hbm_read'] + d['bytes']['hbm_write']))" "$1"; }
 
-python3 "$SRC/tests/helpers/make_norm_model.py" "$T/s/test_norms" 48 256 || { echo "generator failed"; exit 1; }
+python3 "$SRC/tests/helpers/make_norm_model.py" "$T/s/test_norms" 48 256 || die "generator failed"
 M="$T/s/test_norms/model.onnx"
 expect_rc 0 "$BIN" compile "$M" --dump-after fuse-norm
 grep -q 'LayerNormalization(%x, $gamma, $beta) axis=1' "$T/out" && ok || bad "LayerNorm not fused: $(cat "$T/out")"
@@ -29,19 +22,17 @@ mkdir -p "$T/a" "$T/b"
 expect_rc 0 "$BIN" run "$M" --outdir "$T/a"
 expect_rc 0 "$BIN" run "$M" --outdir "$T/b" --skip-pass fuse-norm
 python3 - "$T/a" "$T/b" <<'EOF' && ok || bad "fused and unfused outputs differ beyond fp32 tolerance"
-import struct, sys
-def npy(p):
-    b = open(p, "rb").read(); hl = struct.unpack("<H", b[8:10])[0]; d = b[10 + hl:]
-    return struct.unpack("<%df" % (len(d) // 4), d)
+import sys
+from onnx_pb import max_abs_diff, npy
 for k in (0, 1):
     a, b = npy("%s/output_%d.npy" % (sys.argv[1], k)), npy("%s/output_%d.npy" % (sys.argv[2], k))
-    if max(abs(x - y) for x, y in zip(a, b)) > 1e-4: sys.exit(1)
+    if max_abs_diff(a, b) > 1e-4: sys.exit(1)
 EOF
 # timing: fewer cycles and HBM bytes fused
 expect_rc 0 "$BIN" run "$M" --mode timing --report "$T/f.json"
 expect_rc 0 "$BIN" run "$M" --mode timing --report "$T/u.json" --skip-pass fuse-norm
-read -r fc fb <<<"$(stat "$T/f.json")"
-read -r uc ub <<<"$(stat "$T/u.json")"
+read -r fc fb <<<"$(report_stat "$T/f.json")"
+read -r uc ub <<<"$(report_stat "$T/u.json")"
 [ "$fc" -lt "$uc" ] && ok || bad "fused cycles $fc not below unfused $uc"
 [ "$fb" -lt "$ub" ] && ok || bad "fused HBM bytes $fb not below unfused $ub"
 
@@ -60,17 +51,14 @@ mkdir -p "$T/fa" "$T/ua"
 expect_rc 0 "$BIN" run "$A" --outdir "$T/fa"
 expect_rc 0 "$BIN" run "$A" --outdir "$T/ua" --skip-pass fuse-attention
 python3 - "$T/fa/output_0.npy" "$T/ua/output_0.npy" <<'PY' && ok || bad "fused and unfused attention differ beyond fp32 tolerance"
-import struct, sys
-def npy(p):
-    b = open(p, "rb").read(); hl = struct.unpack("<H", b[8:10])[0]; d = b[10 + hl:]
-    return struct.unpack("<%df" % (len(d) // 4), d)
-a, b = npy(sys.argv[1]), npy(sys.argv[2])
-sys.exit(max(abs(x - y) for x, y in zip(a, b)) > 1e-5)
+import sys
+from onnx_pb import max_abs_diff, npy
+sys.exit(max_abs_diff(npy(sys.argv[1]), npy(sys.argv[2])) > 1e-5)
 PY
 expect_rc 0 "$BIN" run "$A" --mode timing --report "$T/fa.json"
 expect_rc 0 "$BIN" run "$A" --mode timing --report "$T/ua.json" --skip-pass fuse-attention
-read -r fc fb <<<"$(stat "$T/fa.json")"
-read -r uc ub <<<"$(stat "$T/ua.json")"
+read -r fc fb <<<"$(report_stat "$T/fa.json")"
+read -r uc ub <<<"$(report_stat "$T/ua.json")"
 [ "$fc" -lt "$uc" ] && ok || bad "fused attention cycles $fc not below unfused $uc"
 [ "$fb" -lt "$ub" ] && ok || bad "fused attention HBM bytes $fb not below unfused $ub"
 
@@ -78,5 +66,4 @@ expect_rc 2 "$BIN" run "$M" --skip-pass shapes; one_line_err
 expect_rc 2 "$BIN" compile "$M" -o "$T/x.scb" --skip-pass fuse-norm,nosuch; one_line_err
 [ ! -e "$T/x.scb" ] && ok || bad "partial output"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
