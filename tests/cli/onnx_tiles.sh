@@ -3,15 +3,8 @@
 # Tile search (--tile-search): candidates timed on the executor, one log line per shape, the
 # chosen tiles never slower than the default and bit-identical outputs.
 set -u
-BIN=$1
-SRC=$2
-command -v python3 >/dev/null || { echo "no python3: skip"; exit 77; }
-T=$(mktemp -d /tmp/sc_tiles.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-expect_rc() { local want=$1; shift; "$@" >"$T/out" 2>"$T/err"; local rc=$?; [ $rc -eq $want ] && ok || bad "rc $rc != $want: $* ($(head -2 "$T/err"))"; }
+. "$(dirname "$0")/lib.sh" "$@"
+need_cmd python3
 cyc() { python3 -c "import json,sys; print(int(json.load(open(sys.argv[1]))['cycles']))" "$1"; }
 
 # 256 rows: with 128 x 128 tiles a 256 x 256 output is 4 tiles for 16 cores
@@ -34,5 +27,4 @@ expect_rc 0 "$BIN" compile "$T/m.onnx" --input x="$T/x.pb" -o "$T/m.scb" --tile-
 expect_rc 0 "$BIN" run "$T/m.scb" --input x="$T/x.pb" --mode timing --report "$T/c.json"
 [ "$(cyc "$T/c.json")" -eq "$s" ] && ok || bad ".scb cycles $(cyc "$T/c.json") != $s"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
