@@ -2,17 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # `seedchip llm generate`: stories260K greedy ids on the chip, sampling determinism, bad input => exit 2.
 set -u
-BIN=$1
-SRC=$2
+. "$(dirname "$0")/lib.sh" "$@"
 MODEL="$SRC/../shared/models/stories260K.bin"
-[ -f "$MODEL" ] || { echo "skip: $MODEL absent"; exit 77; }
-T=$(mktemp -d /tmp/sc_llm_cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok() { pass=$((pass+1)); }
-bad() { echo "FAIL: $*"; fail=$((fail+1)); }
-expect_rc() { local want=$1; shift; "$@" >"$T/out" 2>"$T/err"; local rc=$?; [ $rc -eq $want ] && ok || bad "rc $rc != $want: $* ($(head -c 300 "$T/err"))"; }
-one_line_err() { local n; n=$(wc -l <"$T/err"); [ "$n" -eq 1 ] && ok || bad "stderr has $n lines: $(cat "$T/err")"; }
+need_path "$MODEL" "" "../shared/models"
 
 expect_rc 0 "$BIN" llm generate --help; grep -q 'usage: seedchip llm generate' "$T/out" && ok || bad "help"
 expect_rc 0 "$BIN" llm --help
@@ -69,5 +61,4 @@ expect_rc 2 "$BIN" llm generate --model "$MODEL" --bogus; one_line_err
 expect_rc 2 "$BIN" llm generate; one_line_err
 expect_rc 2 "$BIN" llm frobnicate; one_line_err
 
-echo "llm_generate: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
