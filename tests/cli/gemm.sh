@@ -3,25 +3,22 @@
 # `seedchip gemm`: bit-exact checks on non-tile-multiple shapes, roofline bound, >85% of peak on
 # 8192^3, JSON keys, report/trace files, bad input. (One python3 run: its start-up is slow.)
 set -euo pipefail
-BIN="$1"
-SRC="$2"
-command -v python3 >/dev/null || exit 77
+. "$(dirname "$0")/lib.sh" "$@"
+need_cmd python3
 export SEEDCHIP_CONFIG_DIR="$SRC/configs"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 
 # functional + timing, checked against the C reference, shapes not multiples of the 128 tile
 for dt in bf16 fp16 fp8 int8; do
-    "$BIN" gemm 130 200 150 --dtype $dt --mode both --check --json >"$TMP/check_$dt.json"
+    "$BIN" gemm 130 200 150 --dtype $dt --mode both --check --json >"$T/check_$dt.json"
 done
-"$BIN" gemm 257 129 300 --mode both --check --json --report "$TMP/r.json" --trace "$TMP/t.json" \
-    >"$TMP/keys.json"
+"$BIN" gemm 257 129 300 --mode both --check --json --report "$T/r.json" --trace "$T/t.json" \
+    >"$T/keys.json"
 # timing never beats the roofline; the large square GEMM reaches > 85% of peak
 for shape in "4096 4096 4096" "1000 3000 500" "64 8192 8192" "8192 8192 8192"; do
-    "$BIN" gemm $shape --chip seedchip-1 --mode timing --json >"$TMP/roof_${shape// /x}.json"
+    "$BIN" gemm $shape --chip seedchip-1 --mode timing --json >"$T/roof_${shape// /x}.json"
 done
 
-python3 - "$TMP" <<'PY'
+python3 - "$T" <<'PY'
 import glob, json, sys
 d = sys.argv[1]
 def load(p): return json.load(open(p))
@@ -45,11 +42,11 @@ PY
 for args in "1 2" "0 5 5" "5 5 5 --dtype int4" "5 5 5 --mode fast" "5 5 5 --check" "5 5 5 --chip nope" \
     "100000 100000 1000 --mode both" "5 5 5 --cores 0" "5 5 5 6"; do
     set +e
-    "$BIN" gemm $args >"$TMP/o" 2>"$TMP/e"
+    "$BIN" gemm $args >"$T/o" 2>"$T/e"
     rc=$?
     set -e
     [ $rc -eq 2 ] || { echo "FAIL: '$args' exit $rc"; exit 1; }
-    [ "$(wc -l <"$TMP/e")" -eq 1 ] || { echo "FAIL: '$args' stderr:"; cat "$TMP/e"; exit 1; }
+    [ "$(wc -l <"$T/e")" -eq 1 ] || { echo "FAIL: '$args' stderr:"; cat "$T/e"; exit 1; }
 done
 # an unwritable report path is bad input too
 set +e
