@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Integer ONNX ops on the int8 MMA (MatMulInteger, QLinearMatMul, fused QDQ MatMul) against plain
 // C references, bit for bit: uint8/int8 operands, zero points per tensor/row/column, per-column
-// scales, constant and run-time weights, batches. Also CumSum tiles at the scratchpad limit.
+// scales, constant and run-time weights, batches. Also two lowering limits: CumSum tiles at the
+// scratchpad limit, and reductions over rows longer than a tile (300 K elements).
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,16 +362,86 @@ static void test_cumsum_spad_limit(void **state) {
     sc_ir_graph_destroy(g);
 }
 
+/* ---- reductions longer than a tile (chunked: partials, then a combine) ---- */
+
+static void check_reduce(const char *op, int rank, const int64_t *dims, int na,
+                         const double *axes) {
+    sc_ir_graph *g = graph();
+    g->opset = 18;
+    int x = input(g, "x", SC_T_FLOAT, rank, dims);
+    sc_tensor ax, t, o;
+    scalars(&ax, SC_T_INT64, na, axes);
+    if (na == 1) ax.rank = 1, ax.dims[0] = 1; /* axes is a 1-D tensor */
+    int in[2] = {x, konst(g, &ax)};
+    node(g, op, in, 2, 1);
+    sc_err err = {0};
+    assert_int_equal(sc_ir_attr_set_i(g, &g->nodes[g->n_nodes - 1], "keepdims", 0, &err), SC_OK);
+    fill(&t, SC_T_FLOAT, rank, dims, -1, 1);
+    run(g, NULL, 0, &t, &o, NULL, NULL);
+    /* reference in double: every input index maps to its output index (kept axes only) */
+    int64_t n = (int64_t)sc_tensor_numel(&t), no = (int64_t)sc_tensor_numel(&o);
+    double *acc = calloc((size_t)no, sizeof *acc), *mag = calloc((size_t)no, sizeof *mag);
+    double *mx = malloc((size_t)no * sizeof *mx), cnt = (double)n / (double)no;
+    for (int64_t i = 0; i < no; i++)
+        mx[i] = -INFINITY;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t r = i, oi = 0, mul = 1;
+        for (int d = rank - 1; d >= 0; d--) {
+            int64_t c = r % dims[d], red = 0;
+            r /= dims[d];
+            for (int a = 0; a < na; a++)
+                red |= (int64_t)axes[a] == d;
+            if (!red) oi += c * mul, mul *= dims[d];
+        }
+        double v = sc_tensor_get(&t, (size_t)i);
+        mx[oi] = fmax(mx[oi], v);
+        mag[oi] += fabs(v);
+        acc[oi] += !strcmp(op, "ReduceL2") ? v * v : v;
+    }
+    for (int64_t i = 0; i < no; i++) {
+        double want = acc[i], tol = 2e-6 * mag[i] + 1e-6;
+        if (!strcmp(op, "ReduceMean")) want /= cnt, tol /= cnt;
+        if (!strcmp(op, "ReduceL2")) /* fp32 sums of 65536 squares: ~1e-4 relative */
+            want = sqrt(want), tol = 1e-3 * want;
+        if (!strcmp(op, "ReduceMax")) want = mx[i], tol = 0;
+        if (!strcmp(op, "ReduceLogSumExp")) {
+            double e = 0;
+            for (int64_t k = 0; k < n; k++) /* only whole-row cases use it (no = 1 or 2 rows) */
+                if (k / (n / no) == i) e += exp(sc_tensor_get(&t, (size_t)k));
+            want = log(e), tol = 1e-5 * fabs(want) + 1e-5;
+        }
+        double got = sc_tensor_get(&o, (size_t)i);
+        if (!(fabs(got - want) <= tol))
+            fail_msg("%s [%lld]: got %.9g want %.9g", op, (long long)i, got, want);
+    }
+    free(acc), free(mag), free(mx);
+    sc_tensor_free(&ax), sc_tensor_free(&t), sc_tensor_free(&o);
+    sc_ir_graph_destroy(g);
+}
+
+static void test_reduce_long_rows(void **state) {
+    (void)state;
+    rng_state = 9;
+    const char *ops[] = {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceL2", "ReduceLogSumExp"};
+    int64_t d2[2] = {2, 300000}; /* 4 chunks of 65536 and a tail of 37856 per row */
+    double ax1 = 1;
+    for (int i = 0; i < 5; i++)
+        check_reduce(ops[i], 2, d2, 1, &ax1);
+    int64_t d3[3] = {3, 5, 50000}; /* two non-adjacent reduced axes: chunks of the outer one */
+    double ax02[2] = {0, 2};
+    check_reduce("ReduceSum", 3, d3, 2, ax02);
+    check_reduce("ReduceMax", 3, d3, 2, ax02);
+}
+
 int main(void) {
     sc_chip_load_params p = sc_chip_load_default_params();
     p.config_dir = tu_src_path("configs");
     char err[512];
     if (sc_chip_load("seedchip-1", &p, &CHIP, err, sizeof err) != SC_OK) return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matmulinteger),
-        cmocka_unit_test(test_qlinearmatmul),
-        cmocka_unit_test(test_qdq_fused),
-        cmocka_unit_test(test_cumsum_spad_limit),
+        cmocka_unit_test(test_matmulinteger),    cmocka_unit_test(test_qlinearmatmul),
+        cmocka_unit_test(test_qdq_fused),        cmocka_unit_test(test_cumsum_spad_limit),
+        cmocka_unit_test(test_reduce_long_rows),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     sc_chip_destroy(CHIP);

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Row-wise ops: reductions, Softmax/LogSoftmax, LayerNorm, InstanceNorm. A tile holds every
 // reduced element of kc kept positions as [R x kc] in the scratchpad (the DMA gathers the
-// reduced axes innermost), then vector reductions run along axis 0.
+// reduced axes innermost), then vector reductions run along axis 0. Reduce* over more elements
+// than a tile holds run as partial reductions of chunks into scratch HBM, then a combine.
 #include <math.h>
 #include <string.h>
 
 #include "compiler/codegen_internal.h"
 
 #define RW_MAX_ELEMS (256u * 1024u)
+#define RW_CHUNK     (64u * 1024u) /* reduced elements per partial reduction of a long row */
+
+enum { POST_NONE, POST_MEAN, POST_SQRT, POST_LOG }; /* applied after a combining reduction */
 
 int lower_is_reduce(const char *op) {
     static const char *OPS[] = {"ReduceSum",        "ReduceMean",
@@ -26,7 +30,13 @@ int lower_is_reduce(const char *op) {
 
 typedef struct rw {
     const sc_ir_node *n;
-    int x, y, same; /* same: output has the input's shape */
+    const char *op;        /* the reduction run (a chunked reduction's partial or combining op) */
+    int post;              /* POST_*: finishes a combining ReduceMean/L2/LogSum */
+    float inv_rtot;        /* POST_MEAN: 1 / all reduced elements */
+    int x_raw, y_raw;      /* input / output in scratch HBM (fp32 at x_hbm / y_hbm) */
+    uint64_t x_hbm, y_hbm; /* instead of the node's values */
+    int64_t xo, yo;        /* element offsets added to every input / output access */
+    int x, y, same;        /* same: output has the input's shape */
     int nr, nk;
     int64_t rd[8], rs[8];        /* reduced dims / input strides, innermost first */
     int64_t kd[8], ks[8], ko[8]; /* kept dims / input strides / output strides */
@@ -78,14 +88,20 @@ static uint64_t al64(uint64_t x) {
     return (x + 63) / 64 * 64;
 }
 
-static sc_status rw_plan(cg *c, rw *w) {
-    if (w->nr > 3)
-        return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "more than 3 non-contiguous reduced axes");
+/* Elements per tile (0 when one kept position's reduced elements do not fit). */
+static uint64_t rw_budget(const cg *c, const rw *w, uint64_t *per) {
     uint64_t par = 2 * (uint64_t)(w->per_channel ? w->kd[0] : w->R) + 64;
     uint64_t budget = c->spad / 4 > par ? (c->spad / 4 - par) / 2 : 0;
     if (budget > RW_MAX_ELEMS) budget = RW_MAX_ELEMS;
-    uint64_t per = (uint64_t)w->R * (w->need_tmp ? 2 : 1) + 2;
-    if (per + 32 > budget)
+    *per = (uint64_t)w->R * (w->need_tmp ? 2 : 1) + 2;
+    return *per + 32 > budget ? 0 : budget;
+}
+
+static sc_status rw_plan(cg *c, rw *w) {
+    if (w->nr > 3)
+        return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "more than 3 non-contiguous reduced axes");
+    uint64_t per, budget = rw_budget(c, w, &per);
+    if (!budget)
         return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "reduction over %lld elements exceeds a tile",
                           (long long)w->R);
     int64_t kc = (int64_t)((budget - 32) / per);
@@ -134,13 +150,24 @@ static void rw_io_dims(const rw *w, uint32_t kc, uint32_t d[4], int32_t st[4]) {
     st[3] = (int32_t)w->ks[0];
 }
 
+/* The input (or output) at element e: the node's value or a scratch HBM range. */
+static cg_view io_view(cg *c, int raw, uint64_t hbm, int v, int64_t e, const int32_t st[4]) {
+    if (!raw) return cg_val_view(c, v, (uint64_t)e, st);
+    cg_view r = {
+        SC_SPACE_HBM, SC_DTYPE_FP32, hbm + (uint64_t)e * 4, {st[0], st[1], st[2], st[3]}, -1};
+    return r;
+}
+static cg_view x_view(cg *c, const rw *w, int64_t e, const int32_t st[4]) {
+    return io_view(c, w->x_raw, w->x_hbm, w->x, w->xo + e, st);
+}
+
 static sc_status rw_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     rw *w = ctx;
     int64_t q0, io, oo;
     uint32_t kc = rw_tile(w, t, &q0, &io, &oo), d[4];
     int32_t st[4];
     rw_io_dims(w, kc, d, st);
-    cg_view src = cg_val_view(c, w->x, (uint64_t)io, st);
+    cg_view src = x_view(c, w, io, st);
     cg_view dst = cg_spad(SC_DTYPE_FP32, w->a_addr[slot], d);
     return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src);
 }
@@ -160,8 +187,19 @@ static sc_status red(cg *c, int core, int op, const uint32_t d[4], const cg_view
     return cg_vec(c, core, op, d, dst, a, NULL, NULL, 0, 0);
 }
 
+/* A combining reduction's last step (ReduceMean / L2 / LogSum of partial sums). */
+static sc_status post_compute(cg *c, const rw *w, int core, int slot, uint32_t kc) {
+    uint32_t dk[4] = {1, kc, 1, 1};
+    cg_view m = stat_v(w->m_addr[slot]);
+    if (w->post == POST_MEAN)
+        return cg_vec(c, core, SC_OP_VMULF, dk, &m, &m, NULL, NULL, w->inv_rtot, 0);
+    if (w->post == POST_SQRT) return red(c, core, SC_OP_VSQRT, dk, &m, &m);
+    if (w->post == POST_LOG) return red(c, core, SC_OP_VLOG, dk, &m, &m);
+    return SC_OK;
+}
+
 static sc_status reduce_compute(cg *c, rw *w, int core, int slot, uint32_t kc) {
-    const char *op = w->n->op;
+    const char *op = w->op;
     uint32_t d[4] = {(uint32_t)w->R, kc, 1, 1}, dk[4] = {1, kc, 1, 1};
     cg_view a = tile_v(w, slot), m = stat_v(w->m_addr[slot]), s = stat_v(w->s_addr[slot]);
     float invR = 1.0f / (float)w->R;
@@ -188,7 +226,7 @@ static sc_status reduce_compute(cg *c, rw *w, int core, int slot, uint32_t kc) {
         return c->err->status;
     if (!strcmp(op, "ReduceL2") && red(c, core, SC_OP_VSQRT, dk, &m, &m)) return c->err->status;
     if (!strcmp(op, "ReduceLogSum") && red(c, core, SC_OP_VLOG, dk, &m, &m)) return c->err->status;
-    return SC_OK;
+    return post_compute(c, w, core, slot, kc);
 }
 
 static cg_view tmp_v(const rw *w, int slot) {
@@ -311,8 +349,11 @@ static sc_status rw_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     rw *w = ctx;
     int64_t q0, io, oo;
     uint32_t kc = rw_tile(w, t, &q0, &io, &oo);
-    const char *op = w->n->op;
-    if (!strcmp(op, "ReduceProd")) return prod_compute(c, w, core, slot, kc);
+    const char *op = w->op;
+    if (!strcmp(op, "ReduceProd"))
+        return prod_compute(c, w, core, slot, kc) || post_compute(c, w, core, slot, kc)
+                   ? c->err->status
+                   : SC_OK;
     if (!strncmp(op, "Arg", 3) || !strcmp(op, "Hardmax")) return arg_compute(c, w, core, slot, kc);
     if (!strncmp(op, "Reduce", 6)) return reduce_compute(c, w, core, slot, kc);
     if (strstr(op, "Softmax")) return softmax_compute(c, w, core, slot, kc);
@@ -326,7 +367,7 @@ static sc_status rw_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     if (!w->same) {
         uint32_t d[4] = {kc, 1, 1, 1};
         int32_t st[4] = {(int32_t)w->ko[0], 0, 0, 0};
-        cg_view dst = cg_val_view(c, w->y, (uint64_t)oo, st);
+        cg_view dst = io_view(c, w->y_raw, w->y_hbm, w->y, w->yo + oo, st);
         cg_view src = cg_spad1(SC_DTYPE_FP32, w->m_addr[slot]);
         return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
     }
@@ -367,6 +408,75 @@ static sc_status load_params(cg *c, rw *w) {
     return SC_OK;
 }
 
+/* ---- reductions longer than a tile: chunks of the outermost reduced axis ---- */
+
+static const char *partial_op(const char *op) {
+    if (!strcmp(op, "ReduceMean") || !strcmp(op, "ReduceLogSum")) return "ReduceSum";
+    if (!strcmp(op, "ReduceL2")) return "ReduceSumSquare";
+    return op;
+}
+
+/* Max/Min/LogSumExp/Prod of partials are those of the whole; every other reduction's partials
+ * are sums (then finished by post). */
+static const char *combine_op(const char *op, int *post) {
+    *post = !strcmp(op, "ReduceMean")     ? POST_MEAN
+            : !strcmp(op, "ReduceL2")     ? POST_SQRT
+            : !strcmp(op, "ReduceLogSum") ? POST_LOG
+                                          : POST_NONE;
+    if (!strcmp(op, "ReduceMax") || !strcmp(op, "ReduceMin") || !strcmp(op, "ReduceLogSumExp") ||
+        !strcmp(op, "ReduceProd"))
+        return op;
+    return "ReduceSum";
+}
+
+/* One phase of a chunked reduction, ended by a barrier (the next phase reads its results). */
+static sc_status run_phase(cg *c, rw *w, int last) {
+    if (rw_plan(c, w)) return c->err->status;
+    cg_tiler tl = {rw_load, rw_compute, rw_store};
+    if (cg_pipeline(c, rw_ntiles(w), &tl, w)) return c->err->status;
+    return last ? SC_OK : cg_op_end(c);
+}
+
+/* `count` partials of `len` elements of the outermost reduced axis (from its element x0 on) per
+ * kept position, written to scratch columns first.. of [kept x parts]: the chunk index
+ * (when count > 1) becomes the innermost kept dim. */
+static sc_status partial_phase(cg *c, const rw *o, int64_t len, int64_t count, int64_t first,
+                               int64_t x0, int64_t parts, uint64_t scr) {
+    rw s = *o;
+    int j = o->nr - 1, k = count > 1;
+    s.op = partial_op(o->op), s.post = POST_NONE, s.y_raw = 1, s.y_hbm = scr;
+    s.R = o->R / o->rd[j] * len, s.rd[j] = len;
+    s.xo = x0 * o->rs[j], s.yo = first;
+    if (k) s.kd[0] = count, s.ks[0] = len * o->rs[j], s.ko[0] = 1;
+    for (int i = 0; i < o->nk; i++)
+        s.kd[i + k] = o->kd[i], s.ks[i + k] = o->ks[i], s.ko[i + k] = o->ko[i] * parts;
+    s.nk = o->nk + k;
+    return run_phase(c, &s, 0);
+}
+
+static sc_status reduce_chunked(cg *c, const rw *o) {
+    int j = o->nr - 1;
+    int64_t inner = o->R / o->rd[j], kept = 1;
+    int64_t lc = inner > 0 ? (int64_t)RW_CHUNK / inner : 0;
+    if (lc < 1 || o->nk >= 8)
+        return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "reduction over %lld elements exceeds a tile",
+                          (long long)o->R);
+    for (int i = 0; i < o->nk; i++)
+        kept *= o->kd[i];
+    int64_t full = o->rd[j] / lc, tail = o->rd[j] % lc, parts = full + (tail > 0);
+    uint64_t scr = cg_int8_scratch(c, (uint64_t)(kept * parts) * 4);
+    if ((full && partial_phase(c, o, lc, full, 0, 0, parts, scr)) ||
+        (tail && partial_phase(c, o, tail, 1, full, full * lc, parts, scr)))
+        return c->err->status;
+    rw f = *o; /* the combine: [kept x parts] -> the output */
+    f.op = combine_op(o->op, &f.post), f.inv_rtot = 1.0f / (float)o->R;
+    f.x_raw = 1, f.x_hbm = scr, f.xo = 0;
+    f.nr = 1, f.rd[0] = parts, f.rs[0] = 1, f.R = parts;
+    for (int i = 0; i < o->nk; i++)
+        f.ks[i] = o->ko[i] * parts;
+    return run_phase(c, &f, 1);
+}
+
 static unsigned softmax_mask(cg *c, const sc_ir_node *n, int rank) {
     int ax = ir_axis(sc_ir_attr_i(n, "axis", c->g->opset >= 13 ? -1 : 1), rank);
     if (c->g->opset >= 13 || sc_ir_attr_i(n, "_single_axis", 0)) return 1u << ax;
@@ -376,7 +486,7 @@ static unsigned softmax_mask(cg *c, const sc_ir_node *n, int rank) {
 sc_status lower_reduce(cg *c, sc_ir_node *n) {
     rw w;
     memset(&w, 0, sizeof w);
-    w.n = n, w.x = n->in[0], w.y = n->out[0], w.scale = w.bias = -1;
+    w.n = n, w.op = n->op, w.x = n->in[0], w.y = n->out[0], w.scale = w.bias = -1;
     const sc_ir_value *x = &c->g->vals[w.x];
     unsigned mask;
     int merge = 1;
@@ -403,6 +513,9 @@ sc_status lower_reduce(cg *c, sc_ir_node *n) {
     if (w.per_channel && (w.nk < 1 || w.kd[0] != x->dims[1]))
         return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "InstanceNormalization layout");
     if (!sc_ir_numel(x) || !sc_ir_numel(&c->g->vals[w.y])) return SC_OK;
+    uint64_t per;
+    if (!strncmp(n->op, "Reduce", 6) && w.nr <= 3 && !rw_budget(c, &w, &per))
+        return reduce_chunked(c, &w);
     if (rw_plan(c, &w) || ((w.scale >= 0 || w.bias >= 0) && load_params(c, &w)))
         return c->err->status;
     cg_tiler tl = {rw_load, rw_compute, rw_store};
