@@ -3,13 +3,10 @@
 # ONNX conformance on Debian's libonnx-testdata: the pass count must not drop below the floor
 # recorded in tests/conformance_floor.txt (raise the floor as coverage grows).
 set -u
-BIN=$1
-SRC=$2
-D=/usr/share/libonnx-testdata/data
-[ -d "$D/node" ] || { echo "libonnx-testdata not installed: skip"; exit 77; }
+. "$(dirname "$0")/lib.sh" "$@"
+need_onnx_testdata
+D=$(dirname "$ONNX_NODE")
 FLOOR=$(grep -v '^#' "$SRC/tests/conformance_floor.txt" | head -1)
-T=$(mktemp -d /tmp/sc_conf.XXXXXX)
-trap 'rm -rf "$T"' EXIT
 "$BIN" conformance "$D/node" "$D/pytorch-converted" "$D/pytorch-operator" "$D/simple" \
     --quiet --json "$T/conf.json" >"$T/out" 2>"$T/err"
 rc=$?
