@@ -5,20 +5,8 @@
 # output written) or fail with exit 2, one stderr line naming the file and no output file; never a
 # crash or a hang. A malformed Einsum equation and a run-time Loop condition give clear errors.
 set -u
-BIN=$1
-D=/usr/share/libonnx-testdata/data/node
-[ -d "$D/test_loop11" ] || {
-    echo "SKIP: ONNX backend test data not installed"
-    exit 77
-}
-T=$(mktemp -d /tmp/sc_ctrl_hostile.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-bad() {
-    echo "FAIL: $*"
-    fail=$((fail + 1))
-}
+. "$(dirname "$0")/lib.sh" "$@"
+need_onnx_testdata test_loop11
 
 # check DESC MODEL: compile it; judge the outcome by the rule above.
 check() {
@@ -28,7 +16,7 @@ check() {
     rc=$?
     lines=$(wc -l <"$T/stderr")
     if [ $rc -eq 0 ]; then
-        [ -s "$T/out.scb" ] && pass=$((pass + 1)) || bad "$desc: exit 0 without output"
+        [ -s "$T/out.scb" ] && ok || bad "$desc: exit 0 without output"
     elif [ $rc -ne 2 ]; then
         bad "$desc: exit $rc ($(head -c 300 "$T/stderr"))"
     elif [ "$lines" -ne 1 ] || ! grep -qF "$m" "$T/stderr"; then
@@ -36,15 +24,15 @@ check() {
     elif [ -e "$T/out.scb" ]; then
         bad "$desc: output file left after an error"
     else
-        pass=$((pass + 1))
+        ok
     fi
 }
 
 for t in test_einsum_batch_matmul test_lstm_with_peepholes test_loop11 test_if test_scan9_sum \
     test_top_k test_scatternd_add test_dft_axis; do
     mkdir -p "$T/$t"
-    cp -r "$D/$t/test_data_set_0" "$T/$t/"
-    src=$D/$t/model.onnx m=$T/$t/model.onnx
+    cp -r "$ONNX_NODE/$t/test_data_set_0" "$T/$t/"
+    src=$ONNX_NODE/$t/model.onnx m=$T/$t/model.onnx
     len=$(stat -c %s "$src")
     for n in 1 $((len / 3)) $((len / 2)) $((len - 1)); do
         head -c "$n" "$src" >"$m"
@@ -52,17 +40,14 @@ for t in test_einsum_batch_matmul test_lstm_with_peepholes test_loop11 test_if t
     done
     for k in $(seq 1 8); do
         pos=$(((k * 7919) % len))
-        cp "$src" "$m"
-        byte=$(od -An -tu1 -j "$pos" -N1 "$m" | tr -d ' ')
-        printf "$(printf '\\%03o' $((byte ^ (1 << (k % 8)))))" |
-            dd of="$m" bs=1 seek="$pos" conv=notrunc status=none
+        flip_bit "$src" "$pos" $((k % 8)) "$m"
         check "$t bit $((k % 8)) flipped at $pos" "$m"
     done
 done
 
 # a malformed Einsum equation (same length, so the protobuf stays valid)
 mkdir -p "$T/eq"
-python3 - "$D/test_einsum_transpose/model.onnx" "$T/eq/model.onnx" <<'EOF' || bad "python3 patch"
+python3 - "$ONNX_NODE/test_einsum_transpose/model.onnx" "$T/eq/model.onnx" <<'EOF' || bad "python3 patch"
 import sys
 d = open(sys.argv[1], 'rb').read()
 open(sys.argv[2], 'wb').write(d.replace(b'ij->ji', b'i.->ji'))
@@ -72,10 +57,9 @@ grep -q "bad equation" "$T/stderr" || bad "Einsum: no equation error: $(cat "$T/
 
 # without input tensors to specialise to, a Loop's trip count is a run-time value: refused
 mkdir -p "$T/loop"
-cp "$D/test_loop11/model.onnx" "$T/loop/"
+cp "$ONNX_NODE/test_loop11/model.onnx" "$T/loop/"
 check "Loop without a specialising input" "$T/loop/model.onnx"
 grep -q "trip count or condition computed at run time" "$T/stderr" ||
     bad "Loop: unclear error: $(cat "$T/stderr")"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
