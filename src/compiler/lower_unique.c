@@ -92,7 +92,6 @@ static sc_status pass_first(cg *c, const uq *q, uint32_t i0, uint32_t rows) {
     if (cg_vec(c, 0, SC_OP_VREDSUM, d, &before, &t, NULL, NULL, 0, 0) ||
         cg_vec(c, 0, SC_OP_VEQF, v, &fv, &bv, NULL, NULL, 0, 0))
         return c->err->status;
-    (void)eq;
     return rowsum(c, q, q->eq, UINT64_MAX, rows, q->count + 4ull * i0);
 }
 
@@ -124,7 +123,7 @@ static sc_status slots(cg *c, const uq *q) {
 }
 
 static sc_status uq_compute(cg *c, const uq *q) {
-    uint32_t v[4] = {q->n, 1, 1, 1}, one[4] = {q->n, 1, 1, 1};
+    uint32_t v[4] = {q->n, 1, 1, 1};
     for (uint32_t i0 = 0; i0 < q->n; i0 += q->bi) {
         uint32_t rows = q->n - i0 < q->bi ? q->n - i0 : q->bi;
         if (compare(c, q, i0, rows) || pass_first(c, q, i0, rows)) return c->err->status;
@@ -132,7 +131,7 @@ static sc_status uq_compute(cg *c, const uq *q) {
     cg_view io = dyn_vec1(q->iota), f = dyn_vec1(q->first), u = dyn_vec1(q->u);
     u.st[0] = 0; /* the reduction writes index 0 only */
     if (slots(c, q) || cg_vec(c, 0, SC_OP_VIOTA, v, &io, NULL, NULL, NULL, 0, 0) ||
-        cg_vec(c, 0, SC_OP_VREDSUM, one, &u, &f, NULL, NULL, 0, 0))
+        cg_vec(c, 0, SC_OP_VREDSUM, v, &u, &f, NULL, NULL, 0, 0))
         return c->err->status;
     return dyn_dest_words(c, q->first, q->pos, q->va, q->w, q->n);
 }
