@@ -185,6 +185,24 @@ static void test_encode_decode_every_op(void **state) {
     }
 }
 
+static void test_insn_make(void **state) {
+    (void)state;
+    int64_t v[SC_ISA_MAX_OPERANDS + 2];
+    for (int i = 0; i < SC_ISA_MAX_OPERANDS + 2; i++)
+        v[i] = 100 + i;
+    sc_insn in = sc_insn_make(SC_OP_LI, v, 2);
+    assert_int_equal(in.op, SC_OP_LI);
+    assert_int_equal(in.v[0], 100);
+    assert_int_equal(in.v[1], 101);
+    for (int i = 2; i < SC_ISA_MAX_OPERANDS; i++)
+        assert_int_equal(in.v[i], 0);                        /* unused operands encode as zero */
+    in = sc_insn_make(SC_OP_LI, v, SC_ISA_MAX_OPERANDS + 2); /* cut, not overrun */
+    assert_int_equal(in.v[SC_ISA_MAX_OPERANDS - 1], 100 + SC_ISA_MAX_OPERANDS - 1);
+    int64_t li[] = {3, -7};
+    in = sc_insn_make(SC_OP_LI, li, 2);
+    assert_int_equal(sc_isa_check(&in, NULL), SC_OK);
+}
+
 static void test_decode_rejects(void **state) {
     (void)state;
     uint8_t w[SC_ISA_INSN_BYTES] = {0};
@@ -426,6 +444,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_encode_decode_every_op),
+        cmocka_unit_test(test_insn_make),
         cmocka_unit_test(test_decode_rejects),
         cmocka_unit_test(test_container_and_text_round_trip),
         cmocka_unit_test(test_hostile_containers),

@@ -9,11 +9,7 @@ enum { SEM_RING_READY = 0, SEM_RING_FREE = 1 };
 
 uint32_t lle_op(lle *e, sc_queue q, sc_opcode op, const int64_t *v, int n) {
     if (e->st != SC_OK) return 0;
-    sc_insn in;
-    memset(&in, 0, sizeof in);
-    in.op = (uint16_t)op;
-    for (int i = 0; i < n; i++)
-        in.v[i] = v[i];
+    sc_insn in = sc_insn_make(op, v, n);
     uint32_t at = 0;
     e->st = sc_program_add_insn(e->p, e->core, q, &in, &at, e->err);
     return at;

@@ -10,11 +10,7 @@ enum { R_D = 10, R_A = 11, R_B = 12, R_C = 13 };
 uint32_t llmk_op_at(llmk_gen *g, int core, sc_queue q, sc_opcode op, const int64_t *v, int n) {
     uint32_t at = 0;
     if (g->st != SC_OK) return 0;
-    sc_insn in;
-    memset(&in, 0, sizeof in);
-    in.op = (uint16_t)op;
-    for (int i = 0; i < n; i++)
-        in.v[i] = v[i];
+    sc_insn in = sc_insn_make(op, v, n);
     g->st = sc_program_add_insn(g->p, core, q, &in, &at, g->err);
     return at;
 }
@@ -26,11 +22,7 @@ void llmk_op(llmk_gen *g, int core, sc_queue q, sc_opcode op, const int64_t *v, 
 void llmk_patch(llmk_gen *g, int core, sc_queue q, uint32_t at, sc_opcode op, const int64_t *v,
                 int n) {
     if (g->st != SC_OK) return;
-    sc_insn in;
-    memset(&in, 0, sizeof in);
-    in.op = (uint16_t)op;
-    for (int i = 0; i < n; i++)
-        in.v[i] = v[i];
+    sc_insn in = sc_insn_make(op, v, n);
     g->st = sc_program_set_insn(g->p, core, q, at, &in, g->err);
 }
 

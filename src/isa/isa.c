@@ -173,6 +173,15 @@ static sc_status check_rules(const sc_insn *in, sc_err *err) {
     }
 }
 
+sc_insn sc_insn_make(sc_opcode op, const int64_t *v, int n) {
+    sc_insn in;
+    memset(&in, 0, sizeof in);
+    in.op = (uint16_t)op;
+    for (int i = 0; i < n && i < SC_ISA_MAX_OPERANDS; i++)
+        in.v[i] = v[i];
+    return in;
+}
+
 sc_status sc_isa_check(const sc_insn *in, sc_err *err) {
     if (in->op >= SC_OP_COUNT)
         return sc_err_set(err, SC_ERR_INVALID_ARG, "invalid opcode %u", (unsigned)in->op);

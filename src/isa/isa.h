@@ -161,6 +161,10 @@ typedef struct sc_insn {
     int64_t v[SC_ISA_MAX_OPERANDS];
 } sc_insn;
 
+/* An instruction from its opcode and first n operand values (the rest zero, as the encoding
+ * requires); n beyond SC_ISA_MAX_OPERANDS is cut. Checked when added to a program. */
+sc_insn sc_insn_make(sc_opcode op, const int64_t *v, int n);
+
 /* ---- Table queries. ---- */
 const sc_opinfo *sc_isa_info(unsigned op);               /* NULL when op is not an opcode */
 const sc_layout_def *sc_isa_layout(sc_layout layout);    /* NULL when out of range */
