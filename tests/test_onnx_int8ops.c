@@ -328,6 +328,85 @@ static void test_qdq_fused(void **state) {
     sc_tensor_free(&xin), sc_tensor_free(&fused), sc_tensor_free(&plain);
 }
 
+/* QDQ Conv: x [1 x 8 x 12 x 12] -> Q/DQ (zero point zx of type zt) -> Conv 3x3 pad 1 with
+ * DQ(int8 W [16 x 8 x 3 x 3], per-channel scales) + bias -> Relu. */
+static void qdq_conv_graph(sc_ir_graph *g, const sc_tensor *ts) {
+    int64_t dx[4] = {1, 8, 12, 12};
+    int x = input(g, "x", SC_T_FLOAT, 4, dx);
+    int sx = konst(g, &ts[0]), zx = konst(g, &ts[1]);
+    int qi[3] = {x, sx, zx}, q = node(g, "QuantizeLinear", qi, 3, 0);
+    int di[3] = {q, sx, zx}, dq = node(g, "DequantizeLinear", di, 3, 0);
+    int wi[2] = {konst(g, &ts[2]), konst(g, &ts[3])};
+    int dw = node(g, "DequantizeLinear", wi, 2, 0);
+    sc_err err = {0};
+    assert_int_equal(sc_ir_attr_set_i(g, &g->nodes[g->n_nodes - 1], "axis", 0, &err), SC_OK);
+    int ci[3] = {dq, dw, konst(g, &ts[4])}, y = node(g, "Conv", ci, 3, 0);
+    static int64_t pads[4] = {1, 1, 1, 1}; /* the attribute points at it */
+    sc_ir_attr *a = sc_ir_attr_add(g, &g->nodes[g->n_nodes - 1], "pads", SC_IR_ATTR_INTS, &err);
+    assert_non_null(a);
+    a->ints = pads, a->n = 4;
+    node(g, "Relu", &y, 1, 1);
+}
+
+static void check_qdq_conv(sc_tdtype zt, double zx, int fused) {
+    sc_tensor ts[5], xin, out;
+    double sx = 0.05, sw[16];
+    for (int i = 0; i < 16; i++)
+        sw[i] = 0.002 * (1 + i % 5);
+    int64_t dw[4] = {16, 8, 3, 3}, dx[4] = {1, 8, 12, 12}, db[1] = {16};
+    scalars(&ts[0], SC_T_FLOAT, 1, &sx);
+    scalars(&ts[1], zt, 1, &zx);
+    fill(&ts[2], SC_T_INT8, 4, dw, -127, 127);
+    scalars(&ts[3], SC_T_FLOAT, 16, sw);
+    fill(&ts[4], SC_T_FLOAT, 1, db, -1, 1);
+    fill(&xin, SC_T_FLOAT, 4, dx, -8, 8); /* beyond +-127 * 0.05: saturates */
+    sc_ir_graph *g = graph();
+    qdq_conv_graph(g, ts);
+    double i8, all;
+    run(g, NULL, 0, &xin, &out, &i8, &all);
+    assert_int_equal(live(g, "QuantizeLinear"), !fused);
+    if (fused) assert_true(i8 > 0 && i8 == all);
+    sc_ir_graph_destroy(g);
+    for (int oc = 0; oc < 16; oc++)
+        for (int oy = 0; oy < 12; oy++)
+            for (int ox = 0; ox < 12; ox++) {
+                int64_t acc = 0;
+                double fsum = 0;
+                for (int ic = 0; ic < 8; ic++)
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++) {
+                            int iy = oy + ky - 1, ix = ox + kx - 1;
+                            if (iy < 0 || iy >= 12 || ix < 0 || ix >= 12) continue;
+                            float v =
+                                nearbyintf((float)get(&xin, (ic * 12 + iy) * 12 + ix) / (float)sx) +
+                                (float)zx;
+                            v = fminf(fmaxf(v, (float)lo8(zt)), (float)lo8(zt) + 255) - (float)zx;
+                            int64_t w = (int64_t)get(&ts[2], ((oc * 8 + ic) * 3 + ky) * 3 + kx);
+                            acc += (int64_t)v * w;
+                            fsum += (double)v * sx * (double)w * sw[oc];
+                        }
+                float want =
+                    fmaxf((float)acc * ((float)sx * (float)sw[oc]) + (float)get(&ts[4], oc), 0);
+                double got = sc_tensor_get(&out, (size_t)((oc * 12 + oy) * 12 + ox));
+                if (fused && got != want)
+                    fail_msg("[%d,%d,%d] got %.9g want %.9g", oc, oy, ox, got, (double)want);
+                double wf = fmax(fsum + get(&ts[4], oc), 0);
+                if (!fused && !(fabs(got - wf) <= 1e-4 * (1 + fabs(wf))))
+                    fail_msg("[%d,%d,%d] float QDQ got %.9g want %.9g", oc, oy, ox, got, wf);
+            }
+    for (int i = 0; i < 5; i++)
+        sc_tensor_free(&ts[i]);
+    sc_tensor_free(&xin), sc_tensor_free(&out);
+}
+
+static void test_qdq_conv(void **state) {
+    (void)state;
+    rng_state = 11;
+    check_qdq_conv(SC_T_INT8, 0, 1);
+    check_qdq_conv(SC_T_UINT8, 128, 1);
+    check_qdq_conv(SC_T_UINT8, 3, 0); /* asymmetric: padding would not be the zero point */
+}
+
 /* ---- CumSum at the scratchpad limit ---- */
 
 /* [2 x 3 x 58254] exclusive over axis 1 on one core: 4 MiB / (2 slots x 3 regions x 3 rows x 4 B)
@@ -439,9 +518,9 @@ int main(void) {
     char err[512];
     if (sc_chip_load("seedchip-1", &p, &CHIP, err, sizeof err) != SC_OK) return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matmulinteger),    cmocka_unit_test(test_qlinearmatmul),
-        cmocka_unit_test(test_qdq_fused),        cmocka_unit_test(test_cumsum_spad_limit),
-        cmocka_unit_test(test_reduce_long_rows),
+        cmocka_unit_test(test_matmulinteger),     cmocka_unit_test(test_qlinearmatmul),
+        cmocka_unit_test(test_qdq_fused),         cmocka_unit_test(test_qdq_conv),
+        cmocka_unit_test(test_cumsum_spad_limit), cmocka_unit_test(test_reduce_long_rows),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     sc_chip_destroy(CHIP);

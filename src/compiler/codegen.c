@@ -516,6 +516,7 @@ void sc_compiled_destroy(sc_compiled *c) {
 
 static sc_status lower_node(cg *c, sc_ir_node *n) {
     const char *op = n->op;
+    c->cur = n;
     if (lower_is_elementwise(op) || !strcmp(op, "GatherElements")) return lower_elementwise(c, n);
     if (lower_is_data(op)) return lower_data(c, n);
     if (lower_is_reduce(op)) return lower_reduce(c, n);

@@ -29,6 +29,7 @@ typedef struct cg {
     uint32_t *dcache_keys;
     size_t dcache_n, dcache_cap;
     uint64_t q_off, q_cap; /* int8: scratch HBM of quantised activations (lower_quant.c) */
+    const sc_ir_node *cur; /* the node being lowered (its int8 quantisation attributes) */
     uint64_t *len_off;     /* per value: HBM offset of its run-time length word (dyn values) */
 } cg;
 

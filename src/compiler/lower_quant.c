@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // int8 post-training quantisation on the chip: per-channel int8 weights made at compile time,
-// a vector phase quantising an activation per tensor, int32-tile dequantisation.
+// a vector phase quantising an activation per tensor, int32-tile dequantisation. A fused QDQ
+// Conv ("_qdq", pass fuse-int8) takes the model's own int8 weights, scales and QuantizeLinear.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ static int is_f32(const sc_ir_value *v) {
 int sc_int8_candidate(const sc_ir_graph *g, const sc_ir_node *n) {
     if (n->dead || n->n_in < 2 || n->in[0] < 0 || n->in[1] < 0) return 0;
     if (sc_ir_attr_i(n, "_exact", 0)) return 0; /* integer arithmetic of a decomposed op */
+    if (sc_ir_attr_i(n, "_qdq", 0)) return 0;   /* quantised by the model, not calibrated */
     const sc_ir_value *x = &g->vals[n->in[0]], *w = &g->vals[n->in[1]];
     if (!is_f32(x) || x->konst || !is_f32(w) || !w->konst) return 0;
     if (!strcmp(n->op, "MatMul")) return w->rank == 2 && x->rank >= 2;
@@ -34,7 +36,13 @@ sc_dtype cg_exact_dtype(const sc_ir_node *n, sc_dtype dt) {
     return fp8 && sc_ir_attr_i(n, "_exact", 0) ? SC_DTYPE_BF16 : dt;
 }
 
+/* A fused QDQ Conv: int8 in every precision, with the model's activation scale. */
+static int is_qdq(const sc_ir_node *n) {
+    return n && sc_ir_attr_i(n, "_qdq", 0) != 0;
+}
+
 float cg_int8_scale(const cg *c, const sc_ir_node *n) {
+    if (is_qdq(n)) return sc_ir_attr_f(n, "_qscale", 0);
     if (c->prm.precision != SC_DTYPE_INT8 || !sc_int8_candidate(c->g, n)) return 0;
     float s = sc_ir_attr_f(n, "_qscale", 0);
     return s > 0 && isfinite(s) ? s : 0;
@@ -50,8 +58,31 @@ static float *weight_rows(const sc_tensor *t, int64_t chans, int64_t k, int tran
     return w;
 }
 
+/* The model's int8 weight ("_qdq_w", [chans x k] as the Conv weight) and per-channel or
+ * per-tensor scale ("_qdq_s") of a fused QDQ Conv. */
+static sc_status qdq_weights(cg *c, int64_t chans, int64_t k, float act_scale, uint64_t *q_off,
+                             uint64_t *s_off) {
+    const sc_tensor *wq = c->g->vals[sc_ir_attr_i(c->cur, "_qdq_w", 0)].konst;
+    const sc_tensor *ws = c->g->vals[sc_ir_attr_i(c->cur, "_qdq_s", 0)].konst;
+    if (!wq || !ws || (int64_t)sc_tensor_numel(wq) != chans * k)
+        return sc_err_set(c->err, SC_ERR_INVALID_ARG, "QDQ Conv: weights are not constant");
+    int8_t *q = malloc((size_t)(chans * k) + 1);
+    float *s = malloc((size_t)chans * sizeof *s + 4);
+    sc_status st = q && s ? SC_OK : sc_err_set(c->err, SC_ERR_NOMEM, "out of memory");
+    for (int64_t i = 0; st == SC_OK && i < chans * k; i++)
+        q[i] = (int8_t)sc_tensor_get(wq, (size_t)i);
+    for (int64_t i = 0; st == SC_OK && i < chans; i++) /* the dequantisation's product */
+        s[i] = act_scale * (float)sc_tensor_get(ws, (size_t)(sc_tensor_numel(ws) > 1 ? i : 0));
+    if (st == SC_OK) st = sc_program_add_const(c->p, q, (size_t)(chans * k), 64, q_off, c->err);
+    if (st == SC_OK) st = sc_program_add_const(c->p, s, (size_t)chans * 4, 64, s_off, c->err);
+    free(q);
+    free(s);
+    return st;
+}
+
 sc_status cg_int8_weights(cg *c, int w, int64_t chans, int64_t k, int trans, float act_scale,
                           uint64_t *q_off, uint64_t *s_off) {
+    if (is_qdq(c->cur) && !trans) return qdq_weights(c, chans, k, act_scale, q_off, s_off);
     float *x = weight_rows(c->g->vals[w].konst, chans, k, trans);
     float *s = malloc((size_t)chans * sizeof *s + 4);
     int8_t *q = malloc((size_t)(chans * k) + 1);
@@ -77,6 +108,7 @@ sc_status cg_int8_weights(cg *c, int w, int64_t chans, int64_t k, int trans, flo
 
 typedef struct qa {
     int v;
+    int div; /* QDQ: x / scale as QuantizeLinear computes it (inv holds the scale) */
     float inv;
     uint64_t n, off, slot, tile;
 } qa;
@@ -100,7 +132,7 @@ static sc_status qa_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     uint32_t d[4] = {qa_count(a, t), 1, 1, 1};
     uint64_t base = (uint64_t)slot * a->slot;
     cg_view x = cg_spad1(SC_DTYPE_FP32, base), q = cg_spad1(SC_DTYPE_INT8, base + 4 * a->tile);
-    return cg_vec(c, core, SC_OP_VMULF, d, &q, &x, NULL, NULL, a->inv, 0);
+    return cg_vec(c, core, a->div ? SC_OP_VDIVF : SC_OP_VMULF, d, &q, &x, NULL, NULL, a->inv, 0);
 }
 
 static sc_status qa_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
@@ -124,7 +156,8 @@ uint64_t cg_int8_scratch(cg *c, uint64_t bytes) {
 }
 
 sc_status cg_int8_quant_act(cg *c, int v, float scale, uint64_t *off) {
-    qa a = {v, 1.0f / scale, (uint64_t)sc_ir_numel(&c->g->vals[v]), 0, 0, 0};
+    int div = is_qdq(c->cur);
+    qa a = {v, div, div ? scale : 1.0f / scale, (uint64_t)sc_ir_numel(&c->g->vals[v]), 0, 0, 0};
     /* tiles small enough that every core gets work, large enough to amortise the DMA setup */
     uint64_t per_core = (a.n + (uint64_t)c->cores - 1) / (uint64_t)c->cores;
     a.tile = SC_MIN((uint64_t)QA_TILE, SC_MAX((uint64_t)1024, al64(per_core)));

@@ -64,6 +64,7 @@ sc_status sc_pass_fuse_conv_bn(sc_ir_graph *g, int *changed, sc_err *err) {
         if (bn->dead || strcmp(bn->op, "BatchNormalization") || !bn_params_const(g, bn)) continue;
         sc_ir_node *conv = sc_ir_producer(g, bn->in[0]);
         if (!conv || strcmp(conv->op, "Conv") || !sc_ir_is_const(g, conv->in[1])) continue;
+        if (sc_ir_attr_i(conv, "_qdq", 0)) continue; /* runs the model's int8 weights as given */
         if (conv->n_in > 2 && conv->in[2] >= 0 && !sc_ir_is_const(g, conv->in[2])) continue;
         if (sc_ir_uses(g, bn->in[0]) != 1 || g->vals[conv->in[1]].dtype != SC_T_FLOAT) continue;
         if (sc_ir_attr_get(conv, "_act")) continue; /* BN must apply before the activation */

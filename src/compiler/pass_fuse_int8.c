@@ -2,7 +2,10 @@
 // fuse-int8: integer matrix products stay whole for the int8 MMA. MatMulInteger/QLinearMatMul are
 // marked "_int8" (decompose-qlinear leaves them to lower_qmatmul.c); a QDQ MatMul,
 // MatMul(DequantizeLinear(QuantizeLinear(x, s, z), s, z), DequantizeLinear(W, sw, zw)) with
-// constant scales, zero points and 8-bit W, becomes QuantMatMul(x, s, z, W, sw, zw).
+// constant scales, zero points and 8-bit W, becomes QuantMatMul(x, s, z, W, sw, zw); a QDQ Conv
+// with symmetric activations (int8 zero point 0 or uint8 128: the zero padding is then the zero
+// point) and int8 weights without zero points becomes a Conv on x marked "_qdq" with the model's
+// scale ("_qscale"), int8 weights ("_qdq_w") and their scales ("_qdq_s") for the int8 MMA.
 #include <string.h>
 
 #include "compiler/ir_util.h"
@@ -90,6 +93,62 @@ static sc_status fuse_qdq(sc_ir_graph *g, sc_ir_node *n, int *changed, sc_err *e
     return SC_OK;
 }
 
+/* The Conv weight side: DQ(W, sw) with W a constant int8 [M x C x k...], sw per tensor or per
+ * output channel (axis 0), zero points absent or 0; returns the DQ node. */
+static sc_ir_node *conv_weight_side(sc_ir_graph *g, int v) {
+    sc_ir_node *dq = sc_ir_producer(g, v);
+    if (!plain(dq, "DequantizeLinear") || dq->n_in < 2) return NULL;
+    int w = dq->in[0], s = dq->in[1], z = dq->n_in > 2 ? dq->in[2] : -1;
+    if (!konst(g, w) || g->vals[w].dtype != SC_T_INT8 || g->vals[w].rank < 3 || !konst(g, s))
+        return NULL;
+    int64_t ns = sc_ir_numel(&g->vals[s]);
+    if (ns != 1 && (ns != g->vals[w].dims[0] || sc_ir_attr_i(dq, "axis", 1) != 0)) return NULL;
+    if (z >= 0) {
+        const sc_tensor *t = g->vals[z].konst;
+        for (size_t i = 0; t && i < sc_tensor_numel(t); i++)
+            if (sc_tensor_get(t, i) != 0) return NULL;
+        if (!t) return NULL;
+    }
+    return dq;
+}
+
+/* fp32 (W - 0) * sw as DequantizeLinear computes it: the Conv's float weight (shapes, fallback
+ * and the candidate rules); the int8 MMA uses W itself. */
+static int float_weight(sc_ir_graph *g, int w, int s, sc_err *err) {
+    const sc_tensor *q = g->vals[w].konst, *sc = g->vals[s].konst;
+    sc_tensor t;
+    if (sc_tensor_alloc(&t, SC_T_FLOAT, q->rank, q->dims, err) != SC_OK) return -1;
+    size_t per = sc_tensor_numel(q) / (size_t)q->dims[0], ns = sc_tensor_numel(sc);
+    for (size_t i = 0; i < sc_tensor_numel(q); i++)
+        ((float *)t.data)[i] =
+            (float)sc_tensor_get(q, i) * (float)sc_tensor_get(sc, ns > 1 ? i / per : 0);
+    int id = sc_ir_add_value(g, "qdq_weight", err);
+    if (id < 0 || sc_ir_set_const(g, id, &t, err) != SC_OK) {
+        sc_tensor_free(&t);
+        return -1;
+    }
+    return id;
+}
+
+static sc_status fuse_qdq_conv(sc_ir_graph *g, sc_ir_node *n, int *changed, sc_err *err) {
+    if (n->n_in < 2 || n->in[0] < 0 || n->in[1] < 0) return SC_OK;
+    sc_ir_node *q = act_side(g, n->in[0]), *dw = conv_weight_side(g, n->in[1]);
+    if (!q || !dw || q->n_in < 3 || q->in[2] < 0) return SC_OK;
+    sc_tdtype zt = g->vals[q->in[2]].dtype;
+    double zx = qparam(g, q, 2);
+    if (!((zt == SC_T_INT8 && zx == 0) || (zt == SC_T_UINT8 && zx == 128))) return SC_OK;
+    int x = q->in[0], wq = dw->in[0], ws = dw->in[1];
+    float sx = (float)qparam(g, q, 1);
+    int wf = float_weight(g, wq, ws, err);
+    if (wf < 0) return err->status;
+    n->in[0] = x, n->in[1] = wf;
+    if (sc_ir_attr_set_i(g, n, "_qdq", 1, err) || sc_ir_attr_set_f(g, n, "_qscale", sx, err) ||
+        sc_ir_attr_set_i(g, n, "_qdq_w", wq, err) || sc_ir_attr_set_i(g, n, "_qdq_s", ws, err))
+        return err->status;
+    *changed = 1;
+    return SC_OK;
+}
+
 sc_status sc_pass_fuse_int8(sc_ir_graph *g, int *changed, sc_err *err) {
     *changed = 0;
     for (int i = 0; i < g->n_nodes; i++) {
@@ -101,6 +160,8 @@ sc_status sc_pass_fuse_int8(sc_ir_graph *g, int *changed, sc_err *err) {
             if (sc_ir_attr_set_i(g, n, "_int8", 1, err)) return err->status;
             *changed = 1;
         } else if (!strcmp(n->op, "MatMul") && fuse_qdq(g, n, changed, err)) {
+            return err->status;
+        } else if (!strcmp(n->op, "Conv") && fuse_qdq_conv(g, n, changed, err)) {
             return err->status;
         }
     }
