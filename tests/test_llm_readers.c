@@ -130,6 +130,29 @@ static void put_tensor_data(wb *b, const gt *t) {
     }
 }
 
+/* GGUF tensor infos, the 32-byte alignment and the data of n tensors (after the key/values). */
+static void put_gguf_tensors(wb *b, const gt *t, int n) {
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        put_str(b, t[i].name);
+        if (t[i].experts) {
+            put_u32(b, 3), put_u64(b, t[i].cols);
+            put_u64(b, t[i].rows / (size_t)t[i].experts), put_u64(b, (uint64_t)t[i].experts);
+        } else {
+            put_u32(b, t[i].rows == 1 ? 1 : 2), put_u64(b, t[i].cols);
+            if (t[i].rows != 1) put_u64(b, t[i].rows);
+        }
+        put_u32(b, (uint32_t)t[i].type), put_u64(b, off);
+        off += (tensor_bytes(&t[i]) + 31) / 32 * 32;
+    }
+    unsigned char z[32] = {0};
+    put(b, z, (32 - b->n % 32) % 32);
+    for (int i = 0; i < n; i++) {
+        put_tensor_data(b, &t[i]);
+        put(b, z, (32 - tensor_bytes(&t[i]) % 32) % 32);
+    }
+}
+
 static int add_gt(gt *v, int n, const char *name, const float *w, size_t rows, size_t cols,
                   int type) {
     snprintf(v[n].name, sizeof v[n].name, "%s", name);
@@ -235,25 +258,7 @@ static wb write_gguf(const sc_llm_model *m) {
     }
     kv_u32(&b, "tokenizer.ggml.bos_token_id", 1);
     kv_u32(&b, "tokenizer.ggml.eos_token_id", 2);
-    size_t off = 0;
-    for (int i = 0; i < nt; i++) {
-        put_str(&b, t[i].name);
-        if (t[i].experts) {
-            put_u32(&b, 3), put_u64(&b, t[i].cols);
-            put_u64(&b, t[i].rows / (size_t)t[i].experts), put_u64(&b, (uint64_t)t[i].experts);
-        } else {
-            put_u32(&b, t[i].rows == 1 ? 1 : 2), put_u64(&b, t[i].cols);
-            if (t[i].rows != 1) put_u64(&b, t[i].rows);
-        }
-        put_u32(&b, (uint32_t)t[i].type), put_u64(&b, off);
-        off += (tensor_bytes(&t[i]) + 31) / 32 * 32;
-    }
-    unsigned char z[32] = {0};
-    put(&b, z, (32 - b.n % 32) % 32);
-    for (int i = 0; i < nt; i++) {
-        put_tensor_data(&b, &t[i]);
-        put(&b, z, (32 - tensor_bytes(&t[i]) % 32) % 32);
-    }
+    put_gguf_tensors(&b, t, nt);
     for (int i = 0; i < np; i++)
         free(perm[i]);
     return b;
@@ -428,20 +433,7 @@ static wb write_gguf_gpt2(const sc_llm_model *m) {
     kv_u32(&b, "gpt2.block_count", 2), kv_u32(&b, "gpt2.feed_forward_length", 128);
     kv_u32(&b, "gpt2.attention.head_count", 4);
     kv_f32(&b, "gpt2.attention.layer_norm_epsilon", 1e-5f);
-    size_t off = 0;
-    for (int i = 0; i < n; i++) {
-        put_str(&b, t[i].name);
-        put_u32(&b, t[i].rows == 1 ? 1 : 2), put_u64(&b, t[i].cols);
-        if (t[i].rows != 1) put_u64(&b, t[i].rows);
-        put_u32(&b, (uint32_t)t[i].type), put_u64(&b, off);
-        off += (tensor_bytes(&t[i]) + 31) / 32 * 32;
-    }
-    unsigned char z[32] = {0};
-    put(&b, z, (32 - b.n % 32) % 32);
-    for (int i = 0; i < n; i++) {
-        put_tensor_data(&b, &t[i]);
-        put(&b, z, (32 - tensor_bytes(&t[i]) % 32) % 32);
-    }
+    put_gguf_tensors(&b, t, n);
     for (int l = 0; l < 2; l++)
         free(qkv[l]), free(bqkv[l]);
     return b;
