@@ -354,6 +354,28 @@ static void test_timing_bounded(void **state) {
     assert_true(cyc[1] > cyc[0]);
 }
 
+/* A constant input (an initializer) is read from the program's constants blob. */
+static void test_constant_input(void **state) {
+    (void)state;
+    sc_ir_graph *g = graph();
+    int64_t d = 5;
+    int c = konst1(g, SC_T_FLOAT, 0.0);
+    sc_err err = {0};
+    sc_tensor t;
+    alloc(&t, SC_T_FLOAT, 1, &d);
+    double v[5] = {0, 3, 0, -1, 2};
+    for (int i = 0; i < 5; i++)
+        sc_tensor_set(&t, (size_t)i, v[i]);
+    assert_int_equal(sc_ir_set_const(g, c, &t, &err), SC_OK); /* replaces the scalar */
+    node(g, "NonZero", &c, 1, 1, 1);
+    sc_tensor o;
+    assert_int_equal(run(g, NULL, &o, SC_SIM_FUNCTIONAL, NULL, &err), SC_OK);
+    assert_int_equal(o.dims[1], 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sc_tensor_get_i64(&o, (size_t)i), i == 0 ? 1 : i == 1 ? 3 : 4);
+    sc_tensor_free(&o);
+}
+
 static void test_dynamic_consumer_refused(void **state) {
     (void)state;
     sc_ir_graph *g = graph();
@@ -380,6 +402,7 @@ int main(void) {
         cmocka_unit_test(test_unique),
         cmocka_unit_test(test_nms),
         cmocka_unit_test(test_timing_bounded),
+        cmocka_unit_test(test_constant_input),
         cmocka_unit_test(test_dynamic_consumer_refused),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
