@@ -379,6 +379,8 @@ void sc_sim_destroy(sc_sim *s) {
         free(s->scratch[k]);
     free(s->heap);
     free(s->hpos);
+    free(s->sigs);
+    free(s->sig_index);
     free(s->chips);
     free(s->cores);
     free(s->queues);

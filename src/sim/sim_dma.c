@@ -162,14 +162,54 @@ static void sig_key(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], int is
     key[8] = SC_MIN(dims[2], 1u << 16);
 }
 
+static uint64_t sig_hash(const int64_t key[9]) {
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 9; i++) {
+        h = (h ^ (uint64_t)key[i]) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    return h;
+}
+
+/* The index entry of the key: its slot, or the empty one where it would go. */
+static uint32_t *sig_find(sc_sim *s, const int64_t key[9]) {
+    uint32_t mask = (uint32_t)s->cap_index - 1;
+    for (uint32_t i = (uint32_t)sig_hash(key) & mask;; i = (i + 1) & mask) {
+        uint32_t k = s->sig_index[i];
+        if (!k || memcmp(s->sigs[k - 1].key, key, sizeof s->sigs[0].key) == 0)
+            return &s->sig_index[i];
+    }
+}
+
+/* Room for one more pattern, with the index at most half full (short probe sequences). */
+static int sig_grow(sc_sim *s) {
+    if (s->n_sigs == s->cap_sigs) {
+        int cap = s->cap_sigs ? 2 * s->cap_sigs : 128;
+        hbm_sig *n = realloc(s->sigs, (size_t)cap * sizeof *n);
+        if (!n) return -1;
+        s->sigs = n, s->cap_sigs = cap;
+    }
+    if (2 * (s->n_sigs + 1) > s->cap_index) {
+        int cap = s->cap_index ? 2 * s->cap_index : 256;
+        uint32_t *ix = calloc((size_t)cap, sizeof *ix);
+        if (!ix) return -1;
+        free(s->sig_index);
+        s->sig_index = ix, s->cap_index = cap;
+        for (int k = 0; k < s->n_sigs; k++)
+            *sig_find(s, s->sigs[k].key) = (uint32_t)k + 1;
+    }
+    return 0;
+}
+
 /* Efficiency of a pattern, normalised so that a plain stream gets the measured streaming
- * efficiency (the probe's short sample pays activation costs a long stream amortises). */
+ * efficiency (the probe's short sample pays activation costs a long stream amortises). Each
+ * pattern is probed once per simulator, at its first use; lookups are O(1). */
 static const hbm_sig *pattern(sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS],
                               int is_write) {
     int64_t key[9];
     sig_key(v, dims, is_write, key);
-    for (int i = 0; i < s->n_sigs; i++)
-        if (memcmp(s->sigs[i].key, key, sizeof key) == 0) return &s->sigs[i];
+    uint32_t *at = s->cap_index ? sig_find(s, key) : NULL;
+    if (at && *at) return &s->sigs[*at - 1];
     if (s->n_sigs == 0) { /* reference: a contiguous read stream of the sample size */
         rview ref = *v;
         uint32_t rd[SC_ISA_MAX_DIMS] = {HBM_SAMPLE_BYTES, 1, 1, 1};
@@ -183,9 +223,13 @@ static const hbm_sig *pattern(sc_sim *s, const rview *v, const uint32_t dims[SC_
     double measured = probe(s, v, dims, is_write, &sg) / s->hbm_probe_ref;
     sg.eff = SC_MIN(measured, 1.0) * s->hbm_stream_eff;
     if (sg.eff < 0.01) sg.eff = 0.01;
-    int slot = s->n_sigs < SIM_HBM_SIGS ? s->n_sigs++ : SIM_HBM_SIGS - 1;
-    s->sigs[slot] = sg;
-    return &s->sigs[slot];
+    if (s->n_sigs >= SIM_HBM_SIGS_MAX || sig_grow(s) != 0) { /* kept for this use only */
+        s->sig_spill = sg;
+        return &s->sig_spill;
+    }
+    *sig_find(s, key) = (uint32_t)s->n_sigs + 1;
+    s->sigs[s->n_sigs] = sg;
+    return &s->sigs[s->n_sigs++];
 }
 
 /* Functional-only runs report no device time (the CLI, the OCR pipeline and the LLM generator

@@ -145,7 +145,10 @@ typedef struct hbm_sig {
     double eff;                         /* achieved / peak bandwidth of the pattern */
     double hit, miss, conflict, bursts; /* per sampled byte */
 } hbm_sig;
-#define SIM_HBM_SIGS 128
+/* Patterns kept per simulator: each distinct pattern is probed once. The table was a fixed 128
+ * entries whose last slot was overwritten, so programs with more patterns (PP-OCR det/rec) re-ran
+ * the burst-level probe thousands of times; beyond this cap a pattern is probed per use. */
+#define SIM_HBM_SIGS_MAX (1 << 20)
 
 /* Scratch buffer slots (sim_scratch): 0-3 MMA A, B, C, staging; 4-5 DMA and vector staging. */
 #define SIM_SCRATCH 6
@@ -185,8 +188,10 @@ struct sc_sim {
      * (a 132-core GPU config has 396 queues). cur: the queue being executed (not in the heap). */
     int *heap, *hpos;
     int hn, cur;
-    hbm_sig sigs[SIM_HBM_SIGS];
-    int n_sigs;
+    hbm_sig *sigs;       /* measured patterns, in first-use order */
+    uint32_t *sig_index; /* open addressing on the key: slot + 1, 0 = empty */
+    int n_sigs, cap_sigs, cap_index;
+    hbm_sig sig_spill;                                      /* a pattern beyond SIM_HBM_SIGS_MAX */
     double hbm_probe_ref;                                   /* probe efficiency of a plain stream */
     double hbm_hits, hbm_misses, hbm_conflicts, hbm_bursts; /* this run, extrapolated */
     /* Functional work buffers (MMA tiles, DMA staging), kept across instructions: a fresh
