@@ -326,7 +326,8 @@ static void test_nms(void **state) {
     check_nms(1, 2, 33, 8, 0.2f, 1, 1, 3);
     check_nms(1, 1, 17, 17, 0.0f, 0, 1, 4); /* threshold 0: any overlap suppresses */
     check_nms(3, 1, 1, 1, 0.5f, 1, 0, 5);
-    check_nms(1, 1, 5, 0, 0.5f, 0, 0, 6); /* max 0: nothing */
+    check_nms(1, 1, 5, 0, 0.5f, 0, 0, 6);     /* max 0: nothing */
+    check_nms(1, 3, 1500, 40, 0.5f, 1, 0, 7); /* ranking in row blocks, classes pipelined */
 }
 
 /* ---- timing mode, refusal ---- */

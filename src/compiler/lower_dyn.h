@@ -51,8 +51,9 @@ sc_status dyn_compact(cg *c, uint64_t w, uint32_t n, const dyn_job *jobs, int n_
 /* Store queue of core 0: the fp32 count at spad address cnt becomes value v's int32 length word. */
 sc_status dyn_store_len(cg *c, int v, uint64_t cnt);
 
-/* The three ops (compute on core 0; load queue DMAs inputs, signals SEM_READY once; compute
- * signals SEM_CDONE once; the store queue writes lengths, static outputs and compacts). */
+/* The three ops, on core 0: the load queue DMAs inputs, the compute queue works on the vector
+ * unit, the store queue writes lengths and static outputs and compacts (NonZero and Unique in one
+ * step; NonMaxSuppression class by class through double-buffered slots). */
 sc_status lower_nonzero(cg *c, sc_ir_node *n);
 sc_status lower_unique(cg *c, sc_ir_node *n);
 sc_status lower_nms(cg *c, sc_ir_node *n);
