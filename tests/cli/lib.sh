@@ -77,6 +77,23 @@ finish() {
     exit 0
 }
 
+# reject_each CMD ARGS...: `$BIN CMD ARGS` for each ARGS string (both split at spaces) must exit 2
+# with exactly one line on stderr, and leave no $NO_OUTPUT file when that is set; the test stops
+# at the first that does not (for the set -e tests; counting tests use expect_rc/one_line_err).
+reject_each() {
+    local cmd=$1 args err rc
+    shift
+    for args in "$@"; do
+        [ -z "${NO_OUTPUT:-}" ] || rm -f "$NO_OUTPUT"
+        rc=0
+        # shellcheck disable=SC2086
+        err=$("$BIN" $cmd $args 2>&1 >/dev/null) || rc=$?
+        [ "$rc" -eq 2 ] || die "$cmd $args: exit $rc, want 2: $err"
+        [ "$(printf '%s' "$err" | grep -c '')" -eq 1 ] || die "$cmd $args: want one stderr line: $err"
+        [ -z "${NO_OUTPUT:-}" ] || [ ! -e "$NO_OUTPUT" ] || die "$cmd $args: left $NO_OUTPUT behind"
+    done
+}
+
 # --- hostile files ---------------------------------------------------------------------------
 # flip_bit FILE AT BIT OUT: OUT is FILE with bit BIT of byte AT inverted
 flip_bit() {
