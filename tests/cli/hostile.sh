@@ -8,17 +8,7 @@
 # "exit 0 with a complete output, or exit 2 with one line and no output", and truncations that
 # remove required content must fail. Formats added by other layers append a section below.
 set -u
-BIN=$1
-SRC=$2
-T=$(mktemp -d /tmp/sc_hostile.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-    echo "FAIL: $*"
-    fail=$((fail + 1))
-}
+. "$(dirname "$0")/lib.sh" "$@"
 
 # run OUT CMD...: runs CMD with stdout/stderr captured; sets RC. OUT is the output file the
 # command would write ("" when it writes to stdout); it is removed first.
@@ -79,16 +69,6 @@ truncations() {
     [ "${2:-}" = last ] && echo $((len - 1))
 }
 
-# flip BIT of byte AT (deterministic positions spread over the file)
-flip() {
-    local f=$1 at=$2 bit=$3 out=$4
-    cp "$f" "$out"
-    local byte
-    byte=$(od -An -tu1 -j "$at" -N1 "$f" | tr -d ' ')
-    printf "$(printf '\\%03o' $((byte ^ (1 << bit))))" |
-        dd of="$out" bs=1 seek="$at" count=1 conv=notrunc status=none
-}
-
 # Flips per file: 12, or 4 in sanitizer builds (every run of the binary is several times slower
 # there, and the suite must stay within its time limit on a loaded 2-core machine).
 FLIPS=12
@@ -120,7 +100,7 @@ damaged() {
         "expect_${trunc%-last}" "$name truncated to $n" "$out" "$@"
     done
     while read -r at bit; do
-        flip "$f" "$at" "$bit" "$target"
+        flip_bit "$f" "$at" "$bit" "$target"
         "expect_$flips" "$name bit $bit of byte $at" "$out" "$@"
     done < <(${POSITIONS:-flip_positions} "$f")
     [ "$flips" = clean ] && some_rejected "$name"
@@ -261,5 +241,4 @@ else
 fi
 
 ls "$T" | grep -q '\.tmp\.' && bad "temporary files left behind" || ok
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
