@@ -2,32 +2,29 @@
 # SPDX-License-Identifier: Apache-2.0
 # `seedchip membench`: stream near peak, random far below, latency rising with load, errors.
 set -euo pipefail
-BIN="$1"
-SRC="$2"
-command -v python3 >/dev/null || exit 77
+. "$(dirname "$0")/lib.sh" "$@"
+need_cmd python3
 export SEEDCHIP_CONFIG_DIR="$SRC/configs"
 
-field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
-check() { python3 -c "import sys; sys.exit(0 if ($1) else 1)" || { echo "FAIL: $2 ($1)"; exit 1; }; }
 
 # built-in HBM3E part: streaming reads reach 90-95% of peak
 out=$("$BIN" membench --preset hbm3e-12h --pattern stream --bytes 8MiB --json)
-frac=$(echo "$out" | field "['fraction_of_peak']")
-check "0.90 <= $frac <= 0.96" "stream fraction of peak"
+frac=$(echo "$out" | json_field "['fraction_of_peak']")
+py_check "0.90 <= $frac <= 0.96" "stream fraction of peak"
 for k in bandwidth_gbs mean_latency_ns row_hit_rate p50_latency_ns p99_latency_ns requests bytes peak_gbs; do
-    echo "$out" | field "['$k']" >/dev/null
+    echo "$out" | json_field "['$k']" >/dev/null
 done
-check "$(echo "$out" | field "['bytes']") == 8388608" "bytes"
+py_check "$(echo "$out" | json_field "['bytes']") == 8388608" "bytes"
 
 # random 64-byte reads are far below peak
 rnd=$("$BIN" membench --preset hbm3e-12h --pattern random --bytes 1MiB --access-bytes 64 --outstanding 2048 --json)
-check "$(echo "$rnd" | field "['fraction_of_peak']") < 0.5" "random fraction"
+py_check "$(echo "$rnd" | json_field "['fraction_of_peak']") < 0.5" "random fraction"
 
 # loaded latency rises with outstanding requests
-lo=$("$BIN" membench --preset hbm3e-12h --pattern random --bytes 1MiB --outstanding 4 --json | field "['mean_latency_ns']")
-hi=$("$BIN" membench --preset hbm3e-12h --pattern random --bytes 1MiB --outstanding 4096 --json | field "['mean_latency_ns']")
-check "100 <= $lo <= 150" "idle-ish latency"
-check "$hi > 2 * $lo" "loaded latency"
+lo=$("$BIN" membench --preset hbm3e-12h --pattern random --bytes 1MiB --outstanding 4 --json | json_field "['mean_latency_ns']")
+hi=$("$BIN" membench --preset hbm3e-12h --pattern random --bytes 1MiB --outstanding 4096 --json | json_field "['mean_latency_ns']")
+py_check "100 <= $lo <= 150" "idle-ish latency"
+py_check "$hi > 2 * $lo" "loaded latency"
 sweep=$("$BIN" membench --preset hbm3e-12h --pattern random --bytes 512KiB --sweep --json)
 echo "$sweep" | python3 -c 'import json,sys; l=[r["mean_latency_ns"] for r in json.load(sys.stdin)["sweep"]]; sys.exit(0 if len(l) == 7 and l[-1] > 2 * l[0] else 1)' \
     || { echo "FAIL: sweep"; exit 1; }
@@ -39,20 +36,14 @@ b=$("$BIN" membench --preset lpddr5x --pattern random --bytes 256KiB --read-frac
 
 # chip configs, when the loader and configs are present
 if "$BIN" chip show seedchip-1 >/dev/null 2>&1; then
-    c=$("$BIN" membench --chip seedchip-1 --bytes 4MiB --json | field "['fraction_of_peak']")
-    check "0.8 <= $c <= 0.96" "seedchip-1 stream"
+    c=$("$BIN" membench --chip seedchip-1 --bytes 4MiB --json | json_field "['fraction_of_peak']")
+    py_check "0.8 <= $c <= 0.96" "seedchip-1 stream"
 fi
 
 # bad input: one line on stderr, exit 2
-for args in "--preset nope" "--preset hbm3e-12h --pattern zigzag" "--preset hbm3e-12h --read-fraction 2" \
-            "--preset hbm3e-12h --bytes lots" "--preset hbm3e-12h --map co.xx" "--bogus" \
-            "--preset hbm3e-12h --chip seedchip-1" "--preset hbm3e-12h --pattern stream --sweep"; do
-    set +e
-    err=$("$BIN" membench $args 2>&1 >/dev/null)
-    rc=$?
-    set -e
-    [ "$rc" = 2 ] || { echo "FAIL: '$args' exit $rc"; exit 1; }
-    [ "$(echo "$err" | wc -l)" = 1 ] || { echo "FAIL: '$args' stderr not one line: $err"; exit 1; }
-done
+reject_each membench "--preset nope" "--preset hbm3e-12h --pattern zigzag" \
+    "--preset hbm3e-12h --read-fraction 2" "--preset hbm3e-12h --bytes lots" \
+    "--preset hbm3e-12h --map co.xx" "--bogus" "--preset hbm3e-12h --chip seedchip-1" \
+    "--preset hbm3e-12h --pattern stream --sweep"
 "$BIN" membench --help | grep -q "usage: seedchip membench"
 echo "membench: ok"
