@@ -2,22 +2,18 @@
 # SPDX-License-Identifier: Apache-2.0
 # `seedchip llm bench`: the done-means command, JSON keys, not-fitting models, bad input.
 set -euo pipefail
-BIN="$1"
-SRC="$2"
-command -v python3 >/dev/null || exit 77
+. "$(dirname "$0")/lib.sh" "$@"
+need_cmd python3
 export SEEDCHIP_CONFIG_DIR="$SRC/configs"
 # The `llm` dispatcher belongs to the llm frontend; without it there is nothing to test.
 "$BIN" llm bench --help >/dev/null 2>&1 || { echo "seedchip llm bench not available"; exit 77; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 "$BIN" llm bench --model llama-3-70b --chip seedchip-1 --chips 8 --tp 8 --batch 64 \
-    --input-len 2048 --output-len 256 --precision fp8 --json >"$TMP/done.json"
+    --input-len 2048 --output-len 256 --precision fp8 --json >"$T/done.json"
 # its wall time is a speed target: bench/llm/run.sh records it (never a timed test)
 
 # One python run checks everything in the JSON (python starts slowly on a loaded machine).
-python3 - "$TMP/done.json" <<'PY' || fail "done-means JSON"
+python3 - "$T/done.json" <<'PY' || die "done-means JSON"
 import json, sys
 d = json.load(open(sys.argv[1]))
 for k in ("ttft_s", "tpot_s", "output_tokens_per_s", "prefill_s", "decode_s", "weights_gb",
@@ -39,23 +35,23 @@ PY
 # a model that does not fit: clear message and non-zero exit; with --json fits=false, exit 0
 set +e
 "$BIN" llm bench --model llama-3.1-405b --chip seedchip-1 --batch 1 --input-len 128 \
-    --output-len 16 >/dev/null 2>"$TMP/err"
+    --output-len 16 >/dev/null 2>"$T/err"
 rc=$?
 set -e
-[ "$rc" -ne 0 ] || fail "not fitting exits 0"
-grep -q "does not fit" "$TMP/err" || fail "message: $(cat "$TMP/err")"
+[ "$rc" -ne 0 ] || die "not fitting exits 0"
+grep -q "does not fit" "$T/err" || die "message: $(cat "$T/err")"
 "$BIN" llm bench --model llama-3.1-405b --chip seedchip-1 --batch 1 --input-len 128 \
-    --output-len 16 --json >"$TMP/nofit.json"
-grep -q '"fits":[[:space:]]*false' "$TMP/nofit.json" || fail "fits false"
-grep -q '"reason":.*does not fit' "$TMP/nofit.json" || fail "reason"
-if grep -q '"ttft_s"' "$TMP/nofit.json"; then fail "timed a model that does not fit"; fi
+    --output-len 16 --json >"$T/nofit.json"
+grep -q '"fits":[[:space:]]*false' "$T/nofit.json" || die "fits false"
+grep -q '"reason":.*does not fit' "$T/nofit.json" || die "reason"
+if grep -q '"ttft_s"' "$T/nofit.json"; then die "timed a model that does not fit"; fi
 
 # a checkpoint file is timed from its config (read by the llm frontend); skipped without shared/
 CKPT="$SRC/../shared/models/stories260K.bin"
 if [ -f "$CKPT" ]; then
     "$BIN" llm bench --model "$CKPT" --chip seedchip-1 --batch 4 --input-len 64 --output-len 16 \
-        --json >"$TMP/file.json"
-    python3 - "$TMP/file.json" <<'PY' || fail "checkpoint file model"
+        --json >"$T/file.json"
+    python3 - "$T/file.json" <<'PY' || die "checkpoint file model"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["fits"] is True and 0 < d["tpot_s"] < d["ttft_s"]
@@ -64,20 +60,12 @@ PY
 fi
 
 # bad input: one line on stderr, exit 2
-while read -r args; do
-    set +e
-    "$BIN" llm bench $args >/dev/null 2>"$TMP/err"
-    rc=$?
-    set -e
-    [ "$rc" -eq 2 ] || fail "exit $rc for: $args"
-    [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "not one line for: $args: $(cat "$TMP/err")"
-done <<'EOF_ARGS'
---model no-such-model --chip seedchip-1 --batch 1 --input-len 1 --output-len 1
---model llama-2-7b --chip seedchip-1 --chips 8 --tp 3 --batch 1 --input-len 1 --output-len 1
---model llama-2-7b --chip seedchip-1 --batch 1 --input-len 1 --output-len 1 --precision fp4
---model llama-2-7b --chip no-such-chip --batch 1 --input-len 1 --output-len 1
---model llama-2-7b --chip seedchip-1 --batch 0 --input-len 1 --output-len 1
---model llama-2-7b --chip seedchip-1 --input-len 1 --output-len 1
---model llama-2-7b --chip seedchip-1 --batch 1 --input-len 1 --output-len 1 --ep 2
-EOF_ARGS
+reject_each "llm bench" \
+    "--model no-such-model --chip seedchip-1 --batch 1 --input-len 1 --output-len 1" \
+    "--model llama-2-7b --chip seedchip-1 --chips 8 --tp 3 --batch 1 --input-len 1 --output-len 1" \
+    "--model llama-2-7b --chip seedchip-1 --batch 1 --input-len 1 --output-len 1 --precision fp4" \
+    "--model llama-2-7b --chip no-such-chip --batch 1 --input-len 1 --output-len 1" \
+    "--model llama-2-7b --chip seedchip-1 --batch 0 --input-len 1 --output-len 1" \
+    "--model llama-2-7b --chip seedchip-1 --input-len 1 --output-len 1" \
+    "--model llama-2-7b --chip seedchip-1 --batch 1 --input-len 1 --output-len 1 --ep 2"
 echo ok
