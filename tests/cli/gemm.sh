@@ -39,19 +39,7 @@ assert big["utilization"] > 0.85, big["utilization"]
 PY
 
 # bad input: one line, exit 2
-for args in "1 2" "0 5 5" "5 5 5 --dtype int4" "5 5 5 --mode fast" "5 5 5 --check" "5 5 5 --chip nope" \
-    "100000 100000 1000 --mode both" "5 5 5 --cores 0" "5 5 5 6"; do
-    set +e
-    "$BIN" gemm $args >"$T/o" 2>"$T/e"
-    rc=$?
-    set -e
-    [ $rc -eq 2 ] || { echo "FAIL: '$args' exit $rc"; exit 1; }
-    [ "$(wc -l <"$T/e")" -eq 1 ] || { echo "FAIL: '$args' stderr:"; cat "$T/e"; exit 1; }
-done
-# an unwritable report path is bad input too
-set +e
-"$BIN" gemm 64 64 64 --report /nonexistent/dir/r.json >/dev/null 2>&1
-rc=$?
-set -e
-[ $rc -eq 2 ] || { echo "FAIL: unwritable report exit $rc"; exit 1; }
+reject_each gemm "1 2" "0 5 5" "5 5 5 --dtype int4" "5 5 5 --mode fast" "5 5 5 --check" \
+    "5 5 5 --chip nope" "100000 100000 1000 --mode both" "5 5 5 --cores 0" "5 5 5 6" \
+    "64 64 64 --report /nonexistent/dir/r.json" # an unwritable report path is bad input too
 echo "gemm: ok"
