@@ -24,9 +24,12 @@ typedef struct qmm {
     const sc_ir_node *n;
     int mode, a, b, out, bias;
     qv na, nb, sa, sb, sy, zy; /* na/nb: zero point minus the int8 offset (na = za - oa) */
-    int a_float;               /* QuantMatMul: A is float, quantised in its conversion phase */
-    float xs, xz, xlo, xhi;    /* that quantisation: scale, zero point, saturation range */
-    int oa, ob;                /* offsets that make 8-bit values int8 (128 for uint8) */
+    qv cbs;                    /* constant B: its column sums, made at compile time */
+    qv wc, sc; /* folded at compile time: na * column sums (w_const), the scales (s_const) */
+    int w_const, s_const;
+    int a_float;  /* QuantMatMul: A is float, quantised in its conversion phase */
+    float xs, xz; /* that quantisation: scale and zero point */
+    int oa, ob;   /* offsets that make 8-bit values int8 (128 for uint8) */
     int b_const, need_ra, need_cb, direct_a, direct_b;
     float lo, hi; /* requantisation range */
     int64_t M, N, K, batch, tm, tn, mt, nt;
@@ -95,25 +98,20 @@ static sc_status qp_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
 }
 
 /* The QuantizeLinear recipe (divide, round half to even through int32, add the zero point,
- * saturate), so the int8 values equal those of the model's own QuantizeLinear. */
-static sc_status qp_quant(cg *c, const qmm *q, int core, const uint32_t d[4], uint64_t base) {
-    cg_view x = cg_spad1(SC_DTYPE_FP32, base), xi = cg_spad1(SC_DTYPE_INT32, base);
-    if (cg_vec(c, core, SC_OP_VDIVF, d, &x, &x, NULL, NULL, q->xs, 0) ||
-        cg_vec(c, core, SC_OP_VCAST, d, &xi, &x, NULL, NULL, 0, 0) ||
-        cg_vec(c, core, SC_OP_VADDF, d, &x, &xi, NULL, NULL, q->xz, 0) ||
-        cg_vec(c, core, SC_OP_VMAXF, d, &x, &x, NULL, NULL, q->xlo, 0) ||
-        cg_vec(c, core, SC_OP_VMINF, d, &x, &x, NULL, NULL, q->xhi, 0))
-        return c->err->status;
-    return SC_OK;
-}
-
+ * saturate) fused with the int8 offset: rne(x / s) + (z - off) saturated by the int8 store is
+ * QuantizeLinear's value minus off, as [lo, hi] - off is [-128, 127]. */
 static sc_status qp_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     qp *p = ctx;
     uint32_t d[4] = {qp_count(p, t), 1, 1, 1};
     uint64_t base = (uint64_t)slot * p->slot;
-    if (p->quant && qp_quant(c, p->q, core, d, base)) return c->err->status;
-    cg_view x = cg_spad1(SC_DTYPE_FP32, base), o = cg_spad1(SC_DTYPE_INT8, base + 4 * p->tile);
-    return cg_vec(c, core, SC_OP_VSUBF, d, &o, &x, NULL, NULL, p->off, 0);
+    cg_view x = cg_spad1(SC_DTYPE_FP32, base), xi = cg_spad1(SC_DTYPE_INT32, base);
+    cg_view o = cg_spad1(SC_DTYPE_INT8, base + 4 * p->tile);
+    if (!p->quant) return cg_vec(c, core, SC_OP_VSUBF, d, &o, &x, NULL, NULL, p->off, 0);
+    if (cg_vec(c, core, SC_OP_VDIVF, d, &x, &x, NULL, NULL, p->q->xs, 0) ||
+        cg_vec(c, core, SC_OP_VCAST, d, &xi, &x, NULL, NULL, 0, 0) ||
+        cg_vec(c, core, SC_OP_VADDF, d, &o, &xi, NULL, NULL, p->q->xz - p->off, 0))
+        return c->err->status;
+    return SC_OK;
 }
 
 static sc_status qp_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
@@ -203,6 +201,11 @@ static sc_status load_bias(cg *c, const qmm *q, int core, int slot, int64_t m0, 
     return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src);
 }
 
+/* A's zero points are loaded unless folded into a constant correction vector. */
+static int need_na(const qmm *q) {
+    return q->need_cb && (!q->w_const || q->need_ra);
+}
+
 static sc_status qm_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     qmm *q = ctx;
     int64_t bi, m0, n0, ao, bo;
@@ -211,20 +214,25 @@ static sc_status qm_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     uint32_t rm = (uint32_t)SC_MIN(q->tm, q->M - m0), rn = (uint32_t)SC_MIN(q->tn, q->N - n0);
     if (load_a(c, q, core, slot, ao, m0, rm) || load_b(c, q, core, slot, bo, n0, rn))
         return c->err->status;
-    if (q->need_ra || q->need_cb) {
+    if (q->need_ra || (q->need_cb && !q->b_const)) {
         uint32_t d[4] = {(uint32_t)q->K, 1, 1, 1};
         cg_view src = {SC_SPACE_CONST, SC_DTYPE_INT8, q->ones_off, {1, 0, 0, 0}, -1};
         cg_view dst = cg_spad1(SC_DTYPE_INT8, s_ones(q, slot));
         if (cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src)) return c->err->status;
     }
-    if ((q->need_cb && load_vec(c, q, core, slot, V_NA, &q->na, m0, rm)) ||
+    if (q->w_const ? load_vec(c, q, core, slot, V_W, &q->wc, n0, rn)
+                   : q->need_cb && q->b_const && load_vec(c, q, core, slot, V_CB, &q->cbs, n0, rn))
+        return c->err->status;
+    if ((need_na(q) && load_vec(c, q, core, slot, V_NA, &q->na, m0, rm)) ||
         (q->need_ra && load_vec(c, q, core, slot, V_NB, &q->nb, n0, rn)))
         return c->err->status;
-    if (q->mode != QM_INT && (load_vec(c, q, core, slot, V_SA, &q->sa, 0, rn) ||
-                              load_vec(c, q, core, slot, V_SB, &q->sb, n0, rn)))
+    if (q->s_const ? load_vec(c, q, core, slot, V_SB, &q->sc, n0, rn)
+                   : q->mode != QM_INT && (load_vec(c, q, core, slot, V_SA, &q->sa, 0, rn) ||
+                                           load_vec(c, q, core, slot, V_SB, &q->sb, n0, rn)))
         return c->err->status;
-    if (q->mode == QM_REQUANT && (load_vec(c, q, core, slot, V_SY, &q->sy, n0, rn) ||
-                                  load_vec(c, q, core, slot, V_ZY, &q->zy, n0, rn)))
+    if (q->mode == QM_REQUANT &&
+        ((!q->s_const && load_vec(c, q, core, slot, V_SY, &q->sy, n0, rn)) ||
+         load_vec(c, q, core, slot, V_ZY, &q->zy, n0, rn)))
         return c->err->status;
     if (q->bias >= 0 && load_bias(c, q, core, slot, m0, n0, rm, rn)) return c->err->status;
     return SC_OK;
@@ -286,8 +294,12 @@ static sc_status corr_cols(cg *c, const qmm *q, int core, int slot, uint32_t rm,
                            sc_dtype *cdt) {
     uint32_t d[4] = {rn, rm, 1, 1};
     cg_view cv = tile(*cdt, s_c(q, slot), rn), cf = tile(SC_DTYPE_FP32, s_c(q, slot), rn);
-    cg_view cb = bvec(q, slot, V_CB, SC_DTYPE_INT32, 1);
-    if (q->na.per) {
+    sc_dtype cbt = q->b_const ? SC_DTYPE_FP32 : SC_DTYPE_INT32; /* loaded, or an MMA's sums */
+    cg_view cb = bvec(q, slot, V_CB, cbt, 1);
+    if (q->w_const) { /* na * column sums folded at compile time */
+        cg_view wv = bvec(q, slot, V_W, SC_DTYPE_FP32, 1);
+        if (cg_vec(c, core, SC_OP_VSUB, d, &cf, &cv, &wv, NULL, 0, 0)) return c->err->status;
+    } else if (q->na.per) {
         cg_view t = tile(SC_DTYPE_FP32, s_t(q, slot), rn);
         cg_view na = bvec(q, slot, V_NA, SC_DTYPE_FP32, 0);
         if (cg_vec(c, core, SC_OP_VMUL, d, &t, &na, &cb, NULL, 0, 0) ||
@@ -296,7 +308,7 @@ static sc_status corr_cols(cg *c, const qmm *q, int core, int slot, uint32_t rm,
     } else {
         cg_view w = cg_spad1(SC_DTYPE_FP32, s_v(q, slot, V_W));
         cg_view na0 = {SC_SPACE_SPAD, SC_DTYPE_FP32, s_v(q, slot, V_NA), {0, 0, 0, 0}, -1};
-        cg_view cb1 = cg_spad1(SC_DTYPE_INT32, s_v(q, slot, V_CB));
+        cg_view cb1 = cg_spad1(cbt, s_v(q, slot, V_CB));
         cg_view wv = bvec(q, slot, V_W, SC_DTYPE_FP32, 1);
         if (vop(c, core, SC_OP_VMUL, rn, w, cb1, &na0, 0) ||
             cg_vec(c, core, SC_OP_VSUB, d, &cf, &cv, &wv, NULL, 0, 0))
@@ -311,7 +323,7 @@ static sc_status qm_finish(cg *c, const qmm *q, int core, int slot, uint32_t rm,
     sc_dtype cdt = SC_DTYPE_INT32;
     cg_view na = cg_spad1(SC_DTYPE_FP32, s_v(q, slot, V_NA)),
             nb = cg_spad1(SC_DTYPE_FP32, s_v(q, slot, V_NB));
-    if ((q->need_cb && q->na.sub != 0 && vop(c, core, SC_OP_VSUBF, rm, na, na, NULL, q->na.sub)) ||
+    if ((need_na(q) && q->na.sub != 0 && vop(c, core, SC_OP_VSUBF, rm, na, na, NULL, q->na.sub)) ||
         (q->need_ra && q->nb.sub != 0 && vop(c, core, SC_OP_VSUBF, rn, nb, nb, NULL, q->nb.sub)))
         return c->err->status;
     if ((q->need_ra && corr_rows(c, q, core, slot, rm, rn, &cdt)) ||
@@ -323,8 +335,8 @@ static sc_status qm_finish(cg *c, const qmm *q, int core, int slot, uint32_t rm,
             sa = cg_spad1(SC_DTYPE_FP32, s_v(q, slot, V_SA)),
             sy = cg_spad1(SC_DTYPE_FP32, s_v(q, slot, V_SY));
     /* the decomposition's order: (a_scale * b_scale) / y_scale, then times the product */
-    if (vop(c, core, SC_OP_VMUL, rn, sb, sa, &sb, 0) ||
-        (q->mode == QM_REQUANT && vop(c, core, SC_OP_VDIV, rn, sb, sb, &sy, 0)))
+    if (!q->s_const && (vop(c, core, SC_OP_VMUL, rn, sb, sa, &sb, 0) ||
+                        (q->mode == QM_REQUANT && vop(c, core, SC_OP_VDIV, rn, sb, sb, &sy, 0))))
         return c->err->status;
     cg_view cv = tile(cdt, s_c(q, slot), rn), cf = tile(SC_DTYPE_FP32, s_c(q, slot), rn);
     cg_view ci = tile(SC_DTYPE_INT32, s_c(q, slot), rn), s = bvec(q, slot, V_SB, SC_DTYPE_FP32, 1);
@@ -356,7 +368,8 @@ static sc_status qm_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     /* row sums of A' (times a ones column) and column sums of B' (a ones row times B'), exact */
     if (q->need_ra && mma(c, core, s_v(q, slot, V_RA), s_a(q, slot), s_ones(q, slot), rm, 1, K, 0))
         return c->err->status;
-    if (q->need_cb && mma(c, core, s_v(q, slot, V_CB), s_ones(q, slot), s_b(q, slot), 1, rn, K, tb))
+    if (q->need_cb && !q->b_const &&
+        mma(c, core, s_v(q, slot, V_CB), s_ones(q, slot), s_b(q, slot), 1, rn, K, tb))
         return c->err->status;
     return qm_finish(c, q, core, slot, rm, rn);
 }
@@ -443,6 +456,43 @@ static sc_status zero_vec(cg *c, qmm *q, int z, int64_t len, int off, const char
     return SC_OK;
 }
 
+/* Constant scales: (a_scale * b_scale[n]) [/ y_scale[n]] in fp32 as the vector unit computes it. */
+static sc_status fold_scales(cg *c, qmm *q) {
+    const qv *v[3] = {&q->sa, &q->sb, &q->sy};
+    int nv = q->mode == QM_REQUANT ? 3 : 2;
+    for (int i = 0; i < nv; i++)
+        if (!c->g->vals[v[i]->v].konst) return SC_OK;
+    float *x = malloc((size_t)q->N * sizeof *x + 4);
+    if (!x) return sc_err_set(c->err, SC_ERR_NOMEM, "out of memory");
+    for (int64_t n = 0; n < q->N; n++) {
+        float f[3];
+        for (int i = 0; i < nv; i++)
+            f[i] = (float)sc_tensor_get(c->g->vals[v[i]->v].konst, (size_t)(v[i]->per ? n : 0));
+        x[n] = f[0] * f[1];
+        if (nv == 3) x[n] = x[n] / f[2];
+    }
+    sc_status st = const_vec(c, x, q->N, &q->sc);
+    free(x);
+    q->s_const = st == SC_OK;
+    return st;
+}
+
+/* Constant B and one constant A zero point: the correction na * column sums is a constant
+ * vector (exact: integers below 2^24). */
+static sc_status fold_correction(cg *c, qmm *q, const float *cs) {
+    const sc_tensor *z = q->na.v >= 0 ? c->g->vals[q->na.v].konst : NULL;
+    if (!q->need_cb || q->na.per || (q->na.v >= 0 && !z)) return SC_OK;
+    float na = z ? (float)sc_tensor_get(z, 0) - q->na.sub : (float)-q->oa;
+    float *w = malloc((size_t)q->N * sizeof *w + 4);
+    if (!w) return sc_err_set(c->err, SC_ERR_NOMEM, "out of memory");
+    for (int64_t n = 0; n < q->N; n++)
+        w[n] = na * cs[n];
+    sc_status st = const_vec(c, w, q->N, &q->wc);
+    free(w);
+    q->w_const = st == SC_OK;
+    return st;
+}
+
 /* B as a compile-time [N x K] int8 constant: column n offset by its own zero point when every
  * b - zb fits int8 (then B needs no correction), else by 128 (uint8) / 0 (int8). */
 static sc_status const_b(cg *c, qmm *q, int zb) {
@@ -451,8 +501,8 @@ static sc_status const_b(cg *c, qmm *q, int zb) {
     if (zb >= 0 && vec_of(c, q, zb, q->N, (float)def, "b_zero_point", &q->nb))
         return c->err->status;
     int8_t *w = malloc((size_t)(q->N * q->K) + 1);
-    float *nb = malloc((size_t)q->N * sizeof *nb + 4);
-    sc_status st = w && nb ? SC_OK : sc_err_set(c->err, SC_ERR_NOMEM, "out of memory");
+    float *nb = malloc((size_t)q->N * sizeof *nb + 4), *cs = malloc((size_t)q->N * sizeof *cs + 4);
+    sc_status st = w && nb && cs ? SC_OK : sc_err_set(c->err, SC_ERR_NOMEM, "out of memory");
     q->need_ra = rt;
     for (int64_t n = 0; st == SC_OK && n < q->N; n++) {
         double zn = z ? sc_tensor_get(z, (size_t)(sc_tensor_numel(z) > 1 ? n : 0)) : 0;
@@ -462,16 +512,20 @@ static sc_status const_b(cg *c, qmm *q, int zb) {
             fits = d >= -128 && d <= 127;
         }
         if (fits) off = (int)zn;
+        int64_t sum = 0; /* exact in fp32: |sum| <= 128 K < 2^24 */
         for (int64_t k = 0; k < q->K; k++)
-            w[n * q->K + k] = (int8_t)(sc_tensor_get(t, (size_t)(k * q->N + n)) - off);
-        nb[n] = (float)(zn - off);
+            sum += w[n * q->K + k] = (int8_t)(sc_tensor_get(t, (size_t)(k * q->N + n)) - off);
+        nb[n] = (float)(zn - off), cs[n] = (float)sum;
         q->need_ra |= nb[n] != 0;
     }
     if (st == SC_OK)
         st = sc_program_add_const(c->p, w, (size_t)(q->N * q->K), 64, &q->qw_off, c->err);
     if (st == SC_OK && !rt) st = const_vec(c, nb, q->N, &q->nb);
+    if (st == SC_OK) st = const_vec(c, cs, q->N, &q->cbs);
+    if (st == SC_OK) st = fold_correction(c, q, cs);
     free(w);
     free(nb);
+    free(cs);
     return st;
 }
 
@@ -491,7 +545,6 @@ static sc_status setup_operands(cg *c, sc_ir_node *n, qmm *q, int *za, int *zb) 
     if (q->a_float) { /* the fuse-int8 pass checked these are constants */
         q->xs = (float)ir_const_scalar(c->g, n, 1, 1);
         q->xz = (float)ir_const_scalar(c->g, n, 2, 0);
-        q->xlo = q->oa ? 0 : -128, q->xhi = q->oa ? 255 : 127;
     }
     if (q->mode == QM_REQUANT) {
         int u8 = is_u8(&c->g->vals[q->out]);
@@ -508,6 +561,7 @@ static sc_status setup_scales(cg *c, sc_ir_node *n, qmm *q) {
     if (q->mode == QM_REQUANT && (vec_of(c, q, n->in[6], q->N, 0, "y_scale", &q->sy) ||
                                   vec_of(c, q, n->in[7], q->N, 0, "y_zero_point", &q->zy)))
         return c->err->status;
+    if (fold_scales(c, q)) return c->err->status;
     if (q->bias >= 0) {
         int64_t st[2], od[2] = {q->M, q->N};
         cg_bcast_strides(&c->g->vals[q->bias], 2, od, st);
