@@ -59,8 +59,9 @@ typedef struct cv {
     const sc_ir_node *n;
     geo G;
     int x, w, b, y;
-    int64_t groups, Cg, COg, Kd, cob, ncob, rows, ntile_p, P, pix0;
+    int64_t groups, Cg, COg, Kd, cob, ncob, rows, ntile_p, P, pix0, sa;
     int by_rows; /* tiles are full output rows (else pieces of one row) */
+    int co_fast; /* tile order: output-channel blocks fastest (else pixel tiles) */
     sc_dtype dt;
     int pads; /* some kernel position reads padding: zero-fill the im2col tile */
     uint64_t a_b, b_b, c_b, bias_b, s_b, slot, zero;
@@ -118,12 +119,20 @@ static sc_status cv_load_w(cg *c, const cv *v, int core, int slot, int64_t ch0, 
  * of that depth's plane. */
 static void cv_tile(const cv *v, uint64_t t, int64_t *n, int64_t *g, int64_t *co0, int64_t *p0,
                     int64_t *np, int64_t *od) {
+    int64_t cbk = 0;
+    if (v->co_fast) { /* loop order: channel blocks fastest (consecutive cores share pixels) */
+        cbk = (int64_t)(t % (uint64_t)v->ncob);
+        t /= (uint64_t)v->ncob;
+    }
     int64_t pt = (int64_t)(t % (uint64_t)v->ntile_p);
     t /= (uint64_t)v->ntile_p;
     *od = (int64_t)(t % (uint64_t)v->G.OD);
     t /= (uint64_t)v->G.OD;
-    *co0 = (int64_t)(t % (uint64_t)v->ncob) * v->cob;
-    t /= (uint64_t)v->ncob;
+    if (!v->co_fast) {
+        cbk = (int64_t)(t % (uint64_t)v->ncob);
+        t /= (uint64_t)v->ncob;
+    }
+    *co0 = cbk * v->cob;
     *g = (int64_t)(t % (uint64_t)v->groups);
     *n = (int64_t)(t / (uint64_t)v->groups);
     int64_t total = v->G.OH * v->G.OW;
@@ -136,9 +145,38 @@ static void cv_tile(const cv *v, uint64_t t, int64_t *n, int64_t *g, int64_t *co
     }
 }
 
+/* One MMA's worth of output pixels inside a tile: nr full rows (when a row fits the array) or
+ * a piece of one row, at pixel offset off of the tile. Chunks follow output rows so that every
+ * im2col DMA row and every store row is a contiguous run of output pixels. */
+typedef struct cchunk {
+    int64_t oh, nr, ow, nc, off;
+} cchunk;
+
+/* Tile rows [oh0, oh0 + rows) x columns [ow0, owlim): number of chunks. */
+static int64_t cv_nchunks(const cv *v, int64_t rows, int64_t ow0, int64_t owlim) {
+    int64_t sa = v->sa, wd = owlim - ow0;
+    if (wd == v->G.OW && wd <= sa) return (rows + sa / wd - 1) / (sa / wd);
+    return rows * ((wd + sa - 1) / sa);
+}
+
+static cchunk cv_chunk(const cv *v, int64_t i, int64_t oh0, int64_t rows, int64_t ow0,
+                       int64_t owlim) {
+    int64_t sa = v->sa, wd = owlim - ow0;
+    cchunk k;
+    if (wd == v->G.OW && wd <= sa) {
+        int64_t rpc = sa / wd;
+        k.oh = oh0 + i * rpc, k.nr = SC_MIN(rpc, rows - i * rpc), k.ow = ow0, k.nc = wd;
+        k.off = i * rpc * wd;
+        return k;
+    }
+    int64_t ppr = (wd + sa - 1) / sa, r = i / ppr, q = i % ppr;
+    k.oh = oh0 + r, k.nr = 1, k.ow = ow0 + q * sa, k.nc = SC_MIN(sa, owlim - k.ow);
+    k.off = r * wd + q * sa;
+    return k;
+}
+
 static sc_status im2col_plane(cg *c, const cv *v, int core, int slot, int64_t xbase, int64_t kz,
-                              int64_t oh0, int64_t ow0, int64_t rows, int64_t owlim, int64_t vol,
-                              int64_t kvol);
+                              const cchunk *k, int64_t vol, int64_t kvol);
 
 static sc_status cv_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     cv *v = ctx;
@@ -165,63 +203,70 @@ static sc_status cv_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     int64_t oh0 = p0 / G->OW, ow0 = p0 % G->OW, rows = v->by_rows ? np / G->OW : 1;
     int64_t owlim = v->by_rows ? G->OW : ow0 + np;
     int64_t vol = G->D * G->H * G->W, kvol = G->KD * G->KH * G->KW;
-    for (int64_t kz = 0; kz < G->KD; kz++) {
-        int64_t id = od * G->sd + kz * G->dd - G->pf;
-        if (id < 0 || id >= G->D) continue; /* the zero fill stands for the depth padding */
-        int64_t xbase = (n * G->C + g * v->Cg) * vol + id * G->H * G->W;
-        if (im2col_plane(c, v, core, slot, xbase, kz, oh0, ow0, rows, owlim, vol, kvol))
-            return c->err->status;
+    int64_t nch = cv_nchunks(v, rows, ow0, owlim);
+    for (int64_t i = 0; i < nch; i++) {
+        cchunk k = cv_chunk(v, i, oh0, rows, ow0, owlim);
+        for (int64_t kz = 0; kz < G->KD; kz++) {
+            int64_t id = od * G->sd + kz * G->dd - G->pf;
+            if (id < 0 || id >= G->D) continue; /* the zero fill stands for the depth padding */
+            int64_t xbase = (n * G->C + g * v->Cg) * vol + id * G->H * G->W;
+            if (im2col_plane(c, v, core, slot, xbase, kz, &k, vol, kvol)) return c->err->status;
+        }
     }
     return SC_OK;
 }
 
-/* The KH x KW kernel positions of depth kz: one 3-D DMA each. */
+/* The KH x KW kernel positions of depth kz for one chunk: one 3-D DMA each into the chunk's
+ * K-major [Kd x pixels] block (rows of output pixels stay contiguous on both sides). */
 static sc_status im2col_plane(cg *c, const cv *v, int core, int slot, int64_t xbase, int64_t kz,
-                              int64_t oh0, int64_t ow0, int64_t rows, int64_t owlim, int64_t vol,
-                              int64_t kvol) {
+                              const cchunk *k, int64_t vol, int64_t kvol) {
     const geo *G = &v->G;
-    sc_queue q = SC_QUEUE_LOAD;
+    int64_t npix = k->nr * k->nc, es = sc_isa_dtype_bytes(v->dt);
+    uint64_t bbase = cv_bm(v, slot) + (uint64_t)(k->off * v->Kd * es);
     for (int64_t ky = 0; ky < G->KH; ky++)
         for (int64_t kx = 0; kx < G->KW; kx++) {
             int64_t hlo, hhi, wlo, whi;
             valid_range(G->OH, G->H, G->sh, ky * G->dh, G->pt, &hlo, &hhi);
             valid_range(G->OW, G->W, G->sw, kx * G->dw, G->pl, &wlo, &whi);
-            hlo = SC_MAX(hlo, oh0), hhi = SC_MIN(hhi, oh0 + rows);
-            wlo = SC_MAX(wlo, ow0), whi = SC_MIN(whi, owlim);
+            hlo = SC_MAX(hlo, k->oh), hhi = SC_MIN(hhi, k->oh + k->nr);
+            wlo = SC_MAX(wlo, k->ow), whi = SC_MIN(whi, k->ow + k->nc);
             if (hlo >= hhi || wlo >= whi) continue;
             uint32_t d[4] = {(uint32_t)(whi - wlo), (uint32_t)v->Cg, (uint32_t)(hhi - hlo), 1};
             int64_t ih = hlo * G->sh + ky * G->dh - G->pt, iw = wlo * G->sw + kx * G->dw - G->pl;
             int32_t ss[4] = {(int32_t)G->sw, (int32_t)vol, (int32_t)(G->sh * G->W), 0};
             cg_view src = cv_xview(c, v, (uint64_t)(xbase + ih * G->W + iw), ss);
-            int64_t prow = (hlo - oh0) * G->OW + (wlo - ow0);
+            int64_t krow = (kz * G->KH + ky) * G->KW + kx;
+            int64_t e = krow * npix + (hlo - k->oh) * k->nc + (wlo - k->ow);
             cg_view dst = {SC_SPACE_SPAD,
                            v->dt,
-                           cv_bm(v, slot) +
-                               (uint64_t)((prow * v->Kd + (kz * G->KH + ky) * G->KW + kx) *
-                                          sc_isa_dtype_bytes(v->dt)),
-                           {(int32_t)v->Kd, (int32_t)kvol, (int32_t)(G->OW * v->Kd), 0},
+                           bbase + (uint64_t)(e * es),
+                           {1, (int32_t)(kvol * npix), (int32_t)k->nc, 0},
                            -1};
-            if (cg_dma(c, core, q, d, &dst, &src)) return c->err->status;
+            if (cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src)) return c->err->status;
         }
     return SC_OK;
 }
 
 static sc_status cv_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     cv *v = ctx;
+    const geo *G = &v->G;
     int64_t n, g, co0, p0, np, od;
     cv_tile(v, t, &n, &g, &co0, &p0, &np, &od);
     int64_t cob = SC_MIN(v->cob, v->COg - co0);
+    int64_t oh0 = p0 / G->OW, ow0 = p0 % G->OW, rows = v->by_rows ? np / G->OW : 1;
+    int64_t owlim = v->by_rows ? G->OW : ow0 + np, nch = cv_nchunks(v, rows, ow0, owlim);
     sc_queue q = SC_QUEUE_COMPUTE;
     int es = sc_isa_dtype_bytes(v->dt);
-    for (int64_t j = 0; j < np; j += c->sa) {
-        int64_t pc = SC_MIN((int64_t)c->sa, np - j);
-        uint64_t caddr = cv_c(v, slot) + (uint64_t)(j * cob * 4);
+    for (int64_t i = 0; i < nch; i++) {
+        cchunk k = cv_chunk(v, i, oh0, rows, ow0, owlim);
+        int64_t pc = k.nr * k.nc;
+        uint64_t caddr = cv_c(v, slot) + (uint64_t)(k.off * cob * 4);
         if (cg_li(c, core, q, R_T0, (int64_t)caddr) ||
             cg_li(c, core, q, R_T1, (int64_t)cv_a(v, slot)) ||
-            cg_li(c, core, q, R_T2, (int64_t)(cv_bm(v, slot) + (uint64_t)(j * v->Kd * es))))
+            cg_li(c, core, q, R_T2, (int64_t)(cv_bm(v, slot) + (uint64_t)(k.off * v->Kd * es))))
             return c->err->status;
         sc_dtype acc = v->qs > 0 ? SC_DTYPE_INT32 : SC_DTYPE_FP32;
-        sc_insn in = {SC_OP_MMAI, {R_T0, R_T1, R_T2, cob, pc, v->Kd, v->dt, v->dt, acc, SC_MMA_TB}};
+        sc_insn in = {SC_OP_MMAI, {R_T0, R_T1, R_T2, cob, pc, v->Kd, v->dt, v->dt, acc, 0}};
         if (cg_emit(c, core, q, &in)) return c->err->status;
         if (v->qs > 0 &&
             cg_int8_dequant(c, core, caddr, cv_scale(v, slot), (uint32_t)pc, (uint32_t)cob, 1))
@@ -239,18 +284,21 @@ static sc_status cv_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
 
 static sc_status cv_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     cv *v = ctx;
+    const geo *G = &v->G;
     int64_t n, g, co0, p0, np, od;
     cv_tile(v, t, &n, &g, &co0, &p0, &np, &od);
-    int64_t cob = SC_MIN(v->cob, v->COg - co0), plane = v->G.OD * v->G.OH * v->G.OW;
-    p0 += od * v->G.OH * v->G.OW;
-    int64_t CO = v->COg * v->groups;
-    for (int64_t j = 0; j < np; j += c->sa) {
-        int64_t pc = SC_MIN((int64_t)c->sa, np - j);
+    int64_t cob = SC_MIN(v->cob, v->COg - co0), plane = G->OD * G->OH * G->OW;
+    int64_t oh0 = p0 / G->OW, ow0 = p0 % G->OW, rows = v->by_rows ? np / G->OW : 1;
+    int64_t owlim = v->by_rows ? G->OW : ow0 + np, nch = cv_nchunks(v, rows, ow0, owlim);
+    int64_t CO = v->COg * v->groups,
+            base = (n * CO + g * v->COg + co0) * plane + od * G->OH * G->OW;
+    for (int64_t i = 0; i < nch; i++) {
+        cchunk k = cv_chunk(v, i, oh0, rows, ow0, owlim);
+        int64_t pc = k.nr * k.nc;
         uint32_t d[4] = {(uint32_t)pc, (uint32_t)cob, 1, 1};
         int32_t st[4] = {1, (int32_t)plane, 0, 0};
-        cg_view dst =
-            cg_val_view(c, v->y, (uint64_t)((n * CO + g * v->COg + co0) * plane + p0 + j), st);
-        cg_view src = cg_spad(SC_DTYPE_FP32, cv_c(v, slot) + (uint64_t)(j * cob * 4), d);
+        cg_view dst = cg_val_view(c, v->y, (uint64_t)(base + k.oh * G->OW + k.ow), st);
+        cg_view src = cg_spad(SC_DTYPE_FP32, cv_c(v, slot) + (uint64_t)(k.off * cob * 4), d);
         if (cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src)) return c->err->status;
     }
     return SC_OK;
@@ -269,8 +317,10 @@ static void cv_sizes(cg *c, cv *v) {
 
 static sc_status cv_plan(cg *c, cv *v) {
     const geo *G = &v->G;
-    v->cob = SC_MIN(v->COg, (int64_t)c->sa);
-    v->P = SC_MIN(G->OH * G->OW, (int64_t)CONV_PMAX);
+    /* "_cob" / "_cp" (tile search) ask for an output-channel block and pixels per tile */
+    int64_t ocob = sc_ir_attr_i(v->n, "_cob", 0), ocp = sc_ir_attr_i(v->n, "_cp", 0);
+    v->cob = SC_MIN(v->COg, ocob > 0 ? SC_MIN(ocob, (int64_t)c->sa) : (int64_t)c->sa);
+    v->P = SC_MIN(G->OH * G->OW, ocp > 0 ? ocp : (int64_t)CONV_PMAX);
     for (;;) {
         cv_sizes(c, v);
         if (2 * v->slot <= c->spad) break;
@@ -296,11 +346,212 @@ static sc_status cv_plan(cg *c, cv *v) {
     return SC_OK;
 }
 
+/* ---- Depthwise Conv on the vector unit ----
+ * One output channel per input channel (groups = C = CO): the MMA path would run one tile per
+ * channel with M = 1 and an im2col of K = KH*KW, so instead the padded input rows of a channel
+ * block are loaded once and each kernel position is a product (vmul) added into the output
+ * (vadd). Bit-exact with the MMA: it rounds every product to fp32 and sums them in ascending k
+ * from +0, which is what +0 + p0, then + p1, ... does. */
+
+typedef struct dw {
+    const sc_ir_node *n;
+    geo G;
+    int x, w, b, y;
+    sc_dtype dt;
+    int64_t cb, ncb, orows, nrb, rows_in, win, kvol, es;
+    uint64_t in_b, out_b, w_b, slot, zero;
+} dw;
+
+static uint64_t dw_out(const dw *p, int s) {
+    return (uint64_t)s * p->slot + p->in_b;
+}
+static uint64_t dw_tmp(const dw *p, int s) {
+    return dw_out(p, s) + p->out_b;
+}
+static uint64_t dw_w(const dw *p, int s) {
+    return dw_tmp(p, s) + p->out_b;
+}
+static uint64_t dw_bias(const dw *p, int s) {
+    return dw_w(p, s) + p->w_b;
+}
+static uint64_t dw_zero(const dw *p, int s) {
+    return dw_bias(p, s) + al64((uint64_t)p->cb * 4);
+}
+
+/* Tile t -> image n, channels [c0, c0 + cb), output rows [r0, r0 + orows) (rows fastest). */
+static void dw_tile(const dw *p, uint64_t t, int64_t *n, int64_t *c0, int64_t *cb, int64_t *r0,
+                    int64_t *orows) {
+    *r0 = (int64_t)(t % (uint64_t)p->nrb) * p->orows;
+    t /= (uint64_t)p->nrb;
+    *c0 = (int64_t)(t % (uint64_t)p->ncb) * p->cb;
+    *n = (int64_t)(t / (uint64_t)p->ncb);
+    *cb = SC_MIN(p->cb, p->G.C - *c0), *orows = SC_MIN(p->orows, p->G.OH - *r0);
+}
+
+static sc_status dw_load_params(cg *c, const dw *p, int core, int slot, int64_t c0, int64_t cb) {
+    sc_queue q = SC_QUEUE_LOAD;
+    uint32_t wd[4] = {(uint32_t)p->kvol, (uint32_t)cb, 1, 1}, one[4] = {1, 1, 1, 1};
+    int32_t ws[4] = {1, (int32_t)p->kvol, 0, 0}, bs[4] = {1, 0, 0, 0};
+    cg_view wsrc = cg_val_view(c, p->w, (uint64_t)(c0 * p->kvol), ws);
+    cg_view wdst = cg_spad(p->dt, dw_w(p, slot), wd);
+    cg_view zs = {SC_SPACE_CONST, SC_DTYPE_FP32, p->zero, {0, 0, 0, 0}, -1};
+    cg_view zd = cg_spad1(SC_DTYPE_FP32, dw_zero(p, slot));
+    if (cg_dma(c, core, q, wd, &wdst, &wsrc) || cg_dma(c, core, q, one, &zd, &zs))
+        return c->err->status;
+    if (p->b < 0) return SC_OK;
+    uint32_t bd[4] = {(uint32_t)cb, 1, 1, 1};
+    cg_view bsrc = cg_val_view(c, p->b, (uint64_t)c0, bs);
+    cg_view bdst = cg_spad(SC_DTYPE_FP32, dw_bias(p, slot), bd);
+    return cg_dma(c, core, q, bd, &bdst, &bsrc);
+}
+
+static sc_status dw_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
+    dw *p = ctx;
+    const geo *G = &p->G;
+    int64_t n, c0, cb, r0, orows;
+    dw_tile(p, t, &n, &c0, &cb, &r0, &orows);
+    uint64_t base = (uint64_t)slot * p->slot;
+    if (dw_load_params(c, p, core, slot, c0, cb)) return c->err->status;
+    int64_t ih0 = r0 * G->sh - G->pt, need = (orows - 1) * G->sh + (G->KH - 1) * G->dh + 1;
+    int64_t lo = SC_MAX(ih0, (int64_t)0), hi = SC_MIN(ih0 + need, G->H);
+    if (lo > ih0 || hi < ih0 + need || p->win > G->W) { /* padding reads zeros */
+        uint32_t fd[4] = {(uint32_t)p->win, (uint32_t)need, (uint32_t)cb, 1};
+        cg_view fs = {SC_SPACE_CONST, SC_DTYPE_FP32, p->zero, {0, 0, 0, 0}, -1};
+        cg_view fdst = {SC_SPACE_SPAD,
+                        p->dt,
+                        base,
+                        {1, (int32_t)p->win, (int32_t)(p->rows_in * p->win), 0},
+                        -1};
+        if (cg_dma(c, core, SC_QUEUE_LOAD, fd, &fdst, &fs)) return c->err->status;
+    }
+    if (lo >= hi) return SC_OK;
+    uint32_t d[4] = {(uint32_t)G->W, (uint32_t)(hi - lo), (uint32_t)cb, 1};
+    int32_t ss[4] = {1, (int32_t)G->W, (int32_t)(G->H * G->W), 0};
+    cg_view src = cg_val_view(c, p->x, (uint64_t)(((n * G->C + c0) * G->H + lo) * G->W), ss);
+    cg_view dst = {SC_SPACE_SPAD,
+                   p->dt,
+                   base + (uint64_t)(((lo - ih0) * p->win + G->pl) * p->es),
+                   {1, (int32_t)p->win, (int32_t)(p->rows_in * p->win), 0},
+                   -1};
+    return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src);
+}
+
+static sc_status dw_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
+    dw *p = ctx;
+    const geo *G = &p->G;
+    int64_t n, c0, cb, r0, orows;
+    dw_tile(p, t, &n, &c0, &cb, &r0, &orows);
+    uint64_t base = (uint64_t)slot * p->slot;
+    uint32_t d[4] = {(uint32_t)G->OW, (uint32_t)orows, (uint32_t)cb, 1};
+    cg_view out = cg_spad(SC_DTYPE_FP32, dw_out(p, slot), d);
+    cg_view tmp = cg_spad(SC_DTYPE_FP32, dw_tmp(p, slot), d);
+    cg_view z = {SC_SPACE_SPAD, SC_DTYPE_FP32, dw_zero(p, slot), {0, 0, 0, 0}, -1};
+    for (int64_t ky = 0; ky < G->KH; ky++)
+        for (int64_t kx = 0; kx < G->KW; kx++) {
+            int64_t k = ky * G->KW + kx;
+            cg_view a = {
+                SC_SPACE_SPAD,
+                p->dt,
+                base + (uint64_t)((ky * G->dh * p->win + kx * G->dw) * p->es),
+                {(int32_t)G->sw, (int32_t)(G->sh * p->win), (int32_t)(p->rows_in * p->win), 0},
+                -1};
+            cg_view wv = {SC_SPACE_SPAD,
+                          p->dt,
+                          dw_w(p, slot) + (uint64_t)(k * p->es),
+                          {0, 0, (int32_t)p->kvol, 0},
+                          -1};
+            if (cg_vec(c, core, SC_OP_VMUL, d, &tmp, &a, &wv, NULL, 0, 0) ||
+                cg_vec(c, core, SC_OP_VADD, d, &out, k ? &out : &z, &tmp, NULL, 0, 0))
+                return c->err->status;
+        }
+    cg_view bv = {SC_SPACE_SPAD, SC_DTYPE_FP32, dw_bias(p, slot), {0, 0, 1, 0}, -1};
+    if (p->b >= 0 && cg_vec(c, core, SC_OP_VADD, d, &out, &out, &bv, NULL, 0, 0))
+        return c->err->status;
+    return cg_apply_act(c, core, p->n, dw_out(p, slot), dw_tmp(p, slot),
+                        (uint32_t)(cb * orows * G->OW));
+}
+
+static sc_status dw_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
+    dw *p = ctx;
+    const geo *G = &p->G;
+    int64_t n, c0, cb, r0, orows;
+    dw_tile(p, t, &n, &c0, &cb, &r0, &orows);
+    uint32_t d[4] = {(uint32_t)(orows * G->OW), (uint32_t)cb, 1, 1};
+    int32_t st[4] = {1, (int32_t)(G->OH * G->OW), 0, 0};
+    cg_view dst = cg_val_view(c, p->y, (uint64_t)(((n * G->C + c0) * G->OH + r0) * G->OW), st);
+    cg_view src = cg_spad(SC_DTYPE_FP32, dw_out(p, slot), d);
+    return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
+}
+
+static void dw_sizes(dw *p) {
+    const geo *G = &p->G;
+    p->rows_in = (p->orows - 1) * G->sh + (G->KH - 1) * G->dh + 1;
+    p->in_b = al64((uint64_t)(p->cb * p->rows_in * p->win * p->es));
+    p->out_b = al64((uint64_t)(p->cb * p->orows * G->OW * 4));
+    p->w_b = al64((uint64_t)(p->cb * p->kvol * p->es));
+    p->slot = p->in_b + 2 * p->out_b + p->w_b + al64((uint64_t)p->cb * 4) + 64;
+}
+
+/* Channel block and output rows: the largest tile that double-buffers in the scratchpad, then
+ * split (channels first: no halo rows) until every core has a tile. "_dw_cb" / "_dw_rows"
+ * (tile search) override. Returns 0 when no tile fits. */
+static int dw_plan(cg *c, dw *p) {
+    const geo *G = &p->G;
+    int64_t ocb = sc_ir_attr_i(p->n, "_dw_cb", 0), orw = sc_ir_attr_i(p->n, "_dw_rows", 0);
+    p->win = SC_MAX(G->W + G->pl, (G->OW - 1) * G->sw + (G->KW - 1) * G->dw + 1);
+    p->cb = ocb > 0 ? SC_MIN(ocb, G->C) : G->C;
+    p->orows = orw > 0 ? SC_MIN(orw, G->OH) : G->OH;
+    for (;;) {
+        dw_sizes(p);
+        if (2 * p->slot <= c->spad) break;
+        if (p->cb > 1)
+            p->cb = (p->cb + 1) / 2;
+        else if (p->orows > 1)
+            p->orows = (p->orows + 1) / 2;
+        else
+            return 0;
+    }
+    while (!ocb && !orw &&
+           G->N * ((G->C + p->cb - 1) / p->cb) * ((G->OH + p->orows - 1) / p->orows) < c->cores) {
+        if (p->cb >= 16)
+            p->cb = (p->cb + 1) / 2;
+        else if (p->orows > 1)
+            p->orows = (p->orows + 1) / 2;
+        else
+            break;
+    }
+    dw_sizes(p);
+    p->ncb = (G->C + p->cb - 1) / p->cb;
+    p->nrb = (G->OH + p->orows - 1) / p->orows;
+    return 1;
+}
+
+/* Lowers a depthwise 1-D/2-D Conv on the vector unit; *done = 0 leaves it to the MMA path
+ * (int8, grouped but not depthwise, 3-D, "_dw_mma" set by the tile search, no tile fits). */
+static sc_status lower_dwconv(cg *c, sc_ir_node *n, const cv *v, int *done) {
+    dw p;
+    memset(&p, 0, sizeof p);
+    *done = 0;
+    if (v->groups != v->G.C || v->Cg != 1 || v->COg != 1 || v->qs > 0 || v->G.KD != 1 ||
+        v->G.D != 1 || sc_ir_attr_i(n, "_dw_mma", 0))
+        return SC_OK;
+    p.n = n, p.G = v->G, p.x = v->x, p.w = v->w, p.b = v->b, p.y = v->y, p.dt = v->dt;
+    p.kvol = v->G.KH * v->G.KW, p.es = sc_isa_dtype_bytes(v->dt);
+    if (!dw_plan(c, &p)) return SC_OK;
+    float z = 0;
+    if (sc_program_add_const(c->p, &z, 4, 64, &p.zero, c->err)) return c->err->status;
+    *done = 1;
+    cg_tiler tl = {dw_load, dw_compute, dw_store};
+    return cg_pipeline(c, (uint64_t)(p.G.N * p.ncb * p.nrb), &tl, &p);
+}
+
 sc_status lower_conv(cg *c, sc_ir_node *n) {
     cv v;
     memset(&v, 0, sizeof v);
     v.n = n, v.x = n->in[0], v.w = n->in[1], v.b = n->n_in > 2 ? n->in[2] : -1, v.y = n->out[0];
     if (get_geo(c, n, &v.G)) return c->err->status;
+    v.sa = c->sa;
+    v.co_fast = sc_ir_attr_i(n, "_co_fast", 0) != 0;
     v.groups = sc_ir_attr_i(n, "group", 1);
     v.Cg = v.G.C / v.groups;
     v.COg = c->g->vals[v.w].dims[0] / v.groups;
@@ -312,6 +563,8 @@ sc_status lower_conv(cg *c, sc_ir_node *n) {
     for (int i = 0; i < p->n; i++)
         v.pads |= p->ints[i] != 0;
     if (!v.G.N || !v.G.OD || !v.G.OH || !v.G.OW || !v.COg) return SC_OK;
+    int done = 0;
+    if (lower_dwconv(c, n, &v, &done) || done) return c->err->status;
     float z = 0;
     if (cv_plan(c, &v) || sc_program_add_const(c->p, &z, 4, 64, &v.zero, c->err))
         return c->err->status;

@@ -273,8 +273,32 @@ int sim_scatter_f32(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const 
         memcpy(dst + (int64_t)e * ds, &x_, sizeof x_);                                             \
     }
 
+/* One element repeated over a contiguous run (zero and fill-value tiles: a stride-0 source). */
+static void fill_run(unsigned char *dst, const unsigned char *src, uint32_t n, size_t es) {
+    int zero = 1;
+    for (size_t b = 0; b < es; b++)
+        zero &= src[b] == 0;
+    if (zero) {
+        memset(dst, 0, (size_t)n * es);
+        return;
+    }
+    if (es == 4) {
+        uint32_t x;
+        memcpy(&x, src, 4);
+        for (uint32_t e = 0; e < n; e++)
+            memcpy(dst + (size_t)e * 4, &x, 4);
+        return;
+    }
+    for (uint32_t e = 0; e < n; e++)
+        memcpy(dst + (size_t)e * es, src, es);
+}
+
 static void copy_strided(unsigned char *dst, int64_t ds, const unsigned char *src, int64_t ss,
                          uint32_t n, size_t es) {
+    if (ss == 0 && ds == (int64_t)es) {
+        fill_run(dst, src, n, es);
+        return;
+    }
     switch (es) {
     case 1:
         COPY_AS(uint8_t);
