@@ -335,7 +335,7 @@ static sc_status qm_finish(cg *c, const qmm *q, int core, int slot, uint32_t rm,
             sa = cg_spad1(SC_DTYPE_FP32, s_v(q, slot, V_SA)),
             sy = cg_spad1(SC_DTYPE_FP32, s_v(q, slot, V_SY));
     /* the decomposition's order: (a_scale * b_scale) / y_scale, then times the product */
-    if (!q->s_const && (vop(c, core, SC_OP_VMUL, rn, sb, sa, &sb, 0) ||
+    if (!q->s_const && (vop(c, core, SC_OP_VMUL, rn, sb, sb, &sa, 0) ||
                         (q->mode == QM_REQUANT && vop(c, core, SC_OP_VDIV, rn, sb, sb, &sy, 0))))
         return c->err->status;
     cg_view cv = tile(cdt, s_c(q, slot), rn), cf = tile(SC_DTYPE_FP32, s_c(q, slot), rn);
