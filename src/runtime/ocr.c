@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // PP-OCR pipeline on the simulated chip: det -> boxes -> crops -> cls -> rec ->
 // text + chip figures.
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,14 @@ static const char *const model_file[SC_OCR_N_MODELS] = {"ch_PP-OCRv4_det_infer.o
                                                         "ch_PP-OCRv4_rec_infer.onnx"};
 static const char *const model_name[SC_OCR_N_MODELS] = {"det", "cls", "rec"};
 
-/* One compiled program per model and input shape, kept for the handle's life.
- */
+/* One model input shape: its program while cached (c), and its timing-mode
+ * figures, kept after the program is released so a recompile is not re-timed. */
 typedef struct ocr_prog {
     int model;
     int64_t dims[4];
-    sc_compiled *c;
+    sc_compiled *c; /* NULL once released (recompiled on the next use) */
+    size_t bytes;   /* code + constants of c */
+    uint64_t used;  /* o->clock at the last use (least recently used goes first) */
     int calls;      /* in the current image */
     int timed;      /* timing-mode figures below are valid */
     sc_sim_stats t; /* one timing-mode run */
@@ -39,6 +42,8 @@ struct sc_ocr {
     ocr_keys keys;
     ocr_prog progs[OCR_MAX_PROGRAMS];
     int n_progs;
+    uint64_t clock;           /* program uses so far */
+    size_t largest;           /* bytes of the largest program compiled so far */
     int seq[SC_OCR_N_MODELS]; /* dump file numbering */
 };
 
@@ -52,6 +57,7 @@ sc_ocr_params sc_ocr_default_params(void) {
     p.precision = SC_DTYPE_FP32, p.mode = SC_SIM_TIMING;
     p.det_limit_side = 960, p.det_thresh = 0.3f, p.det_box_thresh = 0.6f, p.det_unclip = 1.5f;
     p.det_max_boxes = 1000, p.use_cls = 1, p.cls_thresh = 0.9f, p.drop_score = 0.5f;
+    p.cache_bytes = (size_t)64 << 20;
     return p;
 }
 
@@ -96,32 +102,103 @@ static double now_s(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* The program for (model, input shape): compiled on first use. */
-static sc_status get_prog(sc_ocr *o, int model, const sc_tensor *in, sc_ocr_result *res,
-                          ocr_prog **out, sc_err *err) {
+/* Host memory of a compiled program: its instruction streams and constants. */
+static size_t prog_bytes(const sc_compiled *c) {
+    size_t total = 0, n = 0;
+    sc_program_consts(c->prog, &total);
+    for (int core = 0; core < sc_program_cores(c->prog); core++)
+        for (int q = 0; q < SC_QUEUE_COUNT; q++) {
+            sc_program_code(c->prog, core, (sc_queue)q, &n);
+            total += n * sizeof(sc_insn);
+        }
+    return total;
+}
+
+/* Before a compile: releases the least recently used programs until one more
+ * of the largest size seen fits the budget. The programs of a page (det, cls,
+ * three rec widths) are ~300 MB of code at 88 bytes an instruction, more than
+ * the rest of the process; each is used in one stretch (sc_ocr_run's order). */
+static void make_room(sc_ocr *o) {
+    for (;;) {
+        size_t used = 0;
+        int lru = -1;
+        for (int i = 0; i < o->n_progs; i++) {
+            if (!o->progs[i].c) continue;
+            used += o->progs[i].bytes;
+            if (lru < 0 || o->progs[i].used < o->progs[lru].used) lru = i;
+        }
+        if (lru < 0 || used + o->largest <= o->p.cache_bytes) return;
+        sc_compiled_destroy(o->progs[lru].c);
+        o->progs[lru].c = NULL;
+    }
+}
+
+/* The entry for (model, shape): the existing one, a new one, or (table full) a
+ * released entry not used by this image, whose figures are dropped. */
+static ocr_prog *find_entry(sc_ocr *o, int model, const sc_tensor *in, sc_err *err) {
     for (int i = 0; i < o->n_progs; i++)
         if (o->progs[i].model == model &&
-            !memcmp(o->progs[i].dims, in->dims, sizeof in->dims[0] * 4)) {
-            *out = &o->progs[i];
-            return SC_OK;
-        }
-    if (o->n_progs == OCR_MAX_PROGRAMS)
-        return sc_err_set(err, SC_ERR_LIMIT, "more than %d distinct model input shapes",
-                          OCR_MAX_PROGRAMS);
-    ocr_prog *pr = &o->progs[o->n_progs];
+            !memcmp(o->progs[i].dims, in->dims, sizeof in->dims[0] * 4))
+            return &o->progs[i];
+    ocr_prog *pr = o->n_progs < OCR_MAX_PROGRAMS ? &o->progs[o->n_progs++] : NULL;
+    for (int i = 0; !pr && i < o->n_progs; i++)
+        if (!o->progs[i].c && !o->progs[i].calls) pr = &o->progs[i];
+    if (!pr) {
+        sc_err_set(err, SC_ERR_LIMIT, "more than %d distinct model input shapes in one image",
+                   OCR_MAX_PROGRAMS);
+        return NULL;
+    }
     memset(pr, 0, sizeof *pr);
+    pr->model = model;
+    memcpy(pr->dims, in->dims, sizeof pr->dims);
+    return pr;
+}
+
+/* --mode timing: one timing-mode run per program (no data, so its figures do
+ * not depend on the input), right after the compile, counted once per call. */
+static sc_status time_prog(sc_ocr *o, ocr_prog *pr, sc_err *err) {
+    sc_sim_params sp = sc_sim_default_params();
+    sp.mode = SC_SIM_TIMING;
+    sc_sim *sim = NULL;
+    sc_err e = {0};
+    if (sc_onnx_execute(o->chip, pr->c, NULL, &sp, NULL, &sim, &e) != SC_OK)
+        return sc_err_set(err, e.status, "%s: %s", o->path[pr->model], e.msg);
+    sc_sim_get_stats(sim, &pr->t);
+    sc_sim_destroy(sim);
+    pr->timed = 1;
+    return SC_OK;
+}
+
+static sc_status compile_prog(sc_ocr *o, ocr_prog *pr, const sc_tensor *in, sc_ocr_result *res,
+                              sc_err *err) {
+    make_room(o);
     sc_onnx_compile_params cp = sc_onnx_compile_default_params();
     cp.cg.precision = o->p.precision, cp.cg.cores = o->p.cores, cp.inputs = in, cp.n_inputs = 1;
     double t0 = now_s();
     sc_err e = {0};
-    if (sc_onnx_compile(o->chip, o->path[model], &cp, &pr->c, &e) != SC_OK)
-        return sc_err_set(err, e.status, "%s: %s", o->path[model], e.msg);
-    res->models[model].compile_s += now_s() - t0;
+    if (sc_onnx_compile(o->chip, o->path[pr->model], &cp, &pr->c, &e) != SC_OK)
+        return sc_err_set(err, e.status, "%s: %s", o->path[pr->model], e.msg);
+    res->models[pr->model].compile_s += now_s() - t0;
     if (pr->c->n_outputs < 1)
-        return sc_err_set(err, SC_ERR_PARSE, "%s: the model has no output", o->path[model]);
-    pr->model = model;
-    memcpy(pr->dims, in->dims, sizeof pr->dims);
-    o->n_progs++;
+        return sc_err_set(err, SC_ERR_PARSE, "%s: the model has no output", o->path[pr->model]);
+    pr->bytes = prog_bytes(pr->c);
+    if (pr->bytes > o->largest) o->largest = pr->bytes;
+    if (o->p.mode == SC_SIM_TIMING && !pr->timed) return time_prog(o, pr, err);
+    return SC_OK;
+}
+
+/* The program for (model, input shape): compiled on first use and after a
+ * release. */
+static sc_status get_prog(sc_ocr *o, int model, const sc_tensor *in, sc_ocr_result *res,
+                          ocr_prog **out, sc_err *err) {
+    ocr_prog *pr = find_entry(o, model, in, err);
+    if (!pr) return err->status;
+    pr->used = ++o->clock;
+    if (!pr->c && compile_prog(o, pr, in, res, err) != SC_OK) {
+        sc_compiled_destroy(pr->c);
+        pr->c = NULL;
+        return err->status;
+    }
     *out = pr;
     return SC_OK;
 }
@@ -146,10 +223,9 @@ static sc_status dump(sc_ocr *o, int model, int k, const char *what, const sc_te
 
 /* Runs one model on one input tensor: the output (first graph output) in *out.
  */
-static sc_status run_model(sc_ocr *o, int model, const sc_tensor *in, sc_ocr_result *res,
+static sc_status run_model(sc_ocr *o, int model, int k, const sc_tensor *in, sc_ocr_result *res,
                            sc_tensor *out, sc_err *err) {
     ocr_prog *pr = NULL;
-    int k = o->seq[model]++;
     if (o->p.dump_dir && dump(o, model, k, "in", in, err) != SC_OK) return err->status;
     if (get_prog(o, model, in, res, &pr, err) != SC_OK) return err->status;
     sc_sim_params sp = sc_sim_default_params();
@@ -177,27 +253,11 @@ static sc_status run_model(sc_ocr *o, int model, const sc_tensor *in, sc_ocr_res
     return st;
 }
 
-/* --mode timing: each program used for this image is run once in timing mode
- * (no data, so its figures do not depend on the input) and counted once per
- * call. */
-static sc_status timing_figures(sc_ocr *o, sc_ocr_result *res, sc_err *err) {
-    for (int i = 0; i < o->n_progs; i++) {
-        ocr_prog *pr = &o->progs[i];
-        if (!pr->calls) continue;
-        if (!pr->timed) {
-            sc_sim_params sp = sc_sim_default_params();
-            sp.mode = SC_SIM_TIMING;
-            sc_sim *sim = NULL;
-            sc_err e = {0};
-            if (sc_onnx_execute(o->chip, pr->c, NULL, &sp, NULL, &sim, &e) != SC_OK)
-                return sc_err_set(err, e.status, "%s: %s", o->path[pr->model], e.msg);
-            sc_sim_get_stats(sim, &pr->t);
-            sc_sim_destroy(sim);
-            pr->timed = 1;
-        }
-        add_stats(&res->models[pr->model], &pr->t, pr->calls);
-    }
-    return SC_OK;
+/* --mode timing: every program used for this image counted once per call. */
+static void timing_figures(sc_ocr *o, sc_ocr_result *res) {
+    for (int i = 0; i < o->n_progs; i++)
+        if (o->progs[i].calls && o->progs[i].timed)
+            add_stats(&res->models[o->progs[i].model], &o->progs[i].t, o->progs[i].calls);
 }
 
 static sc_status detect(sc_ocr *o, const sc_image *im, sc_ocr_result *res, ocr_box **boxes, int *n,
@@ -205,7 +265,7 @@ static sc_status detect(sc_ocr *o, const sc_image *im, sc_ocr_result *res, ocr_b
     sc_tensor in = {0}, out = {0};
     ocr_det_size(im->w, im->h, o->p.det_limit_side, &res->det_w, &res->det_h);
     if (ocr_det_input(im, res->det_w, res->det_h, &in, err) != SC_OK) return err->status;
-    sc_status st = run_model(o, SC_OCR_DET, &in, res, &out, err);
+    sc_status st = run_model(o, SC_OCR_DET, o->seq[SC_OCR_DET]++, &in, res, &out, err);
     if (st == SC_OK && (out.rank != 4 || out.dims[2] != res->det_h || out.dims[3] != res->det_w ||
                         out.dtype != SC_T_FLOAT))
         st = sc_err_set(err, SC_ERR_PARSE, "%s: output is not a [1,1,%d,%d] float map",
@@ -220,12 +280,12 @@ static sc_status detect(sc_ocr *o, const sc_image *im, sc_ocr_result *res, ocr_b
 
 /* cls: PaddleOCR labels ['0', '180']; the crop is turned when '180' wins above
  * cls_thresh. */
-static sc_status classify(sc_ocr *o, sc_image *crop, sc_ocr_result *res, sc_ocr_line *line,
+static sc_status classify(sc_ocr *o, int k, sc_image *crop, sc_ocr_result *res, sc_ocr_line *line,
                           sc_err *err) {
     sc_tensor in = {0}, out = {0};
     if (ocr_line_input(crop, OCR_CLS_H, OCR_CLS_W, OCR_CLS_W, &in, err) != SC_OK)
         return err->status;
-    sc_status st = run_model(o, SC_OCR_CLS, &in, res, &out, err);
+    sc_status st = run_model(o, SC_OCR_CLS, k, &in, res, &out, err);
     if (st == SC_OK && (sc_tensor_numel(&out) != 2 || out.dtype != SC_T_FLOAT))
         st =
             sc_err_set(err, SC_ERR_PARSE, "%s: output is not 2 probabilities", o->path[SC_OCR_CLS]);
@@ -252,12 +312,12 @@ static int rec_width(const sc_image *crop) {
     return buckets[sizeof buckets / sizeof buckets[0] - 1];
 }
 
-static sc_status recognise(sc_ocr *o, const sc_image *crop, sc_ocr_result *res, sc_ocr_line *line,
-                           sc_err *err) {
+static sc_status recognise(sc_ocr *o, int k, const sc_image *crop, sc_ocr_result *res,
+                           sc_ocr_line *line, sc_err *err) {
     sc_tensor in = {0}, out = {0};
     int w = rec_width(crop);
     if (ocr_line_input(crop, OCR_REC_H, w, w, &in, err) != SC_OK) return err->status;
-    sc_status st = run_model(o, SC_OCR_REC, &in, res, &out, err);
+    sc_status st = run_model(o, SC_OCR_REC, k, &in, res, &out, err);
     if (st == SC_OK && (out.rank != 3 || out.dtype != SC_T_FLOAT || out.dims[2] != o->keys.n + 2))
         st = sc_err_set(err, SC_ERR_PARSE,
                         "%s: output is not [1, steps, %d] probabilities (%d characters in the "
@@ -271,14 +331,70 @@ static sc_status recognise(sc_ocr *o, const sc_image *crop, sc_ocr_result *res, 
     return st;
 }
 
-static sc_status read_line(sc_ocr *o, const sc_image *im, const ocr_box *b, sc_ocr_result *res,
-                           sc_ocr_line *line, sc_err *err) {
-    sc_image crop;
-    memcpy(line->box, b->p, sizeof line->box);
-    if (ocr_crop(im, b->p, &crop, err) != SC_OK) return err->status;
-    sc_status st = o->p.use_cls ? classify(o, &crop, res, line, err) : SC_OK;
-    if (st == SC_OK) st = recognise(o, &crop, res, line, err);
-    sc_image_free(&crop);
+/* The lines' crops, in box order. */
+static sc_status crop_all(const sc_image *im, const ocr_box *boxes, int n, sc_ocr_line *lines,
+                          sc_image *crops, sc_err *err) {
+    for (int i = 0; i < n; i++) {
+        memcpy(lines[i].box, boxes[i].p, sizeof lines[i].box);
+        if (ocr_crop(im, boxes[i].p, &crops[i], err) != SC_OK) return err->status;
+    }
+    return SC_OK;
+}
+
+/* rec in order of input width (ties in box order): one program per width,
+ * used for all its lines in a row, so the cache can release it afterwards.
+ * Dump files keep box-order numbers (k0 + line). */
+static sc_status recognise_all(sc_ocr *o, int k0, sc_image *crops, int n, sc_ocr_result *res,
+                               sc_err *err) {
+    int *w = malloc((size_t)n * sizeof *w);
+    if (!w) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++)
+        w[i] = rec_width(&crops[i]);
+    sc_status st = SC_OK;
+    for (int done = 0, last = 0; st == SC_OK && done < n;) {
+        int next = INT_MAX;
+        for (int i = 0; i < n; i++)
+            if (w[i] > last && w[i] < next) next = w[i];
+        for (int i = 0; st == SC_OK && i < n; i++)
+            if (w[i] == next) {
+                st = recognise(o, k0 + i, &crops[i], res, &res->lines[i], err);
+                done++;
+            }
+        last = next;
+    }
+    free(w);
+    return st;
+}
+
+/* Keeps the lines scored at least drop_score, in order. */
+static void drop_lines(sc_ocr_result *res, int n, float drop_score) {
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        sc_ocr_line l = res->lines[i];
+        memset(&res->lines[i], 0, sizeof l);
+        if (l.score >= drop_score)
+            res->lines[kept++] = l;
+        else
+            free(l.text);
+    }
+    res->n_lines = kept;
+}
+
+/* cls on every crop, then rec grouped by width; crops are freed here. */
+static sc_status read_lines(sc_ocr *o, const sc_image *im, const ocr_box *boxes, int n,
+                            sc_ocr_result *res, sc_err *err) {
+    sc_image *crops = calloc((size_t)n, sizeof *crops);
+    if (!crops) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+    int k_cls = o->seq[SC_OCR_CLS], k_rec = o->seq[SC_OCR_REC];
+    o->seq[SC_OCR_CLS] += o->p.use_cls ? n : 0, o->seq[SC_OCR_REC] += n;
+    sc_status st = crop_all(im, boxes, n, res->lines, crops, err);
+    for (int i = 0; st == SC_OK && o->p.use_cls && i < n; i++)
+        st = classify(o, k_cls + i, &crops[i], res, &res->lines[i], err);
+    if (st == SC_OK) st = recognise_all(o, k_rec, crops, n, res, err);
+    for (int i = 0; i < n; i++)
+        sc_image_free(&crops[i]);
+    free(crops);
+    if (st == SC_OK) drop_lines(res, n, o->p.drop_score);
     return st;
 }
 
@@ -292,20 +408,11 @@ sc_status sc_ocr_run(sc_ocr *o, const sc_image *im, sc_ocr_result *res, sc_err *
     res->boxes = n;
     if (st == SC_OK && n && !(res->lines = calloc((size_t)n, sizeof *res->lines)))
         st = sc_err_set(err, SC_ERR_NOMEM, "out of memory");
-    for (int i = 0; st == SC_OK && i < n; i++) {
-        sc_ocr_line *l = &res->lines[res->n_lines];
-        st = read_line(o, im, &boxes[i], res, l, err);
-        if (st == SC_OK && l->score >= o->p.drop_score)
-            res->n_lines++;
-        else {
-            free(l->text);
-            memset(l, 0, sizeof *l);
-        }
-    }
+    if (st == SC_OK && n) st = read_lines(o, im, boxes, n, res, err);
     free(boxes);
     for (int i = 0; i < o->n_progs; i++)
         res->models[o->progs[i].model].programs += o->progs[i].calls > 0;
-    if (st == SC_OK && o->p.mode == SC_SIM_TIMING) st = timing_figures(o, res, err);
+    if (st == SC_OK && o->p.mode == SC_SIM_TIMING) timing_figures(o, res);
     res->has_stats = o->p.mode != SC_SIM_FUNCTIONAL;
     if (st != SC_OK) sc_ocr_result_free(res);
     return st;

@@ -27,6 +27,9 @@ typedef struct sc_ocr_params {
     float drop_score;     /* 0.5: lines recognised below this score are dropped */
     const char *dump_dir; /* optional: every model input/output as
                              DIR/<model>_<k>_{in,out}.npy */
+    size_t cache_bytes;   /* 64 MiB: compiled programs (code + constants) kept for
+                             later images; the least recently used beyond it are
+                             released before the next compile (0: none kept) */
 } sc_ocr_params;
 
 sc_ocr_params sc_ocr_default_params(void);
@@ -69,8 +72,9 @@ typedef struct sc_ocr sc_ocr;
 sc_status sc_ocr_create(const sc_chip *chip, const char *dir, const sc_ocr_params *p, sc_ocr **out,
                         sc_err *err);
 void sc_ocr_destroy(sc_ocr *o);
-/* Reads the text of an image. Programs are compiled once per input shape and
- * kept. */
+/* Reads the text of an image: det, then cls on every crop, then rec grouped by
+ * input width, so each program is compiled once per image and input shape and
+ * used in one stretch; programs are kept for later images within cache_bytes. */
 sc_status sc_ocr_run(sc_ocr *o, const sc_image *im, sc_ocr_result *res, sc_err *err);
 void sc_ocr_result_free(sc_ocr_result *r);
 const char *sc_ocr_model_name(int model);
