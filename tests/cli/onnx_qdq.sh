@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Integer ONNX ops and QDQ models on the int8 MMA (pass fuse-int8, lower_qmatmul.c): every MAC of
 # a QDQ MLP and a QDQ conv net runs as int8 (macs_by_dtype), the outputs match the float
-# emulation (--skip-pass fuse-int8) and take fewer cycles; the backend tests of the integer ops
-# pass; malformed integer-op models fail with one line.
+# emulation (--skip-pass fuse-int8) and onnxruntime-node's results and take fewer cycles; the
+# backend tests of the integer ops pass; malformed integer-op models fail with one line.
 set -u
 . "$(dirname "$0")/lib.sh" "$@"
 need_cmd python3
@@ -43,6 +43,22 @@ python3 "$SRC/tests/helpers/make_qdq_model.py" conv "$T/conv/m.onnx" "$T/conv/x.
     die "conv generator failed"
 fused_vs_emulated mlp
 fused_vs_emulated conv
+
+# against onnxruntime-node (its own QDQ handling) on the same models, when it is installed
+if [ -d "$NPM/onnxruntime-node" ] && command -v node >/dev/null; then
+    for m in mlp:64,256 conv:1,16,20,20; do
+        d=$T/${m%%:*}
+        python3 -c 'import sys; b = open(sys.argv[1], "rb").read(); n = eval(sys.argv[3].replace(",", "*"))
+open(sys.argv[2], "wb").write(b[-4 * n:])' "$d/x.pb" "$d/x.f32" "${m#*:}"
+        expect_rc 0 node "$SRC/bench/onnx/ort_run.js" "$d/m.onnx" "$d/x.f32" "${m#*:}" "$d/ort.f32" 1
+        python3 -c 'import sys
+from onnx_pb import max_abs_diff, npy, read_f32
+a, o = npy(sys.argv[1]), read_f32(sys.argv[2])
+e = max_abs_diff(a, o) / max(abs(x) for x in o)
+print("%.3g" % e); sys.exit(e > 5e-3)' "$d/f/output_0.npy" "$d/ort.f32" >"$T/e" && ok ||
+            bad "${m%%:*}: int8 MMA vs onnxruntime error $(cat "$T/e")"
+    done
+fi
 
 # the backend tests of the integer matrix ops, now on the int8 MMA, in every precision
 if [ -d "$ONNX_NODE/test_qlinearmatmul_2D" ]; then
