@@ -16,15 +16,6 @@ static sc_chip *load_chip(void) {
     return c;
 }
 
-static sc_llm_model *load_stories(void) {
-    const char *p = tu_shared_path("models/stories260K.bin");
-    if (!p) return NULL;
-    sc_llm_model *m = NULL;
-    sc_err err = {0};
-    if (sc_llm_model_load(p, NULL, &m, &err) != SC_OK) fail_msg("%s", err.msg);
-    return m;
-}
-
 /* Chip greedy generation: feeds the prompt, then n_out tokens one at a time. */
 static void chip_greedy(const sc_chip *c, const sc_llm_model *m, sc_dtype prec, int cores,
                         const int *prompt, int n_prompt, int *out, int n_out) {
@@ -47,7 +38,7 @@ static void chip_greedy(const sc_chip *c, const sc_llm_model *m, sc_dtype prec, 
 
 static void test_stories_fp32_matches_reference(void **state) {
     (void)state;
-    sc_llm_model *m = load_stories();
+    sc_llm_model *m = tu_load_shared_model("models/stories260K.bin");
     if (!m) skip();
     sc_chip *c = load_chip();
     int bos = 1, want[64], got[64];
@@ -65,7 +56,7 @@ static void test_stories_fp32_matches_reference(void **state) {
 /* A prompt longer than the prefill bucket: prefill programs (T = 8, 8, 3) then decode. */
 static void test_stories_prefill_then_decode(void **state) {
     (void)state;
-    sc_llm_model *m = load_stories();
+    sc_llm_model *m = tu_load_shared_model("models/stories260K.bin");
     if (!m) skip();
     sc_chip *c = load_chip();
     int prompt[19] = {1,   403, 407, 261, 378, 430, 263, 400, 283, 264,
@@ -86,7 +77,7 @@ static void logits_vs(sc_dtype prec, const sc_llm_model *m, const sc_llm_model *
                       double *max_rel, int *agree);
 
 static void logits_close(sc_dtype prec, double *max_rel, int *agree) {
-    sc_llm_model *m = load_stories();
+    sc_llm_model *m = tu_load_shared_model("models/stories260K.bin");
     if (!m) skip();
     logits_vs(prec, m, m, max_rel, agree);
     sc_llm_model_destroy(m);
@@ -173,7 +164,8 @@ static void test_stories_logits_int8(void **state) {
            rel, agree);
     assert_true(rel <= 0.25);
     assert_true(agree >= 26);
-    sc_llm_model *m = load_stories(), *dq = load_stories();
+    sc_llm_model *m = tu_load_shared_model("models/stories260K.bin"),
+                 *dq = tu_load_shared_model("models/stories260K.bin");
     for (int l = 0; l < dq->cfg.n_layers; l++) {
         sc_llm_layer *y = &dq->layers[l];
         dequantised(y->wq, 64, 64), dequantised(y->wk, 32, 64), dequantised(y->wv, 32, 64);

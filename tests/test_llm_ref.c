@@ -5,18 +5,9 @@
 #include "helpers/testutil.h"
 #include "test_llm_ref.h"
 
-static sc_llm_model *load_stories(void) {
-    const char *p = tu_shared_path("models/stories260K.bin");
-    if (!p) return NULL;
-    sc_llm_model *m = NULL;
-    sc_err err = {0};
-    if (sc_llm_model_load(p, NULL, &m, &err) != SC_OK) fail_msg("%s", err.msg);
-    return m;
-}
-
 static void test_stories_config(void **state) {
     (void)state;
-    sc_llm_model *m = load_stories();
+    sc_llm_model *m = tu_load_shared_model("models/stories260K.bin");
     if (!m) skip();
     const sc_llm_config *c = &m->cfg;
     assert_int_equal(c->dim, 64);
@@ -34,7 +25,7 @@ static void test_stories_config(void **state) {
 
 static void test_stories_greedy(void **state) {
     (void)state;
-    sc_llm_model *m = load_stories();
+    sc_llm_model *m = tu_load_shared_model("models/stories260K.bin");
     if (!m) skip();
     int bos = 1, out[64];
     ref_greedy(m, &bos, 1, out, 64);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "frontends/llm/llm_model.h"
 #include "helpers/testutil.h"
 
 static char *slot(void) {
@@ -49,4 +50,13 @@ const char *tu_temp_dir(void) {
     char *b = slot();
     snprintf(b, 4096, "/tmp/sctest_dir_XXXXXX");
     return mkdtemp(b);
+}
+
+sc_llm_model *tu_load_shared_model(const char *rel) {
+    const char *p = tu_shared_path(rel);
+    if (!p) return NULL;
+    sc_llm_model *m = NULL;
+    sc_err err = {0};
+    if (sc_llm_model_load(p, NULL, &m, &err) != SC_OK) fail_msg("%s", err.msg);
+    return m;
 }

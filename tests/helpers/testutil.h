@@ -13,6 +13,9 @@
 const char *tu_src_path(const char *rel);
 /* Path of ../shared/REL beside the source tree, or NULL when shared/ is absent. */
 const char *tu_shared_path(const char *rel);
+/* The LLM checkpoint ../shared/REL loaded with default parameters, or NULL when shared/ is
+ * absent (the test then skips its checks); a load error fails the test. */
+struct sc_llm_model *tu_load_shared_model(const char *rel);
 /* Writes text to a fresh temp file and returns its path (static buffer per call slot). */
 const char *tu_write_temp(const char *suffix, const void *data, size_t len);
 /* Fresh temp directory (static buffer per call slot). */
