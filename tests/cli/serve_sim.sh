@@ -3,29 +3,24 @@
 # `seedchip serve-sim`: metrics, determinism, the 10-minute Llama-3-70B run, trace
 # replay, agreement with `llm bench` at low load, and one-line errors for bad input.
 set -euo pipefail
-BIN="$1"
-SRC="$2"
-command -v python3 >/dev/null || exit 77
+. "$(dirname "$0")/lib.sh" "$@"
+need_cmd python3
 export SEEDCHIP_CONFIG_DIR="$SRC/configs"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
-check() { python3 -c "import sys; sys.exit(0 if ($1) else 1)" || { echo "FAIL: $2 ($1)"; exit 1; }; }
 
 # Done-means run: 10 simulated minutes of Llama-3-70B on 8 SeedChip-1 at 10 req/s. Its wall time
 # is a speed target, measured by bench/serve/run.sh (never a timed test: CI machines are shared).
 "$BIN" serve-sim --model llama-3-70b --chip seedchip-1 --chips 8 --rate 10 --duration 600 \
-    --slo-ttft 2 --slo-tpot 0.1 --json > "$TMP/run.json"
-j=$(cat "$TMP/run.json")
-arrived=$(echo "$j" | field "['arrived']")
-check "5400 <= $arrived <= 6600" "arrivals at 10 req/s for 600 s"
-check "$(echo "$j" | field "['completed']") == $arrived" "all requests complete"
+    --slo-ttft 2 --slo-tpot 0.1 --json > "$T/run.json"
+j=$(cat "$T/run.json")
+arrived=$(echo "$j" | json_field "['arrived']")
+py_check "5400 <= $arrived <= 6600" "arrivals at 10 req/s for 600 s"
+py_check "$(echo "$j" | json_field "['completed']") == $arrived" "all requests complete"
 for k in "['ttft_s']['p50']" "['ttft_s']['p90']" "['ttft_s']['p99']" "['tpot_s']['p99']" \
          "['e2e_s']['p90']" "['output_tokens_per_s']" "['goodput_requests_per_s']" "['cdf']['ttft_s'][100]"; do
-    echo "$j" | field "$k" >/dev/null
+    echo "$j" | json_field "$k" >/dev/null
 done
-check "$(echo "$j" | field "['ttft_s']['p50']") <= $(echo "$j" | field "['ttft_s']['p99']")" "percentile order"
-check "$(echo "$j" | field "['requests_per_s']") > 9" "throughput keeps up with 10 req/s"
+py_check "$(echo "$j" | json_field "['ttft_s']['p50']") <= $(echo "$j" | json_field "['ttft_s']['p99']")" "percentile order"
+py_check "$(echo "$j" | json_field "['requests_per_s']") > 9" "throughput keeps up with 10 req/s"
 
 # deterministic with a seed; another seed differs
 a=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --rate 5 --duration 60 --seed 3 --json)
@@ -37,20 +32,20 @@ c=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --rate 5 --d
 # higher load: longer queues, more throughput
 lo=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --rate 1 --duration 60 --json)
 hi=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --rate 40 --duration 60 --json)
-check "$(echo "$hi" | field "['mean_batch']") > 4 * $(echo "$lo" | field "['mean_batch']")" "batch grows with load"
-check "$(echo "$hi" | field "['output_tokens_per_s']") > 10 * $(echo "$lo" | field "['output_tokens_per_s']")" "throughput grows"
+py_check "$(echo "$hi" | json_field "['mean_batch']") > 4 * $(echo "$lo" | json_field "['mean_batch']")" "batch grows with load"
+py_check "$(echo "$hi" | json_field "['output_tokens_per_s']") > 10 * $(echo "$lo" | json_field "['output_tokens_per_s']")" "throughput grows"
 
 # trace replay (CSV), disaggregation, swap preemption and prefix caching options run
-printf 'arrival,prompt_len,output_len,prefix_group,prefix_len\n' > "$TMP/t.csv"
-for i in $(seq 0 99); do echo "$((i / 10)).$((i % 10)),$((500 + i * 7)),$((20 + i % 50)),$((i % 3)),256" >> "$TMP/t.csv"; done
-t=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 2 --tp 1 --trace "$TMP/t.csv" \
+printf 'arrival,prompt_len,output_len,prefix_group,prefix_len\n' > "$T/t.csv"
+for i in $(seq 0 99); do echo "$((i / 10)).$((i % 10)),$((500 + i * 7)),$((20 + i % 50)),$((i % 3)),256" >> "$T/t.csv"; done
+t=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 2 --tp 1 --trace "$T/t.csv" \
     --disagg 1:1 --preempt swap --json)
-check "$(echo "$t" | field "['completed']") == 100" "trace replay completes"
-check "$(echo "$t" | field "['kv_transfers']") == 100" "disaggregated: every request moves its KV"
-p=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --trace "$TMP/t.csv" --json)
-check "$(echo "$p" | field "['prefix_hit_rate']") > 0.2" "prefix cache hits"
-"$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --rate 2 --duration 10 --timeline 50 -o "$TMP/o.json" >/dev/null
-check "len(__import__('json').load(open('$TMP/o.json'))['timeline']) == 50" "timeline rows"
+py_check "$(echo "$t" | json_field "['completed']") == 100" "trace replay completes"
+py_check "$(echo "$t" | json_field "['kv_transfers']") == 100" "disaggregated: every request moves its KV"
+p=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --trace "$T/t.csv" --json)
+py_check "$(echo "$p" | json_field "['prefix_hit_rate']") > 0.2" "prefix cache hits"
+"$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --chips 1 --rate 2 --duration 10 --timeline 50 -o "$T/o.json" >/dev/null
+py_check "len(__import__('json').load(open('$T/o.json'))['timeline']) == 50" "timeline rows"
 
 # low load matches `llm bench` at batch 1 (same step-time model; when that command exists)
 if "$BIN" llm bench --help >/dev/null 2>&1; then
@@ -58,29 +53,22 @@ if "$BIN" llm bench --help >/dev/null 2>&1; then
         --input-len 1024 --output-len 128 --precision fp8 --json)
     sim=$("$BIN" serve-sim --model llama-3-70b --chip seedchip-1 --chips 8 --rate 0.05 --duration 2000 \
         --input-len 1024 --output-len 128 --len-dist fixed --json)
-    bt=$(echo "$bench" | field "['tpot_s']"); st=$(echo "$sim" | field "['tpot_s']['p50']")
-    bf=$(echo "$bench" | field "['ttft_s']"); sf=$(echo "$sim" | field "['ttft_s']['p50']")
-    check "abs($st - $bt) <= 0.05 * $bt" "TPOT at low load vs llm bench ($st vs $bt)"
-    check "abs($sf - $bf) <= 0.10 * $bf" "TTFT at low load vs llm bench ($sf vs $bf)"
+    bt=$(echo "$bench" | json_field "['tpot_s']"); st=$(echo "$sim" | json_field "['tpot_s']['p50']")
+    bf=$(echo "$bench" | json_field "['ttft_s']"); sf=$(echo "$sim" | json_field "['ttft_s']['p50']")
+    py_check "abs($st - $bt) <= 0.05 * $bt" "TPOT at low load vs llm bench ($st vs $bt)"
+    py_check "abs($sf - $bf) <= 0.10 * $bf" "TTFT at low load vs llm bench ($sf vs $bf)"
 fi
 
 # bad input: one line on stderr, exit 2
-printf 'arrival,prompt_len,output_len\n1,abc,3\n' > "$TMP/bad.csv"
-for args in "--model llama-3-8b --chip seedchip-1" "--model nope --chip seedchip-1 --rate 1" \
-            "--model llama-3-8b --chip nochip --rate 1" "--model llama-3-8b --chip seedchip-1 --rate -1" \
-            "--model llama-3-8b --chip seedchip-1 --trace $TMP/missing.csv" \
-            "--model llama-3-8b --chip seedchip-1 --trace $TMP/bad.csv" \
-            "--model llama-3-8b --chip seedchip-1 --chips 3 --tp 2 --rate 1" \
-            "--model llama-3-8b --chip seedchip-1 --rate 1 --disagg 1:x" \
-            "--model llama-3-8b --chip seedchip-1 --rate 1 --preempt never" "--bogus"; do
-    set +e
-    err=$("$BIN" serve-sim $args 2>&1 >/dev/null)
-    rc=$?
-    set -e
-    [ "$rc" = 2 ] || { echo "FAIL: '$args' exit $rc: $err"; exit 1; }
-    [ "$(echo "$err" | wc -l)" = 1 ] || { echo "FAIL: '$args' stderr not one line: $err"; exit 1; }
-done
-err=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --trace "$TMP/bad.csv" 2>&1 || true)
+printf 'arrival,prompt_len,output_len\n1,abc,3\n' > "$T/bad.csv"
+reject_each serve-sim "--model llama-3-8b --chip seedchip-1" "--model nope --chip seedchip-1 --rate 1" \
+    "--model llama-3-8b --chip nochip --rate 1" "--model llama-3-8b --chip seedchip-1 --rate -1" \
+    "--model llama-3-8b --chip seedchip-1 --trace $T/missing.csv" \
+    "--model llama-3-8b --chip seedchip-1 --trace $T/bad.csv" \
+    "--model llama-3-8b --chip seedchip-1 --chips 3 --tp 2 --rate 1" \
+    "--model llama-3-8b --chip seedchip-1 --rate 1 --disagg 1:x" \
+    "--model llama-3-8b --chip seedchip-1 --rate 1 --preempt never" "--bogus"
+err=$("$BIN" serve-sim --model llama-3-8b --chip seedchip-1 --trace "$T/bad.csv" 2>&1 || true)
 echo "$err" | grep -q "bad.csv:2" || { echo "FAIL: trace error names file:line: $err"; exit 1; }
 "$BIN" serve-sim --help | grep -q "usage: seedchip serve-sim"
 echo "serve-sim: ok"
