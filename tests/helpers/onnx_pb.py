@@ -69,7 +69,7 @@ def model(graph, opset=13):
 
 def write_npy(path, dims, floats):
     """A float32 .npy file (version 1.0, header padded to 64 bytes as numpy writes it)."""
-    hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % "".join("%d," % d for d in dims)
+    hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': %r, }" % (tuple(dims),)
     hdr += " " * ((64 - (10 + len(hdr) + 1) % 64) % 64) + "\n"
     raw = struct.pack("<%df" % len(floats), *floats)
     with open(path, "wb") as f:
