@@ -40,14 +40,16 @@ valgrind: build
 	  --overwrite MemoryCheckCommand=$$(command -v valgrind) \
 	  --overwrite MemoryCheckCommandOptions="--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite -q"
 
-# libFuzzer targets (fuzz/, clang): FUZZ_SECONDS per target, one after another, nice'd.
+# libFuzzer targets (fuzz/, clang): FUZZ_SECONDS per target, one after another, nice'd. Each target
+# is built on its own: one that fails to build is reported at the end (non-zero exit) and the
+# others still run.
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEEDCHIP_FUZZ=ON -DSEEDCHIP_TESTS=OFF -DSEEDCHIP_WERROR=OFF $(CMAKE_ARGS) >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
-	@bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	@bash fuzz/build.sh $(FUZZ_BUILD) $(JOBS) $(FUZZ_TARGETS); \
+	  bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

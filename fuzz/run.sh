@@ -3,7 +3,9 @@
 # Runs libFuzzer targets one after another (`make fuzz`); prints executions and crashes per target.
 # usage: fuzz/run.sh BUILD_DIR SECONDS TARGET...
 # New inputs go to BUILD_DIR/fuzz-work/TARGET (the seeds in fuzz/corpus/TARGET stay untouched);
-# crash inputs go to BUILD_DIR/fuzz-work/artifacts/. Exit status 1 when any target crashed.
+# crash inputs go to BUILD_DIR/fuzz-work/artifacts/. A target without a binary (fuzz/build.sh
+# could not build it) is listed as not built and the others still run. Exit status 1 when any
+# target crashed or was not built; both lists are printed last.
 set -u
 B=$1
 SECS=$2
@@ -12,10 +14,17 @@ SRC=$(cd "$(dirname "$0")" && pwd)
 W="$B/fuzz-work"
 mkdir -p "$W/artifacts" "$W/logs"
 status=0
+crashed=()
+missing=()
 printf '%-16s %8s %14s %10s %8s\n' target seconds executions exec/s crashes
 for t in "$@"; do
     bin="$B/fuzz/fuzz_$t"
-    [ -x "$bin" ] || { echo "fuzz: $bin missing (build the fuzz_all target)" >&2; exit 2; }
+    if [ ! -x "$bin" ]; then
+        printf '%-16s %8s\n' "$t" "not built"
+        missing+=("$t")
+        status=1
+        continue
+    fi
     mkdir -p "$W/$t"
     # Largest input each format needs to reach every branch; small keeps executions fast.
     case $t in
@@ -34,8 +43,15 @@ for t in "$@"; do
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     crashes=0
-    if [ $rc -ne 0 ]; then crashes=1; status=1; fi
+    if [ $rc -ne 0 ]; then
+        crashes=1
+        status=1
+        crashed+=("$t")
+    fi
     printf '%-16s %8s %14s %10s %8s\n' "$t" "$took" "${execs:-?}" "${rate:-?}" "$crashes"
     [ $rc -ne 0 ] && grep -m3 -E 'ERROR|invariant|runtime error|Test unit written' "$log" >&2
 done
+[ ${#crashed[@]} -eq 0 ] || echo "fuzz: crashed: ${crashed[*]} (inputs in $W/artifacts)" >&2
+[ ${#missing[@]} -eq 0 ] ||
+    echo "fuzz: not built: ${missing[*]} (logs: $W/logs/build-TARGET.log; fuzz/build.sh)" >&2
 exit $status
