@@ -286,6 +286,48 @@ static void test_gpu_efficiency_honoured(void **state) {
     sc_chip_destroy(cn);
 }
 
+/* The serving mechanisms GPU configs add (docs/VALIDATION.md, "LLM rows"): attention time divides
+ * by efficiency.attention, every step pays efficiency.step_overhead once, a grouped-query model
+ * read per query head (no XQA) streams its KV g times, and tensor-parallel all-reduces take
+ * NCCL's model (sc_gpu_allreduce_seconds), not an executor ring. */
+static void test_gpu_serving_mechanisms(void **state) {
+    (void)state;
+    const char *base_ov[] = {"efficiency.attention=1", "efficiency.step_overhead=0"};
+    const char *slow_ov[] = {"efficiency.attention=0.5", "efficiency.step_overhead=2ms"};
+    sc_chip *cb = load_chip("h100-sxm", base_ov, 2), *cs = load_chip("h100-sxm", slow_ov, 2);
+    sc_llm_perf *pb = perf(cb, "mistral-7b", 1, SC_LLM_FP8),
+                *ps = perf(cs, "mistral-7b", 1, SC_LLM_FP8);
+    sc_llm_breakdown bb, bs;
+    double tb = step(pb, 64, 2048, 0, 0, &bb), ts = step(ps, 64, 2048, 0, 0, &bs);
+    assert_near(bs.attention_s, 2 * bb.attention_s, 1e-9, "attention / efficiency.attention");
+    assert_near(bs.other_s - bb.other_s, 2e-3, 1e-9, "one step overhead per step");
+    assert_near(ts - tb, bb.attention_s + 2e-3, 1e-9, "nothing else moves");
+    /* Mistral-7B: 32 query heads over 8 KV heads; decode attention reads ~4x the KV bytes. */
+    sc_llm_arch a = zoo("mistral-7b");
+    sc_llm_deploy d = sc_llm_deploy_default();
+    d.chip = cb, d.prec = SC_LLM_FP8, d.kv_per_query_head = 1;
+    sc_llm_perf *pq = NULL;
+    sc_err err = {0};
+    assert_int_equal(sc_llm_perf_create(&a, &d, &pq, &err), SC_OK);
+    sc_llm_breakdown bq;
+    step(pq, 64, 2048, 0, 0, &bq);
+    if (bq.attention_s < 2.5 * bb.attention_s || bq.attention_s > 5 * bb.attention_s)
+        fail_msg("per-head KV reads: %.3f ms vs grouped %.3f ms", bq.attention_s * 1e3,
+                 bb.attention_s * 1e3);
+    /* Llama-2-70B TP4 prefill of 2048 tokens: 160 all-reduces of 2048 x 8192 bf16. */
+    sc_llm_perf *p4 = perf(cb, "llama-2-70b", 4, SC_LLM_FP8);
+    sc_llm_breakdown b4;
+    step(p4, 0, 0, 2048, 1024, &b4);
+    assert_near(b4.collective_s, 160 * sc_gpu_allreduce_seconds(cb, 2048.0 * 8192 * 2, 4), 1e-9,
+                "TP all-reduce through NCCL's model");
+    sc_llm_perf_destroy(pb);
+    sc_llm_perf_destroy(ps);
+    sc_llm_perf_destroy(pq);
+    sc_llm_perf_destroy(p4);
+    sc_chip_destroy(cb);
+    sc_chip_destroy(cs);
+}
+
 /* A GEMM too big to simulate on every call is fitted from two sub-problems with its tiles; the
  * fit must agree with simulating the whole program. */
 static void test_gemm_fit_matches_whole_run(void **state) {
@@ -410,6 +452,7 @@ int main(void) {
         cmocka_unit_test(test_cache_and_speed),
         cmocka_unit_test(test_precision_and_tp),
         cmocka_unit_test(test_gpu_efficiency_honoured),
+        cmocka_unit_test(test_gpu_serving_mechanisms),
         cmocka_unit_test(test_gemm_fit_matches_whole_run),
         cmocka_unit_test(test_pp_and_ep),
         cmocka_unit_test(test_shared_sram_residency),

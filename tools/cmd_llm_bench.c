@@ -15,7 +15,8 @@
 static const char *USAGE =
     "usage: seedchip llm bench --model NAME|FILE --chip NAME --batch B --input-len I --output-len "
     "O\n"
-    "                          [--chips N] [--tp N] [--pp N] [--ep N] [--precision P] [--json]\n\n"
+    "                          [--chips N] [--tp N] [--pp N] [--ep N] [--precision P]\n"
+    "                          [--kv-per-query-head] [--json]\n\n"
     "  --model NAME|FILE   a zoo model (llama-2-7b, llama-3-70b, deepseek-v3, ...; see --list) or "
     "a\n"
     "                      checkpoint file (llama2.c .bin, GGUF, safetensors) whose config is "
@@ -28,6 +29,9 @@ static const char *USAGE =
     "  --input-len I       prompt tokens per sequence\n"
     "  --output-len O      generated tokens per sequence\n"
     "  --precision P       bf16 | fp8 | int8 | w4a16 | fp32 (default bf16)\n"
+    "  --kv-per-query-head decode attention reads each KV head once per query head "
+    "(TensorRT-LLM's\n"
+    "                      masked MHA kernel without XQA; default: once per KV head)\n"
     "  --json              machine-readable output (a model that does not fit gives fits=false)\n"
     "  --list              print the zoo's model names\n\n"
     "Timing mode: no weights are loaded or allocated. Every kernel (GEMMs, attention, norms,\n"
@@ -36,7 +40,7 @@ static const char *USAGE =
 typedef struct bench_opts {
     const char *model, *chip, *prec;
     long long chips, tp, pp, ep, batch, in_len, out_len;
-    int json, list;
+    int json, list, kv_per_query_head;
     cli_overrides ov;
 } bench_opts;
 
@@ -50,6 +54,10 @@ static int parse_args(bench_opts *o, int argc, char **argv) {
         }
         if (strcmp(argv[i], "--list") == 0) {
             o->list = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--kv-per-query-head") == 0) {
+            o->kv_per_query_head = 1;
             continue;
         }
         if ((r = cli_opt_set(CMD, argc, argv, &i, &o->ov)) != 0) {
@@ -240,6 +248,7 @@ static int check_opts(const bench_opts *o) {
 
 static int make_deploy(const bench_opts *o, const sc_chip *chip, sc_llm_deploy *d) {
     *d = sc_llm_deploy_default();
+    d->kv_per_query_head = o->kv_per_query_head;
     d->chip = chip;
     d->pp = (int)(o->pp ? o->pp : 1);
     d->ep = (int)(o->ep ? o->ep : 1);

@@ -26,6 +26,8 @@ static const char *USAGE =
     "  --no-llm            skip end-to-end LLM rows (fast)\n"
     "  --fit               calibrate each config's efficiency parameters on its fit rows and\n"
     "                      print them with the fit and holdout MAPE before and after\n"
+    "                      (kernel efficiencies, then the LLM ones on the LLM fit rows;\n"
+    "                      with --category llm only the LLM ones)\n"
     "  --max-mape PCT      exit 1 when the overall or any category's MAPE exceeds PCT percent\n"
     "  --config-dir DIR    where chip configs live (default: the built-in search path)\n"
     "  --json              machine-readable output\n"
@@ -197,6 +199,38 @@ static double holdout_mape(const sc_val_table *t, const sc_val_params *p, const 
     return n ? sum / n : NAN;
 }
 
+/* Second stage: the LLM serving efficiencies on the config's LLM fit rows, given e's kernel
+ * efficiencies; e receives them. */
+static void fit_llm_stage(sc_strbuf *sb, const sc_val_table *t, const sc_val_params *p,
+                          const char *config, sc_val_eff *e) {
+    double before = NAN, after = NAN;
+    sc_err err = {0};
+    if (sc_val_fit_llm(t, p, config, e, &before, &after, &err) == SC_OK)
+        sc_strbuf_printf(sb, "%s: LLM fit MAPE %.1f%% -> %.1f%%\n", config, 100 * before,
+                         100 * after);
+    else
+        sc_strbuf_printf(sb, "%s: LLM efficiencies not fitted: %s\n", config, err.msg);
+}
+
+/* --fit --category llm: only the second stage, on the config's own kernel efficiencies (the LLM
+ * rows are slow to time; the kernel fit is unchanged by them). */
+static void fit_llm_only(sc_strbuf *sb, const sc_val_table *t, const sc_val_params *p,
+                         const char *config) {
+    sc_chip_load_params lp = sc_chip_load_default_params();
+    lp.config_dir = p->config_dir;
+    char msg[512] = "";
+    sc_chip *chip = NULL;
+    if (sc_chip_load(config, &lp, &chip, msg, sizeof msg) != SC_OK) {
+        sc_strbuf_printf(sb, "%s: not fitted: %s\n", config, msg);
+        return;
+    }
+    sc_val_eff e = sc_val_eff_from_chip(chip);
+    sc_chip_destroy(chip);
+    fit_llm_stage(sb, t, p, config, &e);
+    sc_strbuf_printf(sb, "  efficiency:\n    attention: %.3f\n    step_overhead: %.1fus\n",
+                     e.attention, e.step * 1e6);
+}
+
 static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params *p,
                        const char *config, sc_val_result *res) {
     sc_val_eff e;
@@ -208,13 +242,16 @@ static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params
     }
     double hb = holdout_mape(t, p, config, NULL, res);
     double ha = holdout_mape(t, p, config, &e, res);
+    if (!p->skip_llm) fit_llm_stage(sb, t, p, config, &e);
     sc_strbuf_printf(sb,
                      "%s: fit MAPE %.1f%% -> %.1f%%, holdout MAPE %.1f%% -> %.1f%%\n"
                      "  efficiency:\n    matmul: %.3f\n    memory: %.3f\n"
                      "    kernel_launch: %.2fus\n    collective_latency: %.2fus\n"
-                     "    link: %.3f\n    nvls: %.3f\n",
+                     "    link: %.3f\n    nvls: %.3f\n    attention: %.3f\n"
+                     "    step_overhead: %.1fus\n",
                      config, 100 * before, 100 * after, 100 * hb, 100 * ha, e.matmul, e.memory,
-                     e.launch * 1e6, e.coll_latency * 1e6, e.link, e.nvls);
+                     e.launch * 1e6, e.coll_latency * 1e6, e.link, e.nvls, e.attention,
+                     e.step * 1e6);
 }
 
 /* --fit: one block per config that has fit rows (or the one --config names). */
@@ -225,7 +262,10 @@ static void fit_all(sc_strbuf *sb, const sc_val_table *t, const sc_val_params *p
         int first = 1;
         for (size_t j = 0; j < i && first; j++)
             first = strcmp(sc_val_table_row(t, j)->config, r->config) != 0;
-        if (first && (!o->config || strcmp(o->config, r->config) == 0))
+        if (!first || (o->config && strcmp(o->config, r->config) != 0)) continue;
+        if (o->category && strcmp(o->category, "llm") == 0)
+            fit_llm_only(sb, t, p, r->config);
+        else
             fit_config(sb, t, p, r->config, res);
     }
 }

@@ -80,6 +80,9 @@ struct sc_chip {
     double eff_matmul, eff_memory, kernel_launch_s, collective_latency_s;
     double eff_link; /* optional: fraction of link bandwidth collectives reach; 0 = absent = 1 */
     double eff_nvls; /* optional: same for in-switch all-reduce (NVLS); 0 = absent = no NVLS */
+    /* optional, LLM serving (runtime/llm_perf; fitted on end-to-end rows by seedchip validate): */
+    double eff_attention;   /* attention kernels' rate / the executor's program; 0 = absent = 1 */
+    double step_overhead_s; /* host time per engine iteration (enqueue, sampling, scheduling) */
 };
 
 /* Derived figures used across layers. */

@@ -43,7 +43,8 @@ typedef struct sc_val_row {
     /* Workload keys (0 when absent): */
     double m, n, k, batch, bytes, read_fraction, in, out;
     int tp, per_gpu;
-    char op[16]; /* collective / streaming kernel name: allreduce, copy, triad, dot */
+    int kv_per_head; /* 1: decode attention reads each KV head once per query head (no XQA) */
+    char op[16];     /* collective / streaming kernel name: allreduce, copy, triad, dot */
 } sc_val_row;
 
 typedef struct sc_val_table sc_val_table; /* opaque; caller owns, sc_val_table_destroy */
@@ -69,6 +70,8 @@ typedef struct sc_val_eff {
     double coll_latency; /* efficiency.collective_latency: seconds per collective step */
     double link;         /* efficiency.link: fraction of link bandwidth for collectives */
     double nvls;         /* efficiency.nvls: the same for in-switch all-reduce; 0: none */
+    double attention;    /* efficiency.attention: LLM attention kernels / executor program */
+    double step;         /* efficiency.step_overhead: seconds per LLM engine iteration */
 } sc_val_eff;
 
 sc_val_eff sc_val_eff_from_chip(const sc_chip *c);
@@ -133,5 +136,11 @@ void sc_val_summarize(const sc_val_table *t, const sc_val_result *results, sc_va
  * SC_ERR_NOT_FOUND when the config has no fit rows. */
 sc_status sc_val_fit(const sc_val_table *t, const sc_val_params *p, const char *config,
                      sc_val_eff *out, double *mape_before, double *mape_after, sc_err *err);
+/* Second stage: with e's kernel efficiencies, fits e->attention and e->step (the LLM serving
+ * efficiencies) to the config's non-holdout LLM rows, by the same bounded coordinate descent on
+ * their MAPE; each row is timed once through runtime/llm_perf and the two parameters act on its
+ * attention time and iteration count. SC_ERR_NOT_FOUND when the config has no LLM fit rows. */
+sc_status sc_val_fit_llm(const sc_val_table *t, const sc_val_params *p, const char *config,
+                         sc_val_eff *e, double *mape_before, double *mape_after, sc_err *err);
 
 #endif

@@ -20,66 +20,79 @@ static int prec_of(const char *text, sc_llm_prec *out) {
     return sc_llm_prec_from_name(text, out) == SC_OK ? 0 : -1;
 }
 
-/* Seconds to prefill `batch` prompts of `in` tokens, chunked. */
-static sc_status prefill_seconds(sc_llm_perf *p, double batch, double in, double *out,
-                                 sc_err *err) {
+/* Time of a row's timed work split as the LLM efficiencies act on it: attention kernels
+ * (divided by efficiency.attention), engine iterations (each pays efficiency.step_overhead) and
+ * the rest. The chip's own values are already in the seconds. */
+typedef struct llm_parts {
+    double other_s, attention_s, steps;
+} llm_parts;
+
+/* One engine iteration, `times` times over. */
+static sc_status step_into(sc_llm_perf *p, const sc_llm_step *s, double times, llm_parts *out,
+                           sc_err *err) {
+    double t = 0;
+    sc_llm_breakdown bd;
+    sc_status st = sc_llm_perf_step(p, s, &t, &bd, err);
+    out->other_s += (t - bd.attention_s) * times;
+    out->attention_s += bd.attention_s * times;
+    out->steps += times;
+    return st;
+}
+
+/* Prefill of `batch` prompts of `in` tokens, chunked. */
+static sc_status prefill_parts(sc_llm_perf *p, double batch, double in, llm_parts *out,
+                               sc_err *err) {
     double total = batch * in;
     double chunks = ceil(total / PREFILL_CHUNK);
     sc_llm_step s = {0};
     s.prefill_tokens = (int)ceil(total / chunks);
     s.prefill_ctx = in / 2; /* causal attention sees half the prompt on average */
-    double t = 0;
-    sc_status st = sc_llm_perf_step(p, &s, &t, NULL, err);
-    *out = t * chunks;
-    return st;
+    return step_into(p, &s, chunks, out, err);
 }
 
-/* Seconds for `out` decode steps of `batch` sequences whose context grows from `in`. */
-static sc_status decode_seconds(sc_llm_perf *p, double batch, double in, double out, double *total,
-                                sc_err *err) {
-    *total = 0;
+/* `out` decode steps of `batch` sequences whose context grows from `in`. */
+static sc_status decode_parts(sc_llm_perf *p, double batch, double in, double out, llm_parts *acc,
+                              sc_err *err) {
     int n = out < DECODE_SAMPLES ? (int)out : DECODE_SAMPLES;
     for (int i = 0; i < n; i++) {
         double seg = out / n;
         sc_llm_step s = {0};
         s.n_decode = (int)batch;
         s.decode_ctx = in + seg * (i + 0.5);
-        double t = 0;
-        sc_status st = sc_llm_perf_step(p, &s, &t, NULL, err);
+        sc_status st = step_into(p, &s, seg, acc, err);
         if (st != SC_OK) return st;
-        *total += t * seg;
     }
     return SC_OK;
 }
 
-static sc_status predict_with(sc_llm_perf *p, const sc_val_row *r, double *pred, sc_err *err) {
-    double t = 0;
-    sc_status s;
-    switch (r->metric) {
-    case SC_VAL_TTFT:
-        return prefill_seconds(p, r->batch, r->in, pred, err);
-    case SC_VAL_TPOT: { /* mean over the output: context grows from in to in + out */
-        double out = r->out > 0 ? r->out : 1;
-        s = decode_seconds(p, r->batch, r->in, out, &t, err);
-        *pred = t / out;
-        return s;
-    }
-    default: {
-        double out = r->out > 0 ? r->out : 1, dec = 0;
-        s = prefill_seconds(p, r->batch, r->in, &t, err);
-        if (s == SC_OK) s = decode_seconds(p, r->batch, r->in, out, &dec, err);
-        double replicas = r->count >= r->tp ? floor((double)r->count / r->tp) : 1;
-        double tput = r->batch * out / (t + dec) * replicas;
-        *pred = r->per_gpu ? tput / r->count : tput;
-        return s;
-    }
-    }
+/* The timed work of a row: TTFT = the prefill; TPOT = the decode steps over the output (context
+ * growing from in to in + out); throughput = prefill + decode. */
+static sc_status row_parts(sc_llm_perf *p, const sc_val_row *r, llm_parts *out, sc_err *err) {
+    memset(out, 0, sizeof *out);
+    double n_out = r->out > 0 ? r->out : 1;
+    sc_status s = SC_OK;
+    if (r->metric != SC_VAL_TPOT) s = prefill_parts(p, r->batch, r->in, out, err);
+    if (s == SC_OK && r->metric != SC_VAL_TTFT)
+        s = decode_parts(p, r->batch, r->in, n_out, out, err);
+    return s;
+}
+
+/* The row's metric from its parts with attention efficiency `eff_att` and `step_s` seconds per
+ * iteration on top of what the parts already hold. */
+static double metric_of(const sc_val_row *r, const llm_parts *q, double eff_att, double step_s) {
+    double t = q->other_s + q->attention_s / eff_att + q->steps * step_s;
+    double n_out = r->out > 0 ? r->out : 1;
+    if (r->metric == SC_VAL_TTFT) return t;
+    if (r->metric == SC_VAL_TPOT) return t / n_out;
+    double replicas = r->count >= r->tp ? floor((double)r->count / r->tp) : 1;
+    double tput = r->batch * n_out / t * replicas;
+    return r->per_gpu ? tput / r->count : tput;
 }
 
 typedef struct llm_slot {
     char model[64];
     const sc_chip *chip;
-    int tp;
+    int tp, kv_per_head;
     sc_llm_prec prec;
     sc_llm_perf *perf; /* NULL when creation failed; msg says why */
     char msg[200];
@@ -161,7 +174,7 @@ static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_
     for (size_t i = 0; i < c->n; i++) {
         llm_slot *s = &c->s[i];
         if (s->chip == d->chip && s->tp == d->tp && s->prec == d->prec &&
-            strcmp(s->model, a->name) == 0)
+            s->kv_per_head == d->kv_per_query_head && strcmp(s->model, a->name) == 0)
             return s;
     }
     if (c->n == c->cap) {
@@ -173,30 +186,31 @@ static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_
     llm_slot *s = &c->s[c->n++];
     memset(s, 0, sizeof *s);
     sc_strlcpy(s->model, a->name, sizeof s->model);
-    s->chip = d->chip, s->tp = d->tp, s->prec = d->prec;
+    s->chip = d->chip, s->tp = d->tp, s->prec = d->prec, s->kv_per_head = d->kv_per_query_head;
     sc_err err = {0};
     if (sc_llm_perf_create(a, d, &s->perf, &err) != SC_OK)
         sc_strlcpy(s->msg, err.msg, sizeof s->msg);
     return s;
 }
 
-void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
-                        sc_val_result *res) {
+/* The row's parts on chip; on failure res says why (skipped). */
+static int parts_for(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
+                     llm_parts *q, sc_val_result *res) {
     sc_llm_arch arch;
     sc_llm_deploy d = sc_llm_deploy_default();
     sc_err err = {0};
+    res->skipped = 1;
     if (sc_llm_zoo_find(r->model, &arch, &err) != SC_OK) {
-        res->skipped = 1;
         snprintf(res->reason, sizeof res->reason, "model '%s' is not in the LLM zoo", r->model);
-        return;
+        return -1;
     }
     if (prec_of(r->precision, &d.prec) != 0) {
-        res->skipped = 1;
         snprintf(res->reason, sizeof res->reason, "precision '%s' unknown", r->precision);
-        return;
+        return -1;
     }
     d.chip = chip;
     d.chips = d.tp = r->tp > 0 ? r->tp : 1;
+    d.kv_per_query_head = r->kv_per_head;
     sc_llm_perf *own = NULL, *p = NULL;
     sc_status s = SC_OK;
     llm_slot *slot = cache ? cache_slot(cache, &arch, &d) : NULL;
@@ -207,10 +221,107 @@ void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cac
         s = sc_llm_perf_create(&arch, &d, &own, &err);
         p = own;
     }
-    if (s == SC_OK) s = predict_with(p, r, &res->predicted, &err);
+    if (s == SC_OK) s = row_parts(p, r, q, &err);
     sc_llm_perf_destroy(own);
     if (s != SC_OK) {
-        res->skipped = 1;
         snprintf(res->reason, sizeof res->reason, "llm_perf: %.180s", err.msg);
+        return -1;
     }
+    res->skipped = 0;
+    return 0;
+}
+
+void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
+                        sc_val_result *res) {
+    llm_parts q;
+    if (parts_for(r, chip, cache, &q, res) == 0) res->predicted = metric_of(r, &q, 1.0, 0.0);
+}
+
+/* ---- calibration of the LLM efficiencies (efficiency.attention, efficiency.step_overhead) ---- */
+
+typedef struct llm_fit {
+    const sc_val_row **rows;
+    llm_parts *parts; /* timed with attention efficiency 1 and no step overhead */
+    size_t n;
+} llm_fit;
+
+static double llm_objective(const llm_fit *f, double eff_att, double step_s) {
+    double sum = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        double pred = metric_of(f->rows[i], &f->parts[i], eff_att, step_s);
+        sum += fabs(pred - f->rows[i]->measured) / f->rows[i]->measured;
+    }
+    return f->n ? sum / f->n : INFINITY;
+}
+
+/* One coordinate as the kernel fit searches it (validate.c): a 41-point grid over [lo, hi], then
+ * three rounds of local refinement, moving only on a strict improvement. */
+static double llm_search(const llm_fit *f, double *x, double lo, double hi, double *other,
+                         int x_is_eff, double best) {
+    double step = (hi - lo) / 20;
+    for (int round = 0; round < 4; round++) {
+        double centre = *x;
+        int half = round == 0 ? 20 : 4;
+        for (int i = -half; i <= half; i++) {
+            double v = round == 0 ? lo + (i + half) * step / 2 : centre + i * step;
+            if (v < lo || v > hi) continue;
+            double obj = x_is_eff ? llm_objective(f, v, *other) : llm_objective(f, *other, v);
+            if (obj < best - 1e-12) best = obj, *x = v;
+        }
+        step /= 4;
+    }
+    return best;
+}
+
+/* Times every LLM fit row of `config` once on chip (its kernel efficiencies as given, attention
+ * efficiency 1, no step overhead); rows that cannot be timed are left out. */
+static sc_status collect_llm_rows(const sc_val_table *t, const char *config, sc_chip *chip,
+                                  llm_fit *f, sc_err *err) {
+    size_t n = sc_val_table_count(t);
+    f->rows = calloc(n + 1, sizeof *f->rows);
+    f->parts = calloc(n + 1, sizeof *f->parts);
+    sc_val_llm_cache *cache = sc_val_llm_cache_create();
+    if (!f->rows || !f->parts || !cache) {
+        sc_val_llm_cache_destroy(cache);
+        return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+    }
+    chip->eff_attention = 1.0, chip->step_overhead_s = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sc_val_row *r = sc_val_table_row(t, i);
+        sc_val_result res;
+        if (r->holdout || r->cat != SC_VAL_LLM || strcmp(r->config, config) != 0) continue;
+        if (parts_for(r, chip, cache, &f->parts[f->n], &res) == 0) f->rows[f->n++] = r;
+    }
+    sc_val_llm_cache_destroy(cache);
+    if (f->n == 0)
+        return sc_err_set(err, SC_ERR_NOT_FOUND, "no LLM fit rows for config '%s'", config);
+    return SC_OK;
+}
+
+sc_status sc_val_fit_llm(const sc_val_table *t, const sc_val_params *p, const char *config,
+                         sc_val_eff *e, double *mape_before, double *mape_after, sc_err *err) {
+    sc_chip_load_params lp = sc_chip_load_default_params();
+    lp.config_dir = p ? p->config_dir : NULL;
+    char msg[512] = "";
+    sc_chip *chip = NULL;
+    if (sc_chip_load(config, &lp, &chip, msg, sizeof msg) != SC_OK)
+        return sc_err_set(err, SC_ERR_NOT_FOUND, "%s", msg);
+    sc_val_eff_to_chip(e, chip);
+    llm_fit f = {0};
+    sc_status s = collect_llm_rows(t, config, chip, &f, err);
+    if (s == SC_OK) {
+        double best = llm_objective(&f, e->attention, e->step);
+        *mape_before = best;
+        for (int sweep = 0; sweep < 6; sweep++) { /* until no 0.01-point gain */
+            double start = best;
+            best = llm_search(&f, &e->attention, 0.2, 2.0, &e->step, 1, best);
+            best = llm_search(&f, &e->step, 0.0, 10e-3, &e->attention, 0, best);
+            if (start - best < 1e-4) break;
+        }
+        *mape_after = best;
+    }
+    free(f.rows);
+    free(f.parts);
+    sc_chip_destroy(chip);
+    return s;
 }

@@ -4,6 +4,7 @@
 
 #include "isa/isa.h"
 #include "report/validate.h"
+#include "runtime/llm_perf.h"
 
 sc_val_eff sc_val_eff_from_chip(const sc_chip *c) {
     sc_val_eff e;
@@ -13,6 +14,8 @@ sc_val_eff sc_val_eff_from_chip(const sc_chip *c) {
     e.coll_latency = c->collective_latency_s;
     e.link = c->eff_link > 0 ? c->eff_link : 1.0; /* optional key: absent means ideal */
     e.nvls = c->eff_nvls;
+    e.attention = c->eff_attention > 0 ? c->eff_attention : 1.0; /* optional: absent is 1 */
+    e.step = c->step_overhead_s;
     return e;
 }
 
@@ -23,6 +26,8 @@ void sc_val_eff_to_chip(const sc_val_eff *e, sc_chip *c) {
     c->collective_latency_s = e->coll_latency;
     c->eff_link = e->link;
     c->eff_nvls = e->nvls;
+    c->eff_attention = e->attention;
+    c->step_overhead_s = e->step;
 }
 
 /* Bytes of one output element: accumulators are written back in the activation format
@@ -67,7 +72,7 @@ static double mma_seconds(const sc_chip *c, double tiles, double tm, double tn, 
 }
 
 /*
- * Time of `batch` independent GEMMs = launch + max(compute, HBM):
+ * Time of `batch` independent GEMMs = launch + max(compute, A/B from HBM) + C to HBM:
  *  - compute: output tiles of tm x tn (multiples of the systolic array, up to 8x, whose
  *    double-buffered operands fit the scratchpad as in src/compiler/gemm.c) are spread over the
  *    cores in waves; each wave costs one tile's MACs at the core's MMA rate times
@@ -76,7 +81,8 @@ static double mma_seconds(const sc_chip *c, double tiles, double tm, double tn, 
  *    Wave quantisation is what makes small and odd-shaped GEMMs slow.
  *  - HBM: A, B and C cross HBM once (compulsory traffic) at efficiency.memory of the pin
  *    bandwidth. Tile re-reads are assumed to hit the shared SRAM (the GPUs' L2).
- * The larger of the two wins because GPUs and SeedChip overlap loads with MMAs (double buffering).
+ * A and B loads overlap the MMAs (double buffering: the larger wins, with a rounded corner); the
+ * C stores of the epilogue come after each tile's main loop and add to it.
  */
 sc_status sc_val_gemm_seconds(const sc_chip *c, double batch, double m, double n, double k,
                               sc_dtype t, double *seconds, sc_err *err) {
@@ -101,9 +107,12 @@ sc_status sc_val_gemm_seconds(const sc_chip *c, double batch, double m, double n
     if (!isfinite(best))
         return sc_err_set(err, SC_ERR_LIMIT, "no %dx%d tile fits %s's scratchpad", c->sa_rows,
                           c->sa_cols, c->name);
-    double bytes = batch * ((m * k + k * n) * es + m * n * out_bytes(t));
-    double mem_s = bytes / (sc_dram_bandwidth(&c->hbm) * c->eff_memory);
-    *seconds = c->kernel_launch_s + overlap(best, mem_s);
+    /* A tile's main loop streams its A and B slices under the MMAs; its C tile is stored after
+     * the loop (the epilogue), which nothing else on the core overlaps. That store is what a
+     * short-K GEMM such as attention's Q.K^T (K = head dim) spends most of its time on. */
+    double bw = sc_dram_bandwidth(&c->hbm) * c->eff_memory;
+    double ab_s = batch * (m * k + k * n) * es / bw, c_s = batch * m * n * out_bytes(t) / bw;
+    *seconds = c->kernel_launch_s + overlap(best, ab_s) + c_s;
     return SC_OK;
 }
 
@@ -113,39 +122,8 @@ double sc_val_stream_seconds(const sc_chip *c, double bytes) {
     return c->kernel_launch_s + bytes / (sc_dram_bandwidth(&c->hbm) * c->eff_memory);
 }
 
-/* NCCL's ring protocols as its own tuning model describes them (src/graph/tuning.cc, NCCL
- * 2.18-2.21, NVLink rows): a base latency per collective, a latency per ring step, and the share of
- * the bus bandwidth the protocol's wire format carries (LL: a 4-byte flag per 4-byte datum and,
- * for all-reduce, 1/4 of the bus bandwidth; LL128: 120 of 128 bytes, 0.92 as NCCL uses; Simple:
- * all of it, with the largest per-step latency). */
-static const struct nccl_proto {
-    double base_s, step_s, bw;
-} PROTOS[] = {{6.6e-6, 0.6e-6, 0.25}, {14.0e-6, 1.9e-6, 0.92}, {8.4e-6, 3.4e-6, 1.0}};
-
-/* NVLS (NVLink SHARP, NVSwitch 3): the switch reduces, so each GPU sends and receives its bytes
- * once instead of 2(p-1)/p of them around a ring, after one switch round trip (NCCL models it as
- * one 25 us step). Only where the config states an NVLS efficiency. */
-#define NVLS_LATENCY_S 25e-6
-
-/*
- * All-reduce over `chips` chips as NCCL runs it: each protocol of the ring (and NVLS where the
- * fabric reduces in the switch) gives base + 2(p-1) steps + 2(p-1)/p of the message at its share
- * of the chip's link bandwidth x efficiency.link, and NCCL picks the fastest, as its tuner does.
- * NCCL's base latencies include its kernel launch, so kernel_launch is not added again;
- * efficiency.collective_latency (synchronisation and handshake beyond NCCL's model; the meaning
- * runtime/llm_perf gives it on top of its simulated collectives) is paid once.
- */
+/* All-reduce as NCCL runs it: the model lives in runtime (src/runtime/gpu_coll.c), where
+ * llm_perf times the tensor-parallel all-reduces of GPU configs with it too. */
 double sc_val_allreduce_seconds(const sc_chip *c, double bytes, int chips) {
-    double p = chips, steps = 2.0 * (p - 1);
-    double link_bw = c->link_count * c->link_bw;
-    double ring_bw = link_bw * (c->eff_link > 0 ? c->eff_link : 1.0);
-    double best = INFINITY;
-    for (size_t i = 0; i < sizeof PROTOS / sizeof PROTOS[0] && ring_bw > 0; i++) {
-        const struct nccl_proto *q = &PROTOS[i];
-        double t = q->base_s + steps * q->step_s + steps / p * bytes / (ring_bw * q->bw);
-        best = fmin(best, t);
-    }
-    if (c->eff_nvls > 0 && link_bw > 0)
-        best = fmin(best, NVLS_LATENCY_S + bytes / (link_bw * c->eff_nvls));
-    return c->collective_latency_s + best;
+    return sc_gpu_allreduce_seconds(c, bytes, chips);
 }

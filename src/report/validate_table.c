@@ -199,11 +199,15 @@ static sc_status workload_token(sc_val_row *r, const char *tok, const char *name
         *slot = v;
         return SC_OK;
     }
-    if (strcmp(key, "tp") == 0 || strcmp(key, "per_gpu") == 0) {
+    int *count = strcmp(key, "tp") == 0            ? &r->tp
+                 : strcmp(key, "per_gpu") == 0     ? &r->per_gpu
+                 : strcmp(key, "kv_per_head") == 0 ? &r->kv_per_head
+                                                   : NULL;
+    if (count) {
         if (v > 4096 || v != floor(v))
             return sc_err_set(err, SC_ERR_PARSE, "%s:%d: workload key '%s': '%s' is not a count",
                               name, r->line, key, val);
-        *(key[0] == 't' ? &r->tp : &r->per_gpu) = (int)v;
+        *count = (int)v;
         return SC_OK;
     }
     return sc_err_set(err, SC_ERR_PARSE, "%s:%d: workload: unknown key '%s'", name, r->line, key);

@@ -141,9 +141,17 @@ static void rows(acc *c, double *cls, int kind, double r, int cols, double count
     add(c, cls, s, count);
 }
 
+/* GPU configs all-reduce through NCCL, whose algorithms (LL/LL128 rings, NVLS in the NVSwitch)
+ * are not the link-level ring llmk_coll programs: they are timed with NCCL's own model, calibrated
+ * on nccl-tests rows (seedchip validate). Other collectives, and SeedChip's own, run on the
+ * executor. */
 static void coll(acc *c, int kind, int n, double bytes, double count) {
     double s = 0;
-    if (c->st == SC_OK) c->st = lp_coll(c->p->timer, kind, n, bytes, &s, c->err);
+    const sc_chip *chip = c->p->deploy.chip;
+    if (kind == SC_LLMK_ALLREDUCE && strcmp(chip->kind, "gpu") == 0 && n > 1 && bytes > 0)
+        s = sc_gpu_allreduce_seconds(chip, bytes, n);
+    else if (c->st == SC_OK)
+        c->st = lp_coll(c->p->timer, kind, n, bytes, &s, c->err);
     c->bd.collective_s += s * count; /* collectives are not kernel launches */
 }
 
@@ -171,6 +179,9 @@ static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, do
     if (prefill) {
         q.m_rows = rows_max;
         q.items = ceil(seqs_or_tokens * group / rows_max) * kv_streams;
+    } else if (c->p->deploy.kv_per_query_head && !a->mla) {
+        q.m_rows = 1; /* one query head per item: its KV head is read once per query head */
+        q.items = seqs_or_tokens * s->h_l;
     } else {
         int splits = (group + rows_max - 1) / rows_max;
         q.m_rows = (group + splits - 1) / splits;
@@ -178,7 +189,10 @@ static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, do
     }
     double sec = 0;
     if (c->st == SC_OK) c->st = lp_attention(c->p->timer, &q, &sec, c->err);
-    add(c, &c->bd.attention_s, sec, count);
+    /* The executor times SeedChip's flash-attention program; a GPU's attention kernels (fused
+     * MHA for prompts, masked MHA / XQA for decode) reach efficiency.attention of its rate. */
+    double eff = c->p->deploy.chip->eff_attention;
+    add(c, &c->bd.attention_s, eff > 0 ? sec / eff : sec, count);
 }
 
 /* Attention block of one layer for T tokens: projections, attention, output projection. */
@@ -291,6 +305,10 @@ sc_status sc_llm_perf_step(sc_llm_perf *p, const sc_llm_step *s, double *seconds
     const sc_chip *chip = d->chip;
     int gpu = strcmp(chip->kind, "gpu") == 0;
     c.bd.other_s = chip->kernel_launch_s * (gpu ? c.kernels : 1.0);
+    /* Host work of the serving engine per iteration that the device waits for (runtime enqueue,
+     * sampling of the new tokens, batch bookkeeping): efficiency.step_overhead, fitted on
+     * published end-to-end rows for the GPU configs; SeedChip's configs state none. */
+    c.bd.other_s += chip->step_overhead_s;
     /* Embedding gather: T rows of d_model, bandwidth bound. */
     c.bd.other_s += T * a->d_model * 2.0 / sc_dram_bandwidth(&chip->hbm);
     *seconds = c.bd.matmul_s + c.bd.attention_s + c.bd.norm_act_s + c.bd.collective_s + c.bd.moe_s +

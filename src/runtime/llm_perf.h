@@ -52,6 +52,10 @@ typedef struct sc_llm_deploy {
     const sc_chip *chip;   /* borrowed; must outlive every object made from this deploy */
     int chips, tp, pp, ep; /* chips = tp * pp (ep divides chips and shards experts) */
     sc_llm_prec prec;
+    /* 1: decode attention streams each KV head once per query head that reads it, as
+     * TensorRT-LLM's masked multi-head attention kernel does for grouped-query models without
+     * its XQA kernels; 0 (default): once per KV head, all its query heads together. */
+    int kv_per_query_head;
 } sc_llm_deploy;
 
 /* chip NULL, 1 chip, tp = pp = ep = 1, bf16. */
@@ -114,5 +118,11 @@ sc_status sc_llm_gemm_raw(sc_llm_gemm_timer *t, double m, int n, int k, sc_llm_p
                           double *raw_s, sc_err *err);
 double sc_llm_gemm_seconds(const sc_chip *chip, double m, int n, int k, sc_llm_prec prec,
                            double raw_s);
+
+/* All-reduce of `bytes` over `chips` GPUs as NCCL's tuner models it (ring LL/LL128/Simple with
+ * efficiency.link, NVLS with efficiency.nvls where the config has it), plus
+ * efficiency.collective_latency. llm_perf times GPU configs' tensor-parallel all-reduces with it;
+ * seedchip validate calibrates it on published NCCL measurements. */
+double sc_gpu_allreduce_seconds(const sc_chip *c, double bytes, int chips);
 
 #endif
