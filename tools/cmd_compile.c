@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "frontends/onnx/onnx_load.h"
 #include "runtime/onnx_runtime.h"
 #include "runtime/onnx_testdata.h"
 #include "util/util.h"
@@ -110,15 +111,15 @@ int onnx_cli_named_inputs(const char *cmd, char *const *names, int n, char *cons
     return 0;
 }
 
-/* Specialisation inputs of `compile`: --input options by the model's input names, else the
- * test data beside the model. */
-static int compile_inputs(const char *model, char **in_names, const char **in_files, int n_in,
-                          sc_tensor **in, int *ni) {
+/* Specialisation inputs of `compile`: --input options by the input names of the loaded graph
+ * (the model is parsed once, here and for the compile), else the test data beside the model. */
+static int compile_inputs(const sc_ir_graph *g, const char *model, char **in_names,
+                          const char **in_files, int n_in, sc_tensor **in, int *ni) {
     if (!n_in) return onnx_cli_default_inputs(model, in, ni);
     char **names = NULL;
     int n = 0;
     sc_err err = {0};
-    if (sc_onnx_input_names(model, &names, &n, &err) != SC_OK)
+    if (sc_onnx_graph_input_names(g, &names, &n, &err) != SC_OK)
         return cli_error(CMD, "%s: %s", model, err.msg);
     int rc = onnx_cli_named_inputs(CMD, names, n, in_names, in_files, n_in, in, ni);
     sc_onnx_names_free(names, n);
@@ -199,14 +200,20 @@ static int compile_main(const char *model, const char *out, const char *chip_nam
                         int n_in, const calib_opts *co) {
     sc_tensor *in = NULL, *cal = NULL;
     int ni = 0, ncal = 0;
-    if (compile_inputs(model, in_names, in_files, n_in, &in, &ni) ||
+    sc_ir_graph *g = NULL;
+    sc_err err = {0};
+    if (sc_onnx_load_file(model, &g, &err) != SC_OK)
+        return cli_error(CMD, "%s: %s", model, err.msg);
+    if (compile_inputs(g, model, in_names, in_files, n_in, &in, &ni) ||
         onnx_cli_calib(CMD, co->paths, co->n, ni, &cal, &ncal)) {
+        sc_ir_graph_destroy(g);
         sc_tensor_array_free(in, ni);
         return CLI_EXIT_USAGE;
     }
     cp->calib = cal, cp->n_calib = ncal;
     sc_chip *chip = cli_load_chip(CMD, chip_name, NULL);
     if (!chip) {
+        sc_ir_graph_destroy(g);
         sc_tensor_array_free(in, ni);
         sc_tensor_array_free(cal, ncal * ni);
         return CLI_EXIT_USAGE;
@@ -218,9 +225,8 @@ static int compile_main(const char *model, const char *out, const char *chip_nam
     sc_strbuf_init(&tl);
     cp->tile_log = &tl;
     sc_compiled *cc = NULL;
-    sc_err err = {0};
     int rc = CLI_EXIT_OK;
-    if (sc_onnx_compile(chip, model, cp, &cc, &err) != SC_OK) {
+    if (sc_onnx_compile_graph(chip, g, cp, &cc, &err) != SC_OK) { /* frees g */
         rc = cli_error(CMD, "%s: %s", model, err.msg);
     } else {
         if (dump) fwrite(sb.data ? sb.data : "", 1, sb.len, stdout);
