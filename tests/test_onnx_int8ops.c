@@ -407,6 +407,90 @@ static void test_qdq_conv(void **state) {
     check_qdq_conv(SC_T_UINT8, 3, 0); /* asymmetric: padding would not be the zero point */
 }
 
+/* ---- ConvInteger / QLinearConv with constant weights on the int8 MMA ---- */
+
+/* x [1 x 6 x 9 x 9] (type tx, zero point zx), w [8 x 6 x 3 x 3] constant (type tw, zero point
+ * per output channel, values within int8 of it), pads 1, strides s; qlinear: QLinearConv with an
+ * int32 bias and uint8 output, else ConvInteger. Checked against the integer sums in C. */
+static void check_conv_int(sc_tdtype tx, double zx, sc_tdtype tw, int stride, int qlinear) {
+    int64_t dx[4] = {1, 6, 9, 9}, dw[4] = {8, 6, 3, 3}, nb = 8;
+    sc_tensor x, w, tzx, tzw, sx, sw, sy, zy, bias, out;
+    double zwv[8], swv[8], one = 0.01, ys = 0.75, yz = 120, bv[8];
+    for (int i = 0; i < 8; i++)
+        zwv[i] = tw == SC_T_UINT8 ? 100 + i : -3 + i, swv[i] = 0.002 * (i + 1),
+        bv[i] = rnd(-500, 500);
+    fill(&x, tx, 4, dx, lo8(tx), lo8(tx) + 255);
+    sc_err err = {0};
+    assert_int_equal(sc_tensor_alloc(&w, tw, 4, dw, &err), SC_OK);
+    for (size_t i = 0; i < sc_tensor_numel(&w); i++) /* w - w_zp within int8 */
+        sc_tensor_set(&w, i, zwv[i / 54] + rnd(-120, 120));
+    scalars(&tzx, tx, 1, &zx);
+    scalars(&tzw, tw, 8, zwv);
+    scalars(&sx, SC_T_FLOAT, 1, &one), scalars(&sw, SC_T_FLOAT, 8, swv);
+    scalars(&sy, SC_T_FLOAT, 1, &ys), scalars(&zy, SC_T_UINT8, 1, &yz);
+    assert_int_equal(sc_tensor_alloc(&bias, SC_T_INT32, 1, &nb, &err), SC_OK);
+    for (int i = 0; i < 8; i++)
+        sc_tensor_set(&bias, (size_t)i, bv[i]);
+    sc_ir_graph *g = graph();
+    int xi = input(g, "x", tx, 4, dx);
+    int qin[9] = {xi,
+                  konst(g, &sx),
+                  konst(g, &tzx),
+                  konst(g, &w),
+                  konst(g, &sw),
+                  konst(g, &tzw),
+                  konst(g, &sy),
+                  konst(g, &zy),
+                  konst(g, &bias)};
+    int iin[4] = {xi, konst(g, &w), konst(g, &tzx), konst(g, &tzw)};
+    node(g, qlinear ? "QLinearConv" : "ConvInteger", qlinear ? qin : iin, qlinear ? 9 : 4, 1);
+    static int64_t pads[4] = {1, 1, 1, 1}, st[2][2] = {{1, 1}, {2, 2}};
+    sc_ir_node *cn = &g->nodes[g->n_nodes - 1];
+    sc_ir_attr *a = sc_ir_attr_add(g, cn, "pads", SC_IR_ATTR_INTS, &err);
+    a->ints = pads, a->n = 4;
+    a = sc_ir_attr_add(g, cn, "strides", SC_IR_ATTR_INTS, &err);
+    a->ints = st[stride - 1], a->n = 2;
+    double i8, all;
+    run(g, NULL, 0, &x, &out, &i8, &all);
+    assert_true(i8 > 0 && i8 == all);
+    int oh = (9 + 2 - 3) / stride + 1;
+    for (int oc = 0; oc < 8; oc++)
+        for (int y = 0; y < oh; y++)
+            for (int xo = 0; xo < oh; xo++) {
+                int64_t acc = 0;
+                for (int ic = 0; ic < 6; ic++)
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++) {
+                            int iy = y * stride + ky - 1, ix = xo * stride + kx - 1;
+                            if (iy < 0 || iy >= 9 || ix < 0 || ix >= 9) continue;
+                            acc += ((int64_t)get(&x, (ic * 9 + iy) * 9 + ix) - (int64_t)zx) *
+                                   ((int64_t)get(&w, ((oc * 6 + ic) * 3 + ky) * 3 + kx) -
+                                    (int64_t)zwv[oc]);
+                        }
+                double want = (double)acc;
+                if (qlinear) {
+                    float sc = (float)((float)one * (float)swv[oc]) / (float)ys;
+                    float r = nearbyintf((float)(acc + (int64_t)bv[oc]) * sc) + (float)yz;
+                    want = fmin(fmax(r, 0), 255);
+                }
+                double got = sc_tensor_get(&out, (size_t)((oc * oh + y) * oh + xo));
+                if (got != want) fail_msg("[%d,%d,%d] got %.0f want %.0f", oc, y, xo, got, want);
+            }
+    sc_tensor_free(&x), sc_tensor_free(&w), sc_tensor_free(&tzx), sc_tensor_free(&tzw);
+    sc_tensor_free(&sx), sc_tensor_free(&sw), sc_tensor_free(&sy), sc_tensor_free(&zy);
+    sc_tensor_free(&bias), sc_tensor_free(&out);
+    sc_ir_graph_destroy(g);
+}
+
+static void test_conv_integer(void **state) {
+    (void)state;
+    rng_state = 13;
+    check_conv_int(SC_T_UINT8, 37, SC_T_INT8, 1, 0);
+    check_conv_int(SC_T_INT8, -5, SC_T_UINT8, 2, 0);
+    check_conv_int(SC_T_UINT8, 200, SC_T_INT8, 1, 1);
+    check_conv_int(SC_T_INT8, 3, SC_T_INT8, 2, 1);
+}
+
 /* ---- CumSum at the scratchpad limit ---- */
 
 /* [2 x 3 x 58254] exclusive over axis 1 on one core: 4 MiB / (2 slots x 3 regions x 3 rows x 4 B)
@@ -518,9 +602,10 @@ int main(void) {
     char err[512];
     if (sc_chip_load("seedchip-1", &p, &CHIP, err, sizeof err) != SC_OK) return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matmulinteger),     cmocka_unit_test(test_qlinearmatmul),
-        cmocka_unit_test(test_qdq_fused),         cmocka_unit_test(test_qdq_conv),
-        cmocka_unit_test(test_cumsum_spad_limit), cmocka_unit_test(test_reduce_long_rows),
+        cmocka_unit_test(test_matmulinteger),    cmocka_unit_test(test_qlinearmatmul),
+        cmocka_unit_test(test_qdq_fused),        cmocka_unit_test(test_qdq_conv),
+        cmocka_unit_test(test_conv_integer),     cmocka_unit_test(test_cumsum_spad_limit),
+        cmocka_unit_test(test_reduce_long_rows),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     sc_chip_destroy(CHIP);

@@ -108,8 +108,9 @@ sc_status cg_int8_weights(cg *c, int w, int64_t chans, int64_t k, int trans, flo
 
 typedef struct qa {
     int v;
-    int div; /* QDQ: x / scale as QuantizeLinear computes it (inv holds the scale) */
-    float inv;
+    int div; /* QDQ: x / scale as QuantizeLinear computes it (inv holds the scale); 2: an 8-bit
+                integer x minus sub (an integer conv's operand, "_qdq_off") */
+    float inv, sub;
     uint64_t n, off, slot, tile;
 } qa;
 
@@ -132,6 +133,7 @@ static sc_status qa_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     uint32_t d[4] = {qa_count(a, t), 1, 1, 1};
     uint64_t base = (uint64_t)slot * a->slot;
     cg_view x = cg_spad1(SC_DTYPE_FP32, base), q = cg_spad1(SC_DTYPE_INT8, base + 4 * a->tile);
+    if (a->div == 2) return cg_vec(c, core, SC_OP_VSUBF, d, &q, &x, NULL, NULL, a->sub, 0);
     return cg_vec(c, core, a->div ? SC_OP_VDIVF : SC_OP_VMULF, d, &q, &x, NULL, NULL, a->inv, 0);
 }
 
@@ -156,8 +158,10 @@ uint64_t cg_int8_scratch(cg *c, uint64_t bytes) {
 }
 
 sc_status cg_int8_quant_act(cg *c, int v, float scale, uint64_t *off) {
-    int div = is_qdq(c->cur);
-    qa a = {v, div, div ? scale : 1.0f / scale, (uint64_t)sc_ir_numel(&c->g->vals[v]), 0, 0, 0};
+    int div = is_qdq(c->cur) ? (sc_ir_attr_get(c->cur, "_qdq_off") ? 2 : 1) : 0;
+    float sub = div == 2 ? sc_ir_attr_f(c->cur, "_qdq_off", 0) : 0;
+    qa a = {v, div, div ? scale : 1.0f / scale, sub, (uint64_t)sc_ir_numel(&c->g->vals[v]), 0,
+            0, 0};
     /* tiles small enough that every core gets work, large enough to amortise the DMA setup */
     uint64_t per_core = (a.n + (uint64_t)c->cores - 1) / (uint64_t)c->cores;
     a.tile = SC_MIN((uint64_t)QA_TILE, SC_MAX((uint64_t)1024, al64(per_core)));
