@@ -6,6 +6,7 @@
 // with symmetric activations (int8 zero point 0 or uint8 128: the zero padding is then the zero
 // point) and int8 weights without zero points becomes a Conv on x marked "_qdq" with the model's
 // scale ("_qscale"), int8 weights ("_qdq_w") and their scales ("_qdq_s") for the int8 MMA.
+#include <stdlib.h>
 #include <string.h>
 
 #include "compiler/ir_util.h"
@@ -130,13 +131,20 @@ static int float_weight(sc_ir_graph *g, int w, int s, sc_err *err) {
     return id;
 }
 
-static sc_status fuse_qdq_conv(sc_ir_graph *g, sc_ir_node *n, int *changed, sc_err *err) {
+static sc_status fuse_qdq_conv_asym(sc_ir_graph *g, int i, sc_ir_node *q, sc_ir_node *dw, int *ins,
+                                    sc_err *err);
+
+static sc_status fuse_qdq_conv(sc_ir_graph *g, int i, int *changed, int *ins, sc_err *err) {
+    sc_ir_node *n = &g->nodes[i];
     if (n->n_in < 2 || n->in[0] < 0 || n->in[1] < 0) return SC_OK;
     sc_ir_node *q = act_side(g, n->in[0]), *dw = conv_weight_side(g, n->in[1]);
-    if (!q || !dw || q->n_in < 3 || q->in[2] < 0) return SC_OK;
-    sc_tdtype zt = g->vals[q->in[2]].dtype;
+    if (!q || !dw) return SC_OK;
+    sc_tdtype zt = q->n_in > 2 && q->in[2] >= 0 ? g->vals[q->in[2]].dtype : SC_T_UINT8;
     double zx = qparam(g, q, 2);
-    if (!((zt == SC_T_INT8 && zx == 0) || (zt == SC_T_UINT8 && zx == 128))) return SC_OK;
+    if (!((zt == SC_T_INT8 && zx == 0) || (zt == SC_T_UINT8 && zx == 128))) {
+        *changed = 1;
+        return fuse_qdq_conv_asym(g, i, q, dw, ins, err);
+    }
     int x = q->in[0], wq = dw->in[0], ws = dw->in[1];
     float sx = (float)qparam(g, q, 1);
     int wf = float_weight(g, wq, ws, err);
@@ -146,6 +154,109 @@ static sc_status fuse_qdq_conv(sc_ir_graph *g, sc_ir_node *n, int *changed, sc_e
         sc_ir_attr_set_i(g, n, "_qdq_w", wq, err) || sc_ir_attr_set_i(g, n, "_qdq_s", ws, err))
         return err->status;
     *changed = 1;
+    return SC_OK;
+}
+
+/* ---- QDQ Conv with asymmetric activations ---- */
+
+static int new_const(sc_ir_graph *g, sc_tdtype t, int rank, const int64_t *dims, const double *v,
+                     sc_err *err) {
+    sc_tensor x;
+    if (sc_tensor_alloc(&x, t, rank, dims, err) != SC_OK) return -1;
+    for (size_t i = 0; i < sc_tensor_numel(&x); i++)
+        sc_tensor_set(&x, i, v[i]);
+    int id = sc_ir_add_value(g, "qdq_const", err);
+    if (id < 0 || sc_ir_set_const(g, id, &x, err) != SC_OK) {
+        sc_tensor_free(&x);
+        return -1;
+    }
+    return id;
+}
+
+/* The conv's float bias: its own plus the zero point's per-channel term (off - zx) * sum(w)
+ * dequantised by sx * sw[oc] (the int8 operand is q - off, its padding zx - off). */
+static int asym_bias(sc_ir_graph *g, const sc_ir_node *n, const sc_ir_node *dw, double off,
+                     double zx, float sx, sc_err *err) {
+    const sc_tensor *w = g->vals[dw->in[0]].konst, *sw = g->vals[dw->in[1]].konst;
+    const sc_tensor *b = n->n_in > 2 && n->in[2] >= 0 ? g->vals[n->in[2]].konst : NULL;
+    int64_t m = w->dims[0], rest = (int64_t)sc_tensor_numel(w) / m;
+    double *v = malloc(sizeof *v * (size_t)m + 8);
+    if (!v) return sc_err_set(err, SC_ERR_NOMEM, "out of memory"), -1;
+    for (int64_t oc = 0; oc < m; oc++) {
+        double sum = 0;
+        for (int64_t j = 0; j < rest; j++)
+            sum += sc_tensor_get(w, (size_t)(oc * rest + j));
+        float s = sx * (float)sc_tensor_get(sw, sc_tensor_numel(sw) > 1 ? (size_t)oc : 0);
+        v[oc] = (off - zx) * sum * s + (b ? sc_tensor_get(b, (size_t)oc) : 0);
+    }
+    int id = new_const(g, SC_T_FLOAT, 1, &m, v, err);
+    free(v);
+    return id;
+}
+
+/* Inserts Cast(q -> float) and, when the conv pads, Pad(., zx) before node i; returns the padded
+ * value (-1 on error) and the count of inserted nodes in *ins. */
+static int pad_input(sc_ir_graph *g, int i, int qv, int rank, double zx, int *ins, sc_err *err) {
+    int64_t p[2 * SC_IR_MAX_RANK], full[2 * SC_IR_MAX_RANK] = {0}, n2 = 2 * rank;
+    int k = sc_ir_attr_ints(&g->nodes[i], "pads", p, 2 * SC_IR_MAX_RANK), sp = rank - 2, any = 0;
+    for (int j = 0; j < k && k == 2 * sp; j++)
+        any |= (full[2 + j % sp + (j >= sp ? rank : 0)] = p[j]) != 0;
+    int xf = sc_ir_add_value(g, "qdq_xf", err);
+    if (xf < 0 || sc_ir_insert_node(g, i, "Cast", &qv, 1, &xf, 1, err) < 0 ||
+        sc_ir_attr_set_i(g, &g->nodes[i], "to", SC_T_FLOAT, err))
+        return -1;
+    *ins = 1;
+    if (!any) return xf;
+    double fv[2 * SC_IR_MAX_RANK];
+    for (int j = 0; j < 2 * rank; j++)
+        fv[j] = (double)full[j];
+    int v11 = g->opset >= 11, xp = sc_ir_add_value(g, "qdq_xp", err);
+    int in[3] = {xf, v11 ? new_const(g, SC_T_INT64, 1, &n2, fv, err) : -1,
+                 v11 ? new_const(g, SC_T_FLOAT, 0, &n2, &zx, err) : -1};
+    if (xp < 0 || (v11 && (in[1] < 0 || in[2] < 0)) ||
+        sc_ir_insert_node(g, i + 1, "Pad", in, v11 ? 3 : 1, &xp, 1, err) < 0)
+        return -1;
+    *ins = 2;
+    sc_ir_node *pn = &g->nodes[i + 1];
+    if (!v11) {
+        sc_ir_attr *a = sc_ir_attr_add(g, pn, "pads", SC_IR_ATTR_INTS, err);
+        int64_t *pv = a ? sc_arena_alloc(g->arena, sizeof *pv * (size_t)(2 * rank)) : NULL;
+        if (!pv || sc_ir_attr_set_f(g, pn, "value", (float)zx, err)) return -1;
+        memcpy(pv, full, sizeof *pv * (size_t)(2 * rank));
+        a->ints = pv, a->n = 2 * rank;
+    }
+    return xp;
+}
+
+/* QDQ Conv whose activations have a zero point other than the padding's: the quantised tensor
+ * q (Cast to float, padded explicitly with zx) enters the int8 conv as q - off ("_qdq_off"); the
+ * zero point becomes a per-channel bias term. *ins: nodes inserted before the conv. */
+static sc_status fuse_qdq_conv_asym(sc_ir_graph *g, int i, sc_ir_node *q, sc_ir_node *dw, int *ins,
+                                    sc_err *err) {
+    sc_ir_node *n = &g->nodes[i], *dq = sc_ir_producer(g, n->in[0]);
+    if ((n->n_in > 2 && n->in[2] >= 0 && !konst(g, n->in[2])) ||
+        strcmp(sc_ir_attr_s(n, "auto_pad", "NOTSET"), "NOTSET"))
+        return SC_OK;
+    int qv = dq->in[0], wq = dw->in[0], ws = dw->in[1], rank = g->vals[wq].rank;
+    double zx = qparam(g, q, 2),
+           off = q->n_in > 2 && q->in[2] >= 0 && g->vals[q->in[2]].dtype == SC_T_INT8 ? 0 : 128;
+    float sx = (float)qparam(g, q, 1);
+    int wf = float_weight(g, wq, ws, err);
+    int b = wf < 0 ? -1 : asym_bias(g, n, dw, off, zx, sx, err);
+    int xp = b < 0 ? -1 : pad_input(g, i, qv, rank, zx, ins, err);
+    if (xp < 0) return err->status;
+    n = &g->nodes[i + *ins];
+    n->in[0] = xp, n->in[1] = wf, n->in[2] = b, n->n_in = 3;
+    for (int j = 0; j < n->n_attr; j++) /* the input is padded already */
+        if (!strcmp(n->attrs[j].name, "pads")) {
+            int64_t *z = sc_arena_alloc(g->arena, sizeof *z * (size_t)(n->attrs[j].n + 1));
+            if (!z) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+            n->attrs[j].ints = z;
+        }
+    if (sc_ir_attr_set_i(g, n, "_qdq", 1, err) || sc_ir_attr_set_f(g, n, "_qscale", sx, err) ||
+        sc_ir_attr_set_i(g, n, "_qdq_w", wq, err) || sc_ir_attr_set_i(g, n, "_qdq_s", ws, err) ||
+        sc_ir_attr_set_f(g, n, "_qdq_off", (float)off, err))
+        return err->status;
     return SC_OK;
 }
 
@@ -161,8 +272,10 @@ sc_status sc_pass_fuse_int8(sc_ir_graph *g, int *changed, sc_err *err) {
             *changed = 1;
         } else if (!strcmp(n->op, "MatMul") && fuse_qdq(g, n, changed, err)) {
             return err->status;
-        } else if (!strcmp(n->op, "Conv") && fuse_qdq_conv(g, n, changed, err)) {
-            return err->status;
+        } else if (!strcmp(n->op, "Conv")) {
+            int ins = 0;
+            if (fuse_qdq_conv(g, i, changed, &ins, err)) return err->status;
+            i += ins; /* Cast/Pad went in before the conv */
         }
     }
     return SC_OK;

@@ -36,17 +36,20 @@ fused_vs_emulated() {
     python3 "$T/q.py" "$d" && ok || bad "$1: $(python3 "$T/q.py" "$d")"
 }
 
-mkdir -p "$T/mlp" "$T/conv"
+mkdir -p "$T/mlp" "$T/conv" "$T/conv_u8"
 python3 "$SRC/tests/helpers/make_qdq_model.py" mlp "$T/mlp/m.onnx" "$T/mlp/x.pb" 64 256 384 128 ||
     die "mlp generator failed"
 python3 "$SRC/tests/helpers/make_qdq_model.py" conv "$T/conv/m.onnx" "$T/conv/x.pb" 16 20 20 2 ||
     die "conv generator failed"
+python3 "$SRC/tests/helpers/make_qdq_model.py" conv_u8 "$T/conv_u8/m.onnx" "$T/conv_u8/x.pb" 16 20 20 2 ||
+    die "conv_u8 generator failed"
 fused_vs_emulated mlp
 fused_vs_emulated conv
+fused_vs_emulated conv_u8
 
 # against onnxruntime-node (its own QDQ handling) on the same models, when it is installed
 if [ -d "$NPM/onnxruntime-node" ] && command -v node >/dev/null; then
-    for m in mlp:64,256 conv:1,16,20,20; do
+    for m in mlp:64,256 conv:1,16,20,20 conv_u8:1,16,20,20; do
         d=$T/${m%%:*}
         python3 -c 'import sys; b = open(sys.argv[1], "rb").read(); n = eval(sys.argv[3].replace(",", "*"))
 open(sys.argv[2], "wb").write(b[-4 * n:])' "$d/x.pb" "$d/x.f32" "${m#*:}"

@@ -5,6 +5,8 @@
 # scales behind a DequantizeLinear), plus its input as .pb, for the fuse-int8 tests and timings:
 #   make_qdq_model.py mlp MODEL.onnx X.pb M W0 W1 [W2 ...]   uint8 activations (asymmetric)
 #   make_qdq_model.py conv MODEL.onnx X.pb C H W LAYERS       int8 activations, 3x3 convs
+#   make_qdq_model.py conv_u8 MODEL.onnx X.pb C H W LAYERS    the same with uint8 activations
+#                                                             (asymmetric, as quantize_static)
 import os
 import random
 import struct
@@ -69,12 +71,16 @@ def mlp(args, rnd):
     return graph, [M, widths[0]], x
 
 
-def conv(args, rnd):
+def conv(args, rnd, u8=False):
     C, H, W, layers = (int(a) for a in args)
-    g, inits, prev = b"", b"", "x"
+    g, inits, prev, lo = b"", b"", "x", -2.0
     pads = s(5, attr_ints("pads", [1, 1, 1, 1]))
     for i in range(layers):
-        gq, iq, a = qdq(prev, "a%d" % i, 4.0 / 127, 0, INT8)  # symmetric int8 activations
+        if u8:  # [lo, lo + 8] in uint8: zero point 64 on the input, 0 after a ReLU
+            gq, iq, a = qdq(prev, "a%d" % i, 8.0 / 255, int(round(-lo / (8.0 / 255))), UINT8)
+            lo = 0.0
+        else:  # symmetric int8 activations
+            gq, iq, a = qdq(prev, "a%d" % i, 4.0 / 127, 0, INT8)
         k = C * 9
         w = [rnd.gauss(0, (2.0 / k) ** 0.5) for _ in range(C * k)]
         q, sc, _ = weight(w, C, k, True)
@@ -97,7 +103,8 @@ def conv(args, rnd):
 def main():
     kind, out, xpath = sys.argv[1], sys.argv[2], sys.argv[3]
     rnd = random.Random(5)
-    graph, dims, x = (mlp if kind == "mlp" else conv)(sys.argv[4:], rnd)
+    make = {"mlp": mlp, "conv": conv, "conv_u8": lambda a, r: conv(a, r, True)}[kind]
+    graph, dims, x = make(sys.argv[4:], rnd)
     open(out, "wb").write(model(graph))
     open(xpath, "wb").write(tensor("x", dims, x))
 
