@@ -41,4 +41,6 @@ python3 "$H/make_qdq_model.py" mlp "$T/q.onnx" "$T/qx.pb" 256 512 256 1024 256
 row "MLP 256 x [512, 256, 1024, 256]" "$T/f.onnx" "$T/fx.pb" "$T/q.onnx" "$T/qx.pb"
 python3 "$SRC/bench/onnx/make_conv_model.py" "$T/fc.onnx" "$T/fcx.pb" 64 56 56 4 >/dev/null
 python3 "$H/make_qdq_model.py" conv "$T/qc.onnx" "$T/qcx.pb" 64 56 56 4
-row "conv 64x56x56, 4 layers" "$T/fc.onnx" "$T/fcx.pb" "$T/qc.onnx" "$T/qcx.pb"
+row "conv 64x56x56, 4 layers, int8 activations" "$T/fc.onnx" "$T/fcx.pb" "$T/qc.onnx" "$T/qcx.pb"
+python3 "$H/make_qdq_model.py" conv_u8 "$T/qu.onnx" "$T/qux.pb" 64 56 56 4
+row "conv 64x56x56, 4 layers, uint8 activations" "$T/fc.onnx" "$T/fcx.pb" "$T/qu.onnx" "$T/qux.pb"
