@@ -141,9 +141,14 @@ typedef struct uref {
     int64_t u, *first, *inv, *count; /* unique keys: first occurrence, per key: slot */
 } uref;
 
+/* NumPy's unique order: NaN equals NaN and sorts after every number. */
 static int key_cmp(const float *k, int64_t L, int64_t a, int64_t b) {
     for (int64_t c = 0; c < L; c++) {
         float x = k[a * L + c], y = k[b * L + c];
+        if (isnan(x) || isnan(y)) {
+            if (isnan(x) && isnan(y)) continue;
+            return isnan(x) ? 1 : -1;
+        }
         if (x != y) return x < y ? -1 : 1;
     }
     return 0;
@@ -173,7 +178,7 @@ static void unique_ref(const float *k, int64_t n, int64_t L, int sorted, uref *r
 
 /* x [pre, n, post]; keys along axis 1 (or every element when axis < 0). */
 static void check_unique(int64_t pre, int64_t n, int64_t post, int axis, int sorted, int range,
-                         uint32_t seed) {
+                         int nans, uint32_t seed) {
     sc_ir_graph *g = graph();
     int64_t dims[3] = {pre, n, post};
     int x = input(g, "x", SC_T_FLOAT, 3, dims);
@@ -185,7 +190,8 @@ static void check_unique(int64_t pre, int64_t n, int64_t post, int axis, int sor
     int64_t keys = axis >= 0 ? n : pre * n * post, L = axis >= 0 ? pre * post : 1;
     float *k = malloc(sizeof(float) * (size_t)(keys * L));
     for (int64_t i = 0; i < pre * n * post; i++)
-        sc_tensor_set(&t, (size_t)i, (double)(rng(&seed) % (uint32_t)range) * 0.5 - 3);
+        sc_tensor_set(&t, (size_t)i,
+                      nans && i % 5 == 2 ? NAN : (double)(rng(&seed) % (uint32_t)range) * 0.5 - 3);
     for (int64_t a = 0; a < pre; a++) /* key i = the [pre x post] slice at axis index i */
         for (int64_t i = 0; i < n; i++)
             for (int64_t b = 0; b < post; b++) {
@@ -206,7 +212,8 @@ static void check_unique(int64_t pre, int64_t n, int64_t post, int axis, int sor
         for (int64_t c = 0; c < L; c++) { /* Y's slot s holds key first[s] */
             int64_t a = c / post, b = c % post;
             size_t at = axis >= 0 ? (size_t)((a * r.u + s) * post + b) : (size_t)s;
-            assert_true(sc_tensor_get(&o[0], at) == k[r.first[s] * L + c]);
+            double got = sc_tensor_get(&o[0], at), want = k[r.first[s] * L + c];
+            assert_true(got == want || (isnan(got) && isnan(want)));
         }
     }
     for (int64_t i = 0; i < keys; i++)
@@ -219,13 +226,16 @@ static void check_unique(int64_t pre, int64_t n, int64_t post, int axis, int sor
 
 static void test_unique(void **state) {
     (void)state;
-    check_unique(1, 37, 1, -1, 1, 9, 1);
-    check_unique(1, 37, 1, -1, 0, 9, 2);
-    check_unique(2, 6, 3, 1, 1, 2, 3); /* slices of 6 with few values: repeated keys */
-    check_unique(2, 6, 3, 1, 0, 2, 4);
-    check_unique(3, 5, 1, -1, 1, 1000, 5);   /* all distinct */
-    check_unique(1, 1200, 1, -1, 0, 300, 6); /* several row blocks of the comparison planes */
-    check_unique(1, 1200, 1, -1, 1, 300, 7);
+    check_unique(1, 37, 1, -1, 1, 9, 0, 1);
+    check_unique(1, 37, 1, -1, 0, 9, 0, 2);
+    check_unique(2, 6, 3, 1, 1, 2, 0, 3); /* slices of 6 with few values: repeated keys */
+    check_unique(2, 6, 3, 1, 0, 2, 0, 4);
+    check_unique(3, 5, 1, -1, 1, 1000, 0, 5);   /* all distinct */
+    check_unique(1, 1200, 1, -1, 0, 300, 0, 6); /* several row blocks of the comparison planes */
+    check_unique(1, 1200, 1, -1, 1, 300, 0, 7);
+    check_unique(1, 23, 1, -1, 1, 5, 1, 8); /* NaN keys: one key, sorted last */
+    check_unique(1, 23, 1, -1, 0, 5, 1, 9);
+    check_unique(2, 7, 2, 1, 1, 2, 1, 10); /* NaN inside slices */
 }
 
 /* ---- NonMaxSuppression ---- */

@@ -17,8 +17,8 @@ typedef struct uq {
     uint32_t n, L;     /* keys and elements per key */
     int64_t pre, post; /* the key's slice: [pre x post] around the axis */
     uint32_t bi;       /* rows per comparison block */
-    uint64_t k, first, count, pos, iota, va, vb, w, u; /* vectors */
-    uint64_t eq, lt, tmp, tri;                         /* [bi x n] planes */
+    uint64_t k, nan, first, count, pos, iota, va, vb, w, u; /* vectors */
+    uint64_t eq, lt, tmp, tri;                              /* [bi x n] planes */
 } uq;
 
 static cg_view plane(const uq *q, uint64_t a) { /* [rows x n], row-major */
@@ -41,26 +41,36 @@ static cg_view key_row(const uq *q, uint32_t i0, uint32_t cc) {
     return v;
 }
 
+/* One key component as NumPy's unique orders it: NaN equals NaN and sorts after every number.
+ * x (the TRI plane, free while comparing) = both NaN; eq = (a == b) + x; for lt, x becomes
+ * "row NaN, column not" and lt = (a < b) + x. IEEE comparisons with NaN give 0. */
+static sc_status component(cg *c, const uq *q, uint32_t i0, uint32_t rows, uint32_t cc, int less,
+                           const cg_view *dst) {
+    uint32_t d[4] = {q->n, rows, 1, 1};
+    cg_view a = key_col(q, cc), b = key_row(q, i0, cc), x = plane(q, q->tri);
+    cg_view na = a, nb = b;
+    na.base += q->nan - q->k, nb.base += q->nan - q->k;
+    if (cg_vec(c, 0, SC_OP_VMUL, d, &x, &na, &nb, NULL, 0, 0) ||
+        (less && cg_vec(c, 0, SC_OP_VSUB, d, &x, &nb, &x, NULL, 0, 0)) ||
+        cg_vec(c, 0, less ? SC_OP_VLT : SC_OP_VEQ, d, dst, &a, &b, NULL, 0, 0))
+        return c->err->status;
+    return cg_vec(c, 0, SC_OP_VADD, d, dst, dst, &x, NULL, 0, 0);
+}
+
 /* EQ[i][j] = key_j == key_i, LT[i][j] = key_j < key_i (lexicographic, first component most
  * significant: the last component decides only where all earlier ones are equal). */
 static sc_status compare(cg *c, const uq *q, uint32_t i0, uint32_t rows) {
     uint32_t d[4] = {q->n, rows, 1, 1};
     cg_view eq = plane(q, q->eq), lt = plane(q, q->lt), t = plane(q, q->tmp);
-    for (uint32_t cc = q->L; cc-- > 0;) {
-        cg_view a = key_col(q, cc), b = key_row(q, i0, cc);
-        if (cc == q->L - 1) {
-            if (cg_vec(c, 0, SC_OP_VLT, d, &lt, &a, &b, NULL, 0, 0) ||
-                cg_vec(c, 0, SC_OP_VEQ, d, &eq, &a, &b, NULL, 0, 0))
-                return c->err->status;
-            continue;
-        }
-        if (cg_vec(c, 0, SC_OP_VEQ, d, &t, &a, &b, NULL, 0, 0) ||
+    if (component(c, q, i0, rows, q->L - 1, 1, &lt) || component(c, q, i0, rows, q->L - 1, 0, &eq))
+        return c->err->status;
+    for (uint32_t cc = q->L - 1; cc-- > 0;)
+        if (component(c, q, i0, rows, cc, 0, &t) ||
             cg_vec(c, 0, SC_OP_VMUL, d, &lt, &lt, &t, NULL, 0, 0) ||
             cg_vec(c, 0, SC_OP_VMUL, d, &eq, &eq, &t, NULL, 0, 0) ||
-            cg_vec(c, 0, SC_OP_VLT, d, &t, &a, &b, NULL, 0, 0) ||
+            component(c, q, i0, rows, cc, 1, &t) ||
             cg_vec(c, 0, SC_OP_VADD, d, &lt, &lt, &t, NULL, 0, 0))
             return c->err->status;
-    }
     return SC_OK;
 }
 
@@ -124,6 +134,10 @@ static sc_status slots(cg *c, const uq *q) {
 
 static sc_status uq_compute(cg *c, const uq *q) {
     uint32_t v[4] = {q->n, 1, 1, 1};
+    uint32_t all[4] = {q->n * q->L, 1, 1, 1};
+    cg_view kv = dyn_vec1(q->k), nv = dyn_vec1(q->nan);
+    if (cg_vec(c, 0, SC_OP_VNE, all, &nv, &kv, &kv, NULL, 0, 0)) /* x != x: NaN */
+        return c->err->status;
     for (uint32_t i0 = 0; i0 < q->n; i0 += q->bi) {
         uint32_t rows = q->n - i0 < q->bi ? q->n - i0 : q->bi;
         if (compare(c, q, i0, rows) || pass_first(c, q, i0, rows)) return c->err->status;
@@ -174,6 +188,7 @@ static sc_status uq_store(cg *c, const uq *q) {
 static sc_status uq_plan(cg *c, uq *q) {
     dyn_sp sp = {0, c->spad};
     q->k = dyn_alloc(&sp, (uint64_t)q->n * q->L, 0);
+    q->nan = dyn_alloc(&sp, (uint64_t)q->n * q->L, 0);
     uint64_t *vec[8] = {&q->first, &q->count, &q->pos, &q->iota, &q->va, &q->vb, &q->u, &q->w};
     for (int i = 0; i < 8; i++)
         *vec[i] = dyn_alloc(&sp, q->n ? q->n : 1, i == 7);
