@@ -328,20 +328,19 @@ static void test_gpu_serving_mechanisms(void **state) {
     sc_chip_destroy(cs);
 }
 
-/* A GEMM too big to simulate on every call is fitted from two sub-problems with its tiles; the
- * fit must agree with simulating the whole program. */
-static void test_gemm_fit_matches_whole_run(void **state) {
-    (void)state;
-    sc_chip *c = load_chip("seedchip-1", NULL, 0);
+/* A GEMM too big to simulate on every call is fitted from three sub-problems with its tiles
+ * (one round of 4 and 8 K steps, two rounds of 4); the fit must agree with simulating the whole
+ * program, also when K is short and each round's C stores weigh (as in 802816 x 192 x 768). */
+static void check_gemm_fit(const sc_chip *c, uint64_t k, uint32_t tk) {
     sc_gemm_params p = sc_gemm_default_params();
-    p.m = 32768, p.n = 512, p.k = 8192, p.in_dtype = SC_DTYPE_FP8_E4M3;
-    p.tm = 512, p.tn = 512, p.tk = 1024; /* 64 tiles: 4 rounds on 16 cores, 8 K steps */
+    p.m = 32768, p.n = 512, p.k = k, p.in_dtype = SC_DTYPE_FP8_E4M3;
+    p.tm = 512, p.tn = 512, p.tk = tk; /* 64 tiles: 4 rounds on 16 cores, 8 K steps */
     lp_timer *t = NULL;
     sc_err err = {0};
     assert_int_equal(lp_timer_create(c, &t, &err), SC_OK);
     double fit = 0;
     assert_int_equal(lp_gemm_tiled(t, &p, &fit, &err), SC_OK);
-    assert_int_equal(lp_timer_runs(t), 2); /* two sub-problems, not the whole program */
+    assert_int_equal(lp_timer_runs(t), 3); /* three sub-problems, not the whole program */
     sc_program *prog = NULL;
     assert_int_equal(sc_gemm_build(c, &p, &prog, NULL, &err), SC_OK);
     sc_sim_params sp = sc_sim_default_params();
@@ -356,6 +355,13 @@ static void test_gemm_fit_matches_whole_run(void **state) {
     sc_sim_destroy(sim);
     sc_program_destroy(prog);
     lp_timer_destroy(t);
+}
+
+static void test_gemm_fit_matches_whole_run(void **state) {
+    (void)state;
+    sc_chip *c = load_chip("seedchip-1", NULL, 0);
+    check_gemm_fit(c, 8192, 1024);
+    check_gemm_fit(c, 1024, 128);
     sc_chip_destroy(c);
 }
 

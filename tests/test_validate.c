@@ -18,7 +18,7 @@ static const struct {
     const char *what;
     double max_mape;
 } BUDGET[] = {
-    {"overall", 0.21}, {"gemm", 0.25},       {"attention", 0.25},
+    {"overall", 0.21}, {"gemm", 0.16},       {"attention", 0.25},
     {"memory", 0.10},  {"collective", 0.16}, {"llm", 0.45},
 };
 

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tiled multi-core GEMM generator: double-buffered DMA in, systolic MMA sub-tiles, DMA out.
+#include <stdint.h>
 #include <string.h>
 
 #include "compiler/gemm.h"
 
-/* Semaphores of the per-core pipeline (load -> compute -> store). */
+/* Semaphores of the per-core pipeline (load -> compute -> store), then of the split-K
+ * reduction's own pipeline (SEM_R*) and the store queue's flush before the barrier. */
 enum { SEM_READY = 0, SEM_FREE = 1, SEM_CDONE = 2, SEM_CFREE = 3 };
+enum { SEM_RREADY = 4, SEM_RFREE = 5, SEM_RDONE = 6, SEM_RCFREE = 7, SEM_FLUSH = 8 };
+/* The barrier every core's load and store queues meet at between split-K's two phases. */
+enum { BAR_SPLITK = 0 };
 /* Scratch registers used by the generated code. */
 enum { R_DST = 10, R_SRC = 11, R_C = 12, R_A = 13, R_B = 14 };
 
@@ -118,8 +123,9 @@ typedef struct gen {
     sc_program *p;
     const sc_chip *chip;
     sc_gemm_plan pl;
-    uint32_t buf_a, buf_b, buf_c;
-    uint64_t es, oes;
+    uint32_t buf_a, buf_b, buf_c, buf_w;      /* buf_w: split-K workspace */
+    uint64_t units, kslice;                   /* (K slice, tile) work units; K per slice */
+    uint64_t es, oes, ces;                    /* input, accumulator and C (in HBM) element sizes */
     uint64_t a_slot[2], b_slot[2], c_slot[2]; /* scratchpad offsets */
     uint64_t cbufs;                           /* C buffers (1 or 2) */
     uint64_t c_base;                          /* C buffer of the tile being generated */
@@ -207,11 +213,17 @@ static sc_status emit_dma(gen *g, int core, sc_queue q, uint64_t rows, uint64_t 
 
 typedef struct tile {
     uint64_t m0, n0, tm, tn;
+    uint64_t k0, k1, plane; /* K range and, with split-K, the workspace plane it writes */
 } tile;
 
-static tile tile_at(const gen *g, uint64_t t) {
-    uint64_t ntn = ceil_div(g->pl.n, g->pl.tn);
+/* Work unit u: tile u % tiles of K slice u / tiles (cores running at once take neighbouring
+ * tiles of one slice, which share operand rows and columns in the L2). */
+static tile tile_at(const gen *g, uint64_t u) {
+    uint64_t ntn = ceil_div(g->pl.n, g->pl.tn), t = u % g->pl.tiles;
     tile x;
+    x.plane = u / g->pl.tiles;
+    x.k0 = x.plane * g->kslice;
+    x.k1 = SC_MIN(g->pl.k, x.k0 + g->kslice);
     x.m0 = (t / ntn) * g->pl.tm;
     x.n0 = (t % ntn) * g->pl.tn;
     x.tm = SC_MIN((uint64_t)g->pl.tm, g->pl.m - x.m0);
@@ -292,45 +304,140 @@ static sc_status store_tile(gen *g, int core, const tile *t) {
     sc_status s = emit_sem(g, core, SC_QUEUE_STORE, SC_OP_WAIT, SEM_CDONE);
     sc_dtype ot = g->pl.out_dtype;
     uint64_t nfull = t->tn / cols, rest = t->tn % cols;
-    sc_view dst = make_view(SC_SPACE_HBM, ot, g->buf_c, (int32_t)cols);
+    /* split-K partials go to their workspace plane (accumulator type), whole results to C (the
+     * DMA rounds them to C's type when that is narrower) */
+    int split = g->pl.splitk > 1;
+    uint32_t buf = split ? g->buf_w : g->buf_c;
+    sc_dtype ht = split ? ot : g->pl.c_dtype;
+    uint64_t hes = split ? g->oes : g->ces;
+    uint64_t row0 = t->plane * g->pl.m + t->m0;
+    sc_view dst = make_view(SC_SPACE_HBM, ht, buf, (int32_t)cols);
     dst.strides[2] = (int32_t)g->pl.n;
     sc_view src = make_view(SC_SPACE_SPAD, ot, SC_ISA_NO_BUFFER, (int32_t)(rows * cols));
     src.strides[2] = (int32_t)cols;
     for (uint64_t i = 0; s == SC_OK && i * rows < t->tm; i++) {
         uint64_t msub = SC_MIN(rows, t->tm - i * rows);
         uint64_t c_off = g->c_base + i * rows * g->pl.tn * g->oes;
-        uint64_t hbm = ((t->m0 + i * rows) * g->pl.n + t->n0) * g->oes;
+        uint64_t hbm = ((row0 + i * rows) * g->pl.n + t->n0) * hes;
         if (nfull)
             s = emit_dma3(g, core, SC_QUEUE_STORE, msub, nfull, cols, &dst, hbm, &src, c_off);
         if (s == SC_OK && rest) {
-            sc_view d2 = make_view(SC_SPACE_HBM, ot, g->buf_c, (int32_t)g->pl.n);
+            sc_view d2 = make_view(SC_SPACE_HBM, ht, buf, (int32_t)g->pl.n);
             sc_view s2 = make_view(SC_SPACE_SPAD, ot, SC_ISA_NO_BUFFER, (int32_t)rest);
-            s = emit_dma(g, core, SC_QUEUE_STORE, msub, rest, &d2, hbm + nfull * cols * g->oes, &s2,
+            s = emit_dma(g, core, SC_QUEUE_STORE, msub, rest, &d2, hbm + nfull * cols * hes, &s2,
                          c_off + nfull * rows * cols * g->oes);
         }
     }
     return s == SC_OK ? emit_sem(g, core, SC_QUEUE_STORE, SC_OP_SIGNAL, SEM_CFREE) : s;
 }
 
-/* One core's share: tiles core, core+cores, ...; K steps double-buffered. */
+/* ---- split-K reduction: C = sum over the S workspace planes, in chunks of rows x cols ---- */
+
+typedef struct rchunk {
+    uint64_t rows, cols, nrb, ncb; /* chunk shape; row and column blocks */
+} rchunk;
+
+/* Chunks double-buffered in the scratchpad (S input planes + one output each), at least as
+ * many as cores where the output allows, so that every core sums a share. */
+static rchunk red_chunks(const gen *g) {
+    uint64_t S = g->pl.splitk, m = g->pl.m, n = g->pl.n;
+    uint64_t elems = SC_MAX((uint64_t)1, (uint64_t)g->chip->scratchpad_bytes / (2 * (S + 1) * 4));
+    rchunk r;
+    r.cols = SC_MIN(n, elems);
+    r.ncb = ceil_div(n, r.cols);
+    r.rows = SC_MIN(m, SC_MAX((uint64_t)1, elems / r.cols));
+    uint64_t want_rb = ceil_div((uint64_t)g->pl.cores, r.ncb);
+    r.rows = SC_MIN(r.rows, SC_MAX((uint64_t)1, ceil_div(m, want_rb)));
+    r.nrb = ceil_div(m, r.rows);
+    return r;
+}
+
+static sc_status vec_desc(gen *g, const uint32_t dims[4], const sc_view *d, const sc_view *a,
+                          uint32_t *id) {
+    sc_desc ds;
+    memset(&ds, 0, sizeof ds);
+    ds.kind = SC_DESC_VEC;
+    memcpy(ds.dims, dims, sizeof ds.dims);
+    ds.views[0] = *d;
+    ds.views[1] = *a;
+    return sc_program_add_desc(g->p, &ds, id, g->err);
+}
+
+/* One chunk (rh x cw at r0, c0) on core's three queues, buffer slot `slot`, i-th of the core. */
+static sc_status red_chunk(gen *g, int core, uint64_t r0, uint64_t c0, uint64_t rh, uint64_t cw,
+                           uint64_t i, const uint64_t in_slot[2], const uint64_t out_slot[2]) {
+    uint64_t S = g->pl.splitk, slot = i & 1;
+    sc_status s = i >= 2 ? emit_sem(g, core, SC_QUEUE_LOAD, SC_OP_WAIT, SEM_RFREE) : SC_OK;
+    sc_view dst = make_view(SC_SPACE_SPAD, SC_DTYPE_FP32, SC_ISA_NO_BUFFER, (int32_t)cw);
+    dst.strides[2] = (int32_t)(rh * cw);
+    sc_view src = make_view(SC_SPACE_HBM, SC_DTYPE_FP32, g->buf_w, (int32_t)g->pl.n);
+    src.strides[2] = (int32_t)(g->pl.m * g->pl.n);
+    if (s == SC_OK)
+        s = emit_dma3(g, core, SC_QUEUE_LOAD, S, rh, cw, &dst, in_slot[slot], &src,
+                      (r0 * g->pl.n + c0) * 4);
+    if (s == SC_OK) s = emit_sem(g, core, SC_QUEUE_LOAD, SC_OP_SIGNAL, SEM_RREADY);
+    if (s == SC_OK) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_RREADY);
+    if (s == SC_OK && i >= 2) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_RCFREE);
+    /* D's stride on the summed axis is ignored, but must be non-zero for the descriptor check */
+    sc_view d = make_view(SC_SPACE_SPAD, SC_DTYPE_FP32, SC_ISA_NO_BUFFER, (int32_t)cw);
+    d.strides[2] = 1;
+    uint32_t dims[4] = {(uint32_t)cw, (uint32_t)rh, (uint32_t)S, 1}, id = 0;
+    if (s == SC_OK) s = vec_desc(g, dims, &d, &dst, &id);
+    if (s == SC_OK) s = emit_li(g, core, SC_QUEUE_COMPUTE, R_C, (int64_t)out_slot[slot]);
+    if (s == SC_OK) s = emit_li(g, core, SC_QUEUE_COMPUTE, R_A, (int64_t)in_slot[slot]);
+    int64_t v[] = {id, R_C, R_A, 2, 0, 0};
+    if (s == SC_OK) s = emit(g, core, SC_QUEUE_COMPUTE, SC_OP_VREDSUM, v, 6);
+    if (s == SC_OK) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_RFREE);
+    if (s == SC_OK) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_RDONE);
+    if (s == SC_OK) s = emit_sem(g, core, SC_QUEUE_STORE, SC_OP_WAIT, SEM_RDONE);
+    sc_view out = make_view(SC_SPACE_HBM, g->pl.c_dtype, g->buf_c, (int32_t)g->pl.n);
+    sc_view from = make_view(SC_SPACE_SPAD, SC_DTYPE_FP32, SC_ISA_NO_BUFFER, (int32_t)cw);
+    if (s == SC_OK)
+        s = emit_dma(g, core, SC_QUEUE_STORE, rh, cw, &out, (r0 * g->pl.n + c0) * g->ces, &from,
+                     out_slot[slot]);
+    return s == SC_OK ? emit_sem(g, core, SC_QUEUE_STORE, SC_OP_SIGNAL, SEM_RCFREE) : s;
+}
+
+/* Second phase of split-K on one core: its store queue drains (signal waits for its DMAs) and
+ * meets every load and store queue at the barrier, so no partial is read before it is written;
+ * then the core sums chunks core, core + cores, ... */
+static sc_status gen_reduce(gen *g, int core) {
+    int64_t bar[] = {BAR_SPLITK, 2 * (int64_t)g->pl.cores};
+    sc_status s = emit_sem(g, core, SC_QUEUE_STORE, SC_OP_SIGNAL, SEM_FLUSH);
+    if (s == SC_OK) s = emit(g, core, SC_QUEUE_STORE, SC_OP_BARRIER, bar, 2);
+    if (s == SC_OK) s = emit(g, core, SC_QUEUE_LOAD, SC_OP_BARRIER, bar, 2);
+    rchunk r = red_chunks(g);
+    uint64_t in_bytes = g->pl.splitk * r.rows * r.cols * 4, out_bytes = r.rows * r.cols * 4;
+    uint64_t in_slot[2] = {0, in_bytes}, out_slot[2] = {2 * in_bytes, 2 * in_bytes + out_bytes};
+    uint64_t i = 0;
+    for (uint64_t j = (uint64_t)core; s == SC_OK && j < r.nrb * r.ncb; j += (uint64_t)g->pl.cores) {
+        uint64_t r0 = (j / r.ncb) * r.rows, c0 = (j % r.ncb) * r.cols;
+        uint64_t rh = SC_MIN(r.rows, g->pl.m - r0), cw = SC_MIN(r.cols, g->pl.n - c0);
+        s = red_chunk(g, core, r0, c0, rh, cw, i++, in_slot, out_slot);
+    }
+    return s;
+}
+
+/* One core's share: work units core, core+cores, ...; K steps double-buffered. */
 static sc_status gen_core(gen *g, int core) {
     uint64_t step = 0, ntile = 0;
     sc_status s = SC_OK;
-    for (uint64_t t = (uint64_t)core; s == SC_OK && t < g->pl.tiles; t += (uint64_t)g->pl.cores) {
-        tile x = tile_at(g, t);
+    for (uint64_t u = (uint64_t)core; s == SC_OK && u < g->units; u += (uint64_t)g->pl.cores) {
+        tile x = tile_at(g, u);
         /* C buffers alternate: before reusing one, wait until the store queue drained it. */
         if (ntile >= g->cbufs) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_WAIT, SEM_CFREE);
         g->c_base = g->c_slot[ntile++ % g->cbufs];
-        for (uint64_t k0 = 0; s == SC_OK && k0 < g->pl.k; k0 += g->pl.tk, step++) {
-            uint64_t tk = SC_MIN((uint64_t)g->pl.tk, g->pl.k - k0);
+        for (uint64_t k0 = x.k0; s == SC_OK && k0 < x.k1; k0 += g->pl.tk, step++) {
+            uint64_t tk = SC_MIN((uint64_t)g->pl.tk, x.k1 - k0);
             int slot = (int)(step & 1);
             if (step >= 2) s = emit_sem(g, core, SC_QUEUE_LOAD, SC_OP_WAIT, SEM_FREE);
             if (s == SC_OK) s = load_step(g, core, &x, k0, tk, slot);
-            if (s == SC_OK) s = compute_step(g, core, &x, tk, slot, k0 == 0);
+            if (s == SC_OK) s = compute_step(g, core, &x, tk, slot, k0 == x.k0);
         }
         if (s == SC_OK) s = emit_sem(g, core, SC_QUEUE_COMPUTE, SC_OP_SIGNAL, SEM_CDONE);
         if (s == SC_OK) s = store_tile(g, core, &x);
     }
+    if (s == SC_OK && g->pl.splitk > 1) s = gen_reduce(g, core);
     return s;
 }
 
@@ -350,6 +457,25 @@ static sc_status add_hbm_buffer(gen *g, const char *name, sc_dtype t, uint64_t r
     return sc_program_add_buffer(g->p, &b, id, g->err);
 }
 
+/* K slices (int8 GEMMs: none): at most one per K step, each a whole number of K steps; the
+ * workspace (S planes of M x N fp32) follows C, its plane stride must fit a view's 32-bit stride.
+ */
+static sc_status plan_splitk(const sc_gemm_params *p, sc_gemm_plan *pl) {
+    /* int32 partials of int8 GEMMs would need an integer sum: split-K is for float types */
+    uint64_t S = p->in_dtype == SC_DTYPE_INT8 ? 1 : SC_MAX(p->splitk, 1u);
+    S = SC_MIN(S, pl->ksteps);
+    pl->kslice = round_up(ceil_div(p->k, S), pl->tk);
+    pl->splitk = (uint32_t)ceil_div(p->k, pl->kslice);
+    if (pl->splitk <= 1) {
+        pl->splitk = 1, pl->kslice = p->k;
+        return SC_OK;
+    }
+    if (p->m * p->n > (uint64_t)INT32_MAX) return SC_ERR_LIMIT;
+    pl->ws_offset = pl->hbm_bytes;
+    pl->hbm_bytes += round_up((uint64_t)pl->splitk * p->m * p->n * 4, 4096);
+    return SC_OK;
+}
+
 static sc_status plan_gemm(const sc_chip *chip, const sc_gemm_params *p, sc_gemm_plan *pl,
                            sc_err *err) {
     memset(pl, 0, sizeof *pl);
@@ -367,24 +493,39 @@ static sc_status plan_gemm(const sc_chip *chip, const sc_gemm_params *p, sc_gemm
     pl->m = p->m, pl->n = p->n, pl->k = p->k;
     pl->in_dtype = p->in_dtype;
     pl->out_dtype = p->in_dtype == SC_DTYPE_INT8 ? SC_DTYPE_INT32 : SC_DTYPE_FP32;
+    pl->c_dtype = pl->out_dtype;
+    if (p->in_dtype != SC_DTYPE_INT8 &&
+        (p->c_dtype == SC_DTYPE_BF16 || p->c_dtype == SC_DTYPE_FP16))
+        pl->c_dtype = p->c_dtype;
+    else if (p->c_dtype != SC_DTYPE_FP32 && p->c_dtype != pl->out_dtype)
+        return sc_err_set(err, SC_ERR_UNSUPPORTED, "gemm: C cannot be %s for %s inputs",
+                          sc_dtype_name(p->c_dtype), sc_dtype_name(p->in_dtype));
+    uint64_t ces = (uint64_t)sc_isa_dtype_bytes(pl->c_dtype);
     pl->tm = q.tm, pl->tn = q.tn, pl->tk = q.tk;
     uint64_t es = (uint64_t)sc_isa_dtype_bytes(p->in_dtype);
     pl->a_offset = 0;
     pl->b_offset = round_up(p->m * p->k * es, 4096);
     pl->c_offset = pl->b_offset + round_up(p->k * p->n * es, 4096);
-    pl->hbm_bytes = pl->c_offset + round_up(p->m * p->n * 4, 4096);
+    pl->hbm_bytes = pl->c_offset + round_up(p->m * p->n * ces, 4096);
+    pl->tiles = ceil_div(p->m, pl->tm) * ceil_div(p->n, pl->tn);
+    pl->ksteps = ceil_div(p->k, pl->tk);
+    s = plan_splitk(p, pl);
+    if (s != SC_OK)
+        return sc_err_set(err, s, "gemm: split-K %u of %llux%llu: workspace too large", p->splitk,
+                          (unsigned long long)p->m, (unsigned long long)p->n);
+    pl->cores = p->cores > 0 ? SC_MIN(p->cores, chip->cores) : chip->cores;
+    if ((uint64_t)pl->cores > pl->tiles * pl->splitk) pl->cores = (int)(pl->tiles * pl->splitk);
+    pl->flops = 2.0 * p->m * p->n * p->k;
+    pl->compulsory_bytes = (double)(p->m * p->k + p->k * p->n) * es + (double)p->m * p->n * ces;
+    pl->planned_hbm_bytes = traffic_per_flop(p->m, p->n, p->k, pl->tm, pl->tn, es) * pl->flops +
+                            (double)p->m * p->n * ((double)ces - 4);
+    if (pl->splitk > 1) /* the partials are written once and read once more */
+        pl->planned_hbm_bytes += 2.0 * pl->splitk * (double)p->m * p->n * 4;
+    pl->spad_bytes =
+        spad_need(pl->tm, pl->tn, pl->tk, es, c_buffers(chip, pl->tm, pl->tn, pl->tk, es));
     if ((double)pl->hbm_bytes > sc_dram_capacity(&chip->hbm))
         return sc_err_set(err, SC_ERR_LIMIT, "gemm: operands need %.1f GB, %s has %.1f GB of HBM",
                           pl->hbm_bytes / 1e9, chip->name, sc_dram_capacity(&chip->hbm) / 1e9);
-    pl->tiles = ceil_div(p->m, pl->tm) * ceil_div(p->n, pl->tn);
-    pl->ksteps = ceil_div(p->k, pl->tk);
-    pl->cores = p->cores > 0 ? SC_MIN(p->cores, chip->cores) : chip->cores;
-    if ((uint64_t)pl->cores > pl->tiles) pl->cores = (int)pl->tiles;
-    pl->flops = 2.0 * p->m * p->n * p->k;
-    pl->compulsory_bytes = (double)(p->m * p->k + p->k * p->n) * es + (double)p->m * p->n * 4;
-    pl->planned_hbm_bytes = traffic_per_flop(p->m, p->n, p->k, pl->tm, pl->tn, es) * pl->flops;
-    pl->spad_bytes =
-        spad_need(pl->tm, pl->tn, pl->tk, es, c_buffers(chip, pl->tm, pl->tn, pl->tk, es));
     return SC_OK;
 }
 
@@ -400,6 +541,7 @@ sc_status sc_gemm_build(const sc_chip *chip, const sc_gemm_params *p, sc_program
     if (s != SC_OK) return s;
     g.es = (uint64_t)sc_isa_dtype_bytes(g.pl.in_dtype);
     g.oes = 4;
+    g.ces = (uint64_t)sc_isa_dtype_bytes(g.pl.c_dtype);
     uint64_t a_bytes = (uint64_t)g.pl.tm * g.pl.tk * g.es,
              b_bytes = (uint64_t)g.pl.tk * g.pl.tn * g.es;
     g.a_slot[0] = 0, g.a_slot[1] = a_bytes;
@@ -408,13 +550,18 @@ sc_status sc_gemm_build(const sc_chip *chip, const sc_gemm_params *p, sc_program
     g.c_slot[1] = g.c_slot[0] + (uint64_t)g.pl.tm * g.pl.tn * 4;
     g.cbufs = c_buffers(chip, g.pl.tm, g.pl.tn, g.pl.tk, g.es);
     if (!g.cbufs) g.cbufs = 1;
+    g.units = g.pl.tiles * g.pl.splitk;
+    g.kslice = g.pl.kslice;
     s = sc_program_set_name(g.p, "gemm", err);
     if (s == SC_OK)
         s = add_hbm_buffer(&g, "A", g.pl.in_dtype, g.pl.m, g.pl.k, g.pl.a_offset, g.es, &g.buf_a);
     if (s == SC_OK)
         s = add_hbm_buffer(&g, "B", g.pl.in_dtype, g.pl.k, g.pl.n, g.pl.b_offset, g.es, &g.buf_b);
     if (s == SC_OK)
-        s = add_hbm_buffer(&g, "C", g.pl.out_dtype, g.pl.m, g.pl.n, g.pl.c_offset, 4, &g.buf_c);
+        s = add_hbm_buffer(&g, "C", g.pl.c_dtype, g.pl.m, g.pl.n, g.pl.c_offset, g.ces, &g.buf_c);
+    if (s == SC_OK && g.pl.splitk > 1)
+        s = add_hbm_buffer(&g, "W", g.pl.out_dtype, g.pl.splitk * g.pl.m, g.pl.n, g.pl.ws_offset, 4,
+                           &g.buf_w);
     for (int c = 0; s == SC_OK && c < g.pl.cores; c++)
         s = gen_core(&g, c);
     if (s == SC_OK) s = sc_program_validate(g.p, err);

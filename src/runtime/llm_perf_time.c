@@ -160,20 +160,33 @@ static sc_dtype gemm_dtype(sc_llm_prec p) {
     }
 }
 
-/* How many candidates are not long-K ones (see tile_candidates). */
-static int base_count(const sc_gemm_params *c, int n) {
-    int b = 0;
-    for (int i = 0; i < n; i++)
-        b += c[i].tk != (uint32_t)SC_MIN(c[i].k, 2048u);
-    return b;
+#define LP_CANDIDATES 8
+#define LP_MAX_SPLITK 16u
+
+/* Split-K variants of the candidates so far that leave cores idle, as cuBLAS's heuristics
+ * pick split-K when the output has fewer tiles than the GPU has SMs: K is cut into as many
+ * slices as fill the cores (at most one per K step, at most 16); the generator sums the fp32
+ * partials in a second phase. Returns the new count. */
+static int splitk_candidates(const sc_chip *c, sc_gemm_params *out, int n) {
+    for (int i = 0, base = n; i < base && n < LP_CANDIDATES; i++) {
+        sc_gemm_params r = out[i];
+        uint64_t tiles = (r.m + r.tm - 1) / r.tm * ((r.n + r.tn - 1) / r.tn);
+        uint64_t steps = (r.k + r.tk - 1) / r.tk, S = (uint64_t)c->cores / tiles;
+        S = SC_MIN(SC_MIN(S, steps), (uint64_t)LP_MAX_SPLITK);
+        if (S < 2 || r.in_dtype == SC_DTYPE_INT8) continue;
+        r.splitk = (uint32_t)S;
+        out[n++] = r;
+    }
+    return n;
 }
 
 /* Candidate tilings, tried in turn (a small autotuning search, as GPU libraries do per shape):
  * the generator's traffic-minimising choice; the same narrowed until every core has a tile
  * (decode GEMMs have few rows, so a few wide tiles idle most cores); and for skinny GEMMs both
- * again with long K steps (fewer, longer weight DMAs). Returns how many were written. */
-static int tile_candidates(const sc_chip *c, const sc_gemm_params *in, sc_gemm_params out[4],
-                           sc_err *err) {
+ * again with long K steps (fewer, longer weight DMAs); then split-K variants of those that
+ * still leave cores idle. Returns how many were written. */
+static int tile_candidates(const sc_chip *c, const sc_gemm_params *in,
+                           sc_gemm_params out[LP_CANDIDATES], sc_err *err) {
     sc_gemm_params p = *in;
     if (sc_gemm_choose_tiles(c, &p, err) != SC_OK) return -1;
     int n = 0;
@@ -187,7 +200,8 @@ static int tile_candidates(const sc_chip *c, const sc_gemm_params *in, sc_gemm_p
         q.tm -= (uint32_t)c->sa_rows;
 #undef TILES
     if (q.tm != p.tm || q.tn != p.tn) out[n++] = q;
-    if (p.m > (uint64_t)c->sa_rows && p.n > (uint64_t)c->sa_cols) return n;
+    if (p.m > (uint64_t)c->sa_rows && p.n > (uint64_t)c->sa_cols)
+        return splitk_candidates(c, out, n);
     uint64_t es = (uint64_t)sc_isa_dtype_bytes(p.in_dtype);
     for (int i = 0, base = n; i < base; i++) {
         sc_gemm_params r = out[i];
@@ -197,20 +211,21 @@ static int tile_candidates(const sc_chip *c, const sc_gemm_params *in, sc_gemm_p
             2.0 * ((double)r.tm * r.tk + (double)r.tk * r.tn) * es + (double)r.tm * r.tn * 4;
         if (r.tk != out[i].tk && need <= c->scratchpad_bytes) out[n++] = r;
     }
-    /* Skinny GEMMs stream their weights: when long-K tilings fit, the short ones only cost
-     * simulation time (they never won in the sweeps behind docs/LLM_PERF.md). */
-    if (n > base_count(out, n)) {
-        int keep = 0;
-        for (int i = 0; i < n; i++)
-            if (out[i].tk == (uint32_t)SC_MIN(p.k, 2048u)) out[keep++] = out[i];
-        n = keep;
-    }
-    return n;
+    /* Both K step lengths stay candidates: long steps won the bf16 decode sweeps behind
+     * docs/LLM_PERF.md, short ones win skinny FP8 GEMMs with long K (DeepGEMM's M = 64 rows:
+     * 40-46% slower with long steps only). */
+    return splitk_candidates(c, out, n);
 }
 
 static sc_status gemm_sim(lp_timer *t, const sc_gemm_params *p, double *sec, sc_err *err) {
-    int64_t key[KEY_N] = {1,           (int64_t)p->m, (int64_t)p->n, (int64_t)p->k,
-                          p->in_dtype, p->tm,         p->tn,         p->tk};
+    int64_t key[KEY_N] = {1 + 16 * (int64_t)p->splitk,
+                          (int64_t)p->m,
+                          (int64_t)p->n,
+                          (int64_t)p->k,
+                          p->in_dtype,
+                          p->tm,
+                          p->tn,
+                          p->tk};
     if (cache_get(t, key, sec)) return SC_OK;
     sc_program *prog = NULL;
     sc_status st = sc_gemm_build(t->chip, p, &prog, NULL, err);
@@ -231,40 +246,83 @@ static double gemm_insns(const sc_chip *c, const sc_gemm_params *p, double tiles
  * sub-problems. */
 #define LP_DIRECT_INSNS 40000.0
 
-/* One GEMM with an integer M. Small problems run whole; large ones run as two sub-problems
- * with the full problem's tiles on every core (4 and 8 K steps, or 1 and 2 rounds of tiles
- * when K is short) and the rest follows from the per-unit cost, units being the tile-K-steps
- * of the busiest core (its rounds of tiles x K steps: it finishes last). */
-sc_status lp_gemm_tiled(lp_timer *t, const sc_gemm_params *pp, double *sec, sc_err *err) {
-    sc_gemm_params p = *pp;
-    uint64_t m = p.m, n = p.n, k = p.k;
-    sc_status st;
-    uint64_t mt = (m + p.tm - 1) / p.tm, nt = (n + p.tn - 1) / p.tn, tiles = mt * nt;
-    uint64_t cu = SC_MIN(tiles, (uint64_t)t->chip->cores), ks = (k + p.tk - 1) / p.tk;
-    if (gemm_insns(t->chip, &p, (double)tiles, (double)ks) <= LP_DIRECT_INSNS)
-        return gemm_sim(t, &p, sec, err);
-    double units = (double)((tiles + cu - 1) / cu) * (double)ks, u1, u2;
-    /* at most one tile per core: a sub-problem of more tiles than cores has two rounds on some
-     * cores, and its per-unit cost would count both rounds as one */
+/* A sub-problem of the problem's tiles, at most one per core (a sub-problem of more tiles than
+ * cores has two rounds on some cores, and a per-unit cost would count both as one); with `two`,
+ * twice the tiles (two rounds) where the problem has them. */
+static sc_gemm_params sub_tiles(const sc_gemm_params *p, uint64_t cu, int two) {
+    uint64_t mt = (p->m + p->tm - 1) / p->tm, nt = (p->n + p->tn - 1) / p->tn;
     uint64_t mts = SC_MIN(mt, cu), nts = SC_MAX(1, cu / mts);
-    sc_gemm_params s1 = p;
-    s1.m = SC_MIN(m, mts * p.tm), s1.n = SC_MIN(n, nts * p.tn);
-    sc_gemm_params s2 = s1;
-    if (ks > 4) {
-        s1.k = 4 * (uint64_t)p.tk, s2.k = SC_MIN(k, 8 * (uint64_t)p.tk);
-        u1 = 4, u2 = (double)((s2.k + p.tk - 1) / p.tk);
-    } else {
-        uint64_t nts2 = SC_MIN(nt, 2 * nts), mts2 = nts2 < 2 * nts ? SC_MIN(mt, 2 * mts) : mts;
-        s2.n = SC_MIN(n, nts2 * p.tn), s2.m = SC_MIN(m, mts2 * p.tm);
-        u1 = (double)ks;
-        uint64_t t2s = (s2.m + p.tm - 1) / p.tm * ((s2.n + p.tn - 1) / p.tn);
-        u2 = (double)((t2s + cu - 1) / cu) * (double)ks;
+    if (two) {
+        uint64_t nts2 = SC_MIN(nt, 2 * nts);
+        mts = nts2 < 2 * nts ? SC_MIN(mt, 2 * mts) : mts, nts = nts2;
     }
+    sc_gemm_params s = *p;
+    s.m = SC_MIN(p->m, mts * p->tm), s.n = SC_MIN(p->n, nts * p->tn);
+    return s;
+}
+
+static double rounds_of(const sc_gemm_params *p, uint64_t cu) {
+    uint64_t tiles = (p->m + p->tm - 1) / p->tm * ((p->n + p->tn - 1) / p->tn);
+    return (double)((tiles + cu - 1) / cu);
+}
+
+/* Many K steps: one round with 4 and 8 K steps gives the cost of a K step; with more rounds
+ * than one, two rounds of 4 K steps give the cost of a round (the C stores, fill and drain of
+ * each tile: a 802816 x 192 x 768 GEMM has 24 rounds of 12 K steps, and counting them as 288 K
+ * steps of one round made it 1.8x fast). */
+static sc_status tiled_long_k(lp_timer *t, const sc_gemm_params *p, uint64_t cu, double *sec,
+                              sc_err *err) {
+    uint64_t tk = p->tk, ks = (p->k + tk - 1) / tk;
+    double rounds = rounds_of(p, cu), t1 = 0, t2 = 0, t3 = 0;
+    sc_gemm_params s1 = sub_tiles(p, cu, 0), s2 = s1, s3 = sub_tiles(p, cu, 1);
+    s1.k = s3.k = 4 * tk, s2.k = SC_MIN(p->k, 8 * tk);
+    double u2 = (double)((s2.k + tk - 1) / tk), r3 = rounds_of(&s3, cu);
+    sc_status st = gemm_sim(t, &s1, &t1, err);
+    if (st == SC_OK) st = gemm_sim(t, &s2, &t2, err);
+    if (st == SC_OK && rounds > 1 && r3 > 1) st = gemm_sim(t, &s3, &t3, err);
+    if (st != SC_OK) return st;
+    double step = u2 > 4 ? (t2 - t1) / (u2 - 4) : 0;
+    double round = rounds > 1 && r3 > 1 ? (t3 - t1) / (r3 - 1) : 4 * step;
+    *sec = SC_MAX(t1, t1 + (rounds - 1) * round + rounds * ((double)ks - 4) * step);
+    return SC_OK;
+}
+
+/* One GEMM with an integer M. Small problems run whole; large ones as sub-problems with the
+ * full problem's tiles on every core: with many K steps see tiled_long_k; with at most 4, one
+ * and two rounds of tiles, the rest following from the cost of a round (the busiest core's
+ * rounds: it finishes last). */
+/* Split-K (tiles x slices <= cores, one round): run whole when small, else as two problems of
+ * the same tiles and slices with 4 and 8 K steps per slice; the rest is linear in the steps of
+ * one slice (the reduction phase, the same in both, is in the fixed part). */
+static sc_status splitk_tiled(lp_timer *t, const sc_gemm_params *p, double *sec, sc_err *err) {
+    uint64_t S = p->splitk, tk = p->tk;
+    uint64_t tiles = (p->m + p->tm - 1) / p->tm * ((p->n + p->tn - 1) / p->tn);
+    uint64_t steps = ((p->k + S - 1) / S + tk - 1) / tk; /* K steps of one slice */
+    if (steps <= 8 || gemm_insns(t->chip, p, (double)(tiles * S), (double)steps) <= LP_DIRECT_INSNS)
+        return gemm_sim(t, p, sec, err);
+    sc_gemm_params s1 = *p, s2 = *p;
+    s1.k = S * 4 * tk, s2.k = S * 8 * tk;
     double t1 = 0, t2 = 0;
-    st = gemm_sim(t, &s1, &t1, err);
+    sc_status st = gemm_sim(t, &s1, &t1, err);
+    if (st == SC_OK) st = gemm_sim(t, &s2, &t2, err);
+    if (st == SC_OK) *sec = SC_MAX(t1, t1 + (t2 - t1) / 4.0 * ((double)steps - 4.0));
+    return st;
+}
+
+sc_status lp_gemm_tiled(lp_timer *t, const sc_gemm_params *pp, double *sec, sc_err *err) {
+    if (pp->splitk > 1) return splitk_tiled(t, pp, sec, err);
+    const sc_gemm_params *p = pp;
+    uint64_t tiles = (p->m + p->tm - 1) / p->tm * ((p->n + p->tn - 1) / p->tn);
+    uint64_t cu = SC_MIN(tiles, (uint64_t)t->chip->cores), ks = (p->k + p->tk - 1) / p->tk;
+    if (gemm_insns(t->chip, p, (double)tiles, (double)ks) <= LP_DIRECT_INSNS)
+        return gemm_sim(t, p, sec, err);
+    if (ks > 4) return tiled_long_k(t, p, cu, sec, err);
+    sc_gemm_params s1 = sub_tiles(p, cu, 0), s2 = sub_tiles(p, cu, 1);
+    double r1 = rounds_of(&s1, cu), r2 = rounds_of(&s2, cu), t1 = 0, t2 = 0;
+    sc_status st = gemm_sim(t, &s1, &t1, err);
     if (st == SC_OK) st = gemm_sim(t, &s2, &t2, err);
     if (st != SC_OK) return st;
-    *sec = u2 > u1 ? t1 + (t2 - t1) / (u2 - u1) * (units - u1) : t2;
+    *sec = r2 > r1 ? t1 + (t2 - t1) / (r2 - r1) * (rounds_of(p, cu) - r1) : t2;
     if (*sec < t1) *sec = t1;
     return SC_OK;
 }
@@ -274,8 +332,11 @@ sc_status lp_gemm_tiled(lp_timer *t, const sc_gemm_params *pp, double *sec, sc_e
  * reported only when every candidate fails. */
 static sc_status gemm_exact(lp_timer *t, uint64_t m, uint64_t n, uint64_t k, sc_dtype dt,
                             double *sec, sc_err *err) {
-    sc_gemm_params p = sc_gemm_default_params(), cand[4];
+    sc_gemm_params p = sc_gemm_default_params(), cand[LP_CANDIDATES];
     p.m = m, p.n = n, p.k = k, p.in_dtype = dt;
+    /* LLM kernels and library GEMMs write their activations in 16 bits, not the accumulator's
+     * fp32: half the C traffic (it dominates short-K GEMMs such as 802816 x 192 x 768) */
+    if (dt != SC_DTYPE_FP32 && dt != SC_DTYPE_INT8) p.c_dtype = SC_DTYPE_BF16;
     int nc = tile_candidates(t->chip, &p, cand, err);
     if (nc < 0) return err ? err->status : SC_ERR_INVALID_ARG;
     sc_err first = {0}, e = {0};
@@ -340,9 +401,13 @@ static sc_status gemm_best(lp_timer *t, uint64_t m, uint64_t n, uint64_t k, sc_d
 
 /* M is bucketed to powers of two with linear interpolation (M can be fractional: expected
  * tokens per expert). */
-/* Beyond this many rows a GEMM's time is linear in M (every core has tiles, fill and drain are
- * a few percent): prefill sizes scale from one reference run instead of one per power of two. */
+/* Beyond this many rows a GEMM's time is piecewise linear between multiples of it: each is
+ * timed as the whole problem (lp_gemm_tiled extrapolates the rounds of tiles from sub-problems
+ * it shares with every larger M), so the fixed part (fill, drain, latencies) is counted once.
+ * Scaling one 4096-row run by M / 4096 multiplied that fixed part: a 802816 x 192 x 768 GEMM
+ * came out 2.5x slow. Past the generator's 2^20 rows the time scales from 2^20 rows. */
 #define LP_LINEAR_M 4096.0
+#define LP_MAX_M    1048576.0
 
 static sc_status gemm_m(lp_timer *t, double m, uint64_t n, uint64_t k, sc_dtype dt, double *sec,
                         sc_err *err) {
@@ -350,10 +415,21 @@ static sc_status gemm_m(lp_timer *t, double m, uint64_t n, uint64_t k, sc_dtype 
         *sec = 0;
         return SC_OK;
     }
-    if (m > LP_LINEAR_M) {
+    if (m > LP_MAX_M) {
         double ref = 0;
-        sc_status st = gemm_best(t, (uint64_t)LP_LINEAR_M, n, k, dt, &ref, err);
-        *sec = ref * m / LP_LINEAR_M;
+        sc_status st = gemm_best(t, (uint64_t)LP_MAX_M, n, k, dt, &ref, err);
+        *sec = ref * m / LP_MAX_M;
+        return st;
+    }
+    if (m > LP_LINEAR_M) {
+        double a = floor(m / LP_LINEAR_M) * LP_LINEAR_M, ta = 0, tb = 0;
+        sc_status st = gemm_best(t, (uint64_t)a, n, k, dt, &ta, err);
+        if (st != SC_OK || a >= m) {
+            *sec = ta;
+            return st;
+        }
+        st = gemm_best(t, (uint64_t)(a + LP_LINEAR_M), n, k, dt, &tb, err);
+        *sec = ta + (tb - ta) * (m - a) / LP_LINEAR_M;
         return st;
     }
     uint64_t lo = pow2_floor(SC_MAX(m, 1.0));
