@@ -16,6 +16,7 @@
 #define OCR_CLS_W        192
 #define OCR_REC_H        48 /* PP-OCRv4 rec_image_shape 3,48,320 */
 #define OCR_REC_W        320
+#define OCR_REC_BATCH    6 /* PaddleOCR rec_batch_num */
 
 static const char *const model_file[SC_OCR_N_MODELS] = {"ch_PP-OCRv4_det_infer.onnx",
                                                         "ch_ppocr_mobile_v2.0_cls_infer.onnx",
@@ -312,20 +313,38 @@ static int rec_width(const sc_image *crop) {
     return buckets[sizeof buckets / sizeof buckets[0] - 1];
 }
 
-static sc_status recognise(sc_ocr *o, int k, const sc_image *crop, sc_ocr_result *res,
-                           sc_ocr_line *line, sc_err *err) {
+/* [n,3,48,w] input of n crops of one width bucket (PaddleOCR's rec batch). */
+static sc_status rec_batch_input(sc_image *const *crops, int n, int w, sc_tensor *in, sc_err *err) {
+    int64_t dims[4] = {n, 3, OCR_REC_H, w};
+    if (sc_tensor_alloc(in, SC_T_FLOAT, 4, dims, err) != SC_OK) return err->status;
+    size_t one = in->nbytes / (size_t)n;
+    for (int j = 0; j < n; j++) {
+        sc_tensor t = {0};
+        if (ocr_line_input(crops[j], OCR_REC_H, w, w, &t, err) != SC_OK) return err->status;
+        memcpy((uint8_t *)in->data + (size_t)j * one, t.data, one);
+        sc_tensor_free(&t);
+    }
+    return SC_OK;
+}
+
+/* rec on n crops of width w in one run: a batch changes no line's result
+ * (every op computes each batch item on its own, with the same padding as alone),
+ * and shares the run's fixed costs (weights, per-op barriers) between lines. */
+static sc_status recognise(sc_ocr *o, sc_image *const *crops, sc_ocr_line *const *lines, int n,
+                           int w, sc_ocr_result *res, sc_err *err) {
     sc_tensor in = {0}, out = {0};
-    int w = rec_width(crop);
-    if (ocr_line_input(crop, OCR_REC_H, w, w, &in, err) != SC_OK) return err->status;
-    sc_status st = run_model(o, SC_OCR_REC, k, &in, res, &out, err);
-    if (st == SC_OK && (out.rank != 3 || out.dtype != SC_T_FLOAT || out.dims[2] != o->keys.n + 2))
+    sc_status st = rec_batch_input(crops, n, w, &in, err);
+    if (st == SC_OK) st = run_model(o, SC_OCR_REC, o->seq[SC_OCR_REC]++, &in, res, &out, err);
+    if (st == SC_OK && (out.rank != 3 || out.dtype != SC_T_FLOAT || out.dims[0] != n ||
+                        out.dims[2] != o->keys.n + 2))
         st = sc_err_set(err, SC_ERR_PARSE,
-                        "%s: output is not [1, steps, %d] probabilities (%d characters in the "
+                        "%s: output is not [%d, steps, %d] probabilities (%d characters in the "
                         "key list, the blank and the space)",
-                        o->path[SC_OCR_REC], o->keys.n + 2, o->keys.n);
-    if (st == SC_OK)
-        st = ocr_ctc_decode(out.data, (int)out.dims[1], (int)out.dims[2], &o->keys, &line->text,
-                            &line->score, err);
+                        o->path[SC_OCR_REC], n, o->keys.n + 2, o->keys.n);
+    size_t item = st == SC_OK ? (size_t)(out.dims[1] * out.dims[2]) : 0;
+    for (int j = 0; st == SC_OK && j < n; j++)
+        st = ocr_ctc_decode((const float *)out.data + (size_t)j * item, (int)out.dims[1],
+                            (int)out.dims[2], &o->keys, &lines[j]->text, &lines[j]->score, err);
     sc_tensor_free(&in);
     sc_tensor_free(&out);
     return st;
@@ -341,26 +360,28 @@ static sc_status crop_all(const sc_image *im, const ocr_box *boxes, int n, sc_oc
     return SC_OK;
 }
 
-/* rec in order of input width (ties in box order): one program per width,
- * used for all its lines in a row, so the cache can release it afterwards.
- * Dump files keep box-order numbers (k0 + line). */
-static sc_status recognise_all(sc_ocr *o, int k0, sc_image *crops, int n, sc_ocr_result *res,
-                               sc_err *err) {
+/* rec by input width, narrowest first, in batches of up to OCR_REC_BATCH lines
+ * in box order: one program per width and batch size, used for all its lines
+ * in a row, so the cache can release it afterwards. */
+static sc_status recognise_all(sc_ocr *o, sc_image *crops, int n, sc_ocr_result *res, sc_err *err) {
     int *w = malloc((size_t)n * sizeof *w);
     if (!w) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n; i++)
         w[i] = rec_width(&crops[i]);
     sc_status st = SC_OK;
-    for (int done = 0, last = 0; st == SC_OK && done < n;) {
-        int next = INT_MAX;
+    for (int last = 0, next; st == SC_OK; last = next) {
+        next = INT_MAX;
         for (int i = 0; i < n; i++)
             if (w[i] > last && w[i] < next) next = w[i];
-        for (int i = 0; st == SC_OK && i < n; i++)
-            if (w[i] == next) {
-                st = recognise(o, k0 + i, &crops[i], res, &res->lines[i], err);
-                done++;
-            }
-        last = next;
+        if (next == INT_MAX) break;
+        sc_image *bc[OCR_REC_BATCH];
+        sc_ocr_line *bl[OCR_REC_BATCH];
+        int nb = 0;
+        for (int i = 0; st == SC_OK && i < n; i++) {
+            if (w[i] == next) bc[nb] = &crops[i], bl[nb++] = &res->lines[i];
+            if (nb == OCR_REC_BATCH || (nb && i == n - 1))
+                st = recognise(o, bc, bl, nb, next, res, err), nb = 0;
+        }
     }
     free(w);
     return st;
@@ -385,12 +406,12 @@ static sc_status read_lines(sc_ocr *o, const sc_image *im, const ocr_box *boxes,
                             sc_ocr_result *res, sc_err *err) {
     sc_image *crops = calloc((size_t)n, sizeof *crops);
     if (!crops) return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
-    int k_cls = o->seq[SC_OCR_CLS], k_rec = o->seq[SC_OCR_REC];
-    o->seq[SC_OCR_CLS] += o->p.use_cls ? n : 0, o->seq[SC_OCR_REC] += n;
+    int k_cls = o->seq[SC_OCR_CLS];
+    o->seq[SC_OCR_CLS] += o->p.use_cls ? n : 0;
     sc_status st = crop_all(im, boxes, n, res->lines, crops, err);
     for (int i = 0; st == SC_OK && o->p.use_cls && i < n; i++)
         st = classify(o, k_cls + i, &crops[i], res, &res->lines[i], err);
-    if (st == SC_OK) st = recognise_all(o, k_rec, crops, n, res, err);
+    if (st == SC_OK) st = recognise_all(o, crops, n, res, err);
     for (int i = 0; i < n; i++)
         sc_image_free(&crops[i]);
     free(crops);
