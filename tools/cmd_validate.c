@@ -252,6 +252,10 @@ static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params
                      config, 100 * before, 100 * after, 100 * hb, 100 * ha, e.matmul, e.memory,
                      e.launch * 1e6, e.coll_latency * 1e6, e.link, e.nvls, e.attention,
                      e.step * 1e6);
+    sc_strbuf_printf(sb,
+                     "    collective_hop: %.2fus\n    ll128: %.3f\n    collective_chunk: %.2fMB\n"
+                     "    nvls_latency: %.2fus\n",
+                     e.hop * 1e6, e.ll128, e.chunk / 1e6, e.nvls_lat * 1e6);
 }
 
 /* --fit: one block per config that has fit rows (or the one --config names). */

@@ -217,6 +217,8 @@ static const param_def PARAMS[] = {
     {offsetof(sc_val_eff, matmul), 0.3, 1.0},   {offsetof(sc_val_eff, memory), 0.3, 1.0},
     {offsetof(sc_val_eff, launch), 0.0, 20e-6}, {offsetof(sc_val_eff, coll_latency), 0.0, 50e-6},
     {offsetof(sc_val_eff, link), 0.2, 1.5},     {offsetof(sc_val_eff, nvls), 0.2, 1.5},
+    {offsetof(sc_val_eff, hop), 0.0, 10e-6},    {offsetof(sc_val_eff, ll128), 0.1, 1.0},
+    {offsetof(sc_val_eff, chunk), 0.0, 8e6},    {offsetof(sc_val_eff, nvls_lat), 0.0, 100e-6},
 };
 
 typedef struct fit_set {

@@ -72,6 +72,10 @@ typedef struct sc_val_eff {
     double nvls;         /* efficiency.nvls: the same for in-switch all-reduce; 0: none */
     double attention;    /* efficiency.attention: LLM attention kernels / executor program */
     double step;         /* efficiency.step_overhead: seconds per LLM engine iteration */
+    double hop;          /* efficiency.collective_hop: seconds per all-reduce ring step */
+    double ll128;        /* efficiency.ll128: LL128 bandwidth / link bandwidth; 0: NCCL's 0.92 */
+    double chunk;        /* efficiency.collective_chunk: bytes Simple forwards per ring step */
+    double nvls_lat;     /* efficiency.nvls_latency: seconds; 0: NCCL's 25 us */
 } sc_val_eff;
 
 sc_val_eff sc_val_eff_from_chip(const sc_chip *c);

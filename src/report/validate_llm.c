@@ -169,6 +169,15 @@ sc_status sc_val_gemm_exec(sc_val_llm_cache *cache, const sc_chip *chip, double 
     return st;
 }
 
+/* Whether the GEMM timer of chip's name was made from a chip identical to chip: the timer
+ * applies its own chip's efficiencies to the kernels a deployment times through it. */
+static int same_chip(const sc_val_llm_cache *c, const sc_chip *chip) {
+    for (size_t i = 0; i < c->ng; i++)
+        if (strcmp(c->g[i].chip->name, chip->name) == 0)
+            return memcmp(c->g[i].chip, chip, sizeof *chip) == 0;
+    return 0;
+}
+
 /* The cached slot for this deployment, created on first use; NULL when out of memory. */
 static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_llm_deploy *d) {
     for (size_t i = 0; i < c->n; i++) {
@@ -188,8 +197,13 @@ static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_
     sc_strlcpy(s->model, a->name, sizeof s->model);
     s->chip = d->chip, s->tp = d->tp, s->prec = d->prec, s->kv_per_head = d->kv_per_query_head;
     sc_err err = {0};
-    if (sc_llm_perf_create(a, d, &s->perf, &err) != SC_OK)
-        sc_strlcpy(s->msg, err.msg, sizeof s->msg);
+    /* Every deployment on this chip times its kernels through the chip's one timer, which the
+     * GEMM rows use too: each distinct kernel shape is simulated once per run. */
+    sc_llm_gemm_timer *t = NULL;
+    sc_status st = gemm_timer(c, d->chip, &t, &err);
+    if (st == SC_OK && !same_chip(c, d->chip)) t = NULL; /* efficiencies differ: own timer */
+    if (st == SC_OK) st = sc_llm_perf_create_shared(a, d, t, &s->perf, &err);
+    if (st != SC_OK) sc_strlcpy(s->msg, err.msg, sizeof s->msg);
     return s;
 }
 

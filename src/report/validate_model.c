@@ -16,6 +16,10 @@ sc_val_eff sc_val_eff_from_chip(const sc_chip *c) {
     e.nvls = c->eff_nvls;
     e.attention = c->eff_attention > 0 ? c->eff_attention : 1.0; /* optional: absent is 1 */
     e.step = c->step_overhead_s;
+    e.hop = c->coll_hop_s;
+    e.ll128 = c->eff_ll128;
+    e.chunk = c->coll_chunk;
+    e.nvls_lat = c->nvls_latency_s;
     return e;
 }
 
@@ -28,6 +32,10 @@ void sc_val_eff_to_chip(const sc_val_eff *e, sc_chip *c) {
     c->eff_nvls = e->nvls;
     c->eff_attention = e->attention;
     c->step_overhead_s = e->step;
+    c->coll_hop_s = e->hop;
+    c->eff_ll128 = e->ll128;
+    c->coll_chunk = e->chunk;
+    c->nvls_latency_s = e->nvls_lat;
 }
 
 /* Bytes of one output element: accumulators are written back in the activation format

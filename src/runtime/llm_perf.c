@@ -12,6 +12,7 @@ struct sc_llm_perf {
     sc_llm_deploy deploy;
     lp_shape s;
     lp_timer *timer;
+    int own_timer;   /* 0: borrowed from the caller (sc_llm_perf_create_shared) */
     double pin_frac; /* share of every weight matrix resident in shared SRAM (see pin_fraction) */
 };
 
@@ -57,6 +58,11 @@ static sc_status pin_fraction(sc_llm_perf *p, sc_err *err) {
 
 sc_status sc_llm_perf_create(const sc_llm_arch *a, const sc_llm_deploy *d, sc_llm_perf **out,
                              sc_err *err) {
+    return sc_llm_perf_create_shared(a, d, NULL, out, err);
+}
+
+sc_status sc_llm_perf_create_shared(const sc_llm_arch *a, const sc_llm_deploy *d,
+                                    sc_llm_gemm_timer *timer, sc_llm_perf **out, sc_err *err) {
     if (!out) return sc_err_set(err, SC_ERR_INVALID_ARG, "llm perf: out is NULL");
     *out = NULL;
     sc_status st = lp_check_deploy(a, d, err);
@@ -67,7 +73,9 @@ sc_status sc_llm_perf_create(const sc_llm_arch *a, const sc_llm_deploy *d, sc_ll
     p->deploy = *d;
     lp_shape_of(a, d, &p->s);
     st = pin_fraction(p, err);
-    if (st == SC_OK) st = lp_timer_create(d->chip, &p->timer, err);
+    p->timer = timer;
+    p->own_timer = !timer;
+    if (st == SC_OK && !timer) st = lp_timer_create(d->chip, &p->timer, err);
     if (st != SC_OK) {
         free(p);
         return st;
@@ -78,7 +86,7 @@ sc_status sc_llm_perf_create(const sc_llm_arch *a, const sc_llm_deploy *d, sc_ll
 
 void sc_llm_perf_destroy(sc_llm_perf *p) {
     if (!p) return;
-    lp_timer_destroy(p->timer);
+    if (p->own_timer) lp_timer_destroy(p->timer);
     free(p);
 }
 

@@ -112,6 +112,12 @@ long sc_llm_perf_sim_runs(const sc_llm_perf *p);
  * eff_memory), so a caller can refit efficiencies without re-running the executor. The timer
  * borrows chip (only its hardware fields matter to the raw time). */
 typedef struct lp_timer sc_llm_gemm_timer;
+/* As sc_llm_perf_create, but every kernel timing goes through `timer` (NULL: an own one), which
+ * the caller owns, keeps alive longer than *out and may share between deployments whose d->chip
+ * has the same content as the timer's chip: timings are keyed by kernel shape alone, so models,
+ * parallelism choices and single GEMMs on one chip simulate each distinct kernel once. */
+sc_status sc_llm_perf_create_shared(const sc_llm_arch *a, const sc_llm_deploy *d,
+                                    sc_llm_gemm_timer *timer, sc_llm_perf **out, sc_err *err);
 sc_status sc_llm_gemm_timer_create(const sc_chip *chip, sc_llm_gemm_timer **out, sc_err *err);
 void sc_llm_gemm_timer_destroy(sc_llm_gemm_timer *t);
 sc_status sc_llm_gemm_raw(sc_llm_gemm_timer *t, double m, int n, int k, sc_llm_prec prec,
