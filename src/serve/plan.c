@@ -75,13 +75,17 @@ typedef struct cand_list {
     size_t n;
 } cand_list;
 
-/* Searches batch sizes for one parallelism; every one meeting the SLO becomes a candidate. */
+/* Searches batch sizes for one parallelism; every one meeting the SLO becomes a candidate.
+ * Kernel timings go through `timer`, shared by every parallelism on the chip: a kernel shape
+ * that two splits share (the same per-chip GEMM, attention or norm) is simulated once. */
 static sc_status search_deploy(const sc_plan_params *p, const sc_llm_arch *a,
-                               const sc_llm_deploy *d, cand_list *cl, sc_err *err) {
+                               const sc_llm_deploy *d, sc_llm_gemm_timer *timer, cand_list *cl,
+                               sc_err *err) {
     int ctx = p->input_len + p->output_len;
     sc_llm_perf *perf = NULL;
     sc_err e2 = {0};
-    if (sc_llm_perf_create(a, d, &perf, &e2) != SC_OK) return SC_OK; /* not a valid split */
+    if (sc_llm_perf_create_shared(a, d, timer, &perf, &e2) != SC_OK)
+        return SC_OK; /* not a valid split */
     sc_status st = SC_OK;
     for (int B = 1; B <= 1024 && st == SC_OK && cl->n < SC_ARRAY_LEN(cl->v); B *= 2) {
         llm_cand c = {.tp = d->tp, .pp = d->pp};
@@ -181,7 +185,8 @@ static sc_status plan_llm(const sc_plan_params *p, const sc_llm_arch *a, const s
                           sc_plan_option *o, sc_err *err) {
     cand_list *cl = calloc(1, sizeof *cl);
     if (!cl) return sc_err_set(err, SC_ERR_NOMEM, "plan: out of memory");
-    sc_status st = SC_OK;
+    sc_llm_gemm_timer *timer = NULL;
+    sc_status st = sc_llm_gemm_timer_create(chip, &timer, err);
     /* Pipeline stages run one after another for a micro-batch (llm_perf), so pp > 1 only adds
      * memory: it is searched only when no tensor-parallel split alone meets the SLO. */
     for (size_t j = 0; j < SC_ARRAY_LEN(k_pp) && st == SC_OK && !(j > 0 && cl->n); j++)
@@ -193,8 +198,9 @@ static sc_status plan_llm(const sc_plan_params *p, const sc_llm_arch *a, const s
             d.chips = d.tp * d.pp;
             d.prec = p->prec;
             if (a->n_experts > 0 && a->n_experts % d.chips == 0) d.ep = d.chips;
-            st = search_deploy(p, a, &d, cl, err);
+            st = search_deploy(p, a, &d, timer, cl, err);
         }
+    sc_llm_gemm_timer_destroy(timer);
     if (st == SC_OK && cl->n) st = choose(p, a, chip, cl, o, err);
     if (st == SC_OK && cl->n == 0)
         snprintf(o->reason, sizeof o->reason,
