@@ -3,7 +3,8 @@
 # End-to-end PP-OCR bench: `seedchip ocr` (functional executor, whole process: decode, compile
 # every program, det/cls/rec, DB and CTC) on a rendered page against onnxruntime-node running the
 # same model inputs (one CPU thread, whole node process incl. session creation), CPU seconds and
-# peak RSS of both from /usr/bin/time, plus lines read exactly. usage: bench/onnx/ocr.sh BUILD [LIMIT]
+# peak RSS of both from /usr/bin/time, plus lines read exactly, and the CPU time of a timing-mode
+# run (text + chip figures). usage: bench/onnx/ocr.sh BUILD [LIMIT]
 # LIMIT is the det --limit-side (default 320; see docs/OCR.md for why not 960 yet).
 set -eu
 B=${1:?usage: bench/onnx/ocr.sh BUILD_DIR [LIMIT_SIDE]}
@@ -37,3 +38,9 @@ PY
     printf '| %s | %s | %s | %s | %s | %.1fx | %s | %s | %.2fx |\n' "$prec" "$exact" "$det" "$sc" \
         "$ort" "$(echo "$sc / $ort" | bc -l)" "$scm" "$ortm" "$(echo "$scm / $ortm" | bc -l)"
 done
+# --mode timing: the same page with chip figures (one timing-mode run per compiled program, DRAM
+# model on every HBM access pattern), whole process, fp32
+/usr/bin/time -f '%U %S %M' -o "$T/timing.time" "$B/seedchip" ocr "$T/page.png" --mode timing \
+    --limit-side "$LIMIT" >"$T/timing.txt"
+printf '\ntiming mode (fp32, text + figures): %s CPU s, %s MB peak\n' "$(cpu "$T/timing.time")" \
+    "$(rss "$T/timing.time")"
