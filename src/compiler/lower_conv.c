@@ -8,7 +8,7 @@
 #include "compiler/codegen_internal.h"
 #include "numerics/numerics.h"
 
-#define CONV_PMAX 512
+#define CONV_PMAX 256
 
 static uint64_t al64(uint64_t x) {
     return (x + 63) / 64 * 64;
@@ -193,8 +193,9 @@ static sc_status cv_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
         cg_view bdst = cg_spad(SC_DTYPE_FP32, cv_bias(v, slot), bd);
         if (cg_dma(c, core, q, bd, &bdst, &bsrc)) return c->err->status;
     }
-    /* im2col [np x Kd]: zero first when padding is involved */
-    if (v->pads) {
+    /* im2col: with padding, 3-D convs zero the whole tile first; 2-D ones zero just the parts
+     * each kernel position reads from padding (im2col_zero) */
+    if (v->pads && G->KD > 1) {
         uint32_t zd[4] = {(uint32_t)v->Kd, (uint32_t)np, 1, 1};
         cg_view zs = {SC_SPACE_CONST, SC_DTYPE_FP32, v->zero, {0, 0, 0, 0}, -1};
         cg_view zdst = cg_spad(v->dt, cv_bm(v, slot), zd);
@@ -216,6 +217,36 @@ static sc_status cv_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     return SC_OK;
 }
 
+/* Zero rectangle [r0, r1) x [c0, c1) (chunk coordinates) of every channel of one kernel
+ * position's [Cg x nr x nc] block at base. */
+static sc_status zero_rect(cg *c, const cv *v, int core, uint64_t base, const cchunk *k, int64_t r0,
+                           int64_t r1, int64_t c0, int64_t c1) {
+    if (r0 >= r1 || c0 >= c1) return SC_OK;
+    int64_t es = sc_isa_dtype_bytes(v->dt), kvol = v->G.KD * v->G.KH * v->G.KW;
+    uint32_t d[4] = {(uint32_t)(c1 - c0), (uint32_t)v->Cg, (uint32_t)(r1 - r0), 1};
+    cg_view zs = {SC_SPACE_CONST, SC_DTYPE_FP32, v->zero, {0, 0, 0, 0}, -1};
+    cg_view dst = {SC_SPACE_SPAD,
+                   v->dt,
+                   base + (uint64_t)((r0 * k->nc + c0) * es),
+                   {1, (int32_t)(kvol * k->nr * k->nc), (int32_t)k->nc, 0},
+                   -1};
+    return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &zs);
+}
+
+/* The padding a kernel position reads in a chunk: everything outside the valid rectangle
+ * [hlo, hhi) x [wlo, whi) (output coordinates; empty when lo >= hi). */
+static sc_status im2col_zero(cg *c, const cv *v, int core, uint64_t base, const cchunk *k,
+                             int64_t hlo, int64_t hhi, int64_t wlo, int64_t whi) {
+    if (hlo >= hhi || wlo >= whi) return zero_rect(c, v, core, base, k, 0, k->nr, 0, k->nc);
+    int64_t a = hlo - k->oh, b = hhi - k->oh, l = wlo - k->ow, r = whi - k->ow;
+    if (zero_rect(c, v, core, base, k, 0, a, 0, k->nc) ||
+        zero_rect(c, v, core, base, k, b, k->nr, 0, k->nc) ||
+        zero_rect(c, v, core, base, k, a, b, 0, l) ||
+        zero_rect(c, v, core, base, k, a, b, r, k->nc))
+        return c->err->status;
+    return SC_OK;
+}
+
 /* The KH x KW kernel positions of depth kz for one chunk: one 3-D DMA each into the chunk's
  * K-major [Kd x pixels] block (rows of output pixels stay contiguous on both sides). */
 static sc_status im2col_plane(cg *c, const cv *v, int core, int slot, int64_t xbase, int64_t kz,
@@ -230,12 +261,16 @@ static sc_status im2col_plane(cg *c, const cv *v, int core, int slot, int64_t xb
             valid_range(G->OW, G->W, G->sw, kx * G->dw, G->pl, &wlo, &whi);
             hlo = SC_MAX(hlo, k->oh), hhi = SC_MIN(hhi, k->oh + k->nr);
             wlo = SC_MAX(wlo, k->ow), whi = SC_MIN(whi, k->ow + k->nc);
+            int64_t krow = (kz * G->KH + ky) * G->KW + kx;
+            if (v->pads && G->KD == 1 &&
+                im2col_zero(c, v, core, bbase + (uint64_t)(krow * npix * es), k, hlo, hhi, wlo,
+                            whi))
+                return c->err->status;
             if (hlo >= hhi || wlo >= whi) continue;
             uint32_t d[4] = {(uint32_t)(whi - wlo), (uint32_t)v->Cg, (uint32_t)(hhi - hlo), 1};
             int64_t ih = hlo * G->sh + ky * G->dh - G->pt, iw = wlo * G->sw + kx * G->dw - G->pl;
             int32_t ss[4] = {(int32_t)G->sw, (int32_t)vol, (int32_t)(G->sh * G->W), 0};
             cg_view src = cv_xview(c, v, (uint64_t)(xbase + ih * G->W + iw), ss);
-            int64_t krow = (kz * G->KH + ky) * G->KW + kx;
             int64_t e = krow * npix + (hlo - k->oh) * k->nc + (wlo - k->ow);
             cg_view dst = {SC_SPACE_SPAD,
                            v->dt,

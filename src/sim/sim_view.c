@@ -162,10 +162,14 @@ sc_status sim_spad_range(const sc_sim *s, const squeue *q, int64_t addr, uint64_
 
 static const unsigned char ZERO16[16];
 
-static const unsigned char *elem_r(const sc_sim *s, const rview *v, int64_t byte) {
-    if (v->space == SC_SPACE_CONST) return s->consts + byte;
-    const unsigned char *p = v->mem ? pmem_peek(v->mem, (uint64_t)byte) : NULL;
-    return p ? p : ZERO16;
+/* How many elements from byte a on (byte step, at most left) lie in a's page: rows crossing a
+ * page are handled as page-local runs instead of element by element. */
+static uint32_t page_run(const pmem *m, int64_t a, int64_t step, int64_t es, uint32_t left) {
+    if (step <= 0 || !m) return 1;
+    int64_t pe = (int64_t)(((uint64_t)a | (m->page_bytes - 1)) + 1);
+    if (a + es > pe) return 1;
+    int64_t k = (pe - a - es) / step + 1;
+    return k < (int64_t)left ? (uint32_t)k : left;
 }
 
 #define FOR_VIEW(v, dims, off)                                                                     \
@@ -230,8 +234,12 @@ void sim_gather_f32(const sc_sim *s, const rview *v, const uint32_t dims[SC_ISA_
                 else if (v->mem)
                     p = row_in_page(v, off, n, &in_page);
                 if (!in_page)
-                    for (uint32_t e = 0; e < n; e++)
-                        out[e] = sc_load_elem(v->dt, elem_r(s, v, off + (int64_t)e * step), 0);
+                    for (uint32_t e = 0, k; e < n; e += k) {
+                        int64_t a = off + (int64_t)e * step;
+                        k = page_run(v->mem, a, step, v->es, n - e);
+                        const unsigned char *q = pmem_peek(v->mem, (uint64_t)a);
+                        load_row(v->dt, q ? q : ZERO16, q ? step : 0, k, out + e);
+                    }
                 else if (p)
                     load_row(v->dt, p, step, n, out);
                 else
@@ -255,10 +263,12 @@ int sim_scatter_f32(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS], const 
                     continue;
                 }
                 if (in_page) return -1;
-                for (uint32_t e = 0; e < n; e++) {
-                    unsigned char *q = pmem_poke(v->mem, (uint64_t)(off + (int64_t)e * step));
+                for (uint32_t e = 0, k; e < n; e += k) {
+                    int64_t a = off + (int64_t)e * step;
+                    k = page_run(v->mem, a, step, v->es, n - e);
+                    unsigned char *q = pmem_poke(v->mem, (uint64_t)a);
                     if (!q) return -1;
-                    sc_store_elem(v->dt, q, 0, in[e]);
+                    store_row(v->dt, q, step, k, in + e);
                 }
             }
     return 0;
@@ -344,8 +354,15 @@ static void gather_row(const sc_sim *s, const rview *v, int64_t off, uint32_t n,
     else if (v->mem)
         p = row_in_page(v, off, n, &in_page);
     if (!in_page) {
-        for (uint32_t e = 0; e < n; e++)
-            memcpy(out + e * es, elem_r(s, v, off + (int64_t)e * step), es);
+        for (uint32_t e = 0, k; e < n; e += k) {
+            int64_t a = off + (int64_t)e * step;
+            k = page_run(v->mem, a, step, (int64_t)es, n - e);
+            const unsigned char *q = pmem_peek(v->mem, (uint64_t)a);
+            if (q)
+                copy_strided(out + e * es, (int64_t)es, q, step, k, es);
+            else
+                memset(out + e * es, 0, k * es);
+        }
     } else if (p) {
         copy_strided(out, (int64_t)es, p, step, n, es);
     } else {
@@ -387,10 +404,12 @@ static int scatter_row(const rview *v, int64_t off, uint32_t n, const unsigned c
         copy_strided(p + (off - lo), step, in, (int64_t)es, n, es);
         return 0;
     }
-    for (uint32_t e = 0; e < n; e++) {
-        unsigned char *p = pmem_poke(v->mem, (uint64_t)(off + (int64_t)e * step));
+    for (uint32_t e = 0, k; e < n; e += k) {
+        int64_t a = off + (int64_t)e * step;
+        k = page_run(v->mem, a, step, (int64_t)es, n - e);
+        unsigned char *p = pmem_poke(v->mem, (uint64_t)a);
         if (!p) return -1;
-        memcpy(p, in + e * es, es);
+        copy_strided(p, step, in + e * es, (int64_t)es, k, es);
     }
     return 0;
 }
