@@ -262,11 +262,15 @@ static void test_precision_and_tp(void **state) {
 /* GPU configs: the calibrated efficiencies and launch overheads are honoured. */
 static void test_gpu_efficiency_honoured(void **state) {
     (void)state;
-    const char *lo[] = {"efficiency.memory=0.45", "efficiency.kernel_launch=0"};
-    const char *hi[] = {"efficiency.memory=0.9", "efficiency.kernel_launch=0"};
-    const char *launch[] = {"efficiency.memory=0.9", "efficiency.kernel_launch=20us"};
-    sc_chip *cl = load_chip("h100-sxm", lo, 2), *ch = load_chip("h100-sxm", hi, 2);
-    sc_chip *cn = load_chip("h100-sxm", launch, 2);
+    /* No step overhead, so that other_s is the launches (and the embedding gather) alone. */
+    const char *lo[] = {"efficiency.memory=0.45", "efficiency.kernel_launch=0",
+                        "efficiency.step_overhead=0"};
+    const char *hi[] = {"efficiency.memory=0.9", "efficiency.kernel_launch=0",
+                        "efficiency.step_overhead=0"};
+    const char *launch[] = {"efficiency.memory=0.9", "efficiency.kernel_launch=20us",
+                            "efficiency.step_overhead=0"};
+    sc_chip *cl = load_chip("h100-sxm", lo, 3), *ch = load_chip("h100-sxm", hi, 3);
+    sc_chip *cn = load_chip("h100-sxm", launch, 3);
     sc_llm_perf *pl = perf(cl, "llama-2-7b", 1, SC_LLM_BF16),
                 *ph = perf(ch, "llama-2-7b", 1, SC_LLM_BF16);
     sc_llm_perf *pn = perf(cn, "llama-2-7b", 1, SC_LLM_BF16);
