@@ -104,6 +104,26 @@ flip_bit() {
         dd of="$out" bs=1 seek="$at" count=1 conv=notrunc status=none
 }
 
+# compile_clean DESC MODEL: `seedchip compile MODEL` (a damaged model) either succeeds with a
+# complete output, or fails with exit 2, one stderr line naming MODEL and no output file; never a
+# crash or a hang (20 s). Its stderr stays in $T/stderr for further checks.
+compile_clean() {
+    local desc=$1 m=$2 rc=0
+    rm -f "$T/clean.scb"
+    timeout 20 "$BIN" compile "$m" -o "$T/clean.scb" >"$T/stdout" 2>"$T/stderr" || rc=$?
+    if [ $rc -eq 0 ]; then
+        [ -s "$T/clean.scb" ] && ok || bad "$desc: exit 0 without output"
+    elif [ $rc -ne 2 ]; then
+        bad "$desc: exit $rc ($(head -c 300 "$T/stderr"))"
+    elif [ "$(wc -l <"$T/stderr")" -ne 1 ] || ! grep -qF "$m" "$T/stderr"; then
+        bad "$desc: want one line naming the file: $(head -c 300 "$T/stderr")"
+    elif [ -e "$T/clean.scb" ]; then
+        bad "$desc: output file left after an error"
+    else
+        ok
+    fi
+}
+
 # --- Python one-liners (python3 starts slowly: batch checks in one heredoc where possible) ------
 # json_field EXPR < JSON: prints d EXPR, e.g. json_field "['ttft_s']['p50']"
 json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
