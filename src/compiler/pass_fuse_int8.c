@@ -5,7 +5,9 @@
 // constant scales, zero points and 8-bit W, becomes QuantMatMul(x, s, z, W, sw, zw); a QDQ Conv
 // with symmetric activations (int8 zero point 0 or uint8 128: the zero padding is then the zero
 // point) and int8 weights without zero points becomes a Conv on x marked "_qdq" with the model's
-// scale ("_qscale"), int8 weights ("_qdq_w") and their scales ("_qdq_s") for the int8 MMA.
+// scale ("_qscale"), int8 weights ("_qdq_w") and their scales ("_qdq_s") for the int8 MMA;
+// with asymmetric activations the quantised tensor itself, padded with its zero point, enters
+// the conv offset by 128 ("_qdq_off") and the zero point's term joins the bias.
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,8 +133,8 @@ static int float_weight(sc_ir_graph *g, int w, int s, sc_err *err) {
     return id;
 }
 
-static sc_status fuse_qdq_conv_asym(sc_ir_graph *g, int i, sc_ir_node *q, sc_ir_node *dw, int *ins,
-                                    sc_err *err);
+static sc_status fuse_qdq_conv_asym(sc_ir_graph *g, int i, sc_ir_node *q, sc_ir_node *dw,
+                                    int *changed, int *ins, sc_err *err);
 
 static sc_status fuse_qdq_conv(sc_ir_graph *g, int i, int *changed, int *ins, sc_err *err) {
     sc_ir_node *n = &g->nodes[i];
@@ -141,10 +143,8 @@ static sc_status fuse_qdq_conv(sc_ir_graph *g, int i, int *changed, int *ins, sc
     if (!q || !dw) return SC_OK;
     sc_tdtype zt = q->n_in > 2 && q->in[2] >= 0 ? g->vals[q->in[2]].dtype : SC_T_UINT8;
     double zx = qparam(g, q, 2);
-    if (!((zt == SC_T_INT8 && zx == 0) || (zt == SC_T_UINT8 && zx == 128))) {
-        *changed = 1;
-        return fuse_qdq_conv_asym(g, i, q, dw, ins, err);
-    }
+    if (!((zt == SC_T_INT8 && zx == 0) || (zt == SC_T_UINT8 && zx == 128)))
+        return fuse_qdq_conv_asym(g, i, q, dw, changed, ins, err);
     int x = q->in[0], wq = dw->in[0], ws = dw->in[1];
     float sx = (float)qparam(g, q, 1);
     int wf = float_weight(g, wq, ws, err);
@@ -181,7 +181,10 @@ static int asym_bias(sc_ir_graph *g, const sc_ir_node *n, const sc_ir_node *dw, 
     const sc_tensor *b = n->n_in > 2 && n->in[2] >= 0 ? g->vals[n->in[2]].konst : NULL;
     int64_t m = w->dims[0], rest = (int64_t)sc_tensor_numel(w) / m;
     double *v = malloc(sizeof *v * (size_t)m + 8);
-    if (!v) return sc_err_set(err, SC_ERR_NOMEM, "out of memory"), -1;
+    if (!v) {
+        sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+        return -1;
+    }
     for (int64_t oc = 0; oc < m; oc++) {
         double sum = 0;
         for (int64_t j = 0; j < rest; j++)
@@ -231,8 +234,8 @@ static int pad_input(sc_ir_graph *g, int i, int qv, int rank, double zx, int *in
 /* QDQ Conv whose activations have a zero point other than the padding's: the quantised tensor
  * q (Cast to float, padded explicitly with zx) enters the int8 conv as q - off ("_qdq_off"); the
  * zero point becomes a per-channel bias term. *ins: nodes inserted before the conv. */
-static sc_status fuse_qdq_conv_asym(sc_ir_graph *g, int i, sc_ir_node *q, sc_ir_node *dw, int *ins,
-                                    sc_err *err) {
+static sc_status fuse_qdq_conv_asym(sc_ir_graph *g, int i, sc_ir_node *q, sc_ir_node *dw,
+                                    int *changed, int *ins, sc_err *err) {
     sc_ir_node *n = &g->nodes[i], *dq = sc_ir_producer(g, n->in[0]);
     if ((n->n_in > 2 && n->in[2] >= 0 && !konst(g, n->in[2])) ||
         strcmp(sc_ir_attr_s(n, "auto_pad", "NOTSET"), "NOTSET"))
@@ -257,6 +260,7 @@ static sc_status fuse_qdq_conv_asym(sc_ir_graph *g, int i, sc_ir_node *q, sc_ir_
         sc_ir_attr_set_i(g, n, "_qdq_w", wq, err) || sc_ir_attr_set_i(g, n, "_qdq_s", ws, err) ||
         sc_ir_attr_set_f(g, n, "_qdq_off", (float)off, err))
         return err->status;
+    *changed = 1;
     return SC_OK;
 }
 
