@@ -254,8 +254,9 @@ static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params
                      e.step * 1e6);
     sc_strbuf_printf(sb,
                      "    collective_hop: %.2fus\n    ll128: %.3f\n    collective_chunk: %.2fMB\n"
-                     "    nvls_latency: %.2fus\n",
-                     e.hop * 1e6, e.ll128, e.chunk / 1e6, e.nvls_lat * 1e6);
+                     "    nvls_latency: %.2fus\n    memory_write: %.3f\n    host_sync: %.2fus\n",
+                     e.hop * 1e6, e.ll128, e.chunk / 1e6, e.nvls_lat * 1e6, e.write,
+                     e.host_sync * 1e6);
 }
 
 /* --fit: one block per config that has fit rows (or the one --config names). */

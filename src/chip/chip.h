@@ -88,6 +88,7 @@ struct sc_chip {
     double eff_ll128;      /* LL128's bandwidth / link bandwidth (NCCL caps it per channel) */
     double coll_chunk;     /* bytes per ring step the Simple protocol pipelines (fill cost) */
     double nvls_latency_s; /* NVLS all-reduce latency (absent: NCCL's 25 us) */
+    double mem_write; /* optional: extra HBM bus time per written byte (turnaround); 0 = none */
 };
 
 /* Derived figures used across layers. */

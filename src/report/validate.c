@@ -64,7 +64,7 @@ void sc_val_predict_row(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cac
         predict_matmul(r, chip, cache, res);
         break;
     case SC_VAL_MEMORY: {
-        double sec = sc_val_stream_seconds(chip, r->bytes);
+        double sec = sc_val_stream_seconds(chip, r->bytes, r->read_fraction);
         res->predicted = r->metric == SC_VAL_BANDWIDTH ? r->bytes / sec : sec;
         break;
     }
@@ -219,6 +219,7 @@ static const param_def PARAMS[] = {
     {offsetof(sc_val_eff, link), 0.2, 1.5},     {offsetof(sc_val_eff, nvls), 0.2, 1.5},
     {offsetof(sc_val_eff, hop), 0.0, 10e-6},    {offsetof(sc_val_eff, ll128), 0.1, 1.0},
     {offsetof(sc_val_eff, chunk), 0.0, 8e6},    {offsetof(sc_val_eff, nvls_lat), 0.0, 100e-6},
+    {offsetof(sc_val_eff, write), 0.0, 1.0},
 };
 
 typedef struct fit_set {

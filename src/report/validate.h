@@ -76,6 +76,7 @@ typedef struct sc_val_eff {
     double ll128;        /* efficiency.ll128: LL128 bandwidth / link bandwidth; 0: NCCL's 0.92 */
     double chunk;        /* efficiency.collective_chunk: bytes Simple forwards per ring step */
     double nvls_lat;     /* efficiency.nvls_latency: seconds; 0: NCCL's 25 us */
+    double write;        /* efficiency.memory_write: extra bus time per written byte */
 } sc_val_eff;
 
 sc_val_eff sc_val_eff_from_chip(const sc_chip *c);
@@ -86,8 +87,9 @@ void sc_val_eff_to_chip(const sc_val_eff *e, sc_chip *c);
  * them for this chip (tile sizes, re-reads, wave quantisation over the cores). */
 sc_status sc_val_gemm_seconds(const sc_chip *c, double batch, double m, double n, double k,
                               sc_dtype t, double *seconds, sc_err *err);
-/* Seconds for a streaming kernel moving `bytes` (reads + writes). */
-double sc_val_stream_seconds(const sc_chip *c, double bytes);
+/* Seconds for a streaming kernel moving `bytes` (reads + writes), read_fraction of them reads
+ * (0: not stated, read-only). */
+double sc_val_stream_seconds(const sc_chip *c, double bytes, double read_fraction);
 /* Seconds for a ring all-reduce of `bytes` over `chips` chips. */
 double sc_val_allreduce_seconds(const sc_chip *c, double bytes, int chips);
 

@@ -20,6 +20,7 @@ sc_val_eff sc_val_eff_from_chip(const sc_chip *c) {
     e.ll128 = c->eff_ll128;
     e.chunk = c->coll_chunk;
     e.nvls_lat = c->nvls_latency_s;
+    e.write = c->mem_write;
     return e;
 }
 
@@ -36,6 +37,7 @@ void sc_val_eff_to_chip(const sc_val_eff *e, sc_chip *c) {
     c->eff_ll128 = e->ll128;
     c->coll_chunk = e->chunk;
     c->nvls_latency_s = e->nvls_lat;
+    c->mem_write = e->write;
 }
 
 /* Bytes of one output element: accumulators are written back in the activation format
@@ -125,9 +127,14 @@ sc_status sc_val_gemm_seconds(const sc_chip *c, double batch, double m, double n
 }
 
 /* A streaming kernel (copy, triad, dot, weight read) is HBM bound: launch + bytes at the
- * achievable fraction of the pin bandwidth. */
-double sc_val_stream_seconds(const sc_chip *c, double bytes) {
-    return c->kernel_launch_s + bytes / (sc_dram_bandwidth(&c->hbm) * c->eff_memory);
+ * achievable fraction of the pin bandwidth. Written bytes cost 1 + efficiency.memory_write of a
+ * read: the data bus turns around between read and write bursts (tWTR, tRTW), which a read-only
+ * stream never pays; copy (half writes) and triad (a third) run slower than dot on every
+ * measured GPU. read_fraction 0 means not stated: read-only. */
+double sc_val_stream_seconds(const sc_chip *c, double bytes, double read_fraction) {
+    double writes = read_fraction > 0 ? 1.0 - fmin(read_fraction, 1.0) : 0.0;
+    double bus = bytes * (1.0 + writes * c->mem_write);
+    return c->kernel_launch_s + bus / (sc_dram_bandwidth(&c->hbm) * c->eff_memory);
 }
 
 /* All-reduce as NCCL runs it: the model lives in runtime (src/runtime/gpu_coll.c), where
