@@ -109,8 +109,9 @@ sc_status cg_int8_weights(cg *c, int w, int64_t chans, int64_t k, int trans, flo
 typedef struct qa {
     int v;
     int div; /* QDQ: x / scale as QuantizeLinear computes it (inv holds the scale); 2: an 8-bit
-                integer x minus sub (an integer conv's operand, "_qdq_off") */
-    float inv, sub;
+                integer x minus sub (an integer conv's operand, "_qdq_off"); 3: QuantizeLinear
+                with zero point zx, minus sub ("_qdq_zx": an asymmetric QDQ conv) */
+    float inv, sub, zx;
     uint64_t n, off, slot, tile;
 } qa;
 
@@ -134,6 +135,15 @@ static sc_status qa_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     uint64_t base = (uint64_t)slot * a->slot;
     cg_view x = cg_spad1(SC_DTYPE_FP32, base), q = cg_spad1(SC_DTYPE_INT8, base + 4 * a->tile);
     if (a->div == 2) return cg_vec(c, core, SC_OP_VSUBF, d, &q, &x, NULL, NULL, a->sub, 0);
+    if (a->div == 3) { /* rne(x / s) + zx - sub, saturated by the int8 store to [lo, hi] - sub */
+        cg_view xi = x;
+        xi.dt = SC_DTYPE_INT32;
+        return cg_vec(c, core, SC_OP_VDIVF, d, &x, &x, NULL, NULL, a->inv, 0) ||
+                       cg_vec(c, core, SC_OP_VCAST, d, &xi, &x, NULL, NULL, 0, 0) ||
+                       cg_vec(c, core, SC_OP_VADDF, d, &q, &xi, NULL, NULL, a->zx - a->sub, 0)
+                   ? c->err->status
+                   : SC_OK;
+    }
     return cg_vec(c, core, a->div ? SC_OP_VDIVF : SC_OP_VMULF, d, &q, &x, NULL, NULL, a->inv, 0);
 }
 
@@ -158,9 +168,13 @@ uint64_t cg_int8_scratch(cg *c, uint64_t bytes) {
 }
 
 sc_status cg_int8_quant_act(cg *c, int v, float scale, uint64_t *off) {
-    int div = is_qdq(c->cur) ? (sc_ir_attr_get(c->cur, "_qdq_off") ? 2 : 1) : 0;
-    float sub = div == 2 ? sc_ir_attr_f(c->cur, "_qdq_off", 0) : 0;
-    qa a = {v, div, div ? scale : 1.0f / scale, sub, (uint64_t)sc_ir_numel(&c->g->vals[v]), 0,
+    int div = !is_qdq(c->cur)                      ? 0
+              : sc_ir_attr_get(c->cur, "_qdq_zx")  ? 3
+              : sc_ir_attr_get(c->cur, "_qdq_off") ? 2
+                                                   : 1;
+    float sub = div >= 2 ? sc_ir_attr_f(c->cur, "_qdq_off", 0) : 0;
+    float zx = div == 3 ? sc_ir_attr_f(c->cur, "_qdq_zx", 0) : 0;
+    qa a = {v, div, div ? scale : 1.0f / scale, sub, zx, (uint64_t)sc_ir_numel(&c->g->vals[v]), 0,
             0, 0};
     /* tiles small enough that every core gets work, large enough to amortise the DMA setup */
     uint64_t per_core = (a.n + (uint64_t)c->cores - 1) / (uint64_t)c->cores;

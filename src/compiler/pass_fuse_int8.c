@@ -6,8 +6,9 @@
 // with symmetric activations (int8 zero point 0 or uint8 128: the zero padding is then the zero
 // point) and int8 weights without zero points becomes a Conv on x marked "_qdq" with the model's
 // scale ("_qscale"), int8 weights ("_qdq_w") and their scales ("_qdq_s") for the int8 MMA;
-// with asymmetric activations the quantised tensor itself, padded with its zero point, enters
-// the conv offset by 128 ("_qdq_off") and the zero point's term joins the bias.
+// with asymmetric activations x is padded explicitly (with 0, which quantises to the zero
+// point), quantised and offset by 128 in the conv's operand phase, the zero point's term joins
+// the bias.
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,56 +198,56 @@ static int asym_bias(sc_ir_graph *g, const sc_ir_node *n, const sc_ir_node *dw, 
     return id;
 }
 
-/* Inserts Cast(q -> float) and, when the conv pads, Pad(., zx) before node i; returns the padded
- * value (-1 on error) and the count of inserted nodes in *ins. */
-static int pad_input(sc_ir_graph *g, int i, int qv, int rank, double zx, int *ins, sc_err *err) {
+/* Inserts Pad(x, 0) before node i when the conv pads (QuantizeLinear maps the 0 to the zero
+ * point); returns the padded value (x when there is no padding, -1 on error) and the count of
+ * inserted nodes in *ins. */
+static int pad_input(sc_ir_graph *g, int i, int x, int rank, int *ins, sc_err *err) {
     int64_t p[2 * SC_IR_MAX_RANK], full[2 * SC_IR_MAX_RANK] = {0}, n2 = 2 * rank;
     int k = sc_ir_attr_ints(&g->nodes[i], "pads", p, 2 * SC_IR_MAX_RANK), sp = rank - 2, any = 0;
     for (int j = 0; j < k && k == 2 * sp; j++)
         any |= (full[2 + j % sp + (j >= sp ? rank : 0)] = p[j]) != 0;
-    int xf = sc_ir_add_value(g, "qdq_xf", err);
-    if (xf < 0 || sc_ir_insert_node(g, i, "Cast", &qv, 1, &xf, 1, err) < 0 ||
-        sc_ir_attr_set_i(g, &g->nodes[i], "to", SC_T_FLOAT, err))
-        return -1;
-    *ins = 1;
-    if (!any) return xf;
+    *ins = 0;
+    if (!any) return x;
     double fv[2 * SC_IR_MAX_RANK];
     for (int j = 0; j < 2 * rank; j++)
         fv[j] = (double)full[j];
+    double zero = 0;
     int v11 = g->opset >= 11, xp = sc_ir_add_value(g, "qdq_xp", err);
-    int in[3] = {xf, v11 ? new_const(g, SC_T_INT64, 1, &n2, fv, err) : -1,
-                 v11 ? new_const(g, SC_T_FLOAT, 0, &n2, &zx, err) : -1};
+    int in[3] = {x, v11 ? new_const(g, SC_T_INT64, 1, &n2, fv, err) : -1,
+                 v11 ? new_const(g, SC_T_FLOAT, 0, &n2, &zero, err) : -1};
     if (xp < 0 || (v11 && (in[1] < 0 || in[2] < 0)) ||
-        sc_ir_insert_node(g, i + 1, "Pad", in, v11 ? 3 : 1, &xp, 1, err) < 0)
+        sc_ir_insert_node(g, i, "Pad", in, v11 ? 3 : 1, &xp, 1, err) < 0)
         return -1;
-    *ins = 2;
-    sc_ir_node *pn = &g->nodes[i + 1];
+    *ins = 1;
+    sc_ir_node *pn = &g->nodes[i];
     if (!v11) {
         sc_ir_attr *a = sc_ir_attr_add(g, pn, "pads", SC_IR_ATTR_INTS, err);
         int64_t *pv = a ? sc_arena_alloc(g->arena, sizeof *pv * (size_t)(2 * rank)) : NULL;
-        if (!pv || sc_ir_attr_set_f(g, pn, "value", (float)zx, err)) return -1;
+        if (!pv || sc_ir_attr_set_f(g, pn, "value", 0.0f, err)) return -1;
         memcpy(pv, full, sizeof *pv * (size_t)(2 * rank));
         a->ints = pv, a->n = 2 * rank;
     }
     return xp;
 }
 
-/* QDQ Conv whose activations have a zero point other than the padding's: the quantised tensor
- * q (Cast to float, padded explicitly with zx) enters the int8 conv as q - off ("_qdq_off"); the
- * zero point becomes a per-channel bias term. *ins: nodes inserted before the conv. */
+/* QDQ Conv whose activations have a zero point other than the padding's: x, padded explicitly
+ * with 0 (quantised to the zero point), is quantised by the conv's operand phase and offset into
+ * int8, Q(x) - off ("_qdq_zx", "_qdq_off"); the zero point becomes a per-channel bias term.
+ * *ins: nodes inserted before the conv. */
 static sc_status fuse_qdq_conv_asym(sc_ir_graph *g, int i, sc_ir_node *q, sc_ir_node *dw,
                                     int *changed, int *ins, sc_err *err) {
     sc_ir_node *n = &g->nodes[i], *dq = sc_ir_producer(g, n->in[0]);
     if ((n->n_in > 2 && n->in[2] >= 0 && !konst(g, n->in[2])) ||
         strcmp(sc_ir_attr_s(n, "auto_pad", "NOTSET"), "NOTSET"))
         return SC_OK;
-    int qv = dq->in[0], wq = dw->in[0], ws = dw->in[1], rank = g->vals[wq].rank;
+    int wq = dw->in[0], ws = dw->in[1], rank = g->vals[wq].rank;
+    (void)dq;
     double zx = qparam(g, q, 2),
            off = q->n_in > 2 && q->in[2] >= 0 && g->vals[q->in[2]].dtype == SC_T_INT8 ? 0 : 128;
     float sx = (float)qparam(g, q, 1);
     int wf = float_weight(g, wq, ws, err);
     int b = wf < 0 ? -1 : asym_bias(g, n, dw, off, zx, sx, err);
-    int xp = b < 0 ? -1 : pad_input(g, i, qv, rank, zx, ins, err);
+    int xp = b < 0 ? -1 : pad_input(g, i, q->in[0], rank, ins, err);
     if (xp < 0) return err->status;
     n = &g->nodes[i + *ins];
     n->in[0] = xp, n->in[1] = wf, n->in[2] = b, n->n_in = 3;
@@ -258,7 +259,8 @@ static sc_status fuse_qdq_conv_asym(sc_ir_graph *g, int i, sc_ir_node *q, sc_ir_
         }
     if (sc_ir_attr_set_i(g, n, "_qdq", 1, err) || sc_ir_attr_set_f(g, n, "_qscale", sx, err) ||
         sc_ir_attr_set_i(g, n, "_qdq_w", wq, err) || sc_ir_attr_set_i(g, n, "_qdq_s", ws, err) ||
-        sc_ir_attr_set_f(g, n, "_qdq_off", (float)off, err))
+        sc_ir_attr_set_f(g, n, "_qdq_off", (float)off, err) ||
+        sc_ir_attr_set_f(g, n, "_qdq_zx", (float)zx, err))
         return err->status;
     *changed = 1;
     return SC_OK;
