@@ -173,6 +173,36 @@ static void assert_near(double got, double want) {
  * mechanism moves the time by its hand-computed amount: the latency per ring step (2(p-1) of
  * them), Simple's store-and-forward fill (2(p-1) chunks), LL128's own bandwidth (it wins at mid
  * sizes when Simple pays its fill) and the NVLS latency. */
+/* timing=host_sync adds efficiency.host_sync to the row's kernel time, once per call, and only
+ * to rows so marked; an unknown timing method is a parse error. */
+static void test_host_sync_timing(void **state) {
+    (void)state;
+    sc_val_table *t = parse_ok(
+        HEADER
+        "a0,attention,fit,a100-sxm-80g,A,1,-,fp16,batch=192 m=1 n=128 k=3072,latency,1,ms,s\n"
+        "a1,attention,fit,a100-sxm-80g,A,1,-,fp16,batch=192 m=1 n=128 k=3072 "
+        "timing=host_sync,latency,1,ms,s\n"
+        "a2,attention,fit,a100-sxm-80g,A,1,-,fp16,batch=192 m=1 n=128 k=3072 "
+        "timing=device,latency,1,ms,s\n");
+    assert_int_equal(sc_val_table_row(t, 0)->host_sync, 0);
+    assert_int_equal(sc_val_table_row(t, 1)->host_sync, 1);
+    assert_int_equal(sc_val_table_row(t, 2)->host_sync, 0);
+    sc_chip *c = load_chip("a100-sxm-80g");
+    c->host_sync_s = 25e-6;
+    sc_val_result r0, r1, r2;
+    sc_val_predict_row(sc_val_table_row(t, 0), c, NULL, &r0);
+    sc_val_predict_row(sc_val_table_row(t, 1), c, NULL, &r1);
+    sc_val_predict_row(sc_val_table_row(t, 2), c, NULL, &r2);
+    assert_false(r0.skipped || r1.skipped || r2.skipped);
+    assert_true(fabs(r1.predicted - r0.predicted - 25e-6) < 1e-12);
+    assert_true(r2.predicted == r0.predicted);
+    sc_chip_destroy(c);
+    sc_val_table_destroy(t);
+    expect_parse_error(HEADER "a,attention,fit,x,A,1,-,fp16,batch=2 m=1 n=1 k=1 timing=events,"
+                              "latency,1,ms,s\n",
+                       "'timing': 'events' is not host_sync or device");
+}
+
 static void test_allreduce_model(void **state) {
     (void)state;
     sc_chip *c = load_chip("h100-sxm");
@@ -404,6 +434,7 @@ int main(void) {
         cmocka_unit_test(test_parse_errors_name_line_and_problem),
         cmocka_unit_test(test_gemm_model_limits),
         cmocka_unit_test(test_wave_quantisation),
+        cmocka_unit_test(test_host_sync_timing),
         cmocka_unit_test(test_allreduce_model),
         cmocka_unit_test(test_skips_name_the_reason),
         cmocka_unit_test(test_fit_recovers_known_parameters),

@@ -44,6 +44,7 @@ typedef struct sc_val_row {
     double m, n, k, batch, bytes, read_fraction, in, out;
     int tp, per_gpu;
     int kv_per_head; /* 1: decode attention reads each KV head once per query head (no XQA) */
+    int host_sync;   /* 1: timed on the host clock around the call + a synchronize (timing=) */
     char op[16];     /* collective / streaming kernel name: allreduce, copy, triad, dot */
 } sc_val_row;
 
@@ -72,6 +73,7 @@ typedef struct sc_val_eff {
     double nvls;         /* efficiency.nvls: the same for in-switch all-reduce; 0: none */
     double attention;    /* efficiency.attention: LLM attention kernels / executor program */
     double step;         /* efficiency.step_overhead: seconds per LLM engine iteration */
+    double host_sync;    /* efficiency.host_sync: seconds a host-clocked call adds */
     double hop;          /* efficiency.collective_hop: seconds per all-reduce ring step */
     double ll128;        /* efficiency.ll128: LL128 bandwidth / link bandwidth; 0: NCCL's 0.92 */
     double chunk;        /* efficiency.collective_chunk: bytes Simple forwards per ring step */

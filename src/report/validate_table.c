@@ -182,6 +182,16 @@ static sc_status workload_token(sc_val_row *r, const char *tok, const char *name
         sc_strlcpy(r->op, val, sizeof r->op);
         return SC_OK;
     }
+    /* How the source timed the kernel: device (CUDA events, the default) or host_sync (host
+     * clock around the call and a synchronize, which adds efficiency.host_sync per call). */
+    if (strcmp(key, "timing") == 0) {
+        if (strcmp(val, "host_sync") != 0 && strcmp(val, "device") != 0)
+            return sc_err_set(err, SC_ERR_PARSE,
+                              "%s:%d: workload key 'timing': '%s' is not host_sync or device", name,
+                              r->line, val);
+        r->host_sync = strcmp(val, "host_sync") == 0;
+        return SC_OK;
+    }
     double v;
     if (parse_number(val, &v) != 0 || v < 0)
         return sc_err_set(err, SC_ERR_PARSE, "%s:%d: workload key '%s': '%s' is not a number >= 0",
