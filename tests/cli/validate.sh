@@ -59,10 +59,13 @@ grep -q "^tpu-v9: not fitted" "$T/fit.txt" || die "--fit on a missing config"
 # bad input: one line on stderr naming the problem, exit 2, no output file
 printf 'id,category\nx,gemm\n' >"$T/bad.csv"
 sed 's/TFLOPS,"made/furlongs,"made/' "$T/t.csv" >"$T/badunit.csv"
+sed 's/bytes=67108864,/bytes=67108864 timing=events,/' "$T/t.csv" >"$T/badtiming.csv"
 NO_OUTPUT="$T/never.txt" reject_each "validate --out $T/never.txt" "--table $T/missing.csv" \
-    "--table $T/bad.csv" "--table $T/badunit.csv" "--bogus" "--category nope" "--max-mape lots" \
+    "--table $T/bad.csv" "--table $T/badunit.csv" "--table $T/badtiming.csv" "--bogus" "--category nope" "--max-mape lots" \
     "--table"
 err=$("$BIN" validate --table "$T/badunit.csv" 2>&1 >/dev/null || true)
 echo "$err" | grep -q "badunit.csv:2: column 'unit'" || die "error does not name file/line: $err"
+err=$("$BIN" validate --table "$T/badtiming.csv" 2>&1 >/dev/null || true)
+echo "$err" | grep -q "badtiming.csv:4: workload key 'timing': 'events'" || die "timing error: $err"
 "$BIN" validate --help | grep -q "usage: seedchip validate"
 echo "validate: ok"
