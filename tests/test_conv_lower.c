@@ -221,10 +221,7 @@ static void test_conv_tile_search(void **state) {
 }
 
 int main(void) {
-    sc_chip_load_params p = sc_chip_load_default_params();
-    p.config_dir = tu_src_path("configs");
-    char err[512];
-    if (sc_chip_load("seedchip-1", &p, &CHIP, err, sizeof err) != SC_OK) return 1;
+    if (!(CHIP = tu_load_chip("seedchip-1"))) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_depthwise_vector_exact),
         cmocka_unit_test(test_conv_tiles_exact),

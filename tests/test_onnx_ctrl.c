@@ -13,22 +13,11 @@
 static sc_chip *CHIP;
 
 static sc_ir_graph *graph(int opset) {
-    sc_ir_graph *g;
-    sc_err err = {0};
-    assert_int_equal(sc_ir_graph_create(&g, &err), SC_OK);
-    g->opset = opset;
-    return g;
+    return tu_ir_graph(opset);
 }
 
 static int input(sc_ir_graph *g, const char *name, sc_tdtype t, int rank, const int64_t *dims) {
-    sc_err err = {0};
-    int v = sc_ir_add_value(g, name, &err);
-    assert_true(v >= 0);
-    g->vals[v].dtype = t;
-    g->vals[v].rank = rank;
-    memcpy(g->vals[v].dims, dims, sizeof(int64_t) * (size_t)rank);
-    assert_int_equal(sc_ir_mark_input(g, v, &err), SC_OK);
-    return v;
+    return tu_ir_input(g, name, t, rank, dims);
 }
 
 static int konst(sc_ir_graph *g, sc_tdtype t, int rank, const int64_t *dims, const double *v) {
@@ -666,10 +655,7 @@ static void test_loop_body_condition(void **state) {
 }
 
 int main(void) {
-    sc_chip_load_params p = sc_chip_load_default_params();
-    p.config_dir = tu_src_path("configs");
-    char err[512];
-    if (sc_chip_load("seedchip-1", &p, &CHIP, err, sizeof err) != SC_OK) return 1;
+    if (!(CHIP = tu_load_chip("seedchip-1"))) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cumsum),
         cmocka_unit_test(test_scatternd_reductions),

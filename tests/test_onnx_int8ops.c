@@ -23,20 +23,11 @@ static int rnd(int lo, int hi) { /* uniform in [lo, hi] (LCG, deterministic) */
 }
 
 static sc_ir_graph *graph(void) {
-    sc_ir_graph *g;
-    sc_err err = {0};
-    assert_int_equal(sc_ir_graph_create(&g, &err), SC_OK);
-    g->opset = 13;
-    return g;
+    return tu_ir_graph(13);
 }
 
 static int input(sc_ir_graph *g, const char *name, sc_tdtype t, int rank, const int64_t *dims) {
-    sc_err err = {0};
-    int v = sc_ir_add_value(g, name, &err);
-    g->vals[v].dtype = t, g->vals[v].rank = rank;
-    memcpy(g->vals[v].dims, dims, sizeof(int64_t) * (size_t)rank);
-    assert_int_equal(sc_ir_mark_input(g, v, &err), SC_OK);
-    return v;
+    return tu_ir_input(g, name, t, rank, dims);
 }
 
 static int konst(sc_ir_graph *g, const sc_tensor *t) {
@@ -599,10 +590,7 @@ static void test_reduce_long_rows(void **state) {
 }
 
 int main(void) {
-    sc_chip_load_params p = sc_chip_load_default_params();
-    p.config_dir = tu_src_path("configs");
-    char err[512];
-    if (sc_chip_load("seedchip-1", &p, &CHIP, err, sizeof err) != SC_OK) return 1;
+    if (!(CHIP = tu_load_chip("seedchip-1"))) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matmulinteger),    cmocka_unit_test(test_qlinearmatmul),
         cmocka_unit_test(test_qdq_fused),        cmocka_unit_test(test_qdq_conv),

@@ -105,11 +105,7 @@ static int count_live(const sc_ir_graph *g, const char *op) {
 }
 
 static sc_ir_graph *graph(void) {
-    sc_ir_graph *g = NULL;
-    sc_err err = {0};
-    assert_int_equal(sc_ir_graph_create(&g, &err), SC_OK);
-    g->opset = 13;
-    return g;
+    return tu_ir_graph(13);
 }
 
 static void test_convtranspose(void **state) {
