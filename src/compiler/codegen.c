@@ -120,19 +120,23 @@ static sc_status desc_id(cg *c, const sc_desc *d, uint32_t *id) {
     return SC_OK;
 }
 
-sc_status cg_dma(cg *c, int core, sc_queue q, const uint32_t dims[4], const cg_view *dst,
-                 const cg_view *src) {
-    for (int i = 0; i < 4; i++)
-        if (!dims[i]) return SC_OK; /* nothing to copy */
+sc_status cg_dma_desc(cg *c, const uint32_t dims[4], const cg_view *dst, const cg_view *src,
+                      uint32_t *id) {
     sc_desc d;
     memset(&d, 0, sizeof d);
     d.kind = SC_DESC_DMA;
     memcpy(d.dims, dims, sizeof d.dims);
     d.views[SC_VIEW_DST] = to_view(dst);
     d.views[SC_VIEW_SRC] = to_view(src);
-    /* A destination extent of 1 needs no stride; the ISA forbids stride 0 only on extents > 1. */
+    return desc_id(c, &d, id);
+}
+
+sc_status cg_dma(cg *c, int core, sc_queue q, const uint32_t dims[4], const cg_view *dst,
+                 const cg_view *src) {
+    for (int i = 0; i < 4; i++)
+        if (!dims[i]) return SC_OK; /* nothing to copy */
     uint32_t id;
-    if (desc_id(c, &d, &id) || cg_li(c, core, q, R_D, (int64_t)dst->base) ||
+    if (cg_dma_desc(c, dims, dst, src, &id) || cg_li(c, core, q, R_D, (int64_t)dst->base) ||
         cg_li(c, core, q, R_A, (int64_t)src->base))
         return c->err->status;
     sc_insn in = {SC_OP_DMA, {id, R_D, R_A, 0, 0}};

@@ -51,6 +51,10 @@ sc_status cg_emit(cg *c, int core, sc_queue q, const sc_insn *in);
 sc_status cg_li(cg *c, int core, sc_queue q, int reg, int64_t v);
 sc_status cg_sem(cg *c, int core, sc_queue q, int op, int sem, int n);
 /* DMA copying dims[4] elements from src to dst (bases go through registers). */
+/* Registers (or reuses, descriptors are deduplicated) the DMA descriptor copying dims from src
+ * to dst, for code that issues the DMA itself with run-time addresses in registers. */
+sc_status cg_dma_desc(cg *c, const uint32_t dims[4], const cg_view *dst, const cg_view *src,
+                      uint32_t *id);
 sc_status cg_dma(cg *c, int core, sc_queue q, const uint32_t dims[4], const cg_view *dst,
                  const cg_view *src);
 /* Vector op: op is an sc_opcode; views in the own scratchpad; imm for .f forms; raxis for

@@ -42,9 +42,6 @@ typedef struct dyn_job {
     int64_t src_step, dst_step;
 } dyn_job;
 
-/* DMA descriptor (bases 0: addresses travel in registers) copying dims from src to dst views. */
-sc_status dyn_desc(cg *c, const uint32_t dims[4], const cg_view *dst, const cg_view *src,
-                   uint32_t *id);
 /* Store queue of core 0: a counted loop over n words at w; a word >= 0 issues every job (up to
  * 3). In timing mode the scalar reads return 0, so every element is moved: the bounded work. */
 sc_status dyn_compact(cg *c, uint64_t w, uint32_t n, const dyn_job *jobs, int n_jobs);

@@ -87,28 +87,6 @@ sc_status dyn_dest_words(cg *c, uint64_t keep, uint64_t pos, uint64_t tmp, uint6
 
 /* ---- DMA descriptors with register bases, the compaction loop, length words ---- */
 
-static sc_view raw_view(const cg_view *v) {
-    sc_view o;
-    memset(&o, 0, sizeof o);
-    o.space = (uint8_t)v->space;
-    o.dtype = (uint8_t)v->dt;
-    o.core = SC_ISA_SELF;
-    o.buffer = SC_ISA_NO_BUFFER;
-    memcpy(o.strides, v->st, sizeof o.strides);
-    return o;
-}
-
-sc_status dyn_desc(cg *c, const uint32_t dims[4], const cg_view *dst, const cg_view *src,
-                   uint32_t *id) {
-    sc_desc d;
-    memset(&d, 0, sizeof d);
-    d.kind = SC_DESC_DMA;
-    memcpy(d.dims, dims, sizeof d.dims);
-    d.views[SC_VIEW_DST] = raw_view(dst);
-    d.views[SC_VIEW_SRC] = raw_view(src);
-    return sc_program_add_desc(c->p, &d, id, c->err);
-}
-
 static sc_status ins(cg *c, uint16_t op, int64_t a, int64_t b, int64_t d) {
     sc_insn in = {op, {a, b, d}};
     return cg_emit(c, 0, SC_QUEUE_STORE, &in);
@@ -285,7 +263,7 @@ sc_status lower_nonzero(cg *c, sc_ir_node *n) {
     cg_view cs = {SC_SPACE_SPAD, SC_DTYPE_FP32, 0, {(int32_t)z.n, 0, 0, 0}, -1};
     cg_view os = {o->space, o->dt, 0, {(int32_t)z.n, 0, 0, 0}, -1};
     dyn_job job = {0, z.coords, o->off, 4, sc_isa_dtype_bytes(o->dt)};
-    if (dyn_desc(c, cd, &os, &cs, &job.desc)) return c->err->status;
+    if (cg_dma_desc(c, cd, &os, &cs, &job.desc)) return c->err->status;
     return dyn_compact(c, z.w, z.n, &job, 1);
 }
 

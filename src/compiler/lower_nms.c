@@ -283,7 +283,7 @@ static sc_status class_store(cg *c, const nms *z, int s) {
     uint32_t d[4] = {3, 1, 1, 1};
     cg_view ov = {o->space, o->dt, 0, {1, 0, 0, 0}, -1}, tv = dyn_vec1(0);
     dyn_job job = {0, z->trip[s], o->off, 12, 3 * sc_isa_dtype_bytes(o->dt)};
-    if (dyn_desc(c, d, &ov, &tv, &job.desc)) return c->err->status;
+    if (cg_dma_desc(c, d, &ov, &tv, &job.desc)) return c->err->status;
     return dyn_compact(c, z->w[s], (uint32_t)z->S, &job, 1);
 }
 

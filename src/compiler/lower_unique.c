@@ -171,7 +171,7 @@ static sc_status uq_store(cg *c, const uq *q) {
     cg_view ys = {yl->space, yl->dt, 0, {1, row, 0, 0}, -1},
             xs = {xl->space, xl->dt, 0, {1, row, 0, 0}, -1};
     jobs[nj] = (dyn_job){0, xl->off, yl->off, stx, sty}; /* the key's slice, bit for bit */
-    if (dyn_desc(c, kd, &ys, &xs, &jobs[nj++].desc)) return c->err->status;
+    if (cg_dma_desc(c, kd, &ys, &xs, &jobs[nj++].desc)) return c->err->status;
     int small[2] = {q->idx, q->cnt};
     uint64_t from[2] = {q->iota, q->count};
     for (int k = 0; k < 2; k++) {
@@ -179,7 +179,7 @@ static sc_status uq_store(cg *c, const uq *q) {
         const cg_loc *l = &c->loc[small[k]];
         cg_view dv = {l->space, l->dt, 0, {1, 0, 0, 0}, -1}, sv = dyn_vec1(0);
         jobs[nj] = (dyn_job){0, from[k], l->off, 4, sc_isa_dtype_bytes(l->dt)};
-        if (dyn_desc(c, one, &dv, &sv, &jobs[nj++].desc)) return c->err->status;
+        if (cg_dma_desc(c, one, &dv, &sv, &jobs[nj++].desc)) return c->err->status;
     }
     return dyn_compact(c, q->w, q->n, jobs, nj);
 }
