@@ -218,9 +218,16 @@ static const hbm_sig *pattern(sc_sim *s, const rview *v, const uint32_t dims[SC_
         double e = probe(s, &ref, rd, 0, &r);
         s->hbm_probe_ref = e > 0 ? e : 1;
     }
+    /* Probed at a canonical address (the key's row alignment, the view's own offsets kept), not
+     * where the first use happened to sit: a simulator shared by many kernels then gives each
+     * pattern the same efficiency whichever kernel met it first. */
+    rview c = *v;
+    c.base = (int64_t)(v->base - (int64_t)v->lo) + (v->base & 63);
+    c.hi = v->hi - v->lo + (uint64_t)(v->base & 63);
+    c.lo = (uint64_t)(v->base & 63);
     hbm_sig sg;
     memcpy(sg.key, key, sizeof key);
-    double measured = probe(s, v, dims, is_write, &sg) / s->hbm_probe_ref;
+    double measured = probe(s, &c, dims, is_write, &sg) / s->hbm_probe_ref;
     sg.eff = SC_MIN(measured, 1.0) * s->hbm_stream_eff;
     if (sg.eff < 0.01) sg.eff = 0.01;
     if (s->n_sigs >= SIM_HBM_SIGS_MAX || sig_grow(s) != 0) { /* kept for this use only */
