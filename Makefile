@@ -55,8 +55,10 @@ FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
 	@clang-format -i $(FORMAT_FILES)
 
+# also: every tracked source/script/config file starts with SPDX + a one-line purpose
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: $(words $(FORMAT_FILES)) files clean"
+	@python3 scripts/check_headers.py && echo "format-check: SPDX + purpose lines present"
 
 clean:
 	@rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
