@@ -186,7 +186,14 @@ static uint32_t page_run(const pmem *m, int64_t a, int64_t step, int64_t es, uin
 /* Typed row loops: fp32 and bf16 (the common vector operand types) inline, the rest through
  * the numerics library; the page pointer is looked up once per row. */
 static void load_row(sc_dtype dt, const unsigned char *p, int64_t step, uint32_t n, float *out) {
-    if (dt == SC_DTYPE_FP32) {
+    if (dt == SC_DTYPE_FP32 && step == 4) { /* contiguous: the hot case of big vector tiles */
+        memcpy(out, p, (size_t)n * 4);
+    } else if (dt == SC_DTYPE_BF16 && step == 2) { /* a loop the compiler can vectorise */
+        for (uint32_t e = 0; e < n; e++) {
+            uint32_t u = (uint32_t)(p[2 * e] | (p[2 * e + 1] << 8)) << 16;
+            memcpy(&out[e], &u, 4);
+        }
+    } else if (dt == SC_DTYPE_FP32) {
         for (uint32_t e = 0; e < n; e++)
             memcpy(&out[e], p + (int64_t)e * step, 4);
     } else if (dt == SC_DTYPE_BF16) {
@@ -202,7 +209,9 @@ static void load_row(sc_dtype dt, const unsigned char *p, int64_t step, uint32_t
 }
 
 static void store_row(sc_dtype dt, unsigned char *p, int64_t step, uint32_t n, const float *in) {
-    if (dt == SC_DTYPE_FP32) {
+    if (dt == SC_DTYPE_FP32 && step == 4) {
+        memcpy(p, in, (size_t)n * 4);
+    } else if (dt == SC_DTYPE_FP32) {
         for (uint32_t e = 0; e < n; e++)
             memcpy(p + (int64_t)e * step, &in[e], 4);
     } else {
@@ -307,6 +316,10 @@ static void copy_strided(unsigned char *dst, int64_t ds, const unsigned char *sr
                          uint32_t n, size_t es) {
     if (ss == 0 && ds == (int64_t)es) {
         fill_run(dst, src, n, es);
+        return;
+    }
+    if (ss == (int64_t)es && ds == (int64_t)es) { /* contiguous page-local runs of long rows */
+        memcpy(dst, src, (size_t)n * es);
         return;
     }
     switch (es) {
