@@ -53,10 +53,11 @@ typedef enum sc_dtype {
     SC_DTYPE_INT8,
     SC_DTYPE_INT4,
     SC_DTYPE_INT32,
+    SC_DTYPE_FP64, /* IEEE binary64: vector unit and DMA only (the MMA has no fp64) */
     SC_DTYPE_COUNT
 } sc_dtype;
 
-/** Short name ("fp32", "bf16", "fp16", "fp8", "fp8_e5m2", "int8", "int4", "int32"). */
+/** Short name ("fp32", "bf16", "fp16", "fp8", "fp8_e5m2", "int8", "int4", "int32", "fp64"). */
 const char *sc_dtype_name(sc_dtype t);
 /** Parses a name as printed by sc_dtype_name ("fp8" and "fp8_e4m3" both mean E4M3). */
 sc_status sc_dtype_from_name(const char *name, sc_dtype *out);

@@ -58,6 +58,12 @@ static void add_tables(sc_program *p) {
     d.views[2] = spad_view(SC_DTYPE_FP32, 65536, 0, 1);      /* column broadcast */
     d.views[3] = spad_view(SC_DTYPE_FP8_E4M3, 131072, 1, 0); /* row broadcast */
     assert_int_equal(sc_program_add_desc(p, &d, NULL, &err), SC_OK);
+    strcpy(d.name, "v64"); /* fp64 views: 8-byte elements, last row of the dtype table */
+    d.views[0] = spad_view(SC_DTYPE_FP64, 262144, 1, 128);
+    d.views[1] = spad_view(SC_DTYPE_INT32, 0, 1, 128);
+    d.views[2] = spad_view(SC_DTYPE_FP64, 65536, 0, 1);
+    d.views[3] = spad_view(SC_DTYPE_FP64, 131072, 1, 0);
+    assert_int_equal(sc_program_add_desc(p, &d, NULL, &err), SC_OK);
     uint8_t blob[5] = {1, 2, 3, 4, 5};
     assert_int_equal(sc_program_add_const(p, blob, sizeof blob, 8, NULL, &err), SC_OK);
     assert_int_equal(sc_program_add_const(p, blob, 3, 16, NULL, &err), SC_OK);
@@ -227,6 +233,19 @@ static void test_decode_rejects(void **state) {
     assert_int_equal(sc_isa_encode(&in, w, NULL), SC_ERR_INVALID_ARG);
     in.v[6] = in.v[7] = SC_DTYPE_INT8;
     assert_int_equal(sc_isa_encode(&in, w, NULL), SC_OK);
+    /* fp64 has no MMA datapath (vector unit and DMA only) */
+    in.v[6] = in.v[7] = SC_DTYPE_FP64;
+    in.v[8] = SC_DTYPE_FP32;
+    sc_err_clear(&err);
+    assert_int_equal(sc_isa_encode(&in, w, &err), SC_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "fp64 x fp64"));
+    /* a dtype code past the table's last row (fp64) is out of range */
+    in.v[6] = in.v[7] = SC_DTYPE_BF16;
+    in.v[8] = SC_DTYPE_COUNT;
+    assert_int_equal(sc_isa_encode(&in, w, NULL), SC_ERR_INVALID_ARG);
+    assert_int_equal(sc_isa_dtype_bytes(SC_DTYPE_FP64), 8);
+    assert_int_equal(sc_isa_dtype_parse("fp64"), SC_DTYPE_FP64);
+    assert_true(sc_isa_vfunc_fp64(SC_VF_ADD) && !sc_isa_vfunc_fp64(SC_VF_EXP));
 }
 
 static void serialize(const sc_program *p, uint8_t **bin, size_t *len) {

@@ -225,8 +225,49 @@ static void test_dtype_names(void **state) {
     sc_dtype t;
     assert_int_equal(sc_dtype_from_name("fp8_e4m3", &t), SC_OK);
     assert_int_equal(t, SC_DTYPE_FP8_E4M3);
-    assert_int_equal(sc_dtype_from_name("fp64", &t), SC_ERR_NOT_FOUND);
+    assert_int_equal(sc_dtype_from_name("fp64", &t), SC_OK);
+    assert_int_equal(t, SC_DTYPE_FP64);
+    assert_int_equal(sc_dtype_size(SC_DTYPE_FP64), 8);
+    assert_int_equal(sc_dtype_from_name("fp128", &t), SC_ERR_NOT_FOUND);
     assert_int_equal(sc_dtype_bits(SC_DTYPE_INT4), 4);
+}
+
+/* fp64 sources narrow with one rounding: a double just off each midpoint of every format goes
+ * to its side even where the offset is below fp32's precision (through fp32 it would tie). */
+static void test_fp64_single_rounding(void **state) {
+    (void)state;
+    for (size_t fi = 0; fi < SC_ARRAY_LEN(FORMATS); fi++) {
+        const sc_float_format *f = FORMATS[fi].f;
+        uint32_t sign_bit = 1u << (f->exp_bits + f->mant_bits);
+        for (uint32_t b = 1; b + 1 < sign_bit; b++) {
+            double lo = sc_float_decode(f, b), hi = sc_float_decode(f, b + 1);
+            if (isnan(hi) || isinf(hi)) break;
+            double mid = (lo + hi) / 2, eps = mid * 0x1p-40;
+            assert_int_equal(sc_float_encode_f64(f, mid + eps, SC_OVF_IEEE), b + 1);
+            assert_int_equal(sc_float_encode_f64(f, mid - eps, SC_OVF_IEEE), b);
+            assert_int_equal(sc_float_encode_f64(f, -(mid + eps), SC_OVF_IEEE), (b + 1) | sign_bit);
+        }
+    }
+    /* element access: doubles stored and read back exactly; int32 widens exactly */
+    unsigned char buf[16];
+    sc_store_elem_f64(SC_DTYPE_FP64, buf, 1, 1e300);
+    assert_true(sc_load_elem_f64(SC_DTYPE_FP64, buf, 1) == 1e300);
+    assert_true(isinf(sc_load_elem(SC_DTYPE_FP64, buf, 1))); /* fp32 view overflows */
+    int32_t big = 2147483647;
+    assert_true(sc_load_elem_f64(SC_DTYPE_INT32, &big, 0) == 2147483647.0);
+    sc_store_elem_f64(SC_DTYPE_INT32, buf, 0, -2.5);
+    assert_true(sc_load_elem_f64(SC_DTYPE_INT32, buf, 0) == -2.0);
+    sc_store_elem_f64(SC_DTYPE_INT8, buf, 0, 1e300);
+    assert_true(sc_load_elem(SC_DTYPE_INT8, buf, 0) == 127.0f);
+    sc_store_elem_f64(SC_DTYPE_FP8_E4M3, buf, 0, 1e300); /* E4M3 saturates */
+    assert_true(sc_load_elem(SC_DTYPE_FP8_E4M3, buf, 0) == 448.0f);
+    /* sc_convert int32 -> fp64 -> int32 is the identity on the whole range */
+    int32_t iv[4] = {INT32_MIN, -16777217, 16777217, INT32_MAX}, back[4];
+    double d[4];
+    sc_convert(SC_DTYPE_INT32, iv, SC_DTYPE_FP64, d, 4);
+    sc_convert(SC_DTYPE_FP64, d, SC_DTYPE_INT32, back, 4);
+    assert_memory_equal(iv, back, sizeof iv);
+    assert_true(d[2] == 16777217.0);
 }
 
 int main(void) {
@@ -240,6 +281,7 @@ int main(void) {
         cmocka_unit_test(test_int_rounding),
         cmocka_unit_test(test_quant_layouts),
         cmocka_unit_test(test_dtype_names),
+        cmocka_unit_test(test_fp64_single_rounding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

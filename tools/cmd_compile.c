@@ -51,7 +51,7 @@ typedef struct calib_opts {
 int onnx_cli_precision(const char *cmd, const char *v, sc_dtype *out);
 int onnx_cli_precision(const char *cmd, const char *v, sc_dtype *out) {
     if (sc_dtype_from_name(v, out) || *out == SC_DTYPE_INT4 || *out == SC_DTYPE_INT32 ||
-        *out == SC_DTYPE_FP8_E5M2) {
+        *out == SC_DTYPE_FP8_E5M2 || *out == SC_DTYPE_FP64) { /* fp64: no MMA datapath */
         cli_error(cmd, "--precision: '%s' is not one of fp32, bf16, fp16, fp8, int8", v);
         return -1;
     }

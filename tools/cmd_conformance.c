@@ -297,7 +297,8 @@ int cmd_conformance(int argc, char **argv) {
         } else if ((r = cli_opt_value(CMD, argc, argv, &i, "--precision", &v))) {
             if (r < 0) goto usage_err;
             if (sc_dtype_from_name(v, &o.precision) || o.precision == SC_DTYPE_INT4 ||
-                o.precision == SC_DTYPE_INT32 || o.precision == SC_DTYPE_FP8_E5M2) {
+                o.precision == SC_DTYPE_INT32 || o.precision == SC_DTYPE_FP8_E5M2 ||
+                o.precision == SC_DTYPE_FP64) { /* the MMA has no fp64 */
                 free(dirs);
                 return cli_error(CMD, "--precision: '%s' is not one of fp32, bf16, fp16, fp8, int8",
                                  v);

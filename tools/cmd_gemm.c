@@ -64,7 +64,7 @@ static int parse_one(gemm_opts *o, int argc, char **argv, int *i) {
     if (OPT("--dtype")) {
         if (r < 0) return -1;
         if (sc_dtype_from_name(v, &o->dtype) != SC_OK || o->dtype == SC_DTYPE_INT4 ||
-            o->dtype == SC_DTYPE_INT32)
+            o->dtype == SC_DTYPE_INT32 || o->dtype == SC_DTYPE_FP64) /* no fp64 MMA */
             return cli_error("gemm", "--dtype: '%s' is not bf16, fp16, fp8, fp8_e5m2, int8 or fp32",
                              v),
                    -1;

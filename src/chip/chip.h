@@ -40,6 +40,7 @@ struct sc_chip {
     double mma_rate[SC_DTYPE_COUNT]; /* MAC rate relative to bf16 (fp8 2, fp32 0.25, ...) */
     int vec_lanes;                   /* fp32 vector lanes per core */
     double vec_special_rate;         /* transcendental ops per lane per cycle (exp, tanh, ...) */
+    double vec_fp64_rate;            /* fp64 element ops per lane per cycle (absent: 0.25) */
 
     /* on-chip memory */
     double scratchpad_bytes; /* per core */

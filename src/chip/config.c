@@ -275,6 +275,9 @@ static sc_status bind_chip(sc_chip *c, sc_ynode *root, const char *file, sc_err 
     if (!sc_ynode_path(root, "tensor_core.rate.int4"))
         c->mma_rate[SC_DTYPE_INT4] = c->mma_rate[SC_DTYPE_INT8];
     c->e_mac[SC_DTYPE_INT4] = c->e_mac[SC_DTYPE_INT8];
+    /* fp64 lanes: a quarter of fp32 unless stated (each fp64 lane pairs two fp32 lanes' adders
+     * and takes the multiplier twice; docs/ARCHITECTURE.md) */
+    if (!sc_ynode_path(root, "tensor_core.vector_fp64_rate")) c->vec_fp64_rate = 0.25;
     c->hbm.present = 1;
     c->lpddr.present = sc_ynode_get(root, "lpddr") != NULL;
     sc_strlcpy(c->source, file, sizeof c->source);

@@ -20,8 +20,9 @@ sc_dtype sc_codegen_dev_dtype(sc_tdtype t) {
     case SC_T_BFLOAT16:
         return SC_DTYPE_BF16;
     case SC_T_FLOAT:
-    case SC_T_DOUBLE:
         return SC_DTYPE_FP32;
+    case SC_T_DOUBLE: /* fp64 in HBM; ops without an fp64 datapath narrow it on load */
+        return SC_DTYPE_FP64;
     default:
         return SC_DTYPE_INT32; /* every integer and bool type */
     }
@@ -365,7 +366,7 @@ static sc_status put_const(cg *c, int v) {
             int32_t y = x > 2147483647.0 ? INT32_MAX : x < -2147483648.0 ? INT32_MIN : (int32_t)x;
             memcpy(buf + i * 4, &y, 4);
         } else
-            sc_store_elem(dt, buf, i, (float)sc_tensor_get(t, i));
+            sc_store_elem_f64(dt, buf, i, sc_tensor_get(t, i));
     }
     uint64_t off;
     sc_status st = sc_program_add_const(c->p, buf, n * es, 64, &off, c->err);

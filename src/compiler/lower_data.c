@@ -119,7 +119,7 @@ static sc_status const_scalar(cg *c, sc_dtype dt, double v, side *s) {
         int32_t y = (int32_t)v;
         memcpy(buf, &y, 4);
     } else
-        sc_store_elem(dt, buf, 0, (float)v);
+        sc_store_elem_f64(dt, buf, 0, v); /* an fp64 pad value stays exact */
     uint64_t off;
     if (sc_program_add_const(c->p, buf, 8, 64, &off, c->err)) return c->err->status;
     *s = (side){SC_SPACE_CONST, dt, off, sc_isa_dtype_bytes(dt)};

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Element-wise ops with broadcasting: tiles DMA'd into the scratchpad as fp32, vector recipes.
+// Element-wise ops with broadcasting: tiles DMA'd into the scratchpad as fp32 (fp64 for double
+// tensors when every step has an fp64 datapath), vector recipes.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,7 +313,10 @@ static int nary_recipe(cg *c, const sc_ir_node *n, recipe *r) {
         if (n->n_in == 1) add1(r, SC_OP_VCOPY, OUT, X0);
         for (int k = 1; k < n->n_in; k++)
             add2(r, B[i].code, OUT, k == 1 ? X0 : OUT, k);
-        if (!strcmp(n->op, "Mean")) addf(r, SC_OP_VMULF, OUT, OUT, 1.0f / (float)n->n_in);
+        if (!strcmp(n->op, "Mean") && c->g->vals[n->out[0]].dtype == SC_T_DOUBLE)
+            addf(r, SC_OP_VDIVF, OUT, OUT, (float)n->n_in); /* 1/n is not exact in fp32 */
+        else if (!strcmp(n->op, "Mean"))
+            addf(r, SC_OP_VMULF, OUT, OUT, 1.0f / (float)n->n_in);
         if (!strcmp(n->op, "Div") && is_int(c->g->vals[n->out[0]].dtype)) {
             trunc_to(r, OUT); /* integer division truncates toward zero */
         }
@@ -504,8 +508,25 @@ typedef struct ew {
     int j;                          /* chunked dim */
     int64_t chunk, nchunks;
     uint64_t slot_bytes; /* bytes per operand slot */
+    sc_dtype wt;         /* working type of the slots: fp32, or fp64 (ew_working_type) */
     recipe r;
 } ew;
+
+/* fp64 slots when the op touches a double tensor and every step has an fp64 datapath on the
+ * vector unit (sc_isa_vfunc_fp64); otherwise fp32, and DMA narrows doubles on the way in. */
+static sc_dtype ew_working_type(cg *c, const sc_ir_node *n, const recipe *r) {
+    int dbl = c->g->vals[n->out[0]].dtype == SC_T_DOUBLE;
+    for (int k = 0; k < n->n_in; k++)
+        dbl |= n->in[k] >= 0 && c->g->vals[n->in[k]].dtype == SC_T_DOUBLE;
+    for (int i = 0; i < r->n && dbl; i++)
+        dbl = sc_isa_vfunc_fp64(sc_isa_info((unsigned)r->s[i].op)->vfunc);
+    return dbl ? SC_DTYPE_FP64 : SC_DTYPE_FP32;
+}
+
+/* A step's view type: the recipe writes fp32 for "the working type". */
+static sc_dtype ew_dt(const ew *e, sc_dtype t) {
+    return t == SC_DTYPE_FP32 ? e->wt : t;
+}
 
 /* Collapses the broadcast index space: drops extent-1 dims, merges contiguous neighbours. */
 static void ew_shape(cg *c, ew *e) {
@@ -548,7 +569,8 @@ static void ew_shape(cg *c, ew *e) {
 static void ew_tiles(cg *c, ew *e) {
     /* slots are 64-byte aligned: round each down first, or 2 x n_slots rounded-up slots overrun
      * the scratchpad (e.g. 18 slots of 58254 floats in 4 MiB) */
-    uint64_t max = c->spad / (2 * (uint64_t)e->n_slots) / 64 * 64 / 4;
+    uint64_t es = (uint64_t)sc_isa_dtype_bytes(e->wt);
+    uint64_t max = c->spad / (2 * (uint64_t)e->n_slots) / 64 * 64 / es;
     if (max > EW_MAX_TILE) max = EW_MAX_TILE;
     int64_t prod = 1;
     e->j = 0;
@@ -564,7 +586,7 @@ static void ew_tiles(cg *c, ew *e) {
         e->chunk = cap < e->dims[e->j] ? (cap ? cap : 1) : e->dims[e->j];
     }
     e->nchunks = (e->dims[e->j] + e->chunk - 1) / e->chunk;
-    e->slot_bytes = (uint64_t)(prod * e->chunk * 4 + 63) / 64 * 64;
+    e->slot_bytes = ((uint64_t)(prod * e->chunk) * es + 63) / 64 * 64;
 }
 
 static uint64_t ew_ntiles(const ew *e) {
@@ -605,7 +627,7 @@ static sc_status ew_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
             st[i] = (int32_t)e->st[k][i];
         cg_view src = cg_val_view(c, e->in[k], (uint64_t)(off + e->ovr_off[k]), st);
         int which = e->gather && k ? OUT + k : k;
-        cg_view dst = cg_spad(SC_DTYPE_FP32, slot_addr(e, slot, which), dims);
+        cg_view dst = cg_spad(e->wt, slot_addr(e, slot, which), dims);
         if (cg_dma(c, core, SC_QUEUE_LOAD, dims, &dst, &src)) return c->err->status;
     }
     return SC_OK;
@@ -618,10 +640,10 @@ static sc_status ew_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     uint32_t flat[4] = {dims[0] * dims[1] * dims[2] * dims[3], 1, 1, 1};
     for (int i = 0; i < e->r.n; i++) {
         const step *s = &e->r.s[i];
-        cg_view d = cg_spad1(s->dtd, slot_addr(e, slot, s->d));
-        cg_view a = cg_spad1(s->dta, slot_addr(e, slot, s->a));
-        cg_view b = cg_spad1(SC_DTYPE_FP32, s->b >= 0 ? slot_addr(e, slot, s->b) : 0);
-        cg_view cc = cg_spad1(SC_DTYPE_FP32, s->cc >= 0 ? slot_addr(e, slot, s->cc) : 0);
+        cg_view d = cg_spad1(ew_dt(e, s->dtd), slot_addr(e, slot, s->d));
+        cg_view a = cg_spad1(ew_dt(e, s->dta), slot_addr(e, slot, s->a));
+        cg_view b = cg_spad1(e->wt, s->b >= 0 ? slot_addr(e, slot, s->b) : 0);
+        cg_view cc = cg_spad1(e->wt, s->cc >= 0 ? slot_addr(e, slot, s->cc) : 0);
         if (cg_vec(c, core, s->op, flat, &d, &a, s->b >= 0 ? &b : NULL, s->cc >= 0 ? &cc : NULL,
                    s->imm, 0))
             return c->err->status;
@@ -637,7 +659,7 @@ static sc_status ew_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     for (int i = 0; i <= e->j && i < 4; i++)
         st[i] = (int32_t)e->st[e->n_in][i];
     cg_view dst = cg_val_view(c, e->out, (uint64_t)off, st);
-    cg_view src = cg_spad(SC_DTYPE_FP32, slot_addr(e, slot, OUT), dims);
+    cg_view src = cg_spad(e->wt, slot_addr(e, slot, OUT), dims);
     return cg_dma(c, core, SC_QUEUE_STORE, dims, &dst, &src);
 }
 
@@ -688,6 +710,7 @@ static sc_status lower_ew(cg *c, sc_ir_node *n, ew *e) {
     e->n_slots = EW_SLOTS;
     if (!strcmp(n->op, "Gather") || !strcmp(n->op, "GatherElements")) {
         if (gather_setup(c, n, e)) return c->err->status;
+        e->wt = ew_working_type(c, n, &e->r);
         ew_shape(c, e);
         ew_tiles(c, e);
         if (sc_ir_numel(&c->g->vals[e->out]) == 0) return SC_OK;
@@ -710,6 +733,7 @@ static sc_status lower_ew(cg *c, sc_ir_node *n, ew *e) {
         e->in[k] = n->in[k] >= 0 ? n->in[k] : n->in[0];
     }
     e->n_in = nin;
+    e->wt = ew_working_type(c, n, &e->r);
     const sc_ir_value *x0 = &c->g->vals[n->in[0]];
     for (int k = 1; k < nin; k++) {
         const sc_ir_value *v = &c->g->vals[e->in[k]];

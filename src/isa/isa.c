@@ -26,9 +26,17 @@ static const char *const CLASS_NAMES[SC_CLASS_COUNT] = {"control", "scalar", "sy
 static const char *const QUEUE_NAMES[SC_QUEUE_COUNT] = {"load", "compute", "store"};
 static const char *const SPACE_NAMES[SC_SPACE_COUNT] = {"none", "hbm", "spad", "shared", "const"};
 static const char *const SREG_NAMES[SC_SREG_COUNT] = {"core", "chip", "ncores", "nchips", "queue"};
-static const char *const DTYPE_NAMES[SC_DTYPE_COUNT] = {"fp32",     "bf16", "fp16", "fp8",
-                                                        "fp8_e5m2", "int8", "int4", "int32"};
-static const int DTYPE_BYTES[SC_DTYPE_COUNT] = {4, 2, 2, 1, 1, 1, 0, 4};
+/* Names and element bytes (0: int4, packed, not addressable) from the one dtype table. */
+static const char *const DTYPE_NAMES[SC_DTYPE_COUNT] = {
+#define SC_DT(e, n, b, doc) [e] = n,
+#include "numerics/dtypes.def"
+#undef SC_DT
+};
+static const int DTYPE_BYTES[SC_DTYPE_COUNT] = {
+#define SC_DT(e, n, b, doc) [e] = (b) / 8,
+#include "numerics/dtypes.def"
+#undef SC_DT
+};
 static const int OPK_WIDTH[SC_OPK_COUNT] = {1, 1, 2, 4, 8, 4, 1, 1, 1, 1, 4, 2};
 
 #define Q(x) (1u << SC_QUEUE_##x)
@@ -113,6 +121,35 @@ int sc_isa_dtype_bytes(sc_dtype t) {
 int sc_isa_dtype_bits(sc_dtype t) {
     if (t == SC_DTYPE_INT4) return 4;
     return (unsigned)t < SC_DTYPE_COUNT ? DTYPE_BYTES[t] * 8 : 0;
+}
+
+int sc_isa_vfunc_fp64(sc_vfunc f) {
+    switch (f) { /* IEEE-exact arithmetic only: no transcendental pipeline in fp64 */
+    case SC_VF_ADD:
+    case SC_VF_SUB:
+    case SC_VF_MUL:
+    case SC_VF_DIV:
+    case SC_VF_SQRT:
+    case SC_VF_MAX:
+    case SC_VF_MIN:
+    case SC_VF_EQ:
+    case SC_VF_NE:
+    case SC_VF_LT:
+    case SC_VF_LE:
+    case SC_VF_GT:
+    case SC_VF_GE:
+    case SC_VF_NEG:
+    case SC_VF_ABS:
+    case SC_VF_RELU:
+    case SC_VF_CAST:
+    case SC_VF_COPY:
+    case SC_VF_SELECT:
+    case SC_VF_SUM:
+    case SC_VF_RMAX:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 float sc_insn_f32(const sc_insn *in, int i) {

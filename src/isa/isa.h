@@ -182,6 +182,9 @@ int sc_isa_dtype_parse(const char *name);    /* sc_dtype or -1 */
 int sc_isa_dtype_bytes(sc_dtype t);          /* 0 for int4 (not addressable) */
 int sc_isa_dtype_bits(sc_dtype t);           /* storage bits, 4 for int4 */
 float sc_insn_f32(const sc_insn *in, int i); /* F32 operand as a float */
+/* 1 when vector function f has an fp64 datapath (a VEC op with an fp64 view computes in fp64;
+ * the others trap on fp64 views). */
+int sc_isa_vfunc_fp64(sc_vfunc f);
 uint32_t sc_isa_f32_bits(float f);
 
 /* ---- One instruction. ---- */

@@ -1,19 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The dtype table (one X-macro) and the library version.
+// The dtype table (rows of numerics/dtypes.def) and the library version.
 #include <string.h>
 
 #include "numerics/numerics.h"
-
-/* SC_DT(enum, name, bits) */
-#define SC_DTYPES(X)                                                                               \
-    X(SC_DTYPE_FP32, "fp32", 32)                                                                   \
-    X(SC_DTYPE_BF16, "bf16", 16)                                                                   \
-    X(SC_DTYPE_FP16, "fp16", 16)                                                                   \
-    X(SC_DTYPE_FP8_E4M3, "fp8", 8)                                                                 \
-    X(SC_DTYPE_FP8_E5M2, "fp8_e5m2", 8)                                                            \
-    X(SC_DTYPE_INT8, "int8", 8)                                                                    \
-    X(SC_DTYPE_INT4, "int4", 4)                                                                    \
-    X(SC_DTYPE_INT32, "int32", 32)
 
 typedef struct dtype_row {
     sc_dtype t;
@@ -22,10 +11,11 @@ typedef struct dtype_row {
 } dtype_row;
 
 static const dtype_row DTYPES[] = {
-#define X(e, n, b) {e, n, b},
-    SC_DTYPES(X)
-#undef X
+#define SC_DT(e, n, b, doc) {e, n, b},
+#include "numerics/dtypes.def"
+#undef SC_DT
 };
+_Static_assert(SC_ARRAY_LEN(DTYPES) == SC_DTYPE_COUNT, "numerics/dtypes.def: one row per sc_dtype");
 
 const char *sc_version(void) {
     return SEEDCHIP_VERSION;

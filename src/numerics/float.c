@@ -40,10 +40,11 @@ static uint32_t encode_exact(const sc_float_format *f, double v) {
     return ((uint32_t)(e + f->bias) << f->mant_bits) | mant;
 }
 
-uint32_t sc_float_encode(const sc_float_format *f, float x, sc_overflow ovf) {
+/* Works in double throughout, so an fp64 source is rounded once, exactly like an fp32 one. */
+uint32_t sc_float_encode_f64(const sc_float_format *f, double x, sc_overflow ovf) {
     uint32_t sign = signbit(x) ? 1u << (f->exp_bits + f->mant_bits) : 0;
     if (isnan(x)) return sign | fmt_nan(f);
-    double a = fabs((double)x);
+    double a = fabs(x);
     if (isinf(x)) {
         if (ovf == SC_OVF_SATURATE || !f->has_inf)
             return sign | (ovf == SC_OVF_SATURATE ? fmt_max_bits(f) : fmt_nan(f));
@@ -61,6 +62,10 @@ uint32_t sc_float_encode(const sc_float_format *f, float x, sc_overflow ovf) {
         return sign | (f->has_inf ? fmt_inf(f) : fmt_nan(f));
     }
     return sign | encode_exact(f, r);
+}
+
+uint32_t sc_float_encode(const sc_float_format *f, float x, sc_overflow ovf) {
+    return sc_float_encode_f64(f, (double)x, ovf);
 }
 
 float sc_float_decode(const sc_float_format *f, uint32_t bits) {
@@ -120,8 +125,12 @@ float sc_e5m2_to_f32(uint8_t v) {
 }
 
 int32_t sc_f32_to_int(float x, int32_t lo, int32_t hi) {
+    return sc_f64_to_int((double)x, lo, hi);
+}
+
+int32_t sc_f64_to_int(double x, int32_t lo, int32_t hi) {
     if (isnan(x)) return 0;
-    double r = nearbyint((double)x);
+    double r = nearbyint(x);
     if (r < lo) return lo;
     if (r > hi) return hi;
     return (int32_t)r;
@@ -145,7 +154,7 @@ float sc_round_through(sc_dtype t, float x) {
         return (float)sc_f32_to_int(x, -8, 7);
     case SC_DTYPE_INT32:
         return (float)sc_f32_to_int(x, INT32_MIN, INT32_MAX);
-    default:
+    default: /* fp32 values are exact in fp64 */
         return x;
     }
 }
@@ -174,6 +183,8 @@ float sc_load_elem(sc_dtype t, const void *base, size_t i) {
         memcpy(&v, p + 4 * i, 4);
         return (float)v;
     }
+    case SC_DTYPE_FP64:
+        return (float)sc_load_elem_f64(t, base, i);
     default:
         return 0;
     }
@@ -206,14 +217,76 @@ void sc_store_elem(sc_dtype t, void *base, size_t i, float x) {
         memcpy(p + 4 * i, &v, 4);
         break;
     }
+    case SC_DTYPE_FP64: {
+        double d = x;
+        memcpy(p + 8 * i, &d, 8);
+        break;
+    }
     default:
         break;
+    }
+}
+
+double sc_load_elem_f64(sc_dtype t, const void *base, size_t i) {
+    const unsigned char *p = base;
+    if (t == SC_DTYPE_FP64) {
+        double d;
+        memcpy(&d, p + 8 * i, 8);
+        return d;
+    }
+    if (t == SC_DTYPE_INT32) { /* every int32 is exact in fp64 (not in fp32) */
+        int32_t v;
+        memcpy(&v, p + 4 * i, 4);
+        return v;
+    }
+    return sc_load_elem(t, base, i); /* the other types are exact in fp32 */
+}
+
+/* Narrow floats round straight from the double (one rounding, no detour through fp32). */
+void sc_store_elem_f64(sc_dtype t, void *base, size_t i, double x) {
+    unsigned char *p = base;
+    uint32_t bits;
+    switch (t) {
+    case SC_DTYPE_FP64:
+        memcpy(p + 8 * i, &x, 8);
+        return;
+    case SC_DTYPE_FP32:
+        sc_store_elem(t, base, i, (float)x); /* C's conversion: nearest even, inf on overflow */
+        return;
+    case SC_DTYPE_BF16:
+    case SC_DTYPE_FP16:
+        bits =
+            sc_float_encode_f64(t == SC_DTYPE_BF16 ? &SC_FMT_BF16 : &SC_FMT_FP16, x, SC_OVF_IEEE);
+        p[2 * i] = (unsigned char)bits;
+        p[2 * i + 1] = (unsigned char)(bits >> 8);
+        return;
+    case SC_DTYPE_FP8_E4M3:
+        p[i] = (unsigned char)sc_float_encode_f64(&SC_FMT_E4M3, x, SC_OVF_SATURATE);
+        return;
+    case SC_DTYPE_FP8_E5M2:
+        p[i] = (unsigned char)sc_float_encode_f64(&SC_FMT_E5M2, x, SC_OVF_IEEE);
+        return;
+    case SC_DTYPE_INT8:
+        p[i] = (unsigned char)(int8_t)sc_f64_to_int(x, -128, 127);
+        return;
+    case SC_DTYPE_INT32: {
+        int32_t v = sc_f64_to_int(x, INT32_MIN, INT32_MAX);
+        memcpy(p + 4 * i, &v, 4);
+        return;
+    }
+    default:
+        return;
     }
 }
 
 void sc_convert(sc_dtype src_t, const void *src, sc_dtype dst_t, void *dst, size_t n) {
     if (src_t == dst_t) {
         memcpy(dst, src, n * sc_dtype_size(src_t));
+        return;
+    }
+    if (src_t == SC_DTYPE_FP64 || dst_t == SC_DTYPE_FP64) { /* exact through double */
+        for (size_t i = 0; i < n; i++)
+            sc_store_elem_f64(dst_t, dst, i, sc_load_elem_f64(src_t, src, i));
         return;
     }
     for (size_t i = 0; i < n; i++)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Bit-exact number formats of the chip: BF16, FP16, FP8 (OCP E4M3FN/E5M2), INT8/INT4 quantisation.
+// Bit-exact number formats of the chip: FP64, BF16, FP16, FP8 (E4M3FN/E5M2), INT8/INT4
+// quantisation.
 #ifndef SC_NUMERICS_H
 #define SC_NUMERICS_H
 
@@ -28,6 +29,8 @@ typedef enum sc_overflow {
 /* Generic round-to-nearest-even encoder/decoder for any format above (bit patterns in the low
  * bits of the result). NaN inputs give the format's canonical quiet NaN with the input's sign. */
 uint32_t sc_float_encode(const sc_float_format *f, float x, sc_overflow ovf);
+/* The same from a double (one rounding: fp64 sources narrow without a detour through fp32). */
+uint32_t sc_float_encode_f64(const sc_float_format *f, double x, sc_overflow ovf);
 float sc_float_decode(const sc_float_format *f, uint32_t bits);
 
 /* The chip's conversions (docs/NUMERICS.md): E4M3 saturates, E5M2/FP16/BF16 overflow to inf. */
@@ -41,6 +44,7 @@ uint8_t sc_f32_to_e5m2(float x);
 float sc_e5m2_to_f32(uint8_t v);
 /* Integers: round half to even, saturate, NaN -> 0. */
 int32_t sc_f32_to_int(float x, int32_t lo, int32_t hi);
+int32_t sc_f64_to_int(double x, int32_t lo, int32_t hi);
 
 /* Value after storing x in dtype t and reading it back (int types round and saturate). */
 float sc_round_through(sc_dtype t, float x);
@@ -48,7 +52,12 @@ float sc_round_through(sc_dtype t, float x);
 float sc_load_elem(sc_dtype t, const void *base, size_t i);
 /* Writes fp32 x as element i of a buffer of dtype t with the chip's rounding. */
 void sc_store_elem(sc_dtype t, void *base, size_t i, float x);
-/* Converts n elements between any two addressable dtypes (not int4). */
+/* fp64 element access: reads any dtype exactly as a double (int32 included); writes a double
+ * with one round-to-nearest-even into any dtype (narrow floats as above, ints saturate). */
+double sc_load_elem_f64(sc_dtype t, const void *base, size_t i);
+void sc_store_elem_f64(sc_dtype t, void *base, size_t i, double x);
+/* Converts n elements between any two addressable dtypes (not int4); conversions from or to
+ * fp64 go through double, so each is exact or a single rounding. */
 void sc_convert(sc_dtype src_t, const void *src, sc_dtype dst_t, void *dst, size_t n);
 /* Bytes per element (0 for int4, which is only stored packed). */
 size_t sc_dtype_size(sc_dtype t);

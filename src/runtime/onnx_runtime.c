@@ -225,8 +225,8 @@ static sc_status to_device(const sc_io_binding *b, const sc_tensor *t, uint8_t *
                    (b->dev == SC_DTYPE_BF16 &&
                     (t->dtype == SC_T_BFLOAT16 || t->dtype == SC_T_UINT16))) {
             memcpy(*buf + i * 2, (uint8_t *)t->data + i * 2, 2);
-        } else
-            sc_store_elem(b->dev, *buf, i, (float)sc_tensor_get(t, i));
+        } else /* one rounding from the host value (a double stays exact in fp64) */
+            sc_store_elem_f64(b->dev, *buf, i, sc_tensor_get(t, i));
     }
     *len = n * es;
     return SC_OK;
@@ -250,7 +250,7 @@ static sc_status from_device(const sc_io_binding *b, const uint8_t *buf, sc_tens
                    (b->dev == SC_DTYPE_BF16 && t->dtype == SC_T_BFLOAT16)) {
             memcpy((uint8_t *)t->data + i * 2, buf + i * 2, 2);
         } else
-            sc_tensor_set(t, i, sc_load_elem(b->dev, buf, i));
+            sc_tensor_set(t, i, sc_load_elem_f64(b->dev, buf, i));
     }
     return SC_OK;
 }

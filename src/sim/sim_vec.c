@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// VEC: element-wise fp32 functions with broadcast, reductions, iota; vector-unit timing.
+// VEC: element-wise fp32 (and fp64) functions with broadcast, reductions, iota; vector-unit timing.
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +111,8 @@ typedef struct vop {
     sc_layout lay;
     int raxis; /* reductions / iota axis, else -1 */
     float scalar;
+    double scalar64; /* the operand for the fp64 datapath (a register beyond 2^24 stays exact) */
+    int fp64;        /* some view is fp64: the instruction computes in fp64 */
     int64_t iota0;
     const char *name;
 } vop;
@@ -158,6 +160,7 @@ static sc_status resolve(sc_sim *s, squeue *q, const sc_insn *in, vop *o, int *s
     if (o->lay == SC_LAYOUT_VRED || o->lay == SC_LAYOUT_VIOTA) o->raxis = (int)in->v[3];
     if (o->lay == SC_LAYOUT_VSF) o->scalar = sc_insn_f32(in, 3);
     if (o->lay == SC_LAYOUT_VSR) o->scalar = (float)q->r[in->v[3]];
+    o->scalar64 = o->lay == SC_LAYOUT_VSR ? (double)q->r[in->v[3]] : (double)o->scalar;
     if (o->lay == SC_LAYOUT_VIOTA) o->iota0 = q->r[in->v[2]];
     int regs[SC_ISA_VIEWS] = {0};
     view_regs(in, o->lay, regs, o->used);
@@ -172,6 +175,11 @@ static sc_status resolve(sc_sim *s, squeue *q, const sc_insn *in, vop *o, int *s
     if (rc == SC_OK && o->f == SC_VF_COPY && o->v[0].dt != o->v[1].dt)
         rc = sim_trap(s, q, err, "vcopy: dtypes %s and %s differ", sc_dtype_name(o->v[1].dt),
                       sc_dtype_name(o->v[0].dt));
+    for (int i = 0; i < SC_ISA_VIEWS; i++)
+        o->fp64 |= o->used[i] && o->v[i].dt == SC_DTYPE_FP64;
+    if (rc == SC_OK && o->fp64 && !sc_isa_vfunc_fp64(o->f))
+        rc = sim_trap(s, q, err, "%s: fp64 operands, but the function has no fp64 datapath",
+                      info->mnemonic);
     return rc;
 }
 
@@ -252,8 +260,114 @@ static void binary_n(sc_vfunc f, const float *a, const float *b, uint64_t bs, fl
     }
 }
 
+/* ---- Functional, fp64 datapath (sc_isa_vfunc_fp64): IEEE binary64, one rounding to D ---- */
+
+static double binary64(sc_vfunc f, double a, double b) {
+    switch (f) {
+    case SC_VF_ADD:
+        return a + b;
+    case SC_VF_SUB:
+        return a - b;
+    case SC_VF_MUL:
+        return a * b;
+    case SC_VF_DIV:
+        return a / b;
+    case SC_VF_MAX:
+        return isnan(a) || isnan(b) ? (double)NAN : (a > b ? a : b);
+    case SC_VF_MIN:
+        return isnan(a) || isnan(b) ? (double)NAN : (a < b ? a : b);
+    case SC_VF_EQ:
+        return a == b;
+    case SC_VF_NE:
+        return a != b;
+    case SC_VF_LT:
+        return a < b;
+    case SC_VF_LE:
+        return a <= b;
+    case SC_VF_GT:
+        return a > b;
+    case SC_VF_GE:
+        return a >= b;
+    default:
+        return a;
+    }
+}
+
+static double unary64(sc_vfunc f, double a) {
+    switch (f) {
+    case SC_VF_NEG:
+        return -a;
+    case SC_VF_ABS:
+        return fabs(a);
+    case SC_VF_RELU:
+        return isnan(a) ? a : (a > 0 ? a : 0.0);
+    case SC_VF_SQRT:
+        return sqrt(a);
+    default:
+        return a;
+    }
+}
+
+static void reduce64(const vop *o, const double *a, double *d) {
+    const uint32_t *dm = o->dims;
+    uint64_t stride = 1;
+    for (int k = 0; k < o->raxis; k++)
+        stride *= dm[k];
+    uint64_t len = dm[o->raxis], outer = sim_dims_count(dm) / (stride * len);
+    for (uint64_t hi = 0; hi < outer; hi++)
+        for (uint64_t lo = 0; lo < stride; lo++) {
+            const double *p = a + hi * stride * len + lo;
+            double acc = o->f == SC_VF_SUM ? 0.0 : -INFINITY;
+            for (uint64_t i = 0; i < len; i++) {
+                double x = p[i * stride];
+                if (o->f == SC_VF_SUM)
+                    acc += x;
+                else
+                    acc = isnan(acc) || isnan(x) ? (double)NAN : (x > acc ? x : acc);
+            }
+            d[hi * stride + lo] = acc;
+        }
+}
+
+/* Sources are gathered raw and widened exactly; D is narrowed once from the double. */
+static sc_status vec_data_f64(sc_sim *s, const vop *o, sc_err *err) {
+    uint64_t n = sim_dims_count(o->dims);
+    double *buf = sim_scratch(s, 4, (size_t)n * 4 * sizeof(double) + 16);
+    unsigned char *raw = sim_scratch(s, 5, (size_t)n * 8 + 16);
+    if (!buf || !raw) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory in a vec op");
+    double *a = buf, *b = buf + n, *c = buf + 2 * n, *d = buf + 3 * n;
+    for (int i = 1; i < SC_ISA_VIEWS; i++) {
+        if (!o->used[i]) continue;
+        sim_gather_raw(s, &o->v[i], o->dims, raw);
+        for (uint64_t k = 0; k < n; k++)
+            buf[(uint64_t)(i - 1) * n + k] = sc_load_elem_f64(o->v[i].dt, raw, k);
+    }
+    uint32_t ddims[SC_ISA_MAX_DIMS];
+    memcpy(ddims, o->dims, sizeof ddims);
+    for (uint64_t i = 0; i < n && o->lay != SC_LAYOUT_VRED; i++) {
+        if (o->lay == SC_LAYOUT_VU)
+            d[i] = unary64(o->f, a[i]);
+        else if (o->lay == SC_LAYOUT_VB)
+            d[i] = binary64(o->f, a[i], b[i]);
+        else if (o->lay == SC_LAYOUT_VT)
+            d[i] = a[i] != 0 ? b[i] : c[i];
+        else
+            d[i] = binary64(o->f, a[i], o->scalar64);
+    }
+    if (o->lay == SC_LAYOUT_VRED) {
+        reduce64(o, a, d);
+        ddims[o->raxis] = 1;
+    }
+    uint64_t nd = sim_dims_count(ddims);
+    for (uint64_t k = 0; k < nd; k++)
+        sc_store_elem_f64(o->v[0].dt, raw, k, d[k]);
+    int rc = sim_scatter_raw(&o->v[0], ddims, raw);
+    return rc ? sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for device pages") : SC_OK;
+}
+
 static sc_status vec_data(sc_sim *s, const vop *o, sc_err *err) {
     if (o->f == SC_VF_COPY || o->f == SC_VF_CAST) return vec_move(s, o, err);
+    if (o->fp64) return vec_data_f64(s, o, err);
     uint64_t n = sim_dims_count(o->dims);
     float *buf = sim_scratch(s, 4, (size_t)n * 4 * sizeof(float) + 16);
     if (!buf) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory in a vec op");
@@ -300,6 +414,10 @@ static void vec_time(sc_sim *s, squeue *q, const vop *o) {
     for (int i = 1; i < SC_ISA_VIEWS; i++)
         if (o->used[i]) t = sim_dep_ready(q, o->v[i].mem_key, o->v[i].lo, o->v[i].hi, t);
     double lanes = s->chip.vec_lanes * (is_special(o->f) ? s->chip.vec_special_rate : 1.0);
+    /* fp64 lanes: fewer, and each op costs 1/rate fp32 ops' energy (a chip built in code
+     * rather than loaded from a config may leave the rate 0: the config default applies) */
+    double fp64 = !o->fp64 ? 1.0 : s->chip.vec_fp64_rate > 0 ? s->chip.vec_fp64_rate : 0.25;
+    lanes *= fp64;
     uint64_t compute = (uint64_t)ceil((double)n / lanes);
     /* All operands share the scratchpad banks: their access cycles add up. */
     double port = (double)s->chip.scratchpad_banks * s->chip.scratchpad_bank_width;
@@ -321,7 +439,7 @@ static void vec_time(sc_sim *s, squeue *q, const vop *o) {
     sim_dep_add(q, o->v[0].mem_key, o->v[0].lo, o->v[0].hi, done);
     s->st.vec_busy += (double)busy;
     s->st.vec_ops += (double)n;
-    s->st.energy_vec += (double)n * s->chip.e_vec_op;
+    s->st.energy_vec += (double)n * s->chip.e_vec_op / fp64;
     sim_trace(s, o->name, q->chip * SIM_PID_CHIP + q->core, SIM_TID_VEC, start, done);
 }
 

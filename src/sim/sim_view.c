@@ -503,7 +503,7 @@ static float int32_to_f32_odd(int32_t v) {
 void sim_convert(sc_dtype st, const unsigned char *src, sc_dtype dt, unsigned char *dst,
                  uint64_t n) {
     if (st == SC_DTYPE_INT32 && dt != SC_DTYPE_FP32 && dt != SC_DTYPE_INT32 &&
-        dt != SC_DTYPE_INT8) {
+        dt != SC_DTYPE_INT8 && dt != SC_DTYPE_FP64) { /* fp64 holds every int32 exactly */
         for (uint64_t i = 0; i < n; i++) {
             int32_t v;
             memcpy(&v, src + 4 * i, 4);

@@ -39,7 +39,7 @@ assert big["utilization"] > 0.85, big["utilization"]
 PY
 
 # bad input: one line, exit 2
-reject_each gemm "1 2" "0 5 5" "5 5 5 --dtype int4" "5 5 5 --mode fast" "5 5 5 --check" \
+reject_each gemm "1 2" "0 5 5" "5 5 5 --dtype int4" "5 5 5 --dtype fp64" "5 5 5 --mode fast" "5 5 5 --check" \
     "5 5 5 --chip nope" "100000 100000 1000 --mode both" "5 5 5 --cores 0" "5 5 5 6" \
     "64 64 64 --report /nonexistent/dir/r.json" # an unwritable report path is bad input too
 echo "gemm: ok"
