@@ -5,6 +5,12 @@
 static const sc_dtype PEAK_TYPES[] = {SC_DTYPE_FP32,     SC_DTYPE_BF16, SC_DTYPE_FP16,
                                       SC_DTYPE_FP8_E4M3, SC_DTYPE_INT8, SC_DTYPE_INT4};
 
+/* Vector-unit element operations per second (TOP/s): one per lane per cycle in fp32, fp64 at
+ * tensor_core.vector_fp64_rate of that. */
+static double vector_tops(const sc_chip *c, int fp64) {
+    return c->cores * (double)c->vec_lanes * c->clock_hz * (fp64 ? c->vec_fp64_rate : 1.0) / 1e12;
+}
+
 cJSON *chip_summary_json(const sc_chip *chip) {
     sc_chip_summary s;
     sc_chip_summarize(chip, &s);
@@ -18,6 +24,9 @@ cJSON *chip_summary_json(const sc_chip *chip) {
     cJSON *peak = cJSON_AddObjectToObject(o, "peak_tflops");
     for (size_t i = 0; i < sizeof PEAK_TYPES / sizeof PEAK_TYPES[0]; i++)
         cJSON_AddNumberToObject(peak, sc_dtype_name(PEAK_TYPES[i]), s.peak_tflops[PEAK_TYPES[i]]);
+    cJSON *vec = cJSON_AddObjectToObject(o, "vector_tops");
+    cJSON_AddNumberToObject(vec, "fp32", vector_tops(chip, 0));
+    cJSON_AddNumberToObject(vec, "fp64", vector_tops(chip, 1));
     cJSON_AddNumberToObject(o, "hbm_bandwidth_gbs", s.hbm_bandwidth_gbs);
     cJSON_AddNumberToObject(o, "hbm_capacity_gb", s.hbm_capacity_gb);
     cJSON_AddStringToObject(o, "hbm_generation", chip->hbm.generation);
@@ -42,6 +51,8 @@ void chip_print_text(FILE *out, const sc_chip *chip) {
     fprintf(out, "  peak TFLOP/s  ");
     for (size_t i = 0; i < sizeof PEAK_TYPES / sizeof PEAK_TYPES[0]; i++)
         fprintf(out, " %s %.1f", sc_dtype_name(PEAK_TYPES[i]), s.peak_tflops[PEAK_TYPES[i]]);
+    fprintf(out, "\n  vector TOP/s   fp32 %.1f fp64 %.2f (fp64 at %g of the lane rate)",
+            vector_tops(chip, 0), vector_tops(chip, 1), chip->vec_fp64_rate);
     fprintf(out, "\n  HBM            %d x %s, %.1f GB, %.0f GB/s\n", chip->hbm.stacks,
             chip->hbm.generation, s.hbm_capacity_gb, s.hbm_bandwidth_gbs);
     if (chip->lpddr.present)

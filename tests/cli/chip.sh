@@ -18,7 +18,8 @@ expect_rc 0 "$BIN" chip list --json
 
 for row in "h100-sxm peak_tflops.bf16 989.4" "h100-sxm hbm_bandwidth_gbs 3350" \
            "h200-sxm peak_tflops.bf16 989.4" "h200-sxm hbm_bandwidth_gbs 4800" "h200-sxm hbm_capacity_gb 141" \
-           "a100-sxm-80g peak_tflops.bf16 312" "a100-sxm-80g hbm_bandwidth_gbs 2039" "a100-sxm-80g hbm_capacity_gb 80"; do
+           "a100-sxm-80g peak_tflops.bf16 312" "a100-sxm-80g hbm_bandwidth_gbs 2039" "a100-sxm-80g hbm_capacity_gb 80" \
+           "seedchip-1 vector_tops.fp32 6.144" "seedchip-1 vector_tops.fp64 1.536" "h100-sxm vector_tops.fp64 15.46"; do
     set -- $row
     "$BIN" chip show "$1" --json >"$T/out" 2>/dev/null || { bad "show $1"; continue; }
     python3 -c '
@@ -35,6 +36,9 @@ assert all(k in d for k in need), d.keys()
 assert set(["fp32","bf16","fp16","fp8","int8"]) <= set(d["peak_tflops"])' "$T/out" && ok || bad "json keys"
 # overrides change derived figures
 "$BIN" chip show seedchip-1 --json --set hbm.stacks=2 | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if abs(d["hbm_capacity_gb"]-72)<0.1 else 1)' && ok || bad "--set hbm.stacks=2"
+# the fp64 vector rate is a fraction of the fp32 lane rate: (0, 1]
+"$BIN" chip show seedchip-1 --json --set tensor_core.vector_fp64_rate=0.5 | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if abs(d["vector_tops"]["fp64"]-3.072)<0.01 else 1)' && ok || bad "--set vector_fp64_rate=0.5"
+expect_rc 2 "$BIN" chip show seedchip-1 --set tensor_core.vector_fp64_rate=2; one_line_err
 # a config file by path, with a bad line
 printf 'base: seedchip-1\nclock: fast\n' >"$T/sc_bad.yaml"
 expect_rc 2 "$BIN" chip show "$T/sc_bad.yaml"; one_line_err
