@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // GEMM generator: tiles fit the scratchpad, programs validate and serialize, work covers C once.
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,10 +98,11 @@ static void test_large_gemm_uses_every_core(void **state) {
 /* Split-K: S fp32 partials over K slices (each summed in ascending k), then summed in slice
  * order, rounded once to C's type; the functional run (race checker on) must give exactly
  * that. */
-static void check_splitk(const sc_chip *c, uint64_t m, uint64_t n, uint64_t k, uint32_t S,
-                         sc_dtype ct) {
+static void check_tiled(const sc_chip *c, uint64_t m, uint64_t n, uint64_t k, uint32_t S,
+                        sc_dtype ct, uint32_t tm, uint32_t tn) {
     sc_gemm_params gp = sc_gemm_default_params();
     gp.m = m, gp.n = n, gp.k = k, gp.tk = 32, gp.splitk = S, gp.c_dtype = ct;
+    gp.tm = tm, gp.tn = tn;
     sc_program *p = NULL;
     sc_gemm_plan pl;
     sc_err err = {0};
@@ -142,6 +144,11 @@ static void check_splitk(const sc_chip *c, uint64_t m, uint64_t n, uint64_t k, u
     sc_program_destroy(p);
 }
 
+static void check_splitk(const sc_chip *c, uint64_t m, uint64_t n, uint64_t k, uint32_t S,
+                         sc_dtype ct) {
+    check_tiled(c, m, n, k, S, ct, 0, 0);
+}
+
 static void test_splitk_exact(void **state) {
     (void)state;
     sc_chip *c = chip("seedchip-1");
@@ -178,6 +185,45 @@ static void test_splitk_speeds_up_few_tiles(void **state) {
     sc_chip_destroy(c);
 }
 
+static sc_chip *chip_mc(const char *multicast) {
+    sc_chip *c = NULL;
+    char err[512];
+    const char *ov[] = {multicast};
+    sc_chip_load_params p = sc_chip_load_default_params();
+    p.overrides = ov, p.n_overrides = 1;
+    if (sc_chip_load("h100-sxm", &p, &c, err, sizeof err) != SC_OK) fail_msg("%s", err);
+    return c;
+}
+
+/* Cluster multicast (shared_sram.multicast = 2): pairs of cores take tiles of one column block
+ * and read each B block once from the L2, so the shared-SRAM bytes fall by half of B's reads
+ * (4 row blocks x the 4 MiB of B: 8 MiB) and the time does not rise; A's reads are unchanged.
+ * The changed tile order still covers C once, exactly (ragged last band and tiles too). */
+static void test_cluster_multicast(void **state) {
+    (void)state;
+    double sec[2], shared[2];
+    for (int i = 0; i < 2; i++) {
+        sc_chip *c = chip_mc(i ? "shared_sram.multicast=2" : "shared_sram.multicast=1");
+        sc_gemm_params gp = sc_gemm_default_params();
+        gp.m = 512, gp.n = 2048, gp.k = 1024, gp.tm = 128, gp.tn = 256, gp.tk = 64;
+        sc_program *p = NULL;
+        sc_err err = {0};
+        if (sc_gemm_build(c, &gp, &p, NULL, &err) != SC_OK) fail_msg("%s", err.msg);
+        sc_sim *s = ts_sim(c, SC_SIM_TIMING);
+        ts_run(s, p, NULL, 0);
+        sc_sim_stats st;
+        sc_sim_get_stats(s, &st);
+        sec[i] = st.seconds, shared[i] = st.bytes_shared;
+        sc_sim_destroy(s);
+        sc_program_destroy(p);
+        if (i) check_tiled(c, 260, 300, 96, 1, SC_DTYPE_FP32, 64, 128); /* 5 x 3 tiles */
+        sc_chip_destroy(c);
+    }
+    double b_half = 4.0 * 1024 * 2048 * 2 / 2;
+    assert_true(fabs((shared[0] - shared[1]) - b_half) < 0.05 * b_half);
+    assert_true(sec[1] <= sec[0]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shapes_cover_c),
@@ -185,6 +231,7 @@ int main(void) {
         cmocka_unit_test(test_large_gemm_uses_every_core),
         cmocka_unit_test(test_splitk_exact),
         cmocka_unit_test(test_splitk_speeds_up_few_tiles),
+        cmocka_unit_test(test_cluster_multicast),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

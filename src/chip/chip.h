@@ -49,6 +49,7 @@ struct sc_chip {
     double shared_sram_bytes;   /* whole chip */
     double shared_sram_bw;      /* bytes/s, whole chip */
     int hbm_cache;              /* 1: shared SRAM caches HBM for DMA timing (GPU L2); default 0 */
+    int l2_multicast;           /* cores per cluster one L2 read serves (TMA multicast); 0/1 none */
     int dma_engines;            /* per core */
     double dma_bytes_per_cycle; /* per engine */
 

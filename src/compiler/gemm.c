@@ -54,10 +54,31 @@ static double traffic_per_flop(uint64_t m, uint64_t n, uint64_t k, uint64_t tm, 
     return (a + b + (double)m * n * 4) / (2.0 * m * n * k);
 }
 
+/* Memory cycles of a tiling on a chip whose shared SRAM caches HBM (GPU L2): every tile load
+ * crosses the L2 at its bandwidth, except that the cores of a cluster share one read of the
+ * larger operand block (chip.l2_multicast, see tile_coords). HBM: tiles go row by row, so an A
+ * row panel is read once and B once while it fits in the L2, else once per row of tiles.
+ * Whichever bounds. */
+static double l2_cycles(const sc_chip *chip, const sc_gemm_params *p, uint64_t tm, uint64_t tn,
+                        uint64_t es) {
+    double m = (double)p->m, n = (double)p->n, k = (double)p->k;
+    double rows = (double)ceil_div(p->m, tm);
+    double a = m * k * es * (double)ceil_div(p->n, tn), b = k * n * es * rows;
+    double hbm = m * k * es + (k * n * es <= chip->shared_sram_bytes ? k * n * es : b) + m * n * 4;
+    double mc = chip->l2_multicast > 1 ? chip->l2_multicast : 1;
+    if (tn >= tm && p->m > tm)
+        b /= mc;
+    else if (p->n > tn)
+        a /= mc;
+    double hbm_bpc = sc_dram_bandwidth(&chip->hbm) / chip->clock_hz * 0.9;
+    double l2_bpc = chip->shared_sram_bw / chip->clock_hz;
+    return SC_MAX(hbm / hbm_bpc, (a + b + m * n * 4) / l2_bpc);
+}
+
 /* Estimated cycles of a tiling: the busiest core's MMA passes (one array-height of rows per pass,
  * cores take tiles round-robin) against the HBM traffic at ~90% of peak. Whichever bounds. */
 static double est_cycles(const sc_chip *chip, const sc_gemm_params *p, uint64_t tm, uint64_t tn,
-                         uint64_t es) {
+                         uint64_t es, int l2) {
     uint64_t r = (uint64_t)chip->sa_rows, c = (uint64_t)chip->sa_cols;
     uint64_t tiles = ceil_div(p->m, tm) * ceil_div(p->n, tn);
     uint64_t cores = p->cores > 0 ? (uint64_t)SC_MIN(p->cores, chip->cores) : (uint64_t)chip->cores;
@@ -70,13 +91,14 @@ static double est_cycles(const sc_chip *chip, const sc_gemm_params *p, uint64_t 
     double bpc = sc_dram_bandwidth(&chip->hbm) / chip->clock_hz * 0.9;
     double bytes = traffic_per_flop(p->m, p->n, p->k, tm, tn, es) * 2.0 * p->m * p->n * p->k;
     double memory = bytes / bpc;
+    if (l2 && chip->hbm_cache) memory = l2_cycles(chip, p, tm, tn, es);
     /* the busiest core's DMA engines move its share of the bytes */
     double active = (double)SC_MIN(tiles, cores);
     double dma = bytes / active / (chip->dma_engines * chip->dma_bytes_per_cycle);
     return SC_MAX(compute, SC_MAX(memory, dma));
 }
 
-sc_status sc_gemm_choose_tiles(const sc_chip *chip, sc_gemm_params *p, sc_err *err) {
+static sc_status choose_tiles(const sc_chip *chip, sc_gemm_params *p, int l2, sc_err *err) {
     uint64_t es = (uint64_t)sc_isa_dtype_bytes(p->in_dtype);
     uint64_t r = (uint64_t)chip->sa_rows, c = (uint64_t)chip->sa_cols;
     double best = 1e300;
@@ -89,7 +111,7 @@ sc_status sc_gemm_choose_tiles(const sc_chip *chip, sc_gemm_params *p, sc_err *e
                 uint64_t etk = SC_MIN(tk, p->k);
                 uint64_t cb = c_buffers(chip, etm, etn, etk, es);
                 if (!cb) continue;
-                double cost = est_cycles(chip, p, etm, etn, es);
+                double cost = est_cycles(chip, p, etm, etn, es, l2);
                 /* one C buffer: each tile's store (at the core's DMA rate) stalls the MMAs */
                 if (cb == 1) {
                     uint64_t tiles = ceil_div(p->m, etm) * ceil_div(p->n, etn);
@@ -115,6 +137,14 @@ sc_status sc_gemm_choose_tiles(const sc_chip *chip, sc_gemm_params *p, sc_err *e
     if (!p->tn) p->tn = (uint32_t)bn;
     if (!p->tk) p->tk = (uint32_t)bk;
     return SC_OK;
+}
+
+sc_status sc_gemm_choose_tiles(const sc_chip *chip, sc_gemm_params *p, sc_err *err) {
+    return choose_tiles(chip, p, 0, err);
+}
+
+sc_status sc_gemm_choose_tiles_l2(const sc_chip *chip, sc_gemm_params *p, sc_err *err) {
+    return choose_tiles(chip, p, 1, err);
 }
 
 /* ---- emission ---- */
@@ -216,16 +246,34 @@ typedef struct tile {
     uint64_t k0, k1, plane; /* K range and, with split-K, the workspace plane it writes */
 } tile;
 
+/* Row and column block of tile t. Row-major, except on chips whose cores share L2 reads in
+ * clusters (chip.l2_multicast = c, GPU TMA multicast) when the B block (tk x tn) is the larger
+ * operand: then c row blocks of one column go to consecutive tiles (the cores of a cluster, which
+ * take consecutive work units) so that they read the same B blocks at the same K steps, as
+ * CUTLASS's 2x1 cluster shapes do. Row-major already gives neighbours the same A block. */
+static void tile_coords(const gen *g, uint64_t t, uint64_t *mb, uint64_t *nb) {
+    uint64_t ntn = ceil_div(g->pl.n, g->pl.tn), ntm = ceil_div(g->pl.m, g->pl.tm);
+    uint64_t c = g->chip->l2_multicast > 1 ? (uint64_t)g->chip->l2_multicast : 1;
+    if (c == 1 || g->pl.tn < g->pl.tm || ntm < 2) {
+        *mb = t / ntn, *nb = t % ntn;
+        return;
+    }
+    uint64_t band = t / (c * ntn), w = t % (c * ntn); /* band of c row blocks */
+    uint64_t rows = SC_MIN(c, ntm - band * c);        /* the last band may be thinner */
+    *mb = band * c + w % rows, *nb = w / rows;
+}
+
 /* Work unit u: tile u % tiles of K slice u / tiles (cores running at once take neighbouring
  * tiles of one slice, which share operand rows and columns in the L2). */
 static tile tile_at(const gen *g, uint64_t u) {
-    uint64_t ntn = ceil_div(g->pl.n, g->pl.tn), t = u % g->pl.tiles;
+    uint64_t t = u % g->pl.tiles, mb, nb;
     tile x;
     x.plane = u / g->pl.tiles;
     x.k0 = x.plane * g->kslice;
     x.k1 = SC_MIN(g->pl.k, x.k0 + g->kslice);
-    x.m0 = (t / ntn) * g->pl.tm;
-    x.n0 = (t % ntn) * g->pl.tn;
+    tile_coords(g, t, &mb, &nb);
+    x.m0 = mb * g->pl.tm;
+    x.n0 = nb * g->pl.tn;
     x.tm = SC_MIN((uint64_t)g->pl.tm, g->pl.m - x.m0);
     x.tn = SC_MIN((uint64_t)g->pl.tn, g->pl.n - x.n0);
     return x;

@@ -39,6 +39,11 @@ typedef struct sc_gemm_plan {
 /* Picks tile sizes that fit the scratchpad with double-buffered A/B and minimise HBM traffic
  * per FLOP, rounded to the systolic array. */
 sc_status sc_gemm_choose_tiles(const sc_chip *chip, sc_gemm_params *p, sc_err *err);
+/* The same search with the memory side as a GPU's L2 sees it (chips with shared_sram.hbm_cache):
+ * tile loads at the shared SRAM's bandwidth, less what cluster multicast shares
+ * (shared_sram.multicast), HBM paying the operands about once. Favours tilings that fill the
+ * cores (one wave of 128 x 256 tiles rather than a few large ones). Else as above. */
+sc_status sc_gemm_choose_tiles_l2(const sc_chip *chip, sc_gemm_params *p, sc_err *err);
 
 /* Generates the program. Caller owns *out (sc_program_destroy). plan may be NULL. With
  * splitk = S > 1 the work units are (K slice, tile) pairs, as cuBLAS's split-K kernels do when

@@ -198,8 +198,19 @@ static int tile_candidates(const sc_chip *c, const sc_gemm_params *in,
         q.tn -= (uint32_t)c->sa_cols;
     while (TILES(&q) < cores && q.tm > (uint32_t)c->sa_rows)
         q.tm -= (uint32_t)c->sa_rows;
-#undef TILES
     if (q.tm != p.tm || q.tn != p.tn) out[n++] = q;
+    /* On a GPU (L2 in front of HBM) also the tiling chosen for the L2's bandwidth and cluster
+     * multicast rather than HBM re-reads: re-reads mostly hit the L2 there, and libraries pick
+     * tiles that fill the SMs (one wave of cuBLAS's 128 x 256 on H100). Only where the first
+     * tiling has few rounds (at most 4): with many, wave quantisation is small and the rounds are
+     * extrapolated from sub-problems (lp_gemm_tiled), which a many-round L2 tiling of few K steps
+     * (802816 x 192 x 768) takes far out of their range. */
+    sc_gemm_params l = *in;
+    if (c->hbm_cache && TILES(&p) <= 4 * cores && sc_gemm_choose_tiles_l2(c, &l, err) == SC_OK &&
+        (l.tm != p.tm || l.tn != p.tn || l.tk != p.tk) &&
+        (l.tm != q.tm || l.tn != q.tn || l.tk != q.tk))
+        out[n++] = l;
+#undef TILES
     if (p.m > (uint64_t)c->sa_rows && p.n > (uint64_t)c->sa_cols)
         return splitk_candidates(c, out, n);
     uint64_t es = (uint64_t)sc_isa_dtype_bytes(p.in_dtype);

@@ -324,7 +324,9 @@ static int hops_between(const score *a, const score *b) {
     return abs(a->x - b->x) + abs(a->y - b->y);
 }
 
-/* HBM side through the shared SRAM acting as a cache (chip.hbm_cache, GPU L2). Reads: the bytes
+/* HBM side through the shared SRAM acting as a cache (chip.hbm_cache, GPU L2). With
+ * chip.l2_multicast, reads that a core of the same cluster already made are delivered by that
+ * read (sim_l2_mc_take). Reads: the bytes
  * on resident lines are served at shared SRAM bandwidth and latency, the rest from HBM, and every
  * line read becomes resident. Writes: write-through (HBM pays every byte, as without the cache)
  * with allocation, so a later read of what a kernel wrote (the next layer's input) hits. Every
@@ -338,7 +340,16 @@ static uint64_t cached_time(sc_sim *s, const squeue *q, const rview *v,
     int hop = s->chip.noc_hop_cycles;
     uint64_t lat_h = (uint64_t)(self->hops_to_hbm * hop);
     uint64_t lat_s = (uint64_t)(self->hops_to_shared * hop);
-    uint64_t hit = sim_l2_access(&s->chips[q->chip].l2, s->chip.shared_sram_bytes, v, dims);
+    sim_l2 *l2c = &s->chips[q->chip].l2;
+    int mc = is_write ? 1 : s->chip.l2_multicast;
+    uint64_t mc_end = 0;
+    if (mc > 1 && sim_l2_mc_take(l2c, s->chip.cores, mc, q->core, v, dims, &mc_end)) {
+        /* a cluster peer's read of this block delivers this core's copy too (TMA multicast):
+         * only the core's own port is used, the shared SRAM and HBM are not read again */
+        uint64_t port = noc_port(s, self, bytes, t0) + lat_s;
+        return SC_MAX(port, mc_end);
+    }
+    uint64_t hit = sim_l2_access(l2c, s->chip.shared_sram_bytes, v, dims);
     if (is_write) hit = 0;
     if (hit > bytes) hit = bytes;
     uint64_t miss = bytes - hit;
@@ -350,7 +361,9 @@ static uint64_t cached_time(sc_sim *s, const squeue *q, const rview *v,
     }
     s->st.bytes_hbm_cached += (double)hit;
     uint64_t l2 = shared_transfer(s, q->chip, bytes, t0 + lat_s) + lat_s;
-    return SC_MAX(end, l2);
+    end = SC_MAX(end, l2);
+    if (mc > 1) sim_l2_mc_put(l2c, s->chip.cores, mc, q->core, v, dims, end);
+    return end;
 }
 
 /* Completion of one side (src or dst) of a DMA issued on core `self` at cycle t0. */

@@ -104,7 +104,9 @@ typedef struct sim_l2 {
     struct l2_slot *slot;
     uint32_t *tab; /* slot index per hash position, UINT32_MAX = empty */
     uint32_t n_slots, tab_mask, hand;
-    uint32_t last; /* slot of the latest lookup (a hint, checked before use) */
+    uint32_t last;    /* slot of the latest lookup (a hint, checked before use) */
+    struct l2_mc *mc; /* multicast reads in flight (chip.l2_multicast) */
+    uint32_t n_mc;    /* entries allocated */
 } sim_l2;
 /* Marks the view's lines resident (allocating, evicting by clock) and returns the bytes of the
  * transfer that were already resident. 0 when the cache cannot be allocated or the view has too
@@ -114,6 +116,16 @@ uint64_t sim_l2_access(sim_l2 *c, double sram_bytes, const struct rview *v,
                        const uint32_t dims[SC_ISA_MAX_DIMS]);
 void sim_l2_reset(sim_l2 *c);
 void sim_l2_free(sim_l2 *c);
+/* Cluster multicast (chip.l2_multicast = cores per cluster, GPU TMA multicast): one read of the
+ * shared SRAM delivers a block to every core of the cluster that asks for it. sim_l2_mc_take:
+ * when another core of `core`'s cluster already read the same block (same memory, byte range
+ * and pattern) and not every member has had it, it is this core's copy: returns 1 with the
+ * cycle that read completes. sim_l2_mc_put records a read that went to the shared SRAM. */
+#define SIM_L2_MC_RING 32
+int sim_l2_mc_take(sim_l2 *c, int cores, int per, int core, const struct rview *v,
+                   const uint32_t dims[SC_ISA_MAX_DIMS], uint64_t *end);
+void sim_l2_mc_put(sim_l2 *c, int cores, int per, int core, const struct rview *v,
+                   const uint32_t dims[SC_ISA_MAX_DIMS], uint64_t end);
 
 typedef struct schip {
     pmem hbm, shared;

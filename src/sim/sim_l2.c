@@ -46,7 +46,17 @@ static sc_status l2_alloc(sim_l2 *c, double sram_bytes) {
     return SC_OK;
 }
 
+/* One cluster read in flight: the block (memory, range, pattern hash), when the shared SRAM
+ * delivered it and which members of the cluster took their copy. */
+struct l2_mc {
+    int mem_key;
+    uint64_t lo, hi, sig, end;
+    uint32_t taken; /* member bits */
+    uint32_t next;  /* ring position for the cluster's next record (entry 0 of each ring) */
+};
+
 void sim_l2_reset(sim_l2 *c) {
+    if (c->mc) memset(c->mc, 0, c->n_mc * sizeof *c->mc);
     if (!c->slot) return;
     memset(c->slot, 0, c->n_slots * sizeof *c->slot);
     memset(c->tab, 0xff, ((size_t)c->tab_mask + 1) * sizeof *c->tab);
@@ -56,6 +66,7 @@ void sim_l2_reset(sim_l2 *c) {
 void sim_l2_free(sim_l2 *c) {
     free(c->slot);
     free(c->tab);
+    free(c->mc);
     memset(c, 0, sizeof *c);
 }
 
@@ -187,4 +198,61 @@ uint64_t sim_l2_access(sim_l2 *c, double sram_bytes, const rview *v,
     /* Bytes served from the cache: the transfer's share of lines that were resident. */
     uint64_t bytes = runs * run;
     return lines ? (uint64_t)((double)bytes * (double)hit / (double)lines) : 0;
+}
+
+/* ---- cluster multicast ---- */
+
+/* The pattern of a transfer beyond its byte range: base, strides and extents. */
+static uint64_t mc_sig(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS]) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)v->base;
+    for (int i = 0; i < SC_ISA_MAX_DIMS; i++) {
+        h = (h ^ (uint64_t)v->st[i]) * 0xBF58476D1CE4E5B9ull;
+        h = (h ^ dims[i]) * 0x94D049BB133111EBull;
+    }
+    return h ^ (uint64_t)v->es;
+}
+
+/* The ring of core's cluster (entries 1..RING-1 hold reads; entry 0's `next` is the cursor),
+ * allocated on first use; NULL without memory (reads are then timed alone). */
+static struct l2_mc *mc_ring(sim_l2 *c, int cores, int per, int core) {
+    uint32_t clusters = (uint32_t)((cores + per - 1) / per);
+    if (!c->mc) {
+        c->mc = calloc((size_t)clusters * SIM_L2_MC_RING, sizeof *c->mc);
+        if (!c->mc) return NULL;
+        c->n_mc = clusters * SIM_L2_MC_RING;
+    }
+    uint32_t k = (uint32_t)(core / per);
+    return k < clusters && (k + 1) * SIM_L2_MC_RING <= c->n_mc ? &c->mc[k * SIM_L2_MC_RING] : NULL;
+}
+
+int sim_l2_mc_take(sim_l2 *c, int cores, int per, int core, const rview *v,
+                   const uint32_t dims[SC_ISA_MAX_DIMS], uint64_t *end) {
+    struct l2_mc *r = mc_ring(c, cores, per, core);
+    if (!r) return 0;
+    uint64_t sig = mc_sig(v, dims);
+    uint32_t bit = 1u << (core % per), all = per >= 32 ? ~0u : (1u << per) - 1;
+    for (int i = 1; i < SIM_L2_MC_RING; i++) {
+        struct l2_mc *e = &r[i];
+        if (!e->taken || e->mem_key != v->mem_key || e->lo != v->lo || e->hi != v->hi ||
+            e->sig != sig || (e->taken & bit))
+            continue;
+        e->taken |= bit;
+        *end = e->end;
+        if ((e->taken & all) == all) e->taken = 0; /* every member has it: the slot is free */
+        return 1;
+    }
+    return 0;
+}
+
+void sim_l2_mc_put(sim_l2 *c, int cores, int per, int core, const rview *v,
+                   const uint32_t dims[SC_ISA_MAX_DIMS], uint64_t end) {
+    struct l2_mc *r = mc_ring(c, cores, per, core);
+    if (!r) return;
+    /* the oldest record gives way: a member that never asks for a block (a ragged last tile)
+     * must not pin the ring */
+    uint32_t i = 1 + r[0].next % (SIM_L2_MC_RING - 1);
+    r[0].next = i;
+    r[i].mem_key = v->mem_key, r[i].lo = v->lo, r[i].hi = v->hi;
+    r[i].sig = mc_sig(v, dims), r[i].end = end;
+    r[i].taken = 1u << (core % per);
 }
