@@ -11,21 +11,17 @@ typedef sc_status (*infer_fn)(sc_ir_graph *g, sc_ir_node *n, sc_err *err);
 #define IN(i)  ir_in(g, n, i)
 #define OUT(i) ir_out(g, n, i)
 
-static sc_status bad(sc_ir_node *n, sc_err *err, const char *why) {
-    return sc_err_set(err, SC_ERR_PARSE, "node '%s' (%s): %s", n->name, n->op, why);
-}
-
 static sc_status need_inputs(sc_ir_graph *g, sc_ir_node *n, int k, sc_err *err) {
     for (int i = 0; i < k; i++) {
         sc_ir_value *v = IN(i);
-        if (!v) return bad(n, err, "missing input");
+        if (!v) return ir_bad(err, n, "missing input");
         if (v->rank < 0)
             return sc_err_set(err, SC_ERR_UNSUPPORTED,
                               "node '%s' (%s): input '%s' has an unknown shape "
                               "(dynamic shapes are specialised from the inputs)",
                               n->name, n->op, v->name);
     }
-    if (n->n_out < 1 || !OUT(0)) return bad(n, err, "missing output");
+    if (n->n_out < 1 || !OUT(0)) return ir_bad(err, n, "missing output");
     return SC_OK;
 }
 
@@ -48,16 +44,16 @@ static sc_status bcast_k(sc_ir_graph *g, sc_ir_node *n, int first, sc_tdtype t, 
     int64_t d[SC_IR_MAX_RANK];
     for (int i = first; i < n->n_in; i++)
         if (ir_broadcast(r, d, IN(i)->rank, IN(i)->dims, &r, d))
-            return bad(n, err, "shapes do not broadcast");
+            return ir_bad(err, n, "shapes do not broadcast");
     if (first) /* Where: the condition broadcasts too */
         if (ir_broadcast(r, d, IN(0)->rank, IN(0)->dims, &r, d))
-            return bad(n, err, "shapes do not broadcast");
+            return ir_bad(err, n, "shapes do not broadcast");
     ir_set_shape(OUT(0), t, r, d);
     return SC_OK;
 }
 
 static sc_status binary(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
-    if (n->n_in < 1 || n->in[0] < 0) return bad(n, err, "no inputs");
+    if (n->n_in < 1 || n->in[0] < 0) return ir_bad(err, n, "no inputs");
     return bcast_k(g, n, 0, g->vals[n->in[0]].dtype, err);
 }
 
@@ -78,8 +74,8 @@ static sc_status compare(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
 }
 
 static sc_status where(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
-    if (n->n_in != 3) return bad(n, err, "Where takes 3 inputs");
-    if (n->in[1] < 0) return bad(n, err, "missing input");
+    if (n->n_in != 3) return ir_bad(err, n, "Where takes 3 inputs");
+    if (n->in[1] < 0) return ir_bad(err, n, "missing input");
     return bcast_k(g, n, 1, g->vals[n->in[1]].dtype, err);
 }
 
@@ -103,13 +99,13 @@ static sc_status cast(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
 static sc_status matmul(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 2, err)) return err->status;
     sc_ir_value *a = IN(0), *b = IN(1);
-    if (a->rank < 1 || b->rank < 1) return bad(n, err, "MatMul of a scalar");
+    if (a->rank < 1 || b->rank < 1) return ir_bad(err, n, "MatMul of a scalar");
     int64_t ka = a->dims[a->rank - 1], kb = b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2];
-    if (ka != kb) return bad(n, err, "inner dimensions differ");
+    if (ka != kb) return ir_bad(err, n, "inner dimensions differ");
     int ra = a->rank > 2 ? a->rank - 2 : 0, rb = b->rank > 2 ? b->rank - 2 : 0, r;
     int64_t d[SC_IR_MAX_RANK];
     if (ir_broadcast(ra, a->dims, rb, b->dims, &r, d))
-        return bad(n, err, "batch dims do not broadcast");
+        return ir_bad(err, n, "batch dims do not broadcast");
     if (a->rank >= 2) d[r++] = a->dims[a->rank - 2];
     if (b->rank >= 2) d[r++] = b->dims[b->rank - 1];
     ir_set_shape(OUT(0), a->dtype, r, d);
@@ -125,9 +121,9 @@ static sc_status matmul_int(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     sc_ir_value *a = IN(0), *b = IN(q || f ? 3 : 1);
     int ok = (f || a->dtype == SC_T_UINT8 || a->dtype == SC_T_INT8) &&
              (b->dtype == SC_T_UINT8 || b->dtype == SC_T_INT8);
-    if (!ok) return bad(n, err, "inputs must be uint8 or int8");
+    if (!ok) return ir_bad(err, n, "inputs must be uint8 or int8");
     sc_tdtype t = q ? IN(7)->dtype : f ? SC_T_FLOAT : SC_T_INT32;
-    if (q && t != SC_T_UINT8 && t != SC_T_INT8) return bad(n, err, "y_zero_point must be 8-bit");
+    if (q && t != SC_T_UINT8 && t != SC_T_INT8) return ir_bad(err, n, "y_zero_point must be 8-bit");
     sc_ir_node m = *n; /* the MatMul shape rule on (A, B) */
     int in2[2] = {n->in[0], n->in[q || f ? 3 : 1]};
     m.in = in2, m.n_in = 2;
@@ -139,16 +135,17 @@ static sc_status matmul_int(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
 static sc_status gemm(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 2, err)) return err->status;
     sc_ir_value *a = IN(0), *b = IN(1);
-    if (a->rank != 2 || b->rank != 2) return bad(n, err, "Gemm needs 2-D A and B");
+    if (a->rank != 2 || b->rank != 2) return ir_bad(err, n, "Gemm needs 2-D A and B");
     int ta = (int)sc_ir_attr_i(n, "transA", 0), tb = (int)sc_ir_attr_i(n, "transB", 0);
     int64_t d[2] = {a->dims[ta ? 1 : 0], b->dims[tb ? 0 : 1]};
-    if (a->dims[ta ? 0 : 1] != b->dims[tb ? 1 : 0]) return bad(n, err, "inner dimensions differ");
+    if (a->dims[ta ? 0 : 1] != b->dims[tb ? 1 : 0])
+        return ir_bad(err, n, "inner dimensions differ");
     if (IN(2)) {
         int r;
         int64_t o[SC_IR_MAX_RANK];
         if (ir_broadcast(2, d, IN(2)->rank, IN(2)->dims, &r, o) || r != 2 || o[0] != d[0] ||
             o[1] != d[1])
-            return bad(n, err, "C does not broadcast to [M, N]");
+            return ir_bad(err, n, "C does not broadcast to [M, N]");
     }
     ir_set_shape(OUT(0), a->dtype, 2, d);
     return SC_OK;
@@ -184,10 +181,10 @@ static sc_status window(sc_ir_graph *g, sc_ir_node *n, const int64_t *kernel, in
         s[i] = 1, d[i] = 1, p[i] = p[i + ns] = 0;
     if (ir_ints(g, n, "strides", -1, s, 8) > ns || ir_ints(g, n, "dilations", -1, d, 8) > ns ||
         ir_ints(g, n, "pads", -1, p, 16) > 2 * ns)
-        return bad(n, err, "too many strides/dilations/pads");
+        return ir_bad(err, n, "too many strides/dilations/pads");
     const char *ap = sc_ir_attr_s(n, "auto_pad", "NOTSET");
     for (int i = 0; i < ns; i++) {
-        if (s[i] < 1 || d[i] < 1 || kernel[i] < 1) return bad(n, err, "bad window");
+        if (s[i] < 1 || d[i] < 1 || kernel[i] < 1) return ir_bad(err, n, "bad window");
         out_sp[i] =
             window_out(x->dims[2 + i], kernel[i], s[i], d[i], &p[i], &p[i + ns], ap, ceil_mode);
     }
@@ -209,10 +206,10 @@ static sc_status conv(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     sc_ir_value *x = IN(0), *w = IN(1);
     int ns = x->rank - 2;
     if (ns < 1 || ns > 3 || w->rank != x->rank)
-        return bad(n, err, "Conv needs matching 3-5-D X and W");
+        return ir_bad(err, n, "Conv needs matching 3-5-D X and W");
     int64_t grp = sc_ir_attr_i(n, "group", 1);
     if (grp < 1 || x->dims[1] != w->dims[1] * grp || w->dims[0] % grp)
-        return bad(n, err, "channels do not match group");
+        return ir_bad(err, n, "channels do not match group");
     int64_t k[8], o[SC_IR_MAX_RANK];
     for (int i = 0; i < ns; i++)
         k[i] = w->dims[2 + i];
@@ -227,12 +224,12 @@ static sc_status pool(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 1, err)) return err->status;
     sc_ir_value *x = IN(0);
     int ns = x->rank - 2;
-    if (ns < 1 || ns > 3) return bad(n, err, "pooling needs 3-5-D input");
+    if (ns < 1 || ns > 3) return ir_bad(err, n, "pooling needs 3-5-D input");
     if (OUT(1))
         return sc_err_set(err, SC_ERR_UNSUPPORTED, "node '%s' (%s): Indices output", n->name,
                           n->op);
     int64_t k[8], o[SC_IR_MAX_RANK];
-    if (ir_ints(g, n, "kernel_shape", -1, k, 8) != ns) return bad(n, err, "kernel_shape rank");
+    if (ir_ints(g, n, "kernel_shape", -1, k, 8) != ns) return ir_bad(err, n, "kernel_shape rank");
     if (window(g, n, k, ns, (int)sc_ir_attr_i(n, "ceil_mode", 0), o + 2, err)) return err->status;
     o[0] = x->dims[0];
     o[1] = x->dims[1];
@@ -259,7 +256,7 @@ static sc_status norm(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (!strcmp(n->op, "LayerNormalization")) {
         sc_ir_value *x = IN(0);
         int ax = ir_axis(sc_ir_attr_i(n, "axis", -1), x->rank);
-        if (ax < 0) return bad(n, err, "axis out of range");
+        if (ax < 0) return ir_bad(err, n, "axis out of range");
         int64_t d[SC_IR_MAX_RANK];
         for (int i = 0; i < x->rank; i++)
             d[i] = i < ax ? x->dims[i] : 1;
@@ -287,7 +284,7 @@ static int reduce_mask(sc_ir_graph *g, sc_ir_node *n, int rank, unsigned *mask, 
     for (int i = 0; i < c; i++) {
         int a = ir_axis(axes[i], rank);
         if (a < 0) {
-            bad(n, err, "axis out of range");
+            ir_bad(err, n, "axis out of range");
             return -1;
         }
         *mask |= 1u << a;
@@ -320,7 +317,7 @@ static sc_status argreduce(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     sc_ir_value *x = IN(0);
     int ax = ir_axis(sc_ir_attr_i(n, "axis", 0), x->rank),
         keep = (int)sc_ir_attr_i(n, "keepdims", 1), r = 0;
-    if (ax < 0) return bad(n, err, "axis out of range");
+    if (ax < 0) return ir_bad(err, n, "axis out of range");
     int64_t d[SC_IR_MAX_RANK];
     for (int i = 0; i < x->rank; i++)
         if (i != ax || keep) d[r++] = i == ax ? 1 : x->dims[i];
@@ -332,7 +329,7 @@ static sc_status softmax(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (same(g, n, err)) return err->status;
     int def = g->opset >= 13 ? -1 : 1;
     if (ir_axis(sc_ir_attr_i(n, "axis", def), IN(0)->rank) < 0)
-        return bad(n, err, "axis out of range");
+        return ir_bad(err, n, "axis out of range");
     return SC_OK;
 }
 
@@ -345,24 +342,24 @@ static sc_status reshape(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (c == -2)
         return sc_err_set(err, SC_ERR_UNSUPPORTED,
                           "node '%s' (Reshape): shape computed at run time", n->name);
-    if (c < 0 || c > SC_IR_MAX_RANK) return bad(n, err, "bad shape");
+    if (c < 0 || c > SC_IR_MAX_RANK) return ir_bad(err, n, "bad shape");
     int allowzero = (int)sc_ir_attr_i(n, "allowzero", 0);
     for (int i = 0; i < c; i++) {
         if (s[i] == 0 && !allowzero) {
-            if (i >= x->rank) return bad(n, err, "0 in shape beyond input rank");
+            if (i >= x->rank) return ir_bad(err, n, "0 in shape beyond input rank");
             s[i] = x->dims[i];
         }
         if (s[i] == -1) {
-            if (neg >= 0) return bad(n, err, "two -1 in shape");
+            if (neg >= 0) return ir_bad(err, n, "two -1 in shape");
             neg = i;
         } else if (s[i] < 0)
-            return bad(n, err, "negative dimension");
+            return ir_bad(err, n, "negative dimension");
         else
             known *= s[i];
     }
     if (neg >= 0) s[neg] = known ? total / known : 0;
     if (neg >= 0 ? (known && total % known) : known != total)
-        return bad(n, err, "element count changes");
+        return ir_bad(err, n, "element count changes");
     ir_set_shape(OUT(0), x->dtype, c, s);
     return SC_OK;
 }
@@ -372,7 +369,7 @@ static sc_status flatten(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     sc_ir_value *x = IN(0);
     int64_t ax = sc_ir_attr_i(n, "axis", 1);
     if (ax < 0) ax += x->rank;
-    if (ax < 0 || ax > x->rank) return bad(n, err, "axis out of range");
+    if (ax < 0 || ax > x->rank) return ir_bad(err, n, "axis out of range");
     int64_t d[2] = {1, 1};
     for (int i = 0; i < x->rank; i++)
         d[i >= ax] *= x->dims[i];
@@ -390,7 +387,7 @@ static sc_status squeeze(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     unsigned mask = 0;
     for (int i = 0; i < c; i++) {
         int a = ir_axis(axes[i], x->rank);
-        if (a < 0 || x->dims[a] != 1) return bad(n, err, "squeezed axis is not 1");
+        if (a < 0 || x->dims[a] != 1) return ir_bad(err, n, "squeezed axis is not 1");
         mask |= 1u << a;
     }
     for (int i = 0; i < x->rank; i++)
@@ -404,11 +401,11 @@ static sc_status unsqueeze(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     sc_ir_value *x = IN(0);
     int64_t axes[SC_IR_MAX_RANK], d[SC_IR_MAX_RANK];
     int c = ir_ints(g, n, "axes", 1, axes, SC_IR_MAX_RANK), r = x->rank + (c > 0 ? c : 0), k = 0;
-    if (c < 0 || r > SC_IR_MAX_RANK) return bad(n, err, "bad axes");
+    if (c < 0 || r > SC_IR_MAX_RANK) return ir_bad(err, n, "bad axes");
     unsigned mask = 0;
     for (int i = 0; i < c; i++) {
         int a = ir_axis(axes[i], r);
-        if (a < 0 || (mask >> a & 1)) return bad(n, err, "bad axes");
+        if (a < 0 || (mask >> a & 1)) return ir_bad(err, n, "bad axes");
         mask |= 1u << a;
     }
     for (int i = 0; i < r; i++)
@@ -427,10 +424,10 @@ static sc_status transpose(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
         for (int i = 0; i < c; i++)
             p[i] = c - 1 - i;
     }
-    if (c != x->rank) return bad(n, err, "perm rank");
+    if (c != x->rank) return ir_bad(err, n, "perm rank");
     unsigned seen = 0;
     for (int i = 0; i < c; i++) {
-        if (p[i] < 0 || p[i] >= c || (seen >> p[i] & 1)) return bad(n, err, "bad perm");
+        if (p[i] < 0 || p[i] >= c || (seen >> p[i] & 1)) return ir_bad(err, n, "bad perm");
         seen |= 1u << p[i];
         d[i] = x->dims[p[i]];
     }
@@ -442,14 +439,14 @@ static sc_status concat(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, n->n_in, err)) return err->status;
     sc_ir_value *x = IN(0);
     int ax = ir_axis(sc_ir_attr_i(n, "axis", 0), x->rank);
-    if (ax < 0) return bad(n, err, "axis out of range");
+    if (ax < 0) return ir_bad(err, n, "axis out of range");
     int64_t d[SC_IR_MAX_RANK];
     memcpy(d, x->dims, sizeof d);
     for (int i = 1; i < n->n_in; i++) {
         sc_ir_value *y = IN(i);
-        if (y->rank != x->rank) return bad(n, err, "ranks differ");
+        if (y->rank != x->rank) return ir_bad(err, n, "ranks differ");
         for (int j = 0; j < x->rank; j++)
-            if (j != ax && y->dims[j] != x->dims[j]) return bad(n, err, "shapes differ");
+            if (j != ax && y->dims[j] != x->dims[j]) return ir_bad(err, n, "shapes differ");
         d[ax] += y->dims[ax];
     }
     ir_set_shape(OUT(0), x->dtype, x->rank, d);
@@ -471,14 +468,14 @@ static sc_status slice(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
         return sc_err_set(err, SC_ERR_UNSUPPORTED, "node '%s' (Slice): bounds computed at run time",
                           n->name);
     if (cs < 0 || cs != ce || (ca >= 0 && ca != cs) || (cp >= 0 && cp != cs))
-        return bad(n, err, "bad slice");
+        return ir_bad(err, n, "bad slice");
     int64_t o_st[SC_IR_MAX_RANK], o_sp[SC_IR_MAX_RANK], d[SC_IR_MAX_RANK];
     for (int i = 0; i < r; i++)
         o_st[i] = 0, o_sp[i] = 1, d[i] = x->dims[i];
     for (int i = 0; i < cs; i++) {
         int a = ir_axis(ca >= 0 ? ax[i] : i, r);
         int64_t step = cp >= 0 ? sp[i] : 1, dim = x->dims[a >= 0 ? a : 0], s = st[i], e = en[i];
-        if (a < 0 || step == 0) return bad(n, err, "bad axis or step");
+        if (a < 0 || step == 0) return ir_bad(err, n, "bad axis or step");
         if (s < 0) s += dim;
         if (e < 0) e += dim;
         if (step > 0) {
@@ -510,7 +507,7 @@ static sc_status split(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 1, err)) return err->status;
     sc_ir_value *x = IN(0);
     int ax = ir_axis(sc_ir_attr_i(n, "axis", 0), x->rank);
-    if (ax < 0) return bad(n, err, "axis out of range");
+    if (ax < 0) return ir_bad(err, n, "axis out of range");
     int64_t sz[64];
     int c = ir_ints(g, n, "split", 1, sz, 64);
     if (c == -2)
@@ -524,10 +521,10 @@ static sc_status split(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
             sz[i] = dim - each * i < each ? (dim - each * i > 0 ? dim - each * i : 0) : each;
         c = k;
     }
-    if (c != n->n_out) return bad(n, err, "split count differs from outputs");
+    if (c != n->n_out) return ir_bad(err, n, "split count differs from outputs");
     for (int i = 0; i < c; i++)
         total += sz[i];
-    if (total != x->dims[ax]) return bad(n, err, "split sizes do not add up");
+    if (total != x->dims[ax]) return ir_bad(err, n, "split sizes do not add up");
     for (int i = 0; i < c; i++) {
         if (!OUT(i)) continue;
         ir_set_shape(OUT(i), x->dtype, x->rank, x->dims);
@@ -540,7 +537,8 @@ static sc_status gather(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 2, err)) return err->status;
     sc_ir_value *x = IN(0), *ix = IN(1);
     int ax = ir_axis(sc_ir_attr_i(n, "axis", 0), x->rank), r = 0;
-    if (ax < 0 || x->rank + ix->rank - 1 > SC_IR_MAX_RANK) return bad(n, err, "bad axis or rank");
+    if (ax < 0 || x->rank + ix->rank - 1 > SC_IR_MAX_RANK)
+        return ir_bad(err, n, "bad axis or rank");
     int64_t d[SC_IR_MAX_RANK];
     for (int i = 0; i < ax; i++)
         d[r++] = x->dims[i];
@@ -556,14 +554,14 @@ static sc_status depth_space(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 1, err)) return err->status;
     sc_ir_value *x = IN(0);
     int64_t b = sc_ir_attr_i(n, "blocksize", 0), d[4];
-    if (x->rank != 4 || b < 1) return bad(n, err, "needs 4-D input and blocksize >= 1");
+    if (x->rank != 4 || b < 1) return ir_bad(err, n, "needs 4-D input and blocksize >= 1");
     if (!strcmp(n->op, "DepthToSpace")) {
-        if (x->dims[1] % (b * b)) return bad(n, err, "channels not divisible by blocksize^2");
+        if (x->dims[1] % (b * b)) return ir_bad(err, n, "channels not divisible by blocksize^2");
         d[0] = x->dims[0], d[1] = x->dims[1] / (b * b), d[2] = x->dims[2] * b,
         d[3] = x->dims[3] * b;
     } else {
         if (x->dims[2] % b || x->dims[3] % b)
-            return bad(n, err, "spatial dims not divisible by blocksize");
+            return ir_bad(err, n, "spatial dims not divisible by blocksize");
         d[0] = x->dims[0], d[1] = x->dims[1] * b * b, d[2] = x->dims[2] / b, d[3] = x->dims[3] / b;
     }
     ir_set_shape(OUT(0), x->dtype, 4, d);
@@ -584,7 +582,7 @@ static sc_status quantize(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
 /* EyeLike depends only on the input's shape: shape inference evaluates it to a constant. */
 static sc_status eyelike(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 1, err)) return err->status;
-    if (IN(0)->rank != 2) return bad(n, err, "EyeLike needs a 2-D input");
+    if (IN(0)->rank != 2) return ir_bad(err, n, "EyeLike needs a 2-D input");
     sc_tdtype t = (sc_tdtype)sc_ir_attr_i(n, "dtype", IN(0)->dtype);
     ir_set_shape(OUT(0), t, 2, IN(0)->dims);
     return SC_OK;
@@ -594,7 +592,7 @@ static sc_status gather_elements(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (need_inputs(g, n, 2, err)) return err->status;
     sc_ir_value *x = IN(0), *ix = IN(1);
     if (ix->rank != x->rank || ir_axis(sc_ir_attr_i(n, "axis", 0), x->rank) < 0)
-        return bad(n, err, "indices rank or axis");
+        return ir_bad(err, n, "indices rank or axis");
     ir_set_shape(OUT(0), x->dtype, ix->rank, ix->dims);
     return SC_OK;
 }
@@ -614,19 +612,19 @@ static sc_status pad(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
                           n->name);
     int64_t full[2 * SC_IR_MAX_RANK] = {0};
     if (ca >= 0) {
-        if (c != 2 * ca) return bad(n, err, "pads count");
+        if (c != 2 * ca) return ir_bad(err, n, "pads count");
         for (int i = 0; i < ca; i++) {
             int a = ir_axis(axes[i], x->rank);
-            if (a < 0) return bad(n, err, "axis out of range");
+            if (a < 0) return ir_bad(err, n, "axis out of range");
             full[a] = p[i], full[a + x->rank] = p[i + ca];
         }
     } else {
-        if (c != 2 * x->rank) return bad(n, err, "pads count");
+        if (c != 2 * x->rank) return ir_bad(err, n, "pads count");
         memcpy(full, p, sizeof(int64_t) * (size_t)c);
     }
     for (int i = 0; i < x->rank; i++) {
         d[i] = x->dims[i] + full[i] + full[i + x->rank];
-        if (d[i] < 0) return bad(n, err, "negative size");
+        if (d[i] < 0) return ir_bad(err, n, "negative size");
     }
     sc_ir_attr *a = sc_ir_attr_add(g, n, "_pads", SC_IR_ATTR_INTS, err);
     if (!a) return err->status;
@@ -646,7 +644,7 @@ static sc_status expand(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
         return sc_err_set(err, SC_ERR_UNSUPPORTED, "node '%s' (Expand): shape computed at run time",
                           n->name);
     if (c < 0 || ir_broadcast(IN(0)->rank, IN(0)->dims, c, s, &r, d))
-        return bad(n, err, "bad shape");
+        return ir_bad(err, n, "bad shape");
     ir_set_shape(OUT(0), IN(0)->dtype, r, d);
     return SC_OK;
 }
@@ -658,7 +656,7 @@ static sc_status tile(sc_ir_graph *g, sc_ir_node *n, sc_err *err) {
     if (c == -2)
         return sc_err_set(err, SC_ERR_UNSUPPORTED, "node '%s' (Tile): repeats computed at run time",
                           n->name);
-    if (c != IN(0)->rank) return bad(n, err, "repeats count");
+    if (c != IN(0)->rank) return ir_bad(err, n, "repeats count");
     for (int i = 0; i < c; i++)
         d[i] = IN(0)->dims[i] * s[i];
     ir_set_shape(OUT(0), IN(0)->dtype, c, d);

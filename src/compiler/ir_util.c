@@ -59,3 +59,15 @@ double ir_const_scalar(sc_ir_graph *g, const sc_ir_node *n, int input, double de
     if (!v->konst || !sc_tensor_numel(v->konst)) return def;
     return sc_tensor_get(v->konst, 0);
 }
+
+sc_status ir_unsup(sc_err *err, const sc_ir_node *n, const char *why) {
+    return sc_err_set(err, SC_ERR_UNSUPPORTED, "node '%s' (%s): %s", n->name, n->op, why);
+}
+
+sc_status ir_bad(sc_err *err, const sc_ir_node *n, const char *why) {
+    return sc_err_set(err, SC_ERR_PARSE, "node '%s' (%s): %s", n->name, n->op, why);
+}
+
+sc_status ir_fail(sc_err *err) {
+    return err->status ? err->status : sc_err_set(err, SC_ERR_NOMEM, "out of memory");
+}

@@ -27,4 +27,12 @@ void ir_set_shape(sc_ir_value *dst, sc_tdtype t, int rank, const int64_t *dims);
 /* Value of a constant scalar-like input (first element) as double, or def when absent. */
 double ir_const_scalar(sc_ir_graph *g, const sc_ir_node *n, int input, double def);
 
+/* Errors naming node n: ir_unsup for a valid form the chip does not run (SC_ERR_UNSUPPORTED),
+ * ir_bad for a malformed node (SC_ERR_PARSE); both return the status set. */
+sc_status ir_unsup(sc_err *err, const sc_ir_node *n, const char *why);
+sc_status ir_bad(sc_err *err, const sc_ir_node *n, const char *why);
+/* Status of a failed step: the error it set, else out of memory (the helpers that return -1
+ * after a failed allocation set none). */
+sc_status ir_fail(sc_err *err);
+
 #endif

@@ -104,43 +104,31 @@ int ir_ex_unary(ir_ex *x, const char *op, int a) {
     return a < 0 ? -1 : ir_ex_emit(x, op, &a, 1, -1);
 }
 
-static sc_status fail(ir_ex *x) {
-    return x->err->status ? x->err->status : sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
-}
-
-static sc_status unsup(ir_ex *x, const sc_ir_node *n, const char *why) {
-    return sc_err_set(x->err, SC_ERR_UNSUPPORTED, "node '%s' (%s): %s", n->name, n->op, why);
-}
-
-static sc_status bad(ir_ex *x, const sc_ir_node *n, const char *why) {
-    return sc_err_set(x->err, SC_ERR_PARSE, "node '%s' (%s): %s", n->name, n->op, why);
-}
-
 /* ---- window generators (the size is a compile-time constant: the window is one) ---- */
 
 static sc_status ex_window(ir_ex *x, const sc_ir_node *n, int *done) {
     sc_ir_value *sz = ir_in(x->g, n, 0);
     if (n->out[0] < 0) return SC_OK;
-    if (!sz || !sz->konst) return unsup(x, n, "window size computed at run time");
-    if (sc_tensor_numel(sz->konst) != 1) return bad(x, n, "size must be a scalar");
+    if (!sz || !sz->konst) return ir_unsup(x->err, n, "window size computed at run time");
+    if (sc_tensor_numel(sz->konst) != 1) return ir_bad(x->err, n, "size must be a scalar");
     double size = sc_tensor_get(sz->konst, 0);
-    if (!(size >= 0 && size <= (1 << 24))) return bad(x, n, "size out of range");
+    if (!(size >= 0 && size <= (1 << 24))) return ir_bad(x->err, n, "size out of range");
     int64_t len = (int64_t)size;
     double N = sc_ir_attr_i(n, "periodic", 1) ? (double)len : (double)len - 1;
     double a0 = 0.5, a1 = 0.5, a2 = 0;
     if (!strcmp(n->op, "HammingWindow")) a0 = 25.0 / 46, a1 = 21.0 / 46;
     if (!strcmp(n->op, "BlackmanWindow")) a0 = 0.42, a1 = 0.5, a2 = 0.08;
     sc_tdtype t = (sc_tdtype)sc_ir_attr_i(n, "output_datatype", SC_T_FLOAT);
-    if (!sc_tdtype_size(t)) return bad(x, n, "output_datatype");
+    if (!sc_tdtype_size(t)) return ir_bad(x->err, n, "output_datatype");
     sc_tensor w;
-    if (sc_tensor_alloc(&w, t, 1, &len, x->err)) return fail(x);
+    if (sc_tensor_alloc(&w, t, 1, &len, x->err)) return ir_fail(x->err);
     for (int64_t i = 0; i < len; i++) {
         double ph = N > 0 ? 2 * M_PI * (double)i / N : 0;
         sc_tensor_set(&w, (size_t)i, a0 - a1 * cos(ph) + a2 * cos(2 * ph));
     }
     if (sc_ir_set_const(x->g, n->out[0], &w, x->err)) {
         sc_tensor_free(&w);
-        return fail(x);
+        return ir_fail(x->err);
     }
     *done = 1;
     return SC_OK;
@@ -152,13 +140,13 @@ static sc_status ex_onehot(ir_ex *x, const sc_ir_node *n, int *done) {
     sc_ir_graph *g = x->g;
     sc_ir_value *ind = ir_in(g, n, 0), *dep = ir_in(g, n, 1), *val = ir_in(g, n, 2);
     if (!ind || !dep || !val || ind->rank < 0 || ind->rank >= SC_IR_MAX_RANK) return SC_OK;
-    if (!dep->konst) return unsup(x, n, "depth computed at run time");
+    if (!dep->konst) return ir_unsup(x->err, n, "depth computed at run time");
     double dd = sc_tensor_get(dep->konst, 0);
-    if (!(dd >= 1 && dd <= (1 << 20))) return bad(x, n, "depth out of range");
+    if (!(dd >= 1 && dd <= (1 << 20))) return ir_bad(x->err, n, "depth out of range");
     int64_t depth = (int64_t)dd;
     int r = ind->rank, axis = (int)sc_ir_attr_i(n, "axis", -1);
     if (axis < 0) axis += r + 1;
-    if (axis < 0 || axis > r) return bad(x, n, "axis out of range");
+    if (axis < 0 || axis > r) return ir_bad(x->err, n, "axis out of range");
     int64_t io[SC_IR_MAX_RANK], rs[SC_IR_MAX_RANK];
     for (int k = 0, j = 0; k <= r; k++) {
         io[k] = k == axis ? depth : 1;
@@ -182,7 +170,7 @@ static sc_status ex_onehot(ir_ex *x, const sc_ir_node *n, int *done) {
     int on = ir_ex_binary(x, "Gather", n->in[2], i1), off = ir_ex_binary(x, "Gather", n->in[2], i0);
     int sel[3] = {eq, on, off};
     if (eq < 0 || on < 0 || off < 0 || ir_ex_emit(x, "Where", sel, 3, n->out[0]) < 0)
-        return fail(x);
+        return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }
@@ -194,18 +182,18 @@ static sc_status ex_compress(ir_ex *x, const sc_ir_node *n, int *done) {
     sc_ir_graph *g = x->g;
     sc_ir_value *in = ir_in(g, n, 0), *cond = ir_in(g, n, 1);
     if (!in || !cond || in->rank < 0) return SC_OK;
-    if (!cond->konst) return unsup(x, n, "condition computed at run time");
+    if (!cond->konst) return ir_unsup(x->err, n, "condition computed at run time");
     const sc_ir_attr *aa = sc_ir_attr_get(n, "axis");
     int src = n->in[0], axis = 0;
     int64_t len = sc_ir_numel(in);
     if (aa) {
         axis = ir_axis(aa->i, in->rank);
-        if (axis < 0) return bad(x, n, "axis out of range");
+        if (axis < 0) return ir_bad(x->err, n, "axis out of range");
         len = in->dims[axis];
     } else if ((src = ir_ex_reshape(x, src, 1, &len)) < 0)
-        return fail(x);
+        return ir_fail(x->err);
     size_t nc = sc_tensor_numel(cond->konst);
-    if ((int64_t)nc > len) return bad(x, n, "condition longer than the axis");
+    if ((int64_t)nc > len) return ir_bad(x->err, n, "condition longer than the axis");
     double *keep = malloc(sizeof(double) * (nc + 1));
     if (!keep) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
     int64_t k = 0;
@@ -213,11 +201,11 @@ static sc_status ex_compress(ir_ex *x, const sc_ir_node *n, int *done) {
         if (sc_tensor_get(cond->konst, i) != 0) keep[k++] = (double)i;
     int idx = k ? ir_ex_const(x, SC_T_INT64, 1, &k, keep) : -1;
     free(keep);
-    if (!k) return unsup(x, n, "condition selects nothing (empty output)");
+    if (!k) return ir_unsup(x->err, n, "condition selects nothing (empty output)");
     int gin[2] = {src, idx};
     if (idx < 0 || ir_ex_emit(x, "Gather", gin, 2, n->out[0]) < 0 ||
         sc_ir_attr_set_i(g, ir_ex_last(x), "axis", axis, x->err))
-        return fail(x);
+        return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }
@@ -231,7 +219,7 @@ static sc_status ex_revseq(ir_ex *x, const sc_ir_node *n, int *done) {
     if (!in || !sl || in->rank < 2) return SC_OK;
     int ta = (int)sc_ir_attr_i(n, "time_axis", 0), ba = (int)sc_ir_attr_i(n, "batch_axis", 1);
     if (!((ta == 0 && ba == 1) || (ta == 1 && ba == 0)))
-        return bad(x, n, "time_axis/batch_axis must be 0 and 1");
+        return ir_bad(x->err, n, "time_axis/batch_axis must be 0 and 1");
     int64_t T = in->dims[ta], B = in->dims[ba], ts[2] = {1, 1}, ls[2] = {1, 1};
     ts[ta] = T, ls[ba] = B;
     double *seq = malloc(sizeof(double) * (size_t)(T + 1));
@@ -257,7 +245,7 @@ static sc_status ex_revseq(ir_ex *x, const sc_ir_node *n, int *done) {
     int gin[2] = {n->in[0], idx};
     if (idx < 0 || ir_ex_emit(x, "GatherElements", gin, 2, n->out[0]) < 0 ||
         sc_ir_attr_set_i(g, ir_ex_last(x), "axis", ta, x->err))
-        return fail(x);
+        return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }
@@ -295,10 +283,11 @@ static sc_status ex_pad(ir_ex *x, const sc_ir_node *n, int *done) {
     int64_t total = 1;
     for (int k = 0; k < in->rank; k++) {
         od[k] = in->dims[k] + full[k] + full[k + in->rank];
-        if (od[k] < 0) return bad(x, n, "negative size");
+        if (od[k] < 0) return ir_bad(x->err, n, "negative size");
         total *= od[k];
     }
-    if (total > (1 << 24)) return unsup(x, n, "run-time pad value on more than 16 Mi elements");
+    if (total > (1 << 24))
+        return ir_unsup(x->err, n, "run-time pad value on more than 16 Mi elements");
     double *m = malloc(sizeof(double) * (size_t)(total + 1));
     if (!m) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
     for (int64_t i = 0; i < total; i++) {
@@ -315,7 +304,7 @@ static sc_status ex_pad(ir_ex *x, const sc_ir_node *n, int *done) {
     int pin[4] = {n->in[0], n->in[1], -1, n->n_in > 3 ? n->in[3] : -1};
     int y = mask < 0 ? -1 : ir_ex_emit(x, "Pad", pin, n->n_in > 3 ? 4 : 2, -1);
     int w3[3] = {mask, y, n->in[2]};
-    if (y < 0 || ir_ex_emit(x, "Where", w3, 3, n->out[0]) < 0) return fail(x);
+    if (y < 0 || ir_ex_emit(x, "Where", w3, 3, n->out[0]) < 0) return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }
@@ -511,7 +500,7 @@ static sc_status ex_einsum(ir_ex *x, const sc_ir_node *n, int *done) {
     for (const char *s = sc_ir_attr_s(n, "equation", ""); *s && k + 1 < sizeof eq; s++)
         if (*s != ' ') eq[k++] = *s;
     eq[k] = 0;
-    if (n->n_in < 1 || n->n_in > 2) return unsup(x, n, "more than two operands");
+    if (n->n_in < 1 || n->n_in > 2) return ir_unsup(x->err, n, "more than two operands");
     term t[2];
     int maxe = 0;
     for (int i = 0; i < n->n_in; i++) {
@@ -526,7 +515,7 @@ static sc_status ex_einsum(ir_ex *x, const sc_ir_node *n, int *done) {
         sc_ir_value *v = ir_in(g, n, i);
         t[i].v = n->in[i];
         memcpy(t[i].dims, v->dims, sizeof(int64_t) * (size_t)v->rank);
-        if (parse_term(s, len, v->rank, maxe, &t[i])) return bad(x, n, "bad equation");
+        if (parse_term(s, len, v->rank, maxe, &t[i])) return ir_bad(x->err, n, "bad equation");
         for (int j = 0; j < t[i].n; j++)
             if (t[i].lab[j] >= '0' && t[i].lab[j] <= '9')
                 me = SC_MAX(me, maxe - (t[i].lab[j] - '0'));
@@ -538,15 +527,16 @@ static sc_status ex_einsum(ir_ex *x, const sc_ir_node *n, int *done) {
             if (t[i].lab[j] >= '0' && t[i].lab[j] <= '9')
                 t[i].lab[j] = (char)(t[i].lab[j] - (maxe - me));
     char out[SC_IR_MAX_RANK + 1];
-    if (output_labels(eq, t, n->n_in, me, out)) return bad(x, n, "bad output subscripts");
+    if (output_labels(eq, t, n->n_in, me, out)) return ir_bad(x->err, n, "bad output subscripts");
     term *b = n->n_in > 1 ? &t[1] : NULL;
     if (take_diagonal(x, &t[0]) || (b && take_diagonal(x, b)) || sum_private(x, &t[0], b, out) ||
         (b && sum_private(x, b, &t[0], out)))
-        return fail(x);
+        return ir_fail(x->err);
     term r = t[0];
-    if (b && contract(x, &t[0], b, out, &r)) return fail(x);
-    if ((int)strlen(out) != r.n || arrange(x, &r, out)) return bad(x, n, "output subscripts");
-    if (ir_ex_emit(x, "Identity", &r.v, 1, n->out[0]) < 0) return fail(x);
+    if (b && contract(x, &t[0], b, out, &r)) return ir_fail(x->err);
+    if ((int)strlen(out) != r.n || arrange(x, &r, out))
+        return ir_bad(x->err, n, "output subscripts");
+    if (ir_ex_emit(x, "Identity", &r.v, 1, n->out[0]) < 0) return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }
@@ -563,14 +553,14 @@ static sc_status ex_topk(ir_ex *x, const sc_ir_node *n, int *done) {
     sc_ir_graph *g = x->g;
     sc_ir_value *in = ir_in(g, n, 0), *kv = ir_in(g, n, 1);
     if (!in || in->rank < 1) return SC_OK;
-    if (kv && !kv->konst) return unsup(x, n, "K computed at run time");
+    if (kv && !kv->konst) return ir_unsup(x->err, n, "K computed at run time");
     int64_t k = kv ? (int64_t)sc_tensor_get(kv->konst, 0) : sc_ir_attr_i(n, "k", 1);
     int axis = ir_axis(sc_ir_attr_i(n, "axis", -1), in->rank),
         largest = (int)sc_ir_attr_i(n, "largest", 1);
-    if (axis < 0) return bad(x, n, "axis out of range");
+    if (axis < 0) return ir_bad(x->err, n, "axis out of range");
     int64_t L = in->dims[axis], id[SC_IR_MAX_RANK];
-    if (k < 1 || k > L) return bad(x, n, "K out of range");
-    if (k > 256) return unsup(x, n, "K above 256 (one round per element)");
+    if (k < 1 || k > L) return ir_bad(x->err, n, "K out of range");
+    if (k > 256) return ir_unsup(x->err, n, "K above 256 (one round per element)");
     double *seq = malloc(sizeof(double) * (size_t)(L + 1));
     if (!seq) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
     for (int i = 0; i < in->rank; i++)
@@ -605,7 +595,7 @@ static sc_status ex_topk(ir_ex *x, const sc_ir_node *n, int *done) {
     if (v >= 0 && !largest) v = ir_ex_emit(x, "Neg", &v, 1, n->out[0]);
     int i = v < 0 ? -1 : concat_axis(x, idx, (int)k, axis, n->n_out > 1 ? n->out[1] : -1);
     free(vals);
-    if (i < 0) return fail(x);
+    if (i < 0) return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }

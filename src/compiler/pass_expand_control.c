@@ -9,18 +9,6 @@
 
 #define MAX_ITERATIONS 4096
 
-static sc_status unsup(ir_ex *x, const sc_ir_node *n, const char *why) {
-    return sc_err_set(x->err, SC_ERR_UNSUPPORTED, "node '%s' (%s): %s", n->name, n->op, why);
-}
-
-static sc_status bad(ir_ex *x, const sc_ir_node *n, const char *why) {
-    return sc_err_set(x->err, SC_ERR_PARSE, "node '%s' (%s): %s", n->name, n->op, why);
-}
-
-static sc_status fail(ir_ex *x) {
-    return x->err->status ? x->err->status : sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
-}
-
 static sc_ir_graph *body(const sc_ir_node *n, const char *name) {
     const sc_ir_attr *a = sc_ir_attr_get(n, name);
     return a && a->type == SC_IR_ATTR_GRAPH ? a->sub : NULL;
@@ -53,7 +41,7 @@ static sc_status copy_attrs(ir_ex *x, const sc_ir_node *from) {
     for (int i = 0; i < from->n_attr; i++) {
         const sc_ir_attr *a = &from->attrs[i];
         sc_ir_attr *b = sc_ir_attr_add(x->g, ir_ex_last(x), a->name, a->type, x->err);
-        if (!b) return fail(x);
+        if (!b) return ir_fail(x->err);
         const char *name = b->name;
         *b = *a; /* payloads stay in the subgraph, which lives as long as the graph */
         b->name = name;
@@ -85,7 +73,7 @@ static sc_status inline_sub(ir_ex *x, const sc_ir_graph *sub, const int *bind, i
             out[k] = sn->out[k] < 0 ? -1 : (map[sn->out[k]] = sc_ir_add_value(x->g, NULL, x->err));
         if (x->err->status ||
             sc_ir_insert_node(x->g, x->pos, sn->op, in, sn->n_in, out, sn->n_out, x->err) < 0) {
-            st = fail(x);
+            st = ir_fail(x->err);
             break;
         }
         x->pos++;
@@ -93,7 +81,7 @@ static sc_status inline_sub(ir_ex *x, const sc_ir_graph *sub, const int *bind, i
         st = copy_attrs(x, sn);
     }
     for (int k = 0; k < sub->n_outputs && st == SC_OK; k++)
-        if ((outs[k] = bind_value(x, sub, map, sub->outputs[k])) < 0) st = fail(x);
+        if ((outs[k] = bind_value(x, sub, map, sub->outputs[k])) < 0) st = ir_fail(x->err);
     free(map);
     return st;
 }
@@ -125,17 +113,17 @@ static int identity(ir_ex *x, int v, int out) {
 
 sc_status ir_expand_if(ir_ex *x, const sc_ir_node *n, int *done) {
     sc_ir_value *c = ir_in(x->g, n, 0);
-    if (!c) return bad(x, n, "missing condition");
+    if (!c) return ir_bad(x->err, n, "missing condition");
     if (!c->konst)
-        return unsup(x, n, "condition computed at run time (If needs a compile-time one)");
+        return ir_unsup(x->err, n, "condition computed at run time (If needs a compile-time one)");
     sc_ir_graph *b = body(n, sc_tensor_get(c->konst, 0) != 0 ? "then_branch" : "else_branch");
     if (!b || b->n_outputs != n->n_out)
-        return bad(x, n, "branch missing or with the wrong outputs");
+        return ir_bad(x->err, n, "branch missing or with the wrong outputs");
     int outs[64];
-    if (b->n_outputs > 64) return unsup(x, n, "more than 64 outputs");
+    if (b->n_outputs > 64) return ir_unsup(x->err, n, "more than 64 outputs");
     if (inline_sub(x, b, NULL, 0, outs)) return x->err->status;
     for (int k = 0; k < n->n_out; k++)
-        if (identity(x, outs[k], n->out[k]) < 0) return fail(x);
+        if (identity(x, outs[k], n->out[k]) < 0) return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }
@@ -145,8 +133,8 @@ sc_status ir_expand_if(ir_ex *x, const sc_ir_node *n, int *done) {
 
 static sc_status loop_finish(ir_ex *x, const sc_ir_node *n, int N, int K, int64_t it) {
     for (int j = 0; j < N; j++)
-        if (identity(x, n->in[2 + j], n->out[j]) < 0) return fail(x);
-    if (K && !it) return unsup(x, n, "a Loop that runs no iteration (empty scan outputs)");
+        if (identity(x, n->in[2 + j], n->out[j]) < 0) return ir_fail(x->err);
+    if (K && !it) return ir_unsup(x->err, n, "a Loop that runs no iteration (empty scan outputs)");
     int *sl = malloc(sizeof(int) * (size_t)(it + 1));
     if (!sl) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
     for (int k = 0; k < K; k++) {
@@ -154,7 +142,7 @@ static sc_status loop_finish(ir_ex *x, const sc_ir_node *n, int N, int K, int64_
             sl[i] = n->in[2 + N + i * K + k];
         if (n->out[N + k] >= 0 && concat(x, sl, (int)it, 0, n->out[N + k]) < 0) {
             free(sl);
-            return fail(x);
+            return ir_fail(x->err);
         }
     }
     free(sl);
@@ -164,13 +152,13 @@ static sc_status loop_finish(ir_ex *x, const sc_ir_node *n, int N, int K, int64_
 sc_status ir_expand_loop(ir_ex *x, const sc_ir_node *n, int *done) {
     sc_ir_graph *b = body(n, "body");
     int64_t it = sc_ir_attr_i(n, "_iter", 0), prev = sc_ir_attr_i(n, "_nprev", 0);
-    if (!b || n->n_in < 2) return bad(x, n, "missing body or inputs");
+    if (!b || n->n_in < 2) return ir_bad(x->err, n, "missing body or inputs");
     int N = n->n_in - 2 - (int)prev, K = b->n_outputs - 1 - N;
     if (N < 0 || K < 0 || b->n_inputs != 2 + N || n->n_out != N + K || N + K > 60)
-        return bad(x, n, "body inputs/outputs do not match the Loop");
+        return ir_bad(x->err, n, "body inputs/outputs do not match the Loop");
     sc_ir_value *mv = ir_in(x->g, n, 0), *cv = ir_in(x->g, n, 1);
     if ((mv && !mv->konst) || (cv && !cv->konst))
-        return unsup(x, n, "trip count or condition computed at run time");
+        return ir_unsup(x->err, n, "trip count or condition computed at run time");
     int64_t M = mv ? (int64_t)sc_tensor_get(mv->konst, 0) : INT64_MAX;
     int go = (!cv || sc_tensor_get(cv->konst, 0) != 0) && it < M;
     if (!go) {
@@ -178,13 +166,13 @@ sc_status ir_expand_loop(ir_ex *x, const sc_ir_node *n, int *done) {
         *done = 1;
         return SC_OK;
     }
-    if (it >= MAX_ITERATIONS) return unsup(x, n, "more than 4096 iterations (unrolled)");
+    if (it >= MAX_ITERATIONS) return ir_unsup(x->err, n, "more than 4096 iterations (unrolled)");
     int bind[64], outs[64];
     bind[0] = ir_ex_scalar(x, SC_T_INT64, (double)it);
     bind[1] = cv ? n->in[1] : ir_ex_scalar(x, SC_T_BOOL, 1);
     for (int j = 0; j < N; j++)
         bind[2 + j] = n->in[2 + j];
-    if (bind[0] < 0 || bind[1] < 0 || inline_sub(x, b, bind, 2 + N, outs)) return fail(x);
+    if (bind[0] < 0 || bind[1] < 0 || inline_sub(x, b, bind, 2 + N, outs)) return ir_fail(x->err);
     int nin = 2 + N + (int)prev + K, *in = malloc(sizeof(int) * (size_t)nin);
     if (!in) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
     in[0] = n->in[0], in[1] = outs[0];
@@ -204,7 +192,7 @@ sc_status ir_expand_loop(ir_ex *x, const sc_ir_node *n, int *done) {
     } else
         st = 1;
     free(in);
-    if (st) return fail(x);
+    if (st) return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }
@@ -240,18 +228,18 @@ static sc_status unroll(ir_ex *x, sc_ir_graph *b, const scan_io *s, int *state, 
                 if (i != s->axis[m]) d[r++] = s->dims[m][i];
             int sl1 = ir_ex_slice(x, s->src[m], s->axis[m], tt, tt + 1);
             bind[s->N + m] = ir_ex_reshape(x, sl1, s->rank[m] - 1, d);
-            if (bind[s->N + m] < 0) st = fail(x);
+            if (bind[s->N + m] < 0) st = ir_fail(x->err);
         }
         if (st == SC_OK) st = inline_sub(x, b, bind, s->N + s->M, outs);
         for (int j = 0; j < s->N && st == SC_OK; j++)
             state[j] = outs[j];
         for (int k = 0; k < K && st == SC_OK; k++)
-            if ((sl[t * K + k] = unsqueeze(x, outs[s->N + k], 0)) < 0) st = fail(x);
+            if ((sl[t * K + k] = unsqueeze(x, outs[s->N + k], 0)) < 0) st = ir_fail(x->err);
     }
     for (int k = 0; k < K && st == SC_OK; k++) {
         for (int64_t t = 0; t < s->T; t++)
             col[t] = sl[(s->odir[k] ? s->T - 1 - t : t) * K + k];
-        if ((res[k] = concat(x, col, (int)s->T, 0, -1)) < 0) st = fail(x);
+        if ((res[k] = concat(x, col, (int)s->T, 0, -1)) < 0) st = ir_fail(x->err);
     }
     free(col);
     free(sl);
@@ -262,11 +250,11 @@ static sc_status scan_check(ir_ex *x, const sc_ir_node *n, sc_ir_graph *b, int f
     s->M = (int)sc_ir_attr_i(n, "num_scan_inputs", 0), s->N = n->n_in - first - s->M;
     if (!b || s->M < 1 || s->N < 0 || b->n_inputs != s->N + s->M || b->n_outputs < s->N ||
         s->N + s->M > 60 || b->n_outputs > 60 || n->n_out != b->n_outputs)
-        return bad(x, n, "body inputs/outputs do not match the Scan");
+        return ir_bad(x->err, n, "body inputs/outputs do not match the Scan");
     s->K = b->n_outputs - s->N;
     for (int k = 0; k < s->K; k++)
         if (attr_at(n, "scan_output_axes", k, 0) != 0)
-            return unsup(x, n, "scan_output_axes other than 0");
+            return ir_unsup(x->err, n, "scan_output_axes other than 0");
     return SC_OK;
 }
 
@@ -281,18 +269,19 @@ static sc_status scan8(ir_ex *x, const sc_ir_node *n, int *done) {
     int64_t B = first->dims[0];
     s.T = first->dims[1];
     if (s.T < 1 || s.T > MAX_ITERATIONS || B < 1 || B > 64 || B * s.T > MAX_ITERATIONS)
-        return unsup(x, n, "batch above 64 or batch x scan length above 4096");
+        return ir_unsup(x->err, n, "batch above 64 or batch x scan length above 4096");
     for (int64_t i = 0; lens && i < B; i++)
         if (!lens->konst || sc_tensor_get(lens->konst, (size_t)i) != (double)s.T)
-            return unsup(x, n, "sequence_lens shorter than the scan axis");
+            return ir_unsup(x->err, n, "sequence_lens shorter than the scan axis");
     int per[64][64], state[64], res[64];
     for (int64_t bb = 0; bb < B; bb++) {
         for (int j = 0; j < s.N + s.M; j++) {
             sc_ir_value *v = ir_in(x->g, n, 1 + j);
-            if (!v || v->rank < 1 || v->dims[0] != B) return bad(x, n, "batch dimensions differ");
+            if (!v || v->rank < 1 || v->dims[0] != B)
+                return ir_bad(x->err, n, "batch dimensions differ");
             int r = v->rank - 1, piece = ir_ex_slice(x, n->in[1 + j], 0, bb, bb + 1);
             piece = ir_ex_reshape(x, piece, r, v->dims + 1);
-            if (piece < 0) return fail(x);
+            if (piece < 0) return ir_fail(x->err);
             if (j < s.N)
                 state[j] = piece;
             else {
@@ -305,10 +294,10 @@ static sc_status scan8(ir_ex *x, const sc_ir_node *n, int *done) {
         if (unroll(x, b, &s, state, res)) return x->err->status;
         for (int k = 0; k < s.N + s.K; k++)
             if ((per[k][bb] = unsqueeze(x, k < s.N ? state[k] : res[k - s.N], 0)) < 0)
-                return fail(x);
+                return ir_fail(x->err);
     }
     for (int k = 0; k < s.N + s.K; k++)
-        if (n->out[k] >= 0 && concat(x, per[k], (int)B, 0, n->out[k]) < 0) return fail(x);
+        if (n->out[k] >= 0 && concat(x, per[k], (int)B, 0, n->out[k]) < 0) return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }
@@ -324,13 +313,13 @@ sc_status ir_expand_scan(ir_ex *x, const sc_ir_node *n, int *done) {
         sc_ir_value *v = ir_in(x->g, n, s.N + m);
         if (!v || v->rank < 1) return SC_OK; /* shapes not known yet: the inference reports it */
         int ax = ir_axis(attr_at(n, "scan_input_axes", m, 0), v->rank);
-        if (ax < 0 || (s.T >= 0 && v->dims[ax] != s.T)) return bad(x, n, "scan input axes");
+        if (ax < 0 || (s.T >= 0 && v->dims[ax] != s.T)) return ir_bad(x->err, n, "scan input axes");
         s.T = v->dims[ax];
         s.src[m] = n->in[s.N + m], s.rank[m] = v->rank, s.axis[m] = ax;
         s.dir[m] = (int)attr_at(n, "scan_input_directions", m, 0);
         memcpy(s.dims[m], v->dims, sizeof(int64_t) * (size_t)v->rank);
     }
-    if (s.T < 1 || s.T > MAX_ITERATIONS) return unsup(x, n, "scan length outside 1..4096");
+    if (s.T < 1 || s.T > MAX_ITERATIONS) return ir_unsup(x->err, n, "scan length outside 1..4096");
     for (int k = 0; k < s.K; k++)
         s.odir[k] = (int)attr_at(n, "scan_output_directions", k, 0);
     int state[64], res[64];
@@ -338,7 +327,7 @@ sc_status ir_expand_scan(ir_ex *x, const sc_ir_node *n, int *done) {
         state[j] = n->in[j];
     if (unroll(x, b, &s, state, res)) return x->err->status;
     for (int k = 0; k < s.N + s.K; k++)
-        if (identity(x, k < s.N ? state[k] : res[k - s.N], n->out[k]) < 0) return fail(x);
+        if (identity(x, k < s.N ? state[k] : res[k - s.N], n->out[k]) < 0) return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }

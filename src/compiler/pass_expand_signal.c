@@ -8,18 +8,6 @@
 
 #include "compiler/ir_expand.h"
 
-static sc_status unsup(ir_ex *x, const sc_ir_node *n, const char *why) {
-    return sc_err_set(x->err, SC_ERR_UNSUPPORTED, "node '%s' (%s): %s", n->name, n->op, why);
-}
-
-static sc_status bad(ir_ex *x, const sc_ir_node *n, const char *why) {
-    return sc_err_set(x->err, SC_ERR_PARSE, "node '%s' (%s): %s", n->name, n->op, why);
-}
-
-static sc_status fail(ir_ex *x) {
-    return x->err->status ? x->err->status : sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
-}
-
 /* cos (which 0) or sin (which 1) of 2*pi*t*k/n as an [n_in x bins] constant (t < n_in). */
 static int twiddle(ir_ex *x, sc_tdtype dt, int64_t n_in, int64_t n, int64_t bins, int which) {
     if (n_in * bins > (1 << 24)) return -1;
@@ -88,14 +76,14 @@ sc_status ir_expand_dft(ir_ex *x, const sc_ir_node *n, int *done) {
     sc_ir_value *in = ir_in(g, n, 0), *lv = ir_in(g, n, 1), *av = ir_in(g, n, 2);
     if (!in || in->rank < 2) return SC_OK;
     if ((lv && !lv->konst) || (av && !av->konst))
-        return unsup(x, n, "dft_length or axis computed at run time");
+        return ir_unsup(x->err, n, "dft_length or axis computed at run time");
     int r = in->rank - 1, cplx = (int)in->dims[r];
     int axis = ir_axis(av ? (int64_t)sc_tensor_get(av->konst, 0) : sc_ir_attr_i(n, "axis", 1), r);
-    if (axis < 0 || (cplx != 1 && cplx != 2)) return bad(x, n, "axis or last dimension");
+    if (axis < 0 || (cplx != 1 && cplx != 2)) return ir_bad(x->err, n, "axis or last dimension");
     int inverse = (int)sc_ir_attr_i(n, "inverse", 0),
         onesided = (int)sc_ir_attr_i(n, "onesided", 0);
     int64_t N = in->dims[axis], len = lv ? (int64_t)sc_tensor_get(lv->konst, 0) : N;
-    if (len < 1 || len > 16384) return unsup(x, n, "dft_length outside 1..16384");
+    if (len < 1 || len > 16384) return ir_unsup(x->err, n, "dft_length outside 1..16384");
     int64_t bins = onesided ? len / 2 + 1 : len, n_in = N < len ? N : len, dims[SC_IR_MAX_RANK];
     int re = part_last(x, n->in[0], in, 0, axis, dims);
     int im = cplx == 2 ? part_last(x, n->in[0], in, 1, axis, dims) : -1;
@@ -104,7 +92,8 @@ sc_status ir_expand_dft(ir_ex *x, const sc_ir_node *n, int *done) {
         if (im >= 0) im = ir_ex_slice(x, im, r - 1, 0, len);
     }
     int y[2];
-    if (re < 0 || dft_rows(x, in->dtype, re, im, n_in, len, bins, inverse, y)) return fail(x);
+    if (re < 0 || dft_rows(x, in->dtype, re, im, n_in, len, bins, inverse, y))
+        return ir_fail(x->err);
     dims[r - 1] = bins;
     if (axis != r - 1) { /* move the frequency axis back */
         int64_t perm[SC_IR_MAX_RANK], nd[SC_IR_MAX_RANK];
@@ -115,7 +104,7 @@ sc_status ir_expand_dft(ir_ex *x, const sc_ir_node *n, int *done) {
         y[0] = ir_ex_transpose(x, y[0], r, perm), y[1] = ir_ex_transpose(x, y[1], r, perm);
         memcpy(dims, nd, sizeof(int64_t) * (size_t)r);
     }
-    if (y[0] < 0 || y[1] < 0 || stack2(x, y, r, dims, n->out[0]) < 0) return fail(x);
+    if (y[0] < 0 || y[1] < 0 || stack2(x, y, r, dims, n->out[0]) < 0) return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }
@@ -128,14 +117,14 @@ sc_status ir_expand_stft(ir_ex *x, const sc_ir_node *n, int *done) {
                 *fv = ir_in(g, n, 3);
     if (!in || in->rank != 3 || (wv && wv->rank != 1)) return SC_OK;
     if (!sv || !sv->konst || (fv && !fv->konst))
-        return unsup(x, n, "frame_step or frame_length computed at run time");
+        return ir_unsup(x->err, n, "frame_step or frame_length computed at run time");
     int64_t step = (int64_t)sc_tensor_get(sv->konst, 0), B = in->dims[0], L = in->dims[1];
     int64_t fl = fv ? (int64_t)sc_tensor_get(fv->konst, 0) : wv ? wv->dims[0] : 0;
     int cplx = (int)in->dims[2], onesided = (int)sc_ir_attr_i(n, "onesided", 1);
     if (step < 1 || fl < 1 || fl > L || (wv && wv->dims[0] != fl) || (cplx != 1 && cplx != 2))
-        return bad(x, n, "frame_step, frame_length or window size");
+        return ir_bad(x->err, n, "frame_step, frame_length or window size");
     int64_t frames = 1 + (L - fl) / step, bins = onesided ? fl / 2 + 1 : fl;
-    if (frames * fl > (1 << 22)) return unsup(x, n, "more than 4 Mi framed samples");
+    if (frames * fl > (1 << 22)) return ir_unsup(x->err, n, "more than 4 Mi framed samples");
     double *ix = malloc(sizeof(double) * (size_t)(frames * fl));
     if (!ix) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
     for (int64_t f = 0; f < frames; f++)
@@ -149,14 +138,15 @@ sc_status ir_expand_stft(ir_ex *x, const sc_ir_node *n, int *done) {
         int p = ir_ex_reshape(x, ir_ex_slice(x, n->in[0], 2, k, k + 1), 2, bl);
         int gi[2] = {p, idx};
         part[k] = p < 0 ? -1 : ir_ex_emit(x, "Gather", gi, 2, -1);
-        if (part[k] < 0 || sc_ir_attr_set_i(g, ir_ex_last(x), "axis", 1, x->err)) return fail(x);
+        if (part[k] < 0 || sc_ir_attr_set_i(g, ir_ex_last(x), "axis", 1, x->err))
+            return ir_fail(x->err);
         if (wv) part[k] = ir_ex_binary(x, "Mul", part[k], n->in[2]);
     }
     int y[2];
     int64_t od[3] = {B, frames, bins};
     if (idx < 0 || part[0] < 0 || dft_rows(x, in->dtype, part[0], part[1], fl, fl, bins, 0, y) ||
         stack2(x, y, 3, od, n->out[0]) < 0)
-        return fail(x);
+        return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }
@@ -186,27 +176,27 @@ sc_status ir_expand_melweight(ir_ex *x, const sc_ir_node *n, int *done) {
     double a[5];
     for (int i = 0; i < 5; i++) {
         sc_ir_value *v = ir_in(x->g, n, i);
-        if (!v || !v->konst) return unsup(x, n, "inputs computed at run time");
+        if (!v || !v->konst) return ir_unsup(x->err, n, "inputs computed at run time");
         a[i] = sc_tensor_get(v->konst, 0);
     }
     if (!(a[0] >= 1 && a[0] <= 4096 && a[1] >= 1 && a[1] <= 65536 && a[2] > 0 && a[3] >= 0 &&
           a[4] > a[3]))
-        return bad(x, n, "num_mel_bins, dft_length, sample_rate or edges out of range");
+        return ir_bad(x->err, n, "num_mel_bins, dft_length, sample_rate or edges out of range");
     int64_t d[2] = {(int64_t)a[1] / 2 + 1, (int64_t)a[0]};
     double *w = calloc((size_t)(d[0] * d[1]), sizeof(double));
     if (!w) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
     mel_fill(w, d[1], (int64_t)a[1], a[2], a[3], a[4]);
     sc_tdtype t = (sc_tdtype)sc_ir_attr_i(n, "output_datatype", SC_T_FLOAT);
     sc_tensor k;
-    sc_status st =
-        sc_tdtype_size(t) ? sc_tensor_alloc(&k, t, 2, d, x->err) : bad(x, n, "output_datatype");
+    sc_status st = sc_tdtype_size(t) ? sc_tensor_alloc(&k, t, 2, d, x->err)
+                                     : ir_bad(x->err, n, "output_datatype");
     for (int64_t i = 0; st == SC_OK && i < d[0] * d[1]; i++)
         sc_tensor_set(&k, (size_t)i, w[i]);
     free(w);
     if (st != SC_OK) return st;
     if (n->out[0] >= 0 && sc_ir_set_const(x->g, n->out[0], &k, x->err)) {
         sc_tensor_free(&k);
-        return fail(x);
+        return ir_fail(x->err);
     }
     if (n->out[0] < 0) sc_tensor_free(&k);
     *done = 1;
@@ -227,12 +217,12 @@ sc_status ir_expand_det(ir_ex *x, const sc_ir_node *n, int *done) {
     if (!in || in->rank < 2) return SC_OK;
     int r = in->rank;
     int64_t M = in->dims[r - 1];
-    if (M != in->dims[r - 2]) return bad(x, n, "matrices are not square");
-    if (M < 1 || M > 3) return unsup(x, n, "Det of matrices larger than 3x3");
+    if (M != in->dims[r - 2]) return ir_bad(x->err, n, "matrices are not square");
+    if (M < 1 || M > 3) return ir_unsup(x->err, n, "Det of matrices larger than 3x3");
     int e[3][3], d = -1;
     for (int i = 0; i < M; i++)
         for (int j = 0; j < M; j++)
-            if ((e[i][j] = elem(x, n->in[0], r, i, j)) < 0) return fail(x);
+            if ((e[i][j] = elem(x, n->in[0], r, i, j)) < 0) return ir_fail(x->err);
     if (M == 1) d = e[0][0];
     if (M == 2)
         d = ir_ex_binary(x, "Sub", ir_ex_binary(x, "Mul", e[0][0], e[1][1]),
@@ -247,7 +237,7 @@ sc_status ir_expand_det(ir_ex *x, const sc_ir_node *n, int *done) {
         }
         d = ir_ex_binary(x, "Add", ir_ex_binary(x, "Add", m[0], m[1]), m[2]);
     }
-    if (d < 0 || ir_ex_emit(x, "Identity", &d, 1, n->out[0]) < 0) return fail(x);
+    if (d < 0 || ir_ex_emit(x, "Identity", &d, 1, n->out[0]) < 0) return ir_fail(x->err);
     *done = 1;
     return SC_OK;
 }

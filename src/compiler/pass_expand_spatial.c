@@ -75,14 +75,6 @@ static sc_status finish(sx *x, int v, int out, int *done) {
     return SC_OK;
 }
 
-static sc_status unsup(sx *x, const sc_ir_node *n, const char *why) {
-    return sc_err_set(x->err, SC_ERR_UNSUPPORTED, "node '%s' (%s): %s", n->name, n->op, why);
-}
-
-static sc_status bad(sx *x, const sc_ir_node *n, const char *why) {
-    return sc_err_set(x->err, SC_ERR_PARSE, "node '%s' (%s): %s", n->name, n->op, why);
-}
-
 static int64_t floordiv(int64_t a, int64_t b) {
     int64_t q = a / b;
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
@@ -102,8 +94,8 @@ static sc_status ct_pads(sx *x, const sc_ir_node *n, const sc_ir_value *X, ct_ge
     const char *ap = sc_ir_attr_s(n, "auto_pad", "NOTSET");
     int nos = sc_ir_attr_ints(n, "output_shape", os, 3);
     int np = sc_ir_attr_ints(n, "pads", v, 6);
-    if (nos >= 0 && nos != q->ns && nos != q->ns + 2) return bad(x, n, "output_shape rank");
-    if (np >= 0 && np != 2 * q->ns) return bad(x, n, "pads count");
+    if (nos >= 0 && nos != q->ns && nos != q->ns + 2) return ir_bad(x->err, n, "output_shape rank");
+    if (np >= 0 && np != 2 * q->ns) return ir_bad(x->err, n, "pads count");
     int same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
     for (int i = 0; i < q->ns; i++) {
         int64_t L = X->dims[2 + i], K = (q->k[i] - 1) * q->d[i] + 1;
@@ -118,7 +110,7 @@ static sc_status ct_pads(sx *x, const sc_ir_node *n, const sc_ir_value *X, ct_ge
             q->pb[i] = np >= 0 ? v[i] : 0;
             q->pe[i] = np >= 0 ? v[q->ns + i] : 0;
         }
-        if (full - q->pb[i] - q->pe[i] < 1) return bad(x, n, "empty output");
+        if (full - q->pb[i] - q->pe[i] < 1) return ir_bad(x->err, n, "empty output");
     }
     return SC_OK;
 }
@@ -128,9 +120,9 @@ static sc_status ct_geom_of(sx *x, const sc_ir_node *n, const sc_ir_value *X, co
     q->ns = X->rank - 2;
     int64_t grp = sc_ir_attr_i(n, "group", 1);
     if (q->ns < 1 || q->ns > 3 || W->rank != X->rank)
-        return bad(x, n, "ConvTranspose needs matching 3-5-D X and W");
+        return ir_bad(x->err, n, "ConvTranspose needs matching 3-5-D X and W");
     if (grp < 1 || W->dims[0] != X->dims[1] || X->dims[1] % grp)
-        return bad(x, n, "channels do not match group");
+        return ir_bad(x->err, n, "channels do not match group");
     int64_t v[3];
     for (int i = 0; i < q->ns; i++) {
         q->k[i] = W->dims[2 + i];
@@ -142,7 +134,7 @@ static sc_status ct_geom_of(sx *x, const sc_ir_node *n, const sc_ir_value *X, co
     if (sc_ir_attr_ints(n, "output_padding", v, 3) == q->ns) memcpy(q->op, v, sizeof(int64_t) * 3);
     for (int i = 0; i < q->ns; i++)
         if (q->s[i] < 1 || q->d[i] < 1 || q->k[i] < 1 || q->op[i] < 0 || q->s[i] > 64)
-            return bad(x, n, "bad strides, dilations, kernel or output_padding");
+            return ir_bad(x->err, n, "bad strides, dilations, kernel or output_padding");
     return ct_pads(x, n, X, q);
 }
 
@@ -199,7 +191,7 @@ static sc_status ex_convt(sx *x, const sc_ir_node *n, int *done) {
     ct_geom q;
     if (ct_geom_of(x, n, X, W, &q)) return x->err->status;
     for (int i = 0; i < q.ns; i++)
-        if (W->dims[2 + i] > 64) return unsup(x, n, "kernel wider than 64");
+        if (W->dims[2 + i] > 64) return ir_unsup(x->err, n, "kernel wider than 64");
     int64_t grp = sc_ir_attr_i(n, "group", 1);
     int xs = ct_stuff(x, n->in[0], X, &q);
     int64_t cp[6];
@@ -319,25 +311,25 @@ static sc_status rs_sizes(sx *x, const sc_ir_node *n, const sc_ir_value *X, rs_p
     int have_sizes = 0, have_scales = 0;
     const sc_ir_value *S = ir_in(x->g, n, si), *Z = zi > 0 ? ir_in(x->g, n, zi) : NULL;
     if (Z && sc_ir_numel(Z) > 0) {
-        if (!Z->konst) return unsup(x, n, "sizes computed at run time");
-        if ((int)sc_tensor_numel(Z->konst) != X->rank) return bad(x, n, "sizes count");
+        if (!Z->konst) return ir_unsup(x->err, n, "sizes computed at run time");
+        if ((int)sc_tensor_numel(Z->konst) != X->rank) return ir_bad(x->err, n, "sizes count");
         have_sizes = 1;
     } else if (is_up && x->g->opset < 9) {
         float f[SC_IR_MAX_RANK];
         const sc_ir_attr *a = sc_ir_attr_get(n, "scales");
-        if (!a || a->n != X->rank) return bad(x, n, "scales count");
+        if (!a || a->n != X->rank) return ir_bad(x->err, n, "scales count");
         memcpy(f, a->floats, sizeof(float) * (size_t)a->n);
         for (int i = 0; i < X->rank; i++)
             sc[i] = f[i];
         have_scales = 1;
     } else if (S && sc_ir_numel(S) > 0) {
-        if (!S->konst) return unsup(x, n, "scales computed at run time");
-        if ((int)sc_tensor_numel(S->konst) != X->rank) return bad(x, n, "scales count");
+        if (!S->konst) return ir_unsup(x->err, n, "scales computed at run time");
+        if ((int)sc_tensor_numel(S->konst) != X->rank) return ir_bad(x->err, n, "scales count");
         for (int i = 0; i < X->rank; i++)
             sc[i] = (double)(float)sc_tensor_get(S->konst, (size_t)i);
         have_scales = 1;
     }
-    if (!have_sizes && !have_scales) return bad(x, n, "neither scales nor sizes given");
+    if (!have_sizes && !have_scales) return ir_bad(x->err, n, "neither scales nor sizes given");
     for (int i = 0; i < X->rank; i++) {
         ir_resize_axis *a = &p->ax[i];
         a->in = X->dims[i];
@@ -345,12 +337,13 @@ static sc_status rs_sizes(sx *x, const sc_ir_node *n, const sc_ir_value *X, rs_p
             a->out = sc_tensor_get_i64(Z->konst, (size_t)i);
             a->scale = a->in ? (double)a->out / (double)a->in : 1;
         } else {
-            if (!(sc[i] > 0) || sc[i] > 1e6) return bad(x, n, "scale out of range");
+            if (!(sc[i] > 0) || sc[i] > 1e6) return ir_bad(x->err, n, "scale out of range");
             a->scale = sc[i];
             double span = !strcmp(a->coord, "tf_crop_and_resize") ? a->roi_end - a->roi_start : 1;
             a->out = (int64_t)floor((double)a->in * span * sc[i] + 1e-9);
         }
-        if (a->out < 1 || a->out > (1 << 24) || a->in < 1) return bad(x, n, "bad output size");
+        if (a->out < 1 || a->out > (1 << 24) || a->in < 1)
+            return ir_bad(x->err, n, "bad output size");
     }
     return SC_OK;
 }
@@ -366,8 +359,9 @@ static sc_status rs_plan_of(sx *x, const sc_ir_node *n, const sc_ir_value *X, rs
     const sc_ir_value *roi = old ? NULL : ir_in(x->g, n, 1);
     int tfc = !strcmp(coord, "tf_crop_and_resize");
     if (tfc && (!roi || !roi->konst || (int)sc_tensor_numel(roi->konst) != 2 * X->rank))
-        return roi && !roi->konst ? unsup(x, n, "roi computed at run time")
-                                  : bad(x, n, "tf_crop_and_resize needs roi of 2*rank values");
+        return roi && !roi->konst
+                   ? ir_unsup(x->err, n, "roi computed at run time")
+                   : ir_bad(x->err, n, "tf_crop_and_resize needs roi of 2*rank values");
     for (int i = 0; i < X->rank; i++) {
         ir_resize_axis *a = &p->ax[i];
         a->mode = mode;
@@ -379,7 +373,7 @@ static sc_status rs_plan_of(sx *x, const sc_ir_node *n, const sc_ir_value *X, rs
         a->roi_end = tfc ? sc_tensor_get(roi->konst, (size_t)(X->rank + i)) : 1;
     }
     if (strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "cubic"))
-        return unsup(x, n, "unknown mode");
+        return ir_unsup(x->err, n, "unknown mode");
     return rs_sizes(x, n, X, p);
 }
 
@@ -459,7 +453,7 @@ static int rs_nearest(sx *x, int v, const rs_plan *p, double **m) {
 static sc_status ex_resize(sx *x, const sc_ir_node *n, int *done) {
     sc_ir_value *X = ir_in(x->g, n, 0);
     if (!X || X->rank < 0) return SC_OK;
-    if (X->rank < 1) return bad(x, n, "needs a tensor of rank >= 1");
+    if (X->rank < 1) return ir_bad(x->err, n, "needs a tensor of rank >= 1");
     sc_ir_value xc = *X; /* a copy: emitting values reallocates g->vals */
     X = &xc;
     rs_plan p;
@@ -471,16 +465,16 @@ static sc_status ex_resize(sx *x, const sc_ir_node *n, int *done) {
     sc_status st = SC_OK;
     for (int a = 0; a < r && st == SC_OK; a++) {
         int64_t cells = p.ax[a].in * p.ax[a].out;
-        if (cells > (1 << 26)) st = unsup(x, n, "interpolation matrix too large");
+        if (cells > (1 << 26)) st = ir_unsup(x->err, n, "interpolation matrix too large");
         m[a] = st ? NULL : malloc(sizeof(double) * (size_t)cells);
         out[a] = st ? NULL : malloc((size_t)p.ax[a].out);
         if (!st && (!m[a] || !out[a])) st = sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
-        if (!st && ir_resize_weights(&p.ax[a], m[a], out[a])) st = unsup(x, n, "mode");
+        if (!st && ir_resize_weights(&p.ax[a], m[a], out[a])) st = ir_unsup(x->err, n, "mode");
         for (int64_t o = 0; !st && o < p.ax[a].out; o++)
             any_out |= out[a][o];
     }
     if (st == SC_OK && (!nearest || any_out) && X->dtype != SC_T_FLOAT)
-        st = unsup(x, n, "interpolation of non-float tensors");
+        st = ir_unsup(x->err, n, "interpolation of non-float tensors");
     if (st == SC_OK && nearest && !any_out) {
         v = rs_nearest(x, v, &p, m);
     } else if (st == SC_OK) {
@@ -523,9 +517,9 @@ static sc_status ex_lrn(sx *x, const sc_ir_node *n, int *done) {
     sc_ir_value xc = *X; /* a copy: emitting values reallocates g->vals */
     X = &xc;
     int64_t size = sc_ir_attr_i(n, "size", 0), C = X->rank >= 2 ? X->dims[1] : 0, R = 1;
-    if (X->rank < 3 || size < 1) return bad(x, n, "needs rank >= 3 input and size >= 1");
-    if (X->dtype != SC_T_FLOAT) return unsup(x, n, "non-float input");
-    if (C > 4096) return unsup(x, n, "more than 4096 channels");
+    if (X->rank < 3 || size < 1) return ir_bad(x->err, n, "needs rank >= 3 input and size >= 1");
+    if (X->dtype != SC_T_FLOAT) return ir_unsup(x->err, n, "non-float input");
+    if (C > 4096) return ir_unsup(x->err, n, "more than 4096 channels");
     for (int i = 2; i < X->rank; i++)
         R *= X->dims[i];
     double *band = calloc((size_t)(C * C), sizeof(double));
@@ -555,8 +549,8 @@ static sc_status ex_mvn(sx *x, const sc_ir_node *n, int *done) {
     int na = sc_ir_attr_ints(n, "axes", axes, SC_IR_MAX_RANK);
     if (na < 0) na = 3;
     for (int i = 0; i < na; i++)
-        if (ir_axis(axes[i], X->rank) < 0) return bad(x, n, "axis out of range");
-    if (X->dtype != SC_T_FLOAT) return unsup(x, n, "non-float input");
+        if (ir_axis(axes[i], X->rank) < 0) return ir_bad(x->err, n, "axis out of range");
+    if (X->dtype != SC_T_FLOAT) return ir_unsup(x->err, n, "non-float input");
     int mean = reduce_mean(x, n->in[0], axes, na);
     int dv = binary(x, "Sub", n->in[0], mean);
     int var = reduce_mean(x, binary(x, "Mul", dv, dv), axes, na);
@@ -576,8 +570,10 @@ static sc_status pool_geom(sx *x, const sc_ir_node *n, const sc_ir_value *X, con
                            pgeom *q) {
     int64_t v[6];
     q->ns = X->rank - 2;
-    if (q->ns < 1 || q->ns > 3 || Y->rank != X->rank) return bad(x, n, "pooling needs 3-5-D input");
-    if (sc_ir_attr_ints(n, "kernel_shape", q->k, 3) != q->ns) return bad(x, n, "kernel_shape");
+    if (q->ns < 1 || q->ns > 3 || Y->rank != X->rank)
+        return ir_bad(x->err, n, "pooling needs 3-5-D input");
+    if (sc_ir_attr_ints(n, "kernel_shape", q->k, 3) != q->ns)
+        return ir_bad(x->err, n, "kernel_shape");
     for (int i = 0; i < q->ns; i++)
         q->s[i] = q->d[i] = 1, q->pb[i] = q->pe[i] = 0, q->o[i] = Y->dims[2 + i];
     if (sc_ir_attr_ints(n, "strides", v, 3) == q->ns) memcpy(q->s, v, sizeof(int64_t) * 3);
@@ -655,7 +651,7 @@ static int tap_index(sx *x, const sc_ir_value *X, const pgeom *q, const int64_t 
 /* Indices: the first tap (in window order) whose value equals the window's maximum. */
 static sc_status pool_indices(sx *x, const sc_ir_node *n, const sc_ir_value *X, pgeom *q,
                               int *done) {
-    if (x->g->opset < 10) return unsup(x, n, "Indices output before opset 10");
+    if (x->g->opset < 10) return ir_unsup(x->err, n, "Indices output before opset 10");
     int y = emit(x, "MaxPool", n->in, 1);
     if (y < 0 || !copy_attrs(x, n)) return x->err->status;
     int64_t pads[2 * SC_IR_MAX_RANK] = {0}, ntap = 1;
@@ -667,7 +663,7 @@ static sc_status pool_indices(sx *x, const sc_ir_node *n, const sc_ir_value *X, 
         pads[r + 2 + i] = q->pe[i] + (need > have ? need - have : 0);
         ntap *= q->k[i];
     }
-    if (ntap > 1024) return unsup(x, n, "Indices output of a window over 1024 taps");
+    if (ntap > 1024) return ir_unsup(x->err, n, "Indices output of a window over 1024 taps");
     int pin[3] = {n->in[0], ir_ex_i64s(x, pads, 2 * r), ir_ex_scalar(x, X->dtype, -INFINITY)};
     int xp = pin[1] < 0 || pin[2] < 0 ? -1 : emit(x, "Pad", pin, 3);
     int colmaj = (int)sc_ir_attr_i(n, "storage_order", 0), idx = -1;
@@ -762,19 +758,22 @@ static sc_status ex_maxunpool(sx *x, const sc_ir_node *n, int *done) {
     X = &xc;
     int ns = X->rank - 2;
     int64_t od[SC_IR_MAX_RANK], k[3], s[3] = {1, 1, 1}, p[6] = {0}, v[6], total = 1;
-    if (ns < 1 || ns > 3 || sc_ir_numel(I) != sc_ir_numel(X)) return bad(x, n, "X and I differ");
-    if (S && !S->konst) return unsup(x, n, "output_shape computed at run time");
-    if (sc_ir_attr_ints(n, "kernel_shape", k, 3) != ns) return bad(x, n, "kernel_shape");
+    if (ns < 1 || ns > 3 || sc_ir_numel(I) != sc_ir_numel(X))
+        return ir_bad(x->err, n, "X and I differ");
+    if (S && !S->konst) return ir_unsup(x->err, n, "output_shape computed at run time");
+    if (sc_ir_attr_ints(n, "kernel_shape", k, 3) != ns) return ir_bad(x->err, n, "kernel_shape");
     if (sc_ir_attr_ints(n, "strides", v, 3) == ns) memcpy(s, v, sizeof s);
     if (sc_ir_attr_ints(n, "pads", v, 6) == 2 * ns) memcpy(p, v, sizeof p);
-    if (S && (int)sc_tensor_numel(S->konst) != X->rank) return bad(x, n, "output_shape rank");
+    if (S && (int)sc_tensor_numel(S->konst) != X->rank)
+        return ir_bad(x->err, n, "output_shape rank");
     /* indices address the default-shaped output; a larger output_shape pads at the end */
     int64_t dd[SC_IR_MAX_RANK], pads[2 * SC_IR_MAX_RANK] = {0};
     for (int i = 0; i < X->rank; i++) {
         dd[i] =
             i < 2 ? X->dims[i] : (X->dims[i] - 1) * s[i - 2] - p[i - 2] - p[ns + i - 2] + k[i - 2];
         od[i] = S ? sc_tensor_get_i64(S->konst, (size_t)i) : dd[i];
-        if (dd[i] < 1 || od[i] < dd[i] || od[i] > (1 << 24)) return bad(x, n, "bad output shape");
+        if (dd[i] < 1 || od[i] < dd[i] || od[i] > (1 << 24))
+            return ir_bad(x->err, n, "bad output shape");
         pads[X->rank + i] = od[i] - dd[i];
         total *= dd[i];
     }
@@ -892,19 +891,21 @@ static sc_status ex_gridsample(sx *x, const sc_ir_node *n, int *done) {
     sc_ir_value *X = ir_in(x->g, n, 0), *G = ir_in(x->g, n, 1);
     if (!X || !G || X->rank < 0 || G->rank < 0) return SC_OK;
     if (X->rank != 4 || G->rank != 4 || G->dims[3] != 2 || G->dims[0] != X->dims[0])
-        return bad(x, n, "needs X [N, C, H, W] and grid [N, Ho, Wo, 2]");
-    if (X->dtype != SC_T_FLOAT || G->dtype != SC_T_FLOAT) return unsup(x, n, "non-float input");
+        return ir_bad(x->err, n, "needs X [N, C, H, W] and grid [N, Ho, Wo, 2]");
+    if (X->dtype != SC_T_FLOAT || G->dtype != SC_T_FLOAT)
+        return ir_unsup(x->err, n, "non-float input");
     const char *mode = sc_ir_attr_s(n, "mode", "bilinear");
     const char *pm = sc_ir_attr_s(n, "padding_mode", "zeros");
     int near = !strcmp(mode, "nearest"), cubic = !strcmp(mode, "bicubic") || !strcmp(mode, "cubic");
     if (!near && !cubic && strcmp(mode, "bilinear") && strcmp(mode, "linear"))
-        return unsup(x, n, "unknown mode");
+        return ir_unsup(x->err, n, "unknown mode");
     gs q = {X->dims[0], X->dims[1], X->dims[2], X->dims[3],
             G->dims[1], G->dims[2], GS_ZEROS,   (int)sc_ir_attr_i(n, "align_corners", 0),
             -1,         -1};
     q.pad = !strcmp(pm, "border") ? GS_BORDER : !strcmp(pm, "reflection") ? GS_REFLECT : GS_ZEROS;
-    if (q.pad == GS_ZEROS && strcmp(pm, "zeros")) return unsup(x, n, "unknown padding_mode");
-    if (q.N * q.C * q.H * q.W >= (1 << 24)) return unsup(x, n, "input above 2^24 elements");
+    if (q.pad == GS_ZEROS && strcmp(pm, "zeros"))
+        return ir_unsup(x->err, n, "unknown padding_mode");
+    if (q.N * q.C * q.H * q.W >= (1 << 24)) return ir_unsup(x->err, n, "input above 2^24 elements");
     double *bv = malloc(sizeof(double) * (size_t)(q.N * q.C + 1));
     if (!bv) return sc_err_set(x->err, SC_ERR_NOMEM, "out of memory");
     for (int64_t i = 0; i < q.N * q.C; i++)
@@ -989,8 +990,9 @@ static sc_status ex_roialign(sx *x, const sc_ir_node *n, int *done) {
     sc_ir_value *X = ir_in(x->g, n, 0), *R = ir_in(x->g, n, 1), *B = ir_in(x->g, n, 2);
     if (!X || !R || !B || X->rank < 0 || R->rank < 0 || B->rank < 0) return SC_OK;
     if (X->rank != 4 || R->rank != 2 || R->dims[1] != 4 || B->rank != 1 || B->dims[0] != R->dims[0])
-        return bad(x, n, "needs X [N, C, H, W], rois [R, 4] and batch_indices [R]");
-    if (X->dtype != SC_T_FLOAT || R->dtype != SC_T_FLOAT) return unsup(x, n, "non-float input");
+        return ir_bad(x->err, n, "needs X [N, C, H, W], rois [R, 4] and batch_indices [R]");
+    if (X->dtype != SC_T_FLOAT || R->dtype != SC_T_FLOAT)
+        return ir_unsup(x->err, n, "non-float input");
     ra q = {R->dims[0],
             X->dims[1],
             X->dims[2],
@@ -1004,9 +1006,10 @@ static sc_status ex_roialign(sx *x, const sc_ir_node *n, int *done) {
     int64_t N = X->dims[0], fd = N * q.C * q.H * q.W, cd[4] = {1, q.C, 1, 1};
     q.max = !strcmp(sc_ir_attr_s(n, "mode", "avg"), "max");
     if (q.sr < 1 || q.sr > 16)
-        return unsup(x, n, "sampling_ratio 0 (adaptive: the sample count depends on the rois)");
-    if (q.oh < 1 || q.ow < 1 || q.oh > 4096 || q.ow > 4096) return bad(x, n, "output size");
-    if (fd >= (1 << 24)) return unsup(x, n, "input above 2^24 elements");
+        return ir_unsup(x->err, n,
+                        "sampling_ratio 0 (adaptive: the sample count depends on the rois)");
+    if (q.oh < 1 || q.ow < 1 || q.oh > 4096 || q.ow > 4096) return ir_bad(x->err, n, "output size");
+    if (fd >= (1 << 24)) return ir_unsup(x->err, n, "input above 2^24 elements");
     int half =
         !strcmp(sc_ir_attr_s(n, "coordinate_transformation_mode", "half_pixel"), "half_pixel") &&
         x->g->opset >= 16;
