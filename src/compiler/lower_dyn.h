@@ -21,7 +21,10 @@ sc_status dyn_fits(cg *c, const dyn_sp *s, const char *op, const char *what);
  * (element [i][j] = v[i]: strides {0, 1}), along its outer axis ([i][j] = v[j]: {1, 0}). */
 cg_view dyn_vec1(uint64_t addr);
 cg_view dyn_rows(uint64_t addr); /* v[i] over the row index i (outer axis) */
-cg_view dyn_cols(uint64_t addr); /* v[j] over the column index j (inner axis) */
+/* v[j] over the column index j (inner axis): the 1-D view, named for 2-D broadcasts */
+static inline cg_view dyn_cols(uint64_t addr) {
+    return dyn_vec1(addr);
+}
 cg_view dyn_scal(uint64_t addr); /* one word broadcast everywhere */
 
 /* D[0..n) = v (core 0, compute queue). */

@@ -29,17 +29,11 @@ sc_status dyn_fits(cg *c, const dyn_sp *s, const char *op, const char *what) {
 }
 
 cg_view dyn_vec1(uint64_t addr) {
-    cg_view v = {SC_SPACE_SPAD, SC_DTYPE_FP32, addr, {1, 0, 0, 0}, -1};
-    return v;
+    return cg_spad1(SC_DTYPE_FP32, addr);
 }
 
 cg_view dyn_rows(uint64_t addr) {
     cg_view v = {SC_SPACE_SPAD, SC_DTYPE_FP32, addr, {0, 1, 0, 0}, -1};
-    return v;
-}
-
-cg_view dyn_cols(uint64_t addr) {
-    cg_view v = {SC_SPACE_SPAD, SC_DTYPE_FP32, addr, {1, 0, 0, 0}, -1};
     return v;
 }
 
