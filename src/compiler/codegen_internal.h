@@ -67,6 +67,25 @@ cg_view cg_spad1(sc_dtype dt, uint64_t addr);
 /* View of value v (whole tensor) with element strides given. */
 cg_view cg_val_view(cg *c, int v, uint64_t elem_off, const int32_t st[4]);
 
+/* A pipeline slot made of consecutive scratchpad regions, laid out from one table of sizes:
+ * region r of slot s is at s * bytes + off[r] (the slots follow each other from address 0). */
+#define CG_SLOT_MAX 16
+typedef struct cg_slot {
+    uint64_t off[CG_SLOT_MAX], bytes;
+} cg_slot;
+/* Places n regions of the given sizes (64-byte multiples) in order; returns the slot size. */
+static inline uint64_t cg_slot_layout(cg_slot *l, const uint64_t *sizes, int n) {
+    uint64_t a = 0;
+    for (int r = 0; r < n && r < CG_SLOT_MAX; r++) {
+        l->off[r] = a;
+        a += sizes[r];
+    }
+    return l->bytes = a;
+}
+static inline uint64_t cg_slot_at(const cg_slot *l, int slot, int region) {
+    return (uint64_t)slot * l->bytes + l->off[region];
+}
+
 /* Tile pipeline: n_tiles tiles spread round-robin over cores; load/compute/store callbacks
  * emit the instructions of tile t into slot (t/cores)%2 of its core; double buffered through
  * semaphores; ends balanced (every semaphore back to 0). */
@@ -129,10 +148,31 @@ float cg_int8_scale(const cg *c, const sc_ir_node *n);
  * (*s_off). */
 sc_status cg_int8_weights(cg *c, int w, int64_t chans, int64_t k, int trans, float act_scale,
                           uint64_t *q_off, uint64_t *s_off);
+/* What an int8 conversion phase stores for an fp32 x (saturated by the int8 store): MUL x * s,
+ * DIV x / s (QuantizeLinear's division, rounded by the store), SUB x - sub (an 8-bit integer
+ * offset into int8), QUANT rne(x / s) + z - sub (QuantizeLinear with zero point z, offset). */
+enum { CG_I8_MUL, CG_I8_DIV, CG_I8_SUB, CG_I8_QUANT };
+typedef struct cg_i8conv {
+    int mode;
+    float s, z, sub;
+} cg_i8conv;
+/* A phase (ended by a barrier) writing the int8 conversion k of value v to HBM at dst. */
+sc_status cg_int8_convert(cg *c, int v, const cg_i8conv *k, uint64_t dst);
 /* A phase (ended by a barrier) writing int8 x/scale of value v to scratch HBM at *off. */
 sc_status cg_int8_quant_act(cg *c, int v, float scale, uint64_t *off);
 /* Scratch HBM (bytes) for int8 copies of an op's operands, shared by all ops (lower_quant.c). */
 uint64_t cg_int8_scratch(cg *c, uint64_t bytes);
+/* Batch axes of a MatMul y = a @ b (numpy broadcasting, lower_matmul.c): the output's batch
+ * dims and their product, and each operand's element stride per batch axis (0 where it is
+ * broadcast). cg_mm_batch_init: from the values of a MatMul of M x K by K x N matrices. */
+typedef struct cg_mm_batch {
+    int n;
+    int64_t count, dims[SC_IR_MAX_RANK], ast[SC_IR_MAX_RANK], bst[SC_IR_MAX_RANK];
+} cg_mm_batch;
+void cg_mm_batch_init(cg_mm_batch *bt, const sc_ir_value *a, const sc_ir_value *b,
+                      const sc_ir_value *y, int64_t M, int64_t K, int64_t N);
+/* Element offsets of batch bi in A and B. */
+void cg_mm_batch_off(const cg_mm_batch *bt, int64_t bi, int64_t *ao, int64_t *bo);
 /* MatMulInteger / QLinearMatMul / QuantMatMul on the int8 MMA (lower_qmatmul.c). */
 int lower_is_qmatmul(const char *op);
 sc_status lower_qmatmul(cg *c, sc_ir_node *n);

@@ -39,14 +39,13 @@ sc_status cg_apply_act(cg *c, int core, const sc_ir_node *n, uint64_t addr, uint
 typedef struct mm {
     const sc_ir_node *n;
     int a, b, bias, out;
-    int64_t M, N, K, batch;
+    int64_t M, N, K;
     int ta, tb; /* operands stored transposed in HBM (Gemm transA/transB) */
     float alpha, beta;
     int64_t tm, tn, mt, nt; /* tile sizes and counts */
     int m_fast;             /* tile order: M blocks vary fastest (else N blocks) */
     int orank;
-    int64_t bdims[SC_IR_MAX_RANK], ast[SC_IR_MAX_RANK], bst[SC_IR_MAX_RANK]; /* batch dims */
-    int nb;
+    cg_mm_batch bt; /* batch axes */
     int64_t bias_st[2];
     sc_dtype dt;
     uint64_t a_bytes, b_bytes, c_bytes, s_bytes, slot;
@@ -74,13 +73,12 @@ static void tile_of(const mm *m, uint64_t t, int64_t *bi, int64_t *m0, int64_t *
     *bi = (int64_t)(t / (uint64_t)m->mt);
 }
 
-/* Element offsets of batch bi in A and B (broadcast batch dims). */
-static void batch_off(const mm *m, int64_t bi, int64_t *ao, int64_t *bo) {
+void cg_mm_batch_off(const cg_mm_batch *bt, int64_t bi, int64_t *ao, int64_t *bo) {
     *ao = *bo = 0;
-    for (int i = m->nb - 1; i >= 0; i--) {
-        int64_t x = bi % m->bdims[i];
-        bi /= m->bdims[i];
-        *ao += x * m->ast[i], *bo += x * m->bst[i];
+    for (int i = bt->n - 1; i >= 0; i--) {
+        int64_t x = bi % bt->dims[i];
+        bi /= bt->dims[i];
+        *ao += x * bt->ast[i], *bo += x * bt->bst[i];
     }
 }
 
@@ -134,7 +132,7 @@ static sc_status mm_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     mm *m = ctx;
     int64_t bi, m0, n0, ao, bo;
     tile_of(m, t, &bi, &m0, &n0);
-    batch_off(m, bi, &ao, &bo);
+    cg_mm_batch_off(&m->bt, bi, &ao, &bo);
     uint32_t rm = (uint32_t)SC_MIN(m->tm, m->M - m0), rn = (uint32_t)SC_MIN(m->tn, m->N - n0);
     uint32_t K = (uint32_t)m->K;
     if (m->qs > 0 && mm_load_int8(c, m, core, slot, ao, m0, n0, rm, rn)) return c->err->status;
@@ -202,24 +200,24 @@ static sc_status mm_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
 }
 
-static void setup_batch(cg *c, mm *m) {
-    const sc_ir_value *a = &c->g->vals[m->a], *b = &c->g->vals[m->b], *y = &c->g->vals[m->out];
+void cg_mm_batch_init(cg_mm_batch *bt, const sc_ir_value *a, const sc_ir_value *b,
+                      const sc_ir_value *y, int64_t M, int64_t K, int64_t N) {
     int ra = a->rank > 2 ? a->rank - 2 : 0, rb = b->rank > 2 ? b->rank - 2 : 0;
-    m->nb = y->rank - (a->rank >= 2) - (b->rank >= 2);
-    m->batch = 1;
-    for (int i = 0; i < m->nb; i++) {
-        m->bdims[i] = y->dims[i];
-        m->batch *= y->dims[i];
-        int ka = i - (m->nb - ra), kb = i - (m->nb - rb);
-        int64_t sa = m->M * m->K, sb = m->K * m->N;
+    bt->n = y->rank - (a->rank >= 2) - (b->rank >= 2);
+    bt->count = 1;
+    for (int i = 0; i < bt->n; i++) {
+        bt->dims[i] = y->dims[i];
+        bt->count *= y->dims[i];
+        int ka = i - (bt->n - ra), kb = i - (bt->n - rb);
+        int64_t sa = M * K, sb = K * N;
         /* an operand with fewer batch axes than the output broadcasts (stride 0 below): its
          * stride product starts at its own first axis, never before it (ka, kb < 0) */
         for (int j = ka + 1 > 0 ? ka + 1 : 0; j < ra; j++)
             sa *= a->dims[j];
         for (int j = kb + 1 > 0 ? kb + 1 : 0; j < rb; j++)
             sb *= b->dims[j];
-        m->ast[i] = ka < 0 || a->dims[ka] == 1 ? 0 : sa;
-        m->bst[i] = kb < 0 || b->dims[kb] == 1 ? 0 : sb;
+        bt->ast[i] = ka < 0 || a->dims[ka] == 1 ? 0 : sa;
+        bt->bst[i] = kb < 0 || b->dims[kb] == 1 ? 0 : sb;
     }
 }
 
@@ -234,12 +232,12 @@ static sc_status setup(cg *c, sc_ir_node *n, mm *m) {
         m->ta = (int)sc_ir_attr_i(n, "transA", 0), m->tb = (int)sc_ir_attr_i(n, "transB", 0);
         m->alpha = sc_ir_attr_f(n, "alpha", 1), m->beta = sc_ir_attr_f(n, "beta", 1);
         m->M = a->dims[m->ta], m->K = a->dims[1 - m->ta], m->N = b->dims[1 - m->tb];
-        m->batch = 1;
+        m->bt.count = 1;
     } else {
         m->M = a->rank >= 2 ? a->dims[a->rank - 2] : 1;
         m->K = a->dims[a->rank - 1];
         m->N = b->rank >= 2 ? b->dims[b->rank - 1] : 1;
-        setup_batch(c, m);
+        cg_mm_batch_init(&m->bt, a, b, &c->g->vals[m->out], m->M, m->K, m->N);
     }
     if (m->bias >= 0) {
         int64_t st[2], od[2] = {m->M, m->N};
@@ -280,5 +278,5 @@ sc_status lower_matmul(cg *c, sc_ir_node *n) {
         m.tb = 1;
     }
     cg_tiler tl = {mm_load, mm_compute, mm_store};
-    return cg_pipeline(c, (uint64_t)(m.batch * m.mt * m.nt), &tl, &m);
+    return cg_pipeline(c, (uint64_t)(m.bt.count * m.mt * m.nt), &tl, &m);
 }

@@ -9,7 +9,6 @@
 #include "compiler/codegen_internal.h"
 
 enum { QM_INT, QM_REQUANT, QM_DEQUANT };
-#define QP_TILE 65536 /* most elements per operand-conversion tile */
 
 /* A small per-row/per-column operand (zero point or scale) loaded as an fp32 vector: a value
  * (v >= 0) or an fp32 array in the constants blob (coff); per: one element per row/column (else
@@ -32,9 +31,9 @@ typedef struct qmm {
     int oa, ob;   /* offsets that make 8-bit values int8 (128 for uint8) */
     int b_const, need_ra, need_cb, direct_a, direct_b;
     float lo, hi; /* requantisation range */
-    int64_t M, N, K, batch, tm, tn, mt, nt;
-    int nb_axes;
-    int64_t bdims[SC_IR_MAX_RANK], ast[SC_IR_MAX_RANK], bst[SC_IR_MAX_RANK], bias_st[2];
+    int64_t M, N, K, tm, tn, mt, nt;
+    cg_mm_batch bt; /* batch axes */
+    int64_t bias_st[2];
     uint64_t qa_off, qb_off, qw_off, ones_off;
     uint64_t a_bytes, b_bytes, o_bytes, c_bytes, v_bytes, slot;
 } qmm;
@@ -77,59 +76,10 @@ static uint64_t s_v(const qmm *q, int slot, int which) {
 
 /* ---- operand conversion phase: x (int32 or fp32 in HBM) -> int8 in scratch HBM ---- */
 
-typedef struct qp {
-    const qmm *q;
-    int v, quant; /* quant: QuantizeLinear with q->xs/xz first (QuantMatMul's A) */
-    float off;    /* subtracted last (the int8 offset) */
-    uint64_t n, dst, tile, slot;
-} qp;
-
-static uint32_t qp_count(const qp *p, uint64_t t) {
-    return (uint32_t)SC_MIN(p->tile, p->n - t * p->tile);
-}
-
-static sc_status qp_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
-    qp *p = ctx;
-    uint32_t d[4] = {qp_count(p, t), 1, 1, 1};
-    int32_t st[4] = {1, 0, 0, 0};
-    cg_view src = cg_val_view(c, p->v, t * p->tile, st);
-    cg_view dst = cg_spad1(SC_DTYPE_FP32, (uint64_t)slot * p->slot);
-    return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src);
-}
-
-/* The QuantizeLinear recipe (divide, round half to even through int32, add the zero point,
- * saturate) fused with the int8 offset: rne(x / s) + (z - off) saturated by the int8 store is
- * QuantizeLinear's value minus off, as [lo, hi] - off is [-128, 127]. */
-static sc_status qp_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
-    qp *p = ctx;
-    uint32_t d[4] = {qp_count(p, t), 1, 1, 1};
-    uint64_t base = (uint64_t)slot * p->slot;
-    cg_view x = cg_spad1(SC_DTYPE_FP32, base), xi = cg_spad1(SC_DTYPE_INT32, base);
-    cg_view o = cg_spad1(SC_DTYPE_INT8, base + 4 * p->tile);
-    if (!p->quant) return cg_vec(c, core, SC_OP_VSUBF, d, &o, &x, NULL, NULL, p->off, 0);
-    if (cg_vec(c, core, SC_OP_VDIVF, d, &x, &x, NULL, NULL, p->q->xs, 0) ||
-        cg_vec(c, core, SC_OP_VCAST, d, &xi, &x, NULL, NULL, 0, 0) ||
-        cg_vec(c, core, SC_OP_VADDF, d, &o, &xi, NULL, NULL, p->q->xz - p->off, 0))
-        return c->err->status;
-    return SC_OK;
-}
-
-static sc_status qp_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
-    qp *p = ctx;
-    uint32_t d[4] = {qp_count(p, t), 1, 1, 1};
-    cg_view src = cg_spad1(SC_DTYPE_INT8, (uint64_t)slot * p->slot + 4 * p->tile);
-    cg_view dst = {SC_SPACE_HBM, SC_DTYPE_INT8, p->dst + t * p->tile, {1, 0, 0, 0}, -1};
-    return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
-}
-
+/* quant: QuantizeLinear with q->xs/xz first (QuantMatMul's A); off: the int8 offset. */
 static sc_status convert_phase(cg *c, const qmm *q, int v, int quant, float off, uint64_t dst) {
-    qp p = {q, v, quant, off, (uint64_t)sc_ir_numel(&c->g->vals[v]), dst, 0, 0};
-    uint64_t per_core = (p.n + (uint64_t)c->cores - 1) / (uint64_t)c->cores;
-    p.tile = SC_MIN((uint64_t)QP_TILE, SC_MAX((uint64_t)1024, al64(per_core)));
-    p.slot = al64(5 * p.tile);
-    cg_tiler tl = {qp_load, qp_compute, qp_store};
-    if (cg_pipeline(c, (p.n + p.tile - 1) / p.tile, &tl, &p)) return c->err->status;
-    return cg_op_end(c);
+    cg_i8conv k = {quant ? CG_I8_QUANT : CG_I8_SUB, q->xs, q->xz, off};
+    return cg_int8_convert(c, v, &k, dst);
 }
 
 /* ---- tiles ---- */
@@ -139,15 +89,6 @@ static void tile_of(const qmm *q, uint64_t t, int64_t *bi, int64_t *m0, int64_t 
     t /= (uint64_t)q->nt;
     *m0 = (int64_t)(t % (uint64_t)q->mt) * q->tm;
     *bi = (int64_t)(t / (uint64_t)q->mt);
-}
-
-static void batch_off(const qmm *q, int64_t bi, int64_t *ao, int64_t *bo) {
-    *ao = *bo = 0;
-    for (int i = q->nb_axes - 1; i >= 0; i--) {
-        int64_t x = bi % q->bdims[i];
-        bi /= q->bdims[i];
-        *ao += x * q->ast[i], *bo += x * q->bst[i];
-    }
 }
 
 /* Loads vector operand v (elements first.. of its row/column range) into slot vector `which`. */
@@ -210,7 +151,7 @@ static sc_status qm_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     qmm *q = ctx;
     int64_t bi, m0, n0, ao, bo;
     tile_of(q, t, &bi, &m0, &n0);
-    batch_off(q, bi, &ao, &bo);
+    cg_mm_batch_off(&q->bt, bi, &ao, &bo);
     uint32_t rm = (uint32_t)SC_MIN(q->tm, q->M - m0), rn = (uint32_t)SC_MIN(q->tn, q->N - n0);
     if (load_a(c, q, core, slot, ao, m0, rm) || load_b(c, q, core, slot, bo, n0, rn))
         return c->err->status;
@@ -389,25 +330,6 @@ static sc_status qm_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
 }
 
 /* ---- set-up ---- */
-
-static void setup_batch(cg *c, qmm *q) {
-    const sc_ir_value *a = &c->g->vals[q->a], *b = &c->g->vals[q->b], *y = &c->g->vals[q->out];
-    int ra = a->rank > 2 ? a->rank - 2 : 0, rb = b->rank > 2 ? b->rank - 2 : 0;
-    q->nb_axes = y->rank - (a->rank >= 2) - (b->rank >= 2);
-    q->batch = 1;
-    for (int i = 0; i < q->nb_axes; i++) {
-        q->bdims[i] = y->dims[i];
-        q->batch *= y->dims[i];
-        int ka = i - (q->nb_axes - ra), kb = i - (q->nb_axes - rb);
-        int64_t sa = q->M * q->K, sb = q->K * q->N;
-        for (int j = ka + 1 > 0 ? ka + 1 : 0; j < ra; j++)
-            sa *= a->dims[j];
-        for (int j = kb + 1 > 0 ? kb + 1 : 0; j < rb; j++)
-            sb *= b->dims[j];
-        q->ast[i] = ka < 0 || a->dims[ka] == 1 ? 0 : sa;
-        q->bst[i] = kb < 0 || b->dims[kb] == 1 ? 0 : sb;
-    }
-}
 
 static int opt_in(const sc_ir_node *n, int i) {
     return i < n->n_in ? n->in[i] : -1;
@@ -595,7 +517,8 @@ static sc_status setup(cg *c, sc_ir_node *n, qmm *q) {
     q->M = a->rank >= 2 ? a->dims[a->rank - 2] : 1;
     q->K = a->rank ? a->dims[a->rank - 1] : 1;
     q->N = b->rank >= 2 ? b->dims[b->rank - 1] : 1;
-    setup_batch(c, q);
+    cg_mm_batch_init(&q->bt, &c->g->vals[q->a], &c->g->vals[q->b], &c->g->vals[q->out], q->M, q->K,
+                     q->N);
     if (setup_scales(c, n, q) || setup_sizes(c, q)) return c->err->status;
     if (!q->M || !q->N) return SC_OK;
     if (!q->K) return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "%s with K = 0", n->op);
@@ -627,5 +550,5 @@ sc_status lower_qmatmul(cg *c, sc_ir_node *n) {
         (nb && convert_phase(c, &q, q.b, 0, (float)q.ob, q.qb_off)))
         return c->err->status;
     cg_tiler tl = {qm_load, qm_compute, qm_store};
-    return cg_pipeline(c, (uint64_t)(q.batch * q.mt * q.nt), &tl, &q);
+    return cg_pipeline(c, (uint64_t)(q.bt.count * q.mt * q.nt), &tl, &q);
 }

@@ -104,15 +104,12 @@ sc_status cg_int8_weights(cg *c, int w, int64_t chans, int64_t k, int trans, flo
     return st;
 }
 
-/* ---- activation quantisation phase: q = sat_int8(rne(x * (1/scale))) into scratch HBM ---- */
+/* ---- int8 conversion phase: value v (read as fp32) -> int8 in HBM, 1-D tiles over cores ---- */
 
 typedef struct qa {
     int v;
-    int div; /* QDQ: x / scale as QuantizeLinear computes it (inv holds the scale); 2: an 8-bit
-                integer x minus sub (an integer conv's operand, "_qdq_off"); 3: QuantizeLinear
-                with zero point zx, minus sub ("_qdq_zx": an asymmetric QDQ conv) */
-    float inv, sub, zx;
-    uint64_t n, off, slot, tile;
+    cg_i8conv k;
+    uint64_t n, dst, slot, tile;
 } qa;
 
 static uint32_t qa_count(const qa *a, uint64_t t) {
@@ -131,28 +128,40 @@ static sc_status qa_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
 
 static sc_status qa_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     qa *a = ctx;
+    const cg_i8conv *k = &a->k;
     uint32_t d[4] = {qa_count(a, t), 1, 1, 1};
     uint64_t base = (uint64_t)slot * a->slot;
     cg_view x = cg_spad1(SC_DTYPE_FP32, base), q = cg_spad1(SC_DTYPE_INT8, base + 4 * a->tile);
-    if (a->div == 2) return cg_vec(c, core, SC_OP_VSUBF, d, &q, &x, NULL, NULL, a->sub, 0);
-    if (a->div == 3) { /* rne(x / s) + zx - sub, saturated by the int8 store to [lo, hi] - sub */
-        cg_view xi = x;
-        xi.dt = SC_DTYPE_INT32;
-        return cg_vec(c, core, SC_OP_VDIVF, d, &x, &x, NULL, NULL, a->inv, 0) ||
+    if (k->mode == CG_I8_SUB) return cg_vec(c, core, SC_OP_VSUBF, d, &q, &x, NULL, NULL, k->sub, 0);
+    if (k->mode == CG_I8_QUANT) { /* rne(x / s) + z - sub, saturated by the int8 store */
+        cg_view xi = cg_spad1(SC_DTYPE_INT32, base);
+        return cg_vec(c, core, SC_OP_VDIVF, d, &x, &x, NULL, NULL, k->s, 0) ||
                        cg_vec(c, core, SC_OP_VCAST, d, &xi, &x, NULL, NULL, 0, 0) ||
-                       cg_vec(c, core, SC_OP_VADDF, d, &q, &xi, NULL, NULL, a->zx - a->sub, 0)
+                       cg_vec(c, core, SC_OP_VADDF, d, &q, &xi, NULL, NULL, k->z - k->sub, 0)
                    ? c->err->status
                    : SC_OK;
     }
-    return cg_vec(c, core, a->div ? SC_OP_VDIVF : SC_OP_VMULF, d, &q, &x, NULL, NULL, a->inv, 0);
+    int op = k->mode == CG_I8_DIV ? SC_OP_VDIVF : SC_OP_VMULF;
+    return cg_vec(c, core, op, d, &q, &x, NULL, NULL, k->s, 0);
 }
 
 static sc_status qa_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     qa *a = ctx;
     uint32_t d[4] = {qa_count(a, t), 1, 1, 1};
     cg_view src = cg_spad1(SC_DTYPE_INT8, (uint64_t)slot * a->slot + 4 * a->tile);
-    cg_view dst = {SC_SPACE_HBM, SC_DTYPE_INT8, a->off + t * a->tile, {1, 0, 0, 0}, -1};
+    cg_view dst = {SC_SPACE_HBM, SC_DTYPE_INT8, a->dst + t * a->tile, {1, 0, 0, 0}, -1};
     return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
+}
+
+sc_status cg_int8_convert(cg *c, int v, const cg_i8conv *k, uint64_t dst) {
+    qa a = {v, *k, (uint64_t)sc_ir_numel(&c->g->vals[v]), dst, 0, 0};
+    /* tiles small enough that every core gets work, large enough to amortise the DMA setup */
+    uint64_t per_core = (a.n + (uint64_t)c->cores - 1) / (uint64_t)c->cores;
+    a.tile = SC_MIN((uint64_t)QA_TILE, SC_MAX((uint64_t)1024, al64(per_core)));
+    a.slot = al64(5 * a.tile); /* fp32 tile, then its int8 copy */
+    cg_tiler tl = {qa_load, qa_compute, qa_store};
+    if (cg_pipeline(c, (a.n + a.tile - 1) / a.tile, &tl, &a)) return c->err->status;
+    return cg_op_end(c);
 }
 
 /* One scratch HBM range serves every quantised activation: ops run one after another (each
@@ -168,23 +177,18 @@ uint64_t cg_int8_scratch(cg *c, uint64_t bytes) {
 }
 
 sc_status cg_int8_quant_act(cg *c, int v, float scale, uint64_t *off) {
-    int div = !is_qdq(c->cur)                      ? 0
-              : sc_ir_attr_get(c->cur, "_qdq_zx")  ? 3
-              : sc_ir_attr_get(c->cur, "_qdq_off") ? 2
-                                                   : 1;
-    float sub = div >= 2 ? sc_ir_attr_f(c->cur, "_qdq_off", 0) : 0;
-    float zx = div == 3 ? sc_ir_attr_f(c->cur, "_qdq_zx", 0) : 0;
-    qa a = {v, div, div ? scale : 1.0f / scale, sub, zx, (uint64_t)sc_ir_numel(&c->g->vals[v]), 0,
-            0, 0};
-    /* tiles small enough that every core gets work, large enough to amortise the DMA setup */
-    uint64_t per_core = (a.n + (uint64_t)c->cores - 1) / (uint64_t)c->cores;
-    a.tile = SC_MIN((uint64_t)QA_TILE, SC_MAX((uint64_t)1024, al64(per_core)));
-    a.slot = al64(5 * a.tile);
-    a.off = cg_int8_scratch(c, a.n ? a.n : 1);
-    *off = a.off;
-    cg_tiler tl = {qa_load, qa_compute, qa_store};
-    if (cg_pipeline(c, (a.n + a.tile - 1) / a.tile, &tl, &a)) return c->err->status;
-    return cg_op_end(c);
+    int mode = !is_qdq(c->cur)                      ? CG_I8_MUL
+               : sc_ir_attr_get(c->cur, "_qdq_zx")  ? CG_I8_QUANT
+               : sc_ir_attr_get(c->cur, "_qdq_off") ? CG_I8_SUB
+                                                    : CG_I8_DIV;
+    /* "_qdq_off": an integer conv's 8-bit operand offset; "_qdq_zx": an asymmetric QDQ conv's
+     * zero point (QuantizeLinear as the model computes it, x / scale, not x * (1 / scale)) */
+    float sub = mode >= CG_I8_SUB ? sc_ir_attr_f(c->cur, "_qdq_off", 0) : 0;
+    float zx = mode == CG_I8_QUANT ? sc_ir_attr_f(c->cur, "_qdq_zx", 0) : 0;
+    cg_i8conv k = {mode, mode == CG_I8_MUL ? 1.0f / scale : scale, zx, sub};
+    uint64_t n = (uint64_t)sc_ir_numel(&c->g->vals[v]);
+    *off = cg_int8_scratch(c, n ? n : 1);
+    return cg_int8_convert(c, v, &k, *off);
 }
 
 sc_status cg_int8_dequant(cg *c, int core, uint64_t caddr, uint64_t saddr, uint32_t inner,
