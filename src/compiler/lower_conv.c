@@ -63,30 +63,16 @@ typedef struct cv {
     int by_rows; /* tiles are full output rows (else pieces of one row) */
     int co_fast; /* tile order: output-channel blocks fastest (else pixel tiles) */
     sc_dtype dt;
-    int pads; /* some kernel position reads padding: zero-fill the im2col tile */
-    uint64_t a_b, b_b, c_b, bias_b, s_b, slot, zero;
+    int pads;  /* some kernel position reads padding: zero-fill the im2col tile */
+    cg_slot L; /* slot regions CV_* */
+    uint64_t zero;
     float qs;                         /* int8 MMA: activation scale (0 = not quantised) */
     uint64_t qa_off, qw_off, qsc_off; /* int8 x in scratch HBM, int8 weights, scales */
 } cv;
 
-static uint64_t cv_a(const cv *v, int s) {
-    return (uint64_t)s * v->slot;
-}
-static uint64_t cv_bm(const cv *v, int s) {
-    return cv_a(v, s) + v->a_b;
-}
-static uint64_t cv_c(const cv *v, int s) {
-    return cv_bm(v, s) + v->b_b;
-}
-static uint64_t cv_bias(const cv *v, int s) {
-    return cv_c(v, s) + v->c_b;
-}
-static uint64_t cv_tmp(const cv *v, int s) {
-    return cv_bias(v, s) + v->bias_b;
-}
-static uint64_t cv_scale(const cv *v, int s) {
-    return cv_tmp(v, s) + v->c_b;
-}
+/* Slot regions: weights [cob x Kd], im2col [P x Kd], C [cob x P] fp32, bias, activation
+ * scratch (as C), int8 dequantisation scales. */
+enum { CV_A, CV_B, CV_C, CV_BIAS, CV_TMP, CV_SCALE, CV_REGIONS };
 
 /* The input x (or its int8 copy) at element e with strides st. */
 static cg_view cv_xview(cg *c, const cv *v, uint64_t e, const int32_t st[4]) {
@@ -106,12 +92,12 @@ static sc_status cv_load_w(cg *c, const cv *v, int core, int slot, int64_t ch0, 
                          v->qw_off + (uint64_t)(ch0 * v->Kd),
                          {1, (int32_t)v->Kd, 0, 0},
                          -1};
-    cg_view wdst = cg_spad(v->dt, cv_a(v, slot), wd);
+    cg_view wdst = cg_spad(v->dt, cg_slot_at(&v->L, slot, CV_A), wd);
     if (cg_dma(c, core, SC_QUEUE_LOAD, wd, &wdst, &wsrc)) return c->err->status;
     if (v->qs <= 0) return SC_OK;
     cg_view ssrc = {
         SC_SPACE_CONST, SC_DTYPE_FP32, v->qsc_off + (uint64_t)ch0 * 4, {1, 0, 0, 0}, -1};
-    cg_view sdst = cg_spad1(SC_DTYPE_FP32, cv_scale(v, slot));
+    cg_view sdst = cg_spad1(SC_DTYPE_FP32, cg_slot_at(&v->L, slot, CV_SCALE));
     return cg_dma(c, core, SC_QUEUE_LOAD, sd, &sdst, &ssrc);
 }
 
@@ -190,7 +176,7 @@ static sc_status cv_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
         uint32_t bd[4] = {(uint32_t)cob, 1, 1, 1};
         int32_t bs[4] = {1, 0, 0, 0};
         cg_view bsrc = cg_val_view(c, v->b, (uint64_t)(g * v->COg + co0), bs);
-        cg_view bdst = cg_spad(SC_DTYPE_FP32, cv_bias(v, slot), bd);
+        cg_view bdst = cg_spad(SC_DTYPE_FP32, cg_slot_at(&v->L, slot, CV_BIAS), bd);
         if (cg_dma(c, core, q, bd, &bdst, &bsrc)) return c->err->status;
     }
     /* im2col: with padding, 3-D convs zero the whole tile first; 2-D ones zero just the parts
@@ -198,7 +184,7 @@ static sc_status cv_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     if (v->pads && G->KD > 1) {
         uint32_t zd[4] = {(uint32_t)v->Kd, (uint32_t)np, 1, 1};
         cg_view zs = {SC_SPACE_CONST, SC_DTYPE_FP32, v->zero, {0, 0, 0, 0}, -1};
-        cg_view zdst = cg_spad(v->dt, cv_bm(v, slot), zd);
+        cg_view zdst = cg_spad(v->dt, cg_slot_at(&v->L, slot, CV_B), zd);
         if (cg_dma(c, core, q, zd, &zdst, &zs)) return c->err->status;
     }
     int64_t oh0 = p0 / G->OW, ow0 = p0 % G->OW, rows = v->by_rows ? np / G->OW : 1;
@@ -253,7 +239,7 @@ static sc_status im2col_plane(cg *c, const cv *v, int core, int slot, int64_t xb
                               const cchunk *k, int64_t vol, int64_t kvol) {
     const geo *G = &v->G;
     int64_t npix = k->nr * k->nc, es = sc_isa_dtype_bytes(v->dt);
-    uint64_t bbase = cv_bm(v, slot) + (uint64_t)(k->off * v->Kd * es);
+    uint64_t bbase = cg_slot_at(&v->L, slot, CV_B) + (uint64_t)(k->off * v->Kd * es);
     for (int64_t ky = 0; ky < G->KH; ky++)
         for (int64_t kx = 0; kx < G->KW; kx++) {
             int64_t hlo, hhi, wlo, whi;
@@ -295,23 +281,26 @@ static sc_status cv_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     for (int64_t i = 0; i < nch; i++) {
         cchunk k = cv_chunk(v, i, oh0, rows, ow0, owlim);
         int64_t pc = k.nr * k.nc;
-        uint64_t caddr = cv_c(v, slot) + (uint64_t)(k.off * cob * 4);
+        uint64_t caddr = cg_slot_at(&v->L, slot, CV_C) + (uint64_t)(k.off * cob * 4);
         if (cg_li(c, core, q, R_T0, (int64_t)caddr) ||
-            cg_li(c, core, q, R_T1, (int64_t)cv_a(v, slot)) ||
-            cg_li(c, core, q, R_T2, (int64_t)(cv_bm(v, slot) + (uint64_t)(k.off * v->Kd * es))))
+            cg_li(c, core, q, R_T1, (int64_t)cg_slot_at(&v->L, slot, CV_A)) ||
+            cg_li(c, core, q, R_T2,
+                  (int64_t)(cg_slot_at(&v->L, slot, CV_B) + (uint64_t)(k.off * v->Kd * es))))
             return c->err->status;
         sc_dtype acc = v->qs > 0 ? SC_DTYPE_INT32 : SC_DTYPE_FP32;
         sc_insn in = {SC_OP_MMAI, {R_T0, R_T1, R_T2, cob, pc, v->Kd, v->dt, v->dt, acc, 0}};
         if (cg_emit(c, core, q, &in)) return c->err->status;
-        if (v->qs > 0 &&
-            cg_int8_dequant(c, core, caddr, cv_scale(v, slot), (uint32_t)pc, (uint32_t)cob, 1))
+        if (v->qs > 0 && cg_int8_dequant(c, core, caddr, cg_slot_at(&v->L, slot, CV_SCALE),
+                                         (uint32_t)pc, (uint32_t)cob, 1))
             return c->err->status;
         uint32_t d[4] = {(uint32_t)pc, (uint32_t)cob, 1, 1};
         cg_view cvw = {SC_SPACE_SPAD, SC_DTYPE_FP32, caddr, {1, (int32_t)pc, 0, 0}, -1};
-        cg_view bv = {SC_SPACE_SPAD, SC_DTYPE_FP32, cv_bias(v, slot), {0, 1, 0, 0}, -1};
+        cg_view bv = {
+            SC_SPACE_SPAD, SC_DTYPE_FP32, cg_slot_at(&v->L, slot, CV_BIAS), {0, 1, 0, 0}, -1};
         if (v->b >= 0 && cg_vec(c, core, SC_OP_VADD, d, &cvw, &cvw, &bv, NULL, 0, 0))
             return c->err->status;
-        if (cg_apply_act(c, core, v->n, caddr, cv_tmp(v, slot), (uint32_t)(pc * cob)))
+        if (cg_apply_act(c, core, v->n, caddr, cg_slot_at(&v->L, slot, CV_TMP),
+                         (uint32_t)(pc * cob)))
             return c->err->status;
     }
     return SC_OK;
@@ -333,7 +322,8 @@ static sc_status cv_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
         uint32_t d[4] = {(uint32_t)pc, (uint32_t)cob, 1, 1};
         int32_t st[4] = {1, (int32_t)plane, 0, 0};
         cg_view dst = cg_val_view(c, v->y, (uint64_t)(base + k.oh * G->OW + k.ow), st);
-        cg_view src = cg_spad(SC_DTYPE_FP32, cv_c(v, slot) + (uint64_t)(k.off * cob * 4), d);
+        cg_view src =
+            cg_spad(SC_DTYPE_FP32, cg_slot_at(&v->L, slot, CV_C) + (uint64_t)(k.off * cob * 4), d);
         if (cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src)) return c->err->status;
     }
     return SC_OK;
@@ -341,12 +331,14 @@ static sc_status cv_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
 
 static void cv_sizes(cg *c, cv *v) {
     int es = sc_isa_dtype_bytes(v->dt);
-    v->a_b = al64((uint64_t)(v->cob * v->Kd * es));
-    v->b_b = al64((uint64_t)(v->P * v->Kd * es));
-    v->c_b = al64((uint64_t)(v->cob * v->P * 4));
-    v->bias_b = al64((uint64_t)v->cob * 4);
-    v->s_b = al64((uint64_t)v->cob * 4);
-    v->slot = v->a_b + v->b_b + 2 * v->c_b + v->bias_b + v->s_b;
+    uint64_t c_b = al64((uint64_t)(v->cob * v->P * 4)), vec_b = al64((uint64_t)v->cob * 4);
+    uint64_t sz[CV_REGIONS] = {al64((uint64_t)(v->cob * v->Kd * es)),
+                               al64((uint64_t)(v->P * v->Kd * es)),
+                               c_b,
+                               vec_b,
+                               c_b,
+                               vec_b};
+    cg_slot_layout(&v->L, sz, CV_REGIONS);
     (void)c;
 }
 
@@ -358,7 +350,7 @@ static sc_status cv_plan(cg *c, cv *v) {
     v->P = SC_MIN(G->OH * G->OW, ocp > 0 ? ocp : (int64_t)CONV_PMAX);
     for (;;) {
         cv_sizes(c, v);
-        if (2 * v->slot <= c->spad) break;
+        if (2 * v->L.bytes <= c->spad) break;
         if (v->P > c->sa)
             v->P = SC_MAX((int64_t)c->sa, v->P / 2);
         else if (v->cob > 16)
@@ -394,24 +386,12 @@ typedef struct dw {
     int x, w, b, y;
     sc_dtype dt;
     int64_t cb, ncb, orows, nrb, rows_in, win, kvol, es;
-    uint64_t in_b, out_b, w_b, slot, zero;
+    cg_slot L; /* slot regions DW_* */
+    uint64_t zero;
 } dw;
 
-static uint64_t dw_out(const dw *p, int s) {
-    return (uint64_t)s * p->slot + p->in_b;
-}
-static uint64_t dw_tmp(const dw *p, int s) {
-    return dw_out(p, s) + p->out_b;
-}
-static uint64_t dw_w(const dw *p, int s) {
-    return dw_tmp(p, s) + p->out_b;
-}
-static uint64_t dw_bias(const dw *p, int s) {
-    return dw_w(p, s) + p->w_b;
-}
-static uint64_t dw_zero(const dw *p, int s) {
-    return dw_bias(p, s) + al64((uint64_t)p->cb * 4);
-}
+/* Slot regions: padded input rows, output, product scratch, weights, bias, one zero word. */
+enum { DW_IN, DW_OUT, DW_TMP, DW_W, DW_BIAS, DW_ZERO, DW_REGIONS };
 
 /* Tile t -> image n, channels [c0, c0 + cb), output rows [r0, r0 + orows) (rows fastest). */
 static void dw_tile(const dw *p, uint64_t t, int64_t *n, int64_t *c0, int64_t *cb, int64_t *r0,
@@ -428,15 +408,15 @@ static sc_status dw_load_params(cg *c, const dw *p, int core, int slot, int64_t 
     uint32_t wd[4] = {(uint32_t)p->kvol, (uint32_t)cb, 1, 1}, one[4] = {1, 1, 1, 1};
     int32_t ws[4] = {1, (int32_t)p->kvol, 0, 0}, bs[4] = {1, 0, 0, 0};
     cg_view wsrc = cg_val_view(c, p->w, (uint64_t)(c0 * p->kvol), ws);
-    cg_view wdst = cg_spad(p->dt, dw_w(p, slot), wd);
+    cg_view wdst = cg_spad(p->dt, cg_slot_at(&p->L, slot, DW_W), wd);
     cg_view zs = {SC_SPACE_CONST, SC_DTYPE_FP32, p->zero, {0, 0, 0, 0}, -1};
-    cg_view zd = cg_spad1(SC_DTYPE_FP32, dw_zero(p, slot));
+    cg_view zd = cg_spad1(SC_DTYPE_FP32, cg_slot_at(&p->L, slot, DW_ZERO));
     if (cg_dma(c, core, q, wd, &wdst, &wsrc) || cg_dma(c, core, q, one, &zd, &zs))
         return c->err->status;
     if (p->b < 0) return SC_OK;
     uint32_t bd[4] = {(uint32_t)cb, 1, 1, 1};
     cg_view bsrc = cg_val_view(c, p->b, (uint64_t)c0, bs);
-    cg_view bdst = cg_spad(SC_DTYPE_FP32, dw_bias(p, slot), bd);
+    cg_view bdst = cg_spad(SC_DTYPE_FP32, cg_slot_at(&p->L, slot, DW_BIAS), bd);
     return cg_dma(c, core, q, bd, &bdst, &bsrc);
 }
 
@@ -445,7 +425,7 @@ static sc_status dw_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     const geo *G = &p->G;
     int64_t n, c0, cb, r0, orows;
     dw_tile(p, t, &n, &c0, &cb, &r0, &orows);
-    uint64_t base = (uint64_t)slot * p->slot;
+    uint64_t base = cg_slot_at(&p->L, slot, DW_IN);
     if (dw_load_params(c, p, core, slot, c0, cb)) return c->err->status;
     int64_t ih0 = r0 * G->sh - G->pt, need = (orows - 1) * G->sh + (G->KH - 1) * G->dh + 1;
     int64_t lo = SC_MAX(ih0, (int64_t)0), hi = SC_MIN(ih0 + need, G->H);
@@ -476,11 +456,11 @@ static sc_status dw_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     const geo *G = &p->G;
     int64_t n, c0, cb, r0, orows;
     dw_tile(p, t, &n, &c0, &cb, &r0, &orows);
-    uint64_t base = (uint64_t)slot * p->slot;
+    uint64_t base = cg_slot_at(&p->L, slot, DW_IN);
     uint32_t d[4] = {(uint32_t)G->OW, (uint32_t)orows, (uint32_t)cb, 1};
-    cg_view out = cg_spad(SC_DTYPE_FP32, dw_out(p, slot), d);
-    cg_view tmp = cg_spad(SC_DTYPE_FP32, dw_tmp(p, slot), d);
-    cg_view z = {SC_SPACE_SPAD, SC_DTYPE_FP32, dw_zero(p, slot), {0, 0, 0, 0}, -1};
+    cg_view out = cg_spad(SC_DTYPE_FP32, cg_slot_at(&p->L, slot, DW_OUT), d);
+    cg_view tmp = cg_spad(SC_DTYPE_FP32, cg_slot_at(&p->L, slot, DW_TMP), d);
+    cg_view z = {SC_SPACE_SPAD, SC_DTYPE_FP32, cg_slot_at(&p->L, slot, DW_ZERO), {0, 0, 0, 0}, -1};
     for (int64_t ky = 0; ky < G->KH; ky++)
         for (int64_t kx = 0; kx < G->KW; kx++) {
             int64_t k = ky * G->KW + kx;
@@ -492,18 +472,18 @@ static sc_status dw_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
                 -1};
             cg_view wv = {SC_SPACE_SPAD,
                           p->dt,
-                          dw_w(p, slot) + (uint64_t)(k * p->es),
+                          cg_slot_at(&p->L, slot, DW_W) + (uint64_t)(k * p->es),
                           {0, 0, (int32_t)p->kvol, 0},
                           -1};
             if (cg_vec(c, core, SC_OP_VMUL, d, &tmp, &a, &wv, NULL, 0, 0) ||
                 cg_vec(c, core, SC_OP_VADD, d, &out, k ? &out : &z, &tmp, NULL, 0, 0))
                 return c->err->status;
         }
-    cg_view bv = {SC_SPACE_SPAD, SC_DTYPE_FP32, dw_bias(p, slot), {0, 0, 1, 0}, -1};
+    cg_view bv = {SC_SPACE_SPAD, SC_DTYPE_FP32, cg_slot_at(&p->L, slot, DW_BIAS), {0, 0, 1, 0}, -1};
     if (p->b >= 0 && cg_vec(c, core, SC_OP_VADD, d, &out, &out, &bv, NULL, 0, 0))
         return c->err->status;
-    return cg_apply_act(c, core, p->n, dw_out(p, slot), dw_tmp(p, slot),
-                        (uint32_t)(cb * orows * G->OW));
+    return cg_apply_act(c, core, p->n, cg_slot_at(&p->L, slot, DW_OUT),
+                        cg_slot_at(&p->L, slot, DW_TMP), (uint32_t)(cb * orows * G->OW));
 }
 
 static sc_status dw_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
@@ -514,17 +494,21 @@ static sc_status dw_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     uint32_t d[4] = {(uint32_t)(orows * G->OW), (uint32_t)cb, 1, 1};
     int32_t st[4] = {1, (int32_t)(G->OH * G->OW), 0, 0};
     cg_view dst = cg_val_view(c, p->y, (uint64_t)(((n * G->C + c0) * G->OH + r0) * G->OW), st);
-    cg_view src = cg_spad(SC_DTYPE_FP32, dw_out(p, slot), d);
+    cg_view src = cg_spad(SC_DTYPE_FP32, cg_slot_at(&p->L, slot, DW_OUT), d);
     return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
 }
 
 static void dw_sizes(dw *p) {
     const geo *G = &p->G;
     p->rows_in = (p->orows - 1) * G->sh + (G->KH - 1) * G->dh + 1;
-    p->in_b = al64((uint64_t)(p->cb * p->rows_in * p->win * p->es));
-    p->out_b = al64((uint64_t)(p->cb * p->orows * G->OW * 4));
-    p->w_b = al64((uint64_t)(p->cb * p->kvol * p->es));
-    p->slot = p->in_b + 2 * p->out_b + p->w_b + al64((uint64_t)p->cb * 4) + 64;
+    uint64_t out_b = al64((uint64_t)(p->cb * p->orows * G->OW * 4));
+    uint64_t sz[DW_REGIONS] = {al64((uint64_t)(p->cb * p->rows_in * p->win * p->es)),
+                               out_b,
+                               out_b,
+                               al64((uint64_t)(p->cb * p->kvol * p->es)),
+                               al64((uint64_t)p->cb * 4),
+                               64};
+    cg_slot_layout(&p->L, sz, DW_REGIONS);
 }
 
 /* Channel block and output rows: the largest tile that double-buffers in the scratchpad, then
@@ -538,7 +522,7 @@ static int dw_plan(cg *c, dw *p) {
     p->orows = orw > 0 ? SC_MIN(orw, G->OH) : G->OH;
     for (;;) {
         dw_sizes(p);
-        if (2 * p->slot <= c->spad) break;
+        if (2 * p->L.bytes <= c->spad) break;
         if (p->cb > 1)
             p->cb = (p->cb + 1) / 2;
         else if (p->orows > 1)
@@ -618,8 +602,12 @@ typedef struct pl {
     geo G;
     int x, y, is_max;
     int64_t cb, ncb, orows, nrb, rows_in, win; /* channel block, output rows per tile, input tile */
-    uint64_t in_b, out_b, cnt_b, slot, fill, cnt_off;
+    cg_slot L;                                 /* slot regions PL_* */
+    uint64_t fill, cnt_off;
 } pl;
+
+/* Slot regions: input planes (filled where padding), output, AveragePool divisors. */
+enum { PL_IN, PL_OUT, PL_CNT, PL_REGIONS };
 
 static void pl_tile(const pl *p, uint64_t t, int64_t *n, int64_t *c0, int64_t *r0, int64_t *od) {
     *r0 = (int64_t)(t % (uint64_t)p->nrb) * p->orows;
@@ -636,7 +624,7 @@ static sc_status pl_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     int64_t n, c0, r0, od;
     pl_tile(p, t, &n, &c0, &r0, &od);
     int64_t cb = SC_MIN(p->cb, G->C - c0), orows = SC_MIN(p->orows, G->OH - r0);
-    uint64_t base = (uint64_t)slot * p->slot;
+    uint64_t base = cg_slot_at(&p->L, slot, PL_IN);
     uint32_t fd[4] = {(uint32_t)p->win, (uint32_t)p->rows_in, (uint32_t)G->KD, (uint32_t)cb};
     cg_view fs = {SC_SPACE_CONST, SC_DTYPE_FP32, p->fill, {0, 0, 0, 0}, -1};
     cg_view fdst = cg_spad(SC_DTYPE_FP32, base, fd);
@@ -664,7 +652,7 @@ static sc_status pl_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
                        p->cnt_off + (uint64_t)((od * G->OH + r0) * G->OW * 4),
                        {1, 0, 0, 0},
                        -1};
-        cg_view dst = cg_spad(SC_DTYPE_FP32, base + p->in_b + p->out_b, d);
+        cg_view dst = cg_spad(SC_DTYPE_FP32, cg_slot_at(&p->L, slot, PL_CNT), d);
         if (cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src)) return c->err->status;
     }
     return SC_OK;
@@ -676,7 +664,7 @@ static sc_status pl_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     int64_t n, c0, r0, od;
     pl_tile(p, t, &n, &c0, &r0, &od);
     int64_t cb = SC_MIN(p->cb, G->C - c0), orows = SC_MIN(p->orows, G->OH - r0);
-    uint64_t base = (uint64_t)slot * p->slot, ob = base + p->in_b;
+    uint64_t base = cg_slot_at(&p->L, slot, PL_IN), ob = cg_slot_at(&p->L, slot, PL_OUT);
     uint32_t d[4] = {(uint32_t)G->OW, (uint32_t)orows, (uint32_t)cb, 1};
     cg_view out = cg_spad(SC_DTYPE_FP32, ob, d);
     for (int64_t kz = 0; kz < G->KD; kz++)
@@ -695,7 +683,8 @@ static sc_status pl_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
                     return c->err->status;
             }
     if (!p->is_max) {
-        cg_view cnt = {SC_SPACE_SPAD, SC_DTYPE_FP32, ob + p->out_b, {1, (int32_t)G->OW, 0, 0}, -1};
+        uint64_t ca = cg_slot_at(&p->L, slot, PL_CNT);
+        cg_view cnt = {SC_SPACE_SPAD, SC_DTYPE_FP32, ca, {1, (int32_t)G->OW, 0, 0}, -1};
         if (cg_vec(c, core, SC_OP_VDIV, d, &out, &out, &cnt, NULL, 0, 0)) return c->err->status;
     }
     return SC_OK;
@@ -711,7 +700,7 @@ static sc_status pl_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     int32_t st[4] = {1, (int32_t)(G->OD * G->OH * G->OW), 0, 0};
     cg_view dst =
         cg_val_view(c, p->y, (uint64_t)((((n * G->C + c0) * G->OD + od) * G->OH + r0) * G->OW), st);
-    cg_view src = cg_spad(SC_DTYPE_FP32, (uint64_t)slot * p->slot + p->in_b, d);
+    cg_view src = cg_spad(SC_DTYPE_FP32, cg_slot_at(&p->L, slot, PL_OUT), d);
     return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
 }
 
@@ -755,11 +744,10 @@ static sc_status pl_plan(cg *c, pl *p) {
     p->cb = G->C, p->orows = G->OH;
     for (;;) {
         p->rows_in = (p->orows - 1) * G->sh + (G->KH - 1) * G->dh + 1;
-        p->in_b = al64((uint64_t)(p->cb * G->KD * p->rows_in * p->win * 4));
-        p->out_b = al64((uint64_t)(p->cb * p->orows * G->OW * 4));
-        p->cnt_b = al64((uint64_t)(p->orows * G->OW * 4));
-        p->slot = p->in_b + p->out_b + p->cnt_b;
-        if (2 * p->slot <= c->spad) break;
+        uint64_t sz[PL_REGIONS] = {al64((uint64_t)(p->cb * G->KD * p->rows_in * p->win * 4)),
+                                   al64((uint64_t)(p->cb * p->orows * G->OW * 4)),
+                                   al64((uint64_t)(p->orows * G->OW * 4))};
+        if (2 * cg_slot_layout(&p->L, sz, PL_REGIONS) <= c->spad) break;
         if (p->cb > 1)
             p->cb = (p->cb + 1) / 2;
         else if (p->orows > 1)
