@@ -445,6 +445,13 @@ static sc_status check_desc_use(const sc_program *p, const sc_insn *in, sc_err *
                               info->mnemonic, d->name, i);
     if (in->op == SC_OP_VCOPY && d->views[0].dtype != d->views[1].dtype)
         return sc_err_set(err, SC_ERR_INVALID_ARG, "vcopy: descriptor '%s' changes dtype", d->name);
+    for (int i = 0; i < SC_ISA_VIEWS; i++) /* dtypes are static: refuse before running */
+        if ((need >> i & 1) && d->views[i].dtype == SC_DTYPE_FP64 &&
+            !sc_isa_vfunc_fp64(info->vfunc))
+            return sc_err_set(err, SC_ERR_INVALID_ARG,
+                              "%s: descriptor '%s' view %d is fp64, but the function has no fp64 "
+                              "datapath",
+                              info->mnemonic, d->name, i);
     return SC_OK;
 }
 
