@@ -28,6 +28,14 @@ grep -q "bad.s:3: unknown descriptor 'nosuch'" "$T/err" && ok || bad "file:line 
 printf '.core 0\n.queue load\n  li r1, 5\n  add r1, r1\n' >"$T/bad2.s"
 expect_rc 2 "$BIN" asm "$T/bad2.s" -o "$T/bad2.scb"; one_line_err
 grep -q "bad2.s:4: add takes 3 operands, got 2" "$T/err" && ok || bad "operand count message: $(cat "$T/err")"
+# fp64 views: a function with an fp64 datapath assembles and round-trips, one without is refused
+printf '.desc v vec dims=8 d=spad:fp64:0:1 a=spad:fp64:64:1\n.core 0\n.queue compute\n  vsqrt v, r0, r0, r0, 0\n' >"$T/f64.s"
+expect_rc 0 "$BIN" asm "$T/f64.s" -o "$T/f64.scb"
+expect_rc 0 "$BIN" disasm "$T/f64.scb"; grep -q "spad:fp64:0:1" "$T/out" && ok || bad "fp64 view in disasm"
+sed 's/vsqrt/vexp/' "$T/f64.s" >"$T/f64bad.s"
+expect_rc 2 "$BIN" asm "$T/f64bad.s" -o "$T/f64bad.scb"; one_line_err
+grep -q "f64bad.s:.*instruction 0: vexp: .*no fp64 datapath" "$T/err" && ok || bad "fp64 refusal: $(cat "$T/err")"
+[ ! -e "$T/f64bad.scb" ] && ok || bad "output written on fp64 refusal"
 expect_rc 2 "$BIN" asm "$T/missing.s"; one_line_err
 expect_rc 2 "$BIN" asm; one_line_err
 expect_rc 2 "$BIN" asm "$T/g.s" --bogus; one_line_err
