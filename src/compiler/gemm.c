@@ -163,11 +163,7 @@ typedef struct gen {
 } gen;
 
 static sc_status emit(gen *g, int core, sc_queue q, sc_opcode op, const int64_t *v, int n) {
-    sc_insn in;
-    memset(&in, 0, sizeof in);
-    in.op = (uint16_t)op;
-    for (int i = 0; i < n; i++)
-        in.v[i] = v[i];
+    sc_insn in = sc_insn_make(op, v, n);
     return sc_program_add_insn(g->p, core, q, &in, NULL, g->err);
 }
 
