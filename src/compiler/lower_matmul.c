@@ -48,7 +48,7 @@ typedef struct mm {
     cg_mm_batch bt; /* batch axes */
     int64_t bias_st[2];
     sc_dtype dt;
-    uint64_t a_bytes, b_bytes, c_bytes, s_bytes, slot;
+    cg_slot L;                        /* slot regions MS_* */
     float qs;                         /* int8 MMA: activation scale (0 = not quantised) */
     uint64_t qa_off, qw_off, qsc_off; /* int8 A in scratch HBM, int8 [N x K] B, scales */
 } mm;
@@ -82,24 +82,9 @@ void cg_mm_batch_off(const cg_mm_batch *bt, int64_t bi, int64_t *ao, int64_t *bo
     }
 }
 
-static uint64_t sa_addr(const mm *m, int slot) {
-    return (uint64_t)slot * m->slot;
-}
-static uint64_t sb_addr(const mm *m, int slot) {
-    return sa_addr(m, slot) + m->a_bytes;
-}
-static uint64_t sbias_addr(const mm *m, int slot) {
-    return sb_addr(m, slot) + m->b_bytes;
-}
-static uint64_t sc_addr(const mm *m, int slot) {
-    return sbias_addr(m, slot) + m->c_bytes;
-}
-static uint64_t stmp_addr(const mm *m, int slot) {
-    return sc_addr(m, slot) + m->c_bytes;
-}
-static uint64_t sscale_addr(const mm *m, int slot) {
-    return stmp_addr(m, slot) + m->c_bytes;
-}
+/* Slot regions: A [tm x K], B [tn x K], bias (as C), C [tm x tn] fp32, activation scratch (as
+ * C), int8 column scales. */
+enum { MS_A, MS_B, MS_BIAS, MS_C, MS_TMP, MS_SCALE, MS_REGIONS };
 
 /* int8: A from its quantised copy, B from the [N x K] int8 constant, the tile's column scales. */
 static sc_status mm_load_int8(cg *c, const mm *m, int core, int slot, int64_t ao, int64_t m0,
@@ -111,16 +96,16 @@ static sc_status mm_load_int8(cg *c, const mm *m, int core, int slot, int64_t ao
                     m->qa_off + (uint64_t)(ao + (m->ta ? m0 : m0 * m->K)),
                     {1, (int32_t)(m->ta ? m->M : m->K), 0, 0},
                     -1};
-    cg_view adst = cg_spad(SC_DTYPE_INT8, sa_addr(m, slot), ad);
+    cg_view adst = cg_spad(SC_DTYPE_INT8, cg_slot_at(&m->L, slot, MS_A), ad);
     uint32_t bd[4] = {K, rn, 1, 1}, sd[4] = {rn, 1, 1, 1};
     cg_view bsrc = {SC_SPACE_CONST,
                     SC_DTYPE_INT8,
                     m->qw_off + (uint64_t)(n0 * m->K),
                     {1, (int32_t)K, 0, 0},
                     -1};
-    cg_view bdst = cg_spad(SC_DTYPE_INT8, sb_addr(m, slot), bd);
+    cg_view bdst = cg_spad(SC_DTYPE_INT8, cg_slot_at(&m->L, slot, MS_B), bd);
     cg_view ssrc = {SC_SPACE_CONST, SC_DTYPE_FP32, m->qsc_off + (uint64_t)n0 * 4, {1, 0, 0, 0}, -1};
-    cg_view sdst = cg_spad1(SC_DTYPE_FP32, sscale_addr(m, slot));
+    cg_view sdst = cg_spad1(SC_DTYPE_FP32, cg_slot_at(&m->L, slot, MS_SCALE));
     if (cg_dma(c, core, SC_QUEUE_LOAD, ad, &adst, &asrc) ||
         cg_dma(c, core, SC_QUEUE_LOAD, bd, &bdst, &bsrc) ||
         cg_dma(c, core, SC_QUEUE_LOAD, sd, &sdst, &ssrc))
@@ -140,11 +125,11 @@ static sc_status mm_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     uint32_t ad[4] = {m->ta ? rm : K, m->ta ? K : rm, 1, 1};
     int32_t ast[4] = {1, (int32_t)(m->ta ? m->M : m->K), 0, 0};
     cg_view asrc = cg_val_view(c, m->a, (uint64_t)(ao + (m->ta ? m0 : m0 * m->K)), ast);
-    cg_view adst = cg_spad(m->dt, sa_addr(m, slot), ad);
+    cg_view adst = cg_spad(m->dt, cg_slot_at(&m->L, slot, MS_A), ad);
     uint32_t bd[4] = {m->tb ? K : rn, m->tb ? rn : K, 1, 1};
     int32_t bst[4] = {1, (int32_t)(m->tb ? m->K : m->N), 0, 0};
     cg_view bsrc = cg_val_view(c, m->b, (uint64_t)(bo + (m->tb ? n0 * m->K : n0)), bst);
-    cg_view bdst = cg_spad(m->dt, sb_addr(m, slot), bd);
+    cg_view bdst = cg_spad(m->dt, cg_slot_at(&m->L, slot, MS_B), bd);
     if (m->qs <= 0 && (cg_dma(c, core, SC_QUEUE_LOAD, ad, &adst, &asrc) ||
                        cg_dma(c, core, SC_QUEUE_LOAD, bd, &bdst, &bsrc)))
         return c->err->status;
@@ -153,7 +138,7 @@ static sc_status mm_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
         int32_t cst[4] = {(int32_t)m->bias_st[1], (int32_t)m->bias_st[0], 0, 0};
         cg_view csrc =
             cg_val_view(c, m->bias, (uint64_t)(m0 * m->bias_st[0] + n0 * m->bias_st[1]), cst);
-        cg_view cdst = cg_spad(SC_DTYPE_FP32, sbias_addr(m, slot), cd);
+        cg_view cdst = cg_spad(SC_DTYPE_FP32, cg_slot_at(&m->L, slot, MS_BIAS), cd);
         if (cg_dma(c, core, SC_QUEUE_LOAD, cd, &cdst, &csrc)) return c->err->status;
     }
     return SC_OK;
@@ -165,19 +150,20 @@ static sc_status mm_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     tile_of(m, t, &bi, &m0, &n0);
     uint32_t rm = (uint32_t)SC_MIN(m->tm, m->M - m0), rn = (uint32_t)SC_MIN(m->tn, m->N - n0);
     sc_queue q = SC_QUEUE_COMPUTE;
-    if (cg_li(c, core, q, R_T0, (int64_t)sc_addr(m, slot)) ||
-        cg_li(c, core, q, R_T1, (int64_t)sa_addr(m, slot)) ||
-        cg_li(c, core, q, R_T2, (int64_t)sb_addr(m, slot)))
+    if (cg_li(c, core, q, R_T0, (int64_t)cg_slot_at(&m->L, slot, MS_C)) ||
+        cg_li(c, core, q, R_T1, (int64_t)cg_slot_at(&m->L, slot, MS_A)) ||
+        cg_li(c, core, q, R_T2, (int64_t)cg_slot_at(&m->L, slot, MS_B)))
         return c->err->status;
     int flags = (m->ta ? SC_MMA_TA : 0) | (m->tb ? SC_MMA_TB : 0);
     sc_dtype acc = m->qs > 0 ? SC_DTYPE_INT32 : SC_DTYPE_FP32;
     sc_insn in = {SC_OP_MMAI, {R_T0, R_T1, R_T2, rm, rn, m->K, m->dt, m->dt, acc, flags}};
     if (cg_emit(c, core, q, &in)) return c->err->status;
-    if (m->qs > 0 && cg_int8_dequant(c, core, sc_addr(m, slot), sscale_addr(m, slot), rn, rm, 0))
+    if (m->qs > 0 && cg_int8_dequant(c, core, cg_slot_at(&m->L, slot, MS_C),
+                                     cg_slot_at(&m->L, slot, MS_SCALE), rn, rm, 0))
         return c->err->status;
     uint32_t flat[4] = {rm * rn, 1, 1, 1};
-    cg_view cv = cg_spad1(SC_DTYPE_FP32, sc_addr(m, slot)),
-            bv = cg_spad1(SC_DTYPE_FP32, sbias_addr(m, slot));
+    cg_view cv = cg_spad1(SC_DTYPE_FP32, cg_slot_at(&m->L, slot, MS_C)),
+            bv = cg_spad1(SC_DTYPE_FP32, cg_slot_at(&m->L, slot, MS_BIAS));
     if (m->alpha != 1.0f && cg_vec(c, core, SC_OP_VMULF, flat, &cv, &cv, NULL, NULL, m->alpha, 0))
         return c->err->status;
     if (m->bias >= 0) {
@@ -185,7 +171,8 @@ static sc_status mm_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
             return c->err->status;
         if (cg_vec(c, core, SC_OP_VADD, flat, &cv, &cv, &bv, NULL, 0, 0)) return c->err->status;
     }
-    return cg_apply_act(c, core, m->n, sc_addr(m, slot), stmp_addr(m, slot), rm * rn);
+    return cg_apply_act(c, core, m->n, cg_slot_at(&m->L, slot, MS_C),
+                        cg_slot_at(&m->L, slot, MS_TMP), rm * rn);
 }
 
 static sc_status mm_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
@@ -196,7 +183,7 @@ static sc_status mm_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     uint32_t d[4] = {rn, rm, 1, 1};
     int32_t st[4] = {1, (int32_t)m->N, 0, 0};
     cg_view dst = cg_val_view(c, m->out, (uint64_t)(bi * m->M * m->N + m0 * m->N + n0), st);
-    cg_view src = cg_spad(SC_DTYPE_FP32, sc_addr(m, slot), d);
+    cg_view src = cg_spad(SC_DTYPE_FP32, cg_slot_at(&m->L, slot, MS_C), d);
     return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
 }
 
@@ -255,12 +242,14 @@ static sc_status setup(cg *c, sc_ir_node *n, mm *m) {
     m->m_fast = sc_ir_attr_i(n, "_m_fast", 0) != 0;
     m->mt = (m->M + m->tm - 1) / m->tm, m->nt = (m->N + m->tn - 1) / m->tn;
     int es = sc_isa_dtype_bytes(m->dt);
-    m->a_bytes = al64((uint64_t)(m->tm * m->K * es));
-    m->b_bytes = al64((uint64_t)(m->tn * m->K * es));
-    m->c_bytes = al64((uint64_t)(m->tm * m->tn * 4));
-    m->s_bytes = al64((uint64_t)m->tn * 4);
-    m->slot = m->a_bytes + m->b_bytes + 3 * m->c_bytes + m->s_bytes;
-    if (2 * m->slot > c->spad)
+    uint64_t c_b = al64((uint64_t)(m->tm * m->tn * 4));
+    uint64_t sz[MS_REGIONS] = {al64((uint64_t)(m->tm * m->K * es)),
+                               al64((uint64_t)(m->tn * m->K * es)),
+                               c_b,
+                               c_b,
+                               c_b,
+                               al64((uint64_t)m->tn * 4)};
+    if (2 * cg_slot_layout(&m->L, sz, MS_REGIONS) > c->spad)
         return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "K = %lld too large for one scratchpad tile",
                           (long long)m->K);
     return SC_OK;

@@ -35,7 +35,8 @@ typedef struct qmm {
     cg_mm_batch bt; /* batch axes */
     int64_t bias_st[2];
     uint64_t qa_off, qb_off, qw_off, ones_off;
-    uint64_t a_bytes, b_bytes, o_bytes, c_bytes, v_bytes, slot;
+    cg_slot L;        /* slot regions QS_* */
+    uint64_t v_bytes; /* one fp32 vector of the QS_V region */
 } qmm;
 
 /* fp32 vectors of a slot, each v_bytes */
@@ -50,28 +51,12 @@ int lower_is_qmatmul(const char *op) {
            !strcmp(op, "QuantMatMul");
 }
 
-/* ---- slot layout: A' | B' | ones | C | T | bias | vectors ---- */
+/* ---- slot layout: A' | B' | ones | C | T | bias (when present) | vectors ---- */
 
-static uint64_t s_a(const qmm *q, int slot) {
-    return (uint64_t)slot * q->slot;
-}
-static uint64_t s_b(const qmm *q, int slot) {
-    return s_a(q, slot) + q->a_bytes;
-}
-static uint64_t s_ones(const qmm *q, int slot) {
-    return s_b(q, slot) + q->b_bytes;
-}
-static uint64_t s_c(const qmm *q, int slot) {
-    return s_ones(q, slot) + q->o_bytes;
-}
-static uint64_t s_t(const qmm *q, int slot) {
-    return s_c(q, slot) + q->c_bytes;
-}
-static uint64_t s_bias(const qmm *q, int slot) {
-    return s_t(q, slot) + q->c_bytes;
-}
+enum { QS_A, QS_B, QS_ONES, QS_C, QS_T, QS_BIAS, QS_V, QS_REGIONS };
+
 static uint64_t s_v(const qmm *q, int slot, int which) {
-    return s_bias(q, slot) + (q->bias >= 0 ? q->c_bytes : 0) + (uint64_t)which * q->v_bytes;
+    return cg_slot_at(&q->L, slot, QS_V) + (uint64_t)which * q->v_bytes;
 }
 
 /* ---- operand conversion phase: x (int32 or fp32 in HBM) -> int8 in scratch HBM ---- */
@@ -110,7 +95,7 @@ static sc_status load_a(cg *c, const qmm *q, int core, int slot, int64_t ao, int
     uint64_t e = (uint64_t)(ao + m0 * q->K);
     cg_view src = {SC_SPACE_HBM, SC_DTYPE_INT8, q->qa_off + e, {st[0], st[1], 0, 0}, -1};
     if (q->direct_a) src = cg_val_view(c, q->a, e, st); /* int32 -> int8 by the DMA, exact */
-    cg_view dst = cg_spad(SC_DTYPE_INT8, s_a(q, slot), d);
+    cg_view dst = cg_spad(SC_DTYPE_INT8, cg_slot_at(&q->L, slot, QS_A), d);
     return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src);
 }
 
@@ -121,7 +106,7 @@ static sc_status load_b(cg *c, const qmm *q, int core, int slot, int64_t bo, int
         uint32_t d[4] = {K, rn, 1, 1};
         cg_view src = {
             SC_SPACE_CONST, SC_DTYPE_INT8, q->qw_off + (uint64_t)(n0 * q->K), {1, (int32_t)K}, -1};
-        cg_view dst = cg_spad(SC_DTYPE_INT8, s_b(q, slot), d);
+        cg_view dst = cg_spad(SC_DTYPE_INT8, cg_slot_at(&q->L, slot, QS_B), d);
         return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src);
     }
     uint32_t d[4] = {rn, K, 1, 1};
@@ -129,7 +114,7 @@ static sc_status load_b(cg *c, const qmm *q, int core, int slot, int64_t bo, int
     uint64_t e = (uint64_t)(bo + n0);
     cg_view src = {SC_SPACE_HBM, SC_DTYPE_INT8, q->qb_off + e, {st[0], st[1], 0, 0}, -1};
     if (q->direct_b) src = cg_val_view(c, q->b, e, st);
-    cg_view dst = cg_spad(SC_DTYPE_INT8, s_b(q, slot), d);
+    cg_view dst = cg_spad(SC_DTYPE_INT8, cg_slot_at(&q->L, slot, QS_B), d);
     return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src);
 }
 
@@ -138,7 +123,7 @@ static sc_status load_bias(cg *c, const qmm *q, int core, int slot, int64_t m0, 
     uint32_t d[4] = {rn, rm, 1, 1};
     int32_t st[4] = {(int32_t)q->bias_st[1], (int32_t)q->bias_st[0], 0, 0};
     cg_view src = cg_val_view(c, q->bias, (uint64_t)(m0 * q->bias_st[0] + n0 * q->bias_st[1]), st);
-    cg_view dst = cg_spad(SC_DTYPE_FP32, s_bias(q, slot), d);
+    cg_view dst = cg_spad(SC_DTYPE_FP32, cg_slot_at(&q->L, slot, QS_BIAS), d);
     return cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src);
 }
 
@@ -158,7 +143,7 @@ static sc_status qm_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     if (q->need_ra || (q->need_cb && !q->b_const)) {
         uint32_t d[4] = {(uint32_t)q->K, 1, 1, 1};
         cg_view src = {SC_SPACE_CONST, SC_DTYPE_INT8, q->ones_off, {1, 0, 0, 0}, -1};
-        cg_view dst = cg_spad1(SC_DTYPE_INT8, s_ones(q, slot));
+        cg_view dst = cg_spad1(SC_DTYPE_INT8, cg_slot_at(&q->L, slot, QS_ONES));
         if (cg_dma(c, core, SC_QUEUE_LOAD, d, &dst, &src)) return c->err->status;
     }
     if (q->w_const ? load_vec(c, q, core, slot, V_W, &q->wc, n0, rn)
@@ -215,8 +200,9 @@ static sc_status corr_rows(cg *c, const qmm *q, int core, int slot, uint32_t rm,
     cg_view na = cg_spad1(SC_DTYPE_FP32, s_v(q, slot, V_NA));
     cg_view ra = cg_spad1(SC_DTYPE_INT32, s_v(q, slot, V_RA));
     uint32_t d[4] = {rn, rm, 1, 1};
-    cg_view cv = tile(*cdt, s_c(q, slot), rn), cf = tile(SC_DTYPE_FP32, s_c(q, slot), rn);
-    cg_view t = tile(SC_DTYPE_FP32, s_t(q, slot), rn);
+    cg_view cv = tile(*cdt, cg_slot_at(&q->L, slot, QS_C), rn),
+            cf = tile(SC_DTYPE_FP32, cg_slot_at(&q->L, slot, QS_C), rn);
+    cg_view t = tile(SC_DTYPE_FP32, cg_slot_at(&q->L, slot, QS_T), rn);
     cg_view nbv = bvec(q, slot, V_NB, SC_DTYPE_FP32, 1), pv = bvec(q, slot, V_P, SC_DTYPE_FP32, 0);
     /* p = ra - K * na (na is known to be 0 when A needs no correction: p = ra) */
     if (q->need_cb ? vop(c, core, SC_OP_VMULF, rm, p, na, NULL, (float)-q->K) ||
@@ -234,14 +220,15 @@ static sc_status corr_rows(cg *c, const qmm *q, int core, int slot, uint32_t rm,
 static sc_status corr_cols(cg *c, const qmm *q, int core, int slot, uint32_t rm, uint32_t rn,
                            sc_dtype *cdt) {
     uint32_t d[4] = {rn, rm, 1, 1};
-    cg_view cv = tile(*cdt, s_c(q, slot), rn), cf = tile(SC_DTYPE_FP32, s_c(q, slot), rn);
+    cg_view cv = tile(*cdt, cg_slot_at(&q->L, slot, QS_C), rn),
+            cf = tile(SC_DTYPE_FP32, cg_slot_at(&q->L, slot, QS_C), rn);
     sc_dtype cbt = q->b_const ? SC_DTYPE_FP32 : SC_DTYPE_INT32; /* loaded, or an MMA's sums */
     cg_view cb = bvec(q, slot, V_CB, cbt, 1);
     if (q->w_const) { /* na * column sums folded at compile time */
         cg_view wv = bvec(q, slot, V_W, SC_DTYPE_FP32, 1);
         if (cg_vec(c, core, SC_OP_VSUB, d, &cf, &cv, &wv, NULL, 0, 0)) return c->err->status;
     } else if (q->na.per) {
-        cg_view t = tile(SC_DTYPE_FP32, s_t(q, slot), rn);
+        cg_view t = tile(SC_DTYPE_FP32, cg_slot_at(&q->L, slot, QS_T), rn);
         cg_view na = bvec(q, slot, V_NA, SC_DTYPE_FP32, 0);
         if (cg_vec(c, core, SC_OP_VMUL, d, &t, &na, &cb, NULL, 0, 0) ||
             cg_vec(c, core, SC_OP_VSUB, d, &cf, &cv, &t, NULL, 0, 0))
@@ -279,14 +266,17 @@ static sc_status qm_finish(cg *c, const qmm *q, int core, int slot, uint32_t rm,
     if (!q->s_const && (vop(c, core, SC_OP_VMUL, rn, sb, sb, &sa, 0) ||
                         (q->mode == QM_REQUANT && vop(c, core, SC_OP_VDIV, rn, sb, sb, &sy, 0))))
         return c->err->status;
-    cg_view cv = tile(cdt, s_c(q, slot), rn), cf = tile(SC_DTYPE_FP32, s_c(q, slot), rn);
-    cg_view ci = tile(SC_DTYPE_INT32, s_c(q, slot), rn), s = bvec(q, slot, V_SB, SC_DTYPE_FP32, 1);
+    cg_view cv = tile(cdt, cg_slot_at(&q->L, slot, QS_C), rn),
+            cf = tile(SC_DTYPE_FP32, cg_slot_at(&q->L, slot, QS_C), rn);
+    cg_view ci = tile(SC_DTYPE_INT32, cg_slot_at(&q->L, slot, QS_C), rn),
+            s = bvec(q, slot, V_SB, SC_DTYPE_FP32, 1);
     if (cg_vec(c, core, SC_OP_VMUL, d, &cf, &cv, &s, NULL, 0, 0)) return c->err->status;
     if (q->mode == QM_DEQUANT) {
-        cg_view b = tile(SC_DTYPE_FP32, s_bias(q, slot), rn);
+        cg_view b = tile(SC_DTYPE_FP32, cg_slot_at(&q->L, slot, QS_BIAS), rn);
         if (q->bias >= 0 && cg_vec(c, core, SC_OP_VADD, d, &cf, &cf, &b, NULL, 0, 0))
             return c->err->status;
-        return cg_apply_act(c, core, q->n, s_c(q, slot), s_t(q, slot), rm * rn);
+        return cg_apply_act(c, core, q->n, cg_slot_at(&q->L, slot, QS_C),
+                            cg_slot_at(&q->L, slot, QS_T), rm * rn);
     }
     cg_view zy = bvec(q, slot, V_ZY, SC_DTYPE_FP32, 1);
     if (cg_vec(c, core, SC_OP_VCAST, d, &ci, &cf, NULL, NULL, 0, 0) ||
@@ -304,13 +294,16 @@ static sc_status qm_compute(cg *c, void *ctx, int core, uint64_t t, int slot) {
     uint32_t rm = (uint32_t)SC_MIN(q->tm, q->M - m0), rn = (uint32_t)SC_MIN(q->tn, q->N - n0);
     uint32_t K = (uint32_t)q->K;
     int tb = q->b_const ? SC_MMA_TB : 0;
-    if (mma(c, core, s_c(q, slot), s_a(q, slot), s_b(q, slot), rm, rn, K, tb))
+    if (mma(c, core, cg_slot_at(&q->L, slot, QS_C), cg_slot_at(&q->L, slot, QS_A),
+            cg_slot_at(&q->L, slot, QS_B), rm, rn, K, tb))
         return c->err->status;
     /* row sums of A' (times a ones column) and column sums of B' (a ones row times B'), exact */
-    if (q->need_ra && mma(c, core, s_v(q, slot, V_RA), s_a(q, slot), s_ones(q, slot), rm, 1, K, 0))
+    if (q->need_ra && mma(c, core, s_v(q, slot, V_RA), cg_slot_at(&q->L, slot, QS_A),
+                          cg_slot_at(&q->L, slot, QS_ONES), rm, 1, K, 0))
         return c->err->status;
     if (q->need_cb && !q->b_const &&
-        mma(c, core, s_v(q, slot, V_CB), s_ones(q, slot), s_b(q, slot), 1, rn, K, tb))
+        mma(c, core, s_v(q, slot, V_CB), cg_slot_at(&q->L, slot, QS_ONES),
+            cg_slot_at(&q->L, slot, QS_B), 1, rn, K, tb))
         return c->err->status;
     return qm_finish(c, q, core, slot, rm, rn);
 }
@@ -325,7 +318,7 @@ static sc_status qm_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
     cg_view dst = cg_val_view(c, q->out, (uint64_t)(bi * q->M * q->N + m0 * q->N + n0), st);
     /* untouched int32 products (int8 operands, no zero points) are stored as they are */
     int raw = q->mode == QM_INT && !q->need_ra && !q->need_cb;
-    cg_view src = cg_spad(raw ? SC_DTYPE_INT32 : SC_DTYPE_FP32, s_c(q, slot), d);
+    cg_view src = cg_spad(raw ? SC_DTYPE_INT32 : SC_DTYPE_FP32, cg_slot_at(&q->L, slot, QS_C), d);
     return cg_dma(c, core, SC_QUEUE_STORE, d, &dst, &src);
 }
 
@@ -495,14 +488,16 @@ static sc_status setup_scales(cg *c, sc_ir_node *n, qmm *q) {
 static sc_status setup_sizes(cg *c, qmm *q) {
     q->tm = SC_MIN(q->M, c->sa), q->tn = SC_MIN(q->N, c->sa);
     q->mt = (q->M + q->tm - 1) / q->tm, q->nt = (q->N + q->tn - 1) / q->tn;
-    q->a_bytes = al64((uint64_t)(q->tm * q->K));
-    q->b_bytes = al64((uint64_t)(q->tn * q->K));
-    q->o_bytes = al64((uint64_t)q->K);
-    q->c_bytes = al64((uint64_t)(q->tm * q->tn * 4));
+    uint64_t c_b = al64((uint64_t)(q->tm * q->tn * 4));
     q->v_bytes = al64((uint64_t)SC_MAX(q->tm, q->tn) * 4);
-    q->slot = q->a_bytes + q->b_bytes + q->o_bytes + (q->bias >= 0 ? 3 : 2) * q->c_bytes +
-              V_COUNT * q->v_bytes;
-    if (2 * q->slot > c->spad || q->K > 65535)
+    uint64_t sz[QS_REGIONS] = {al64((uint64_t)(q->tm * q->K)),
+                               al64((uint64_t)(q->tn * q->K)),
+                               al64((uint64_t)q->K),
+                               c_b,
+                               c_b,
+                               q->bias >= 0 ? c_b : 0,
+                               V_COUNT * q->v_bytes};
+    if (2 * cg_slot_layout(&q->L, sz, QS_REGIONS) > c->spad || q->K > 65535)
         return sc_err_set(c->err, SC_ERR_UNSUPPORTED, "%s: K = %lld too large for one tile",
                           q->n->op, (long long)q->K);
     return SC_OK;
