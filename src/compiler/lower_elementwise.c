@@ -206,21 +206,9 @@ static void elu_core(recipe *r, float alpha) {
     add(r, SC_OP_VSEL, OUT, T1, X0, T0, 0);
 }
 
-static int unary_recipe(cg *c, const sc_ir_node *n, recipe *r) {
+/* Activation functions made of several vector steps. */
+static int activation_recipe(const sc_ir_node *n, recipe *r) {
     const char *op = n->op;
-    static const struct {
-        const char *op;
-        int code;
-    } SIMPLE[] = {{"Abs", SC_OP_VABS},   {"Neg", SC_OP_VNEG},         {"Exp", SC_OP_VEXP},
-                  {"Log", SC_OP_VLOG},   {"Sqrt", SC_OP_VSQRT},       {"Reciprocal", SC_OP_VRECIP},
-                  {"Relu", SC_OP_VRELU}, {"Sigmoid", SC_OP_VSIGMOID}, {"Tanh", SC_OP_VTANH},
-                  {"Erf", SC_OP_VERF},   {"Gelu", SC_OP_VGELU}};
-    for (size_t i = 0; i < SC_ARRAY_LEN(SIMPLE); i++)
-        if (!strcmp(op, SIMPLE[i].op)) {
-            add1(r, SIMPLE[i].code, OUT, X0);
-            return 1;
-        }
-    if (trig_recipe(op, r)) return 1;
     if (!strcmp(op, "Softplus")) {
         add1(r, SC_OP_VEXP, T0, X0);
         addf(r, SC_OP_VADDF, T0, T0, 1);
@@ -268,7 +256,15 @@ static int unary_recipe(cg *c, const sc_ir_node *n, recipe *r) {
         addf(r, SC_OP_VGTF, T1, X0, l);
         add(r, SC_OP_VSEL, OUT, T1, OUT, T2, 0);
         add2(r, SC_OP_VADD, OUT, OUT, T0);
-    } else if (!strcmp(op, "Sign")) {
+    } else
+        return 0;
+    return 1;
+}
+
+/* Sign, rounding, logical and classification ops. */
+static int logic_recipe(const sc_ir_node *n, recipe *r) {
+    const char *op = n->op;
+    if (!strcmp(op, "Sign")) {
         addf(r, SC_OP_VGTF, T0, X0, 0);
         addf(r, SC_OP_VLTF, T1, X0, 0);
         add2(r, SC_OP_VSUB, OUT, T0, T1);
@@ -291,37 +287,30 @@ static int unary_recipe(cg *c, const sc_ir_node *n, recipe *r) {
     return 1;
 }
 
+static int unary_recipe(cg *c, const sc_ir_node *n, recipe *r) {
+    const char *op = n->op;
+    static const struct {
+        const char *op;
+        int code;
+    } SIMPLE[] = {{"Abs", SC_OP_VABS},   {"Neg", SC_OP_VNEG},         {"Exp", SC_OP_VEXP},
+                  {"Log", SC_OP_VLOG},   {"Sqrt", SC_OP_VSQRT},       {"Reciprocal", SC_OP_VRECIP},
+                  {"Relu", SC_OP_VRELU}, {"Sigmoid", SC_OP_VSIGMOID}, {"Tanh", SC_OP_VTANH},
+                  {"Erf", SC_OP_VERF},   {"Gelu", SC_OP_VGELU}};
+    for (size_t i = 0; i < SC_ARRAY_LEN(SIMPLE); i++)
+        if (!strcmp(op, SIMPLE[i].op)) {
+            add1(r, SIMPLE[i].code, OUT, X0);
+            return 1;
+        }
+    if (trig_recipe(op, r)) return 1;
+    return activation_recipe(n, r) || logic_recipe(n, r);
+}
+
 static int is_int(sc_tdtype t) {
     return !sc_tdtype_is_float(t);
 }
 
-static int nary_recipe(cg *c, const sc_ir_node *n, recipe *r) {
-    static const struct {
-        const char *op;
-        int code;
-    } B[] = {{"Add", SC_OP_VADD},        {"Sub", SC_OP_VSUB},
-             {"Mul", SC_OP_VMUL},        {"Div", SC_OP_VDIV},
-             {"Pow", SC_OP_VPOW},        {"Max", SC_OP_VMAX},
-             {"Min", SC_OP_VMIN},        {"Sum", SC_OP_VADD},
-             {"Mean", SC_OP_VADD},       {"Equal", SC_OP_VEQ},
-             {"Less", SC_OP_VLT},        {"Greater", SC_OP_VGT},
-             {"LessOrEqual", SC_OP_VLE}, {"GreaterOrEqual", SC_OP_VGE},
-             {"And", SC_OP_VMUL},        {"Or", SC_OP_VMAX},
-             {"Xor", SC_OP_VNE}};
-    for (size_t i = 0; i < SC_ARRAY_LEN(B); i++) {
-        if (strcmp(n->op, B[i].op)) continue;
-        if (n->n_in == 1) add1(r, SC_OP_VCOPY, OUT, X0);
-        for (int k = 1; k < n->n_in; k++)
-            add2(r, B[i].code, OUT, k == 1 ? X0 : OUT, k);
-        if (!strcmp(n->op, "Mean") && c->g->vals[n->out[0]].dtype == SC_T_DOUBLE)
-            addf(r, SC_OP_VDIVF, OUT, OUT, (float)n->n_in); /* 1/n is not exact in fp32 */
-        else if (!strcmp(n->op, "Mean"))
-            addf(r, SC_OP_VMULF, OUT, OUT, 1.0f / (float)n->n_in);
-        if (!strcmp(n->op, "Div") && is_int(c->g->vals[n->out[0]].dtype)) {
-            trunc_to(r, OUT); /* integer division truncates toward zero */
-        }
-        return 1;
-    }
+/* N-ary ops with their own recipe (not one vector op folded over the inputs). */
+static int nary_special(cg *c, const sc_ir_node *n, recipe *r) {
     if (!strcmp(n->op, "PRelu")) {
         add2(r, SC_OP_VMUL, T0, X0, X1);
         addf(r, SC_OP_VLTF, T1, X0, 0);
@@ -392,6 +381,36 @@ static int nary_recipe(cg *c, const sc_ir_node *n, recipe *r) {
         return 1;
     }
     return 0;
+}
+
+static int nary_recipe(cg *c, const sc_ir_node *n, recipe *r) {
+    static const struct {
+        const char *op;
+        int code;
+    } B[] = {{"Add", SC_OP_VADD},        {"Sub", SC_OP_VSUB},
+             {"Mul", SC_OP_VMUL},        {"Div", SC_OP_VDIV},
+             {"Pow", SC_OP_VPOW},        {"Max", SC_OP_VMAX},
+             {"Min", SC_OP_VMIN},        {"Sum", SC_OP_VADD},
+             {"Mean", SC_OP_VADD},       {"Equal", SC_OP_VEQ},
+             {"Less", SC_OP_VLT},        {"Greater", SC_OP_VGT},
+             {"LessOrEqual", SC_OP_VLE}, {"GreaterOrEqual", SC_OP_VGE},
+             {"And", SC_OP_VMUL},        {"Or", SC_OP_VMAX},
+             {"Xor", SC_OP_VNE}};
+    for (size_t i = 0; i < SC_ARRAY_LEN(B); i++) {
+        if (strcmp(n->op, B[i].op)) continue;
+        if (n->n_in == 1) add1(r, SC_OP_VCOPY, OUT, X0);
+        for (int k = 1; k < n->n_in; k++)
+            add2(r, B[i].code, OUT, k == 1 ? X0 : OUT, k);
+        if (!strcmp(n->op, "Mean") && c->g->vals[n->out[0]].dtype == SC_T_DOUBLE)
+            addf(r, SC_OP_VDIVF, OUT, OUT, (float)n->n_in); /* 1/n is not exact in fp32 */
+        else if (!strcmp(n->op, "Mean"))
+            addf(r, SC_OP_VMULF, OUT, OUT, 1.0f / (float)n->n_in);
+        if (!strcmp(n->op, "Div") && is_int(c->g->vals[n->out[0]].dtype)) {
+            trunc_to(r, OUT); /* integer division truncates toward zero */
+        }
+        return 1;
+    }
+    return nary_special(c, n, r);
 }
 
 static int clip_recipe(cg *c, const sc_ir_node *n, recipe *r) {
