@@ -12,7 +12,9 @@ typedef struct att {
     float scale;
     sc_dtype dt;
     int64_t odims[SC_IR_MAX_RANK], mst[SC_IR_MAX_RANK]; /* score shape, mask strides over it */
-    uint64_t q_b, k_b, v_b, sm_b, o_b, slot, pers;
+    cg_slot L;                                          /* slot regions AT_* */
+    uint64_t v_b, o_b;                                  /* one V / O chunk */
+    uint64_t pers;
     int cores;
 } att;
 
@@ -32,26 +34,15 @@ static int at_tile(const att *a, uint64_t t, int64_t *b, int64_t *q0, int64_t *k
 }
 
 /* Scratchpad: two slots {Q, K, V chunks, mask, S, O out chunks}, then the per-core state. */
-static uint64_t a_q(const att *a, int s) {
-    return (uint64_t)s * a->slot;
-}
-static uint64_t a_k(const att *a, int s) {
-    return a_q(a, s) + a->q_b;
-}
+enum { AT_Q, AT_K, AT_V, AT_MASK, AT_S, AT_OOUT, AT_REGIONS };
 static uint64_t a_v(const att *a, int s, int64_t c) {
-    return a_k(a, s) + a->k_b + (uint64_t)c * a->v_b;
-}
-static uint64_t a_mask(const att *a, int s) {
-    return a_v(a, s, a->ncv);
-}
-static uint64_t a_s(const att *a, int s) {
-    return a_mask(a, s) + a->sm_b;
+    return cg_slot_at(&a->L, s, AT_V) + (uint64_t)c * a->v_b;
 }
 static uint64_t a_oout(const att *a, int s, int64_t c) {
-    return a_s(a, s) + a->sm_b + (uint64_t)c * a->o_b;
+    return cg_slot_at(&a->L, s, AT_OOUT) + (uint64_t)c * a->o_b;
 }
 static uint64_t a_o(const att *a, int64_t c) { /* accumulator chunks, then m, l, mb, alpha */
-    return 2 * a->slot + (uint64_t)c * a->o_b;
+    return 2 * a->L.bytes + (uint64_t)c * a->o_b;
 }
 static uint64_t a_stat(const att *a, int i) {
     return a_o(a, a->ncv) + (uint64_t)i * al64((uint64_t)a->bq * 4);
@@ -75,11 +66,12 @@ static sc_status at_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     uint32_t qd[4] = {(uint32_t)a->d, rq, 1, 1};
     int32_t qs[4] = {1, (int32_t)a->d, 0, 0};
     cg_view qsrc = cg_val_view(c, a->q, (uint64_t)((b * a->Sq + q0) * a->d), qs);
-    cg_view qdst = cg_spad(a->dt, a_q(a, slot), qd);
+    cg_view qdst = cg_spad(a->dt, cg_slot_at(&a->L, slot, AT_Q), qd);
     uint32_t kd[4] = {a->kt ? rk : (uint32_t)a->d, a->kt ? (uint32_t)a->d : rk, 1, 1};
     int32_t ks[4] = {1, (int32_t)(a->kt ? a->Sk : a->d), 0, 0};
     uint64_t ke = (uint64_t)(a->kt ? b * a->d * a->Sk + k0 : (b * a->Sk + k0) * a->d);
-    cg_view ksrc = cg_val_view(c, a->k, ke, ks), kdst = cg_spad(a->dt, a_k(a, slot), kd);
+    cg_view ksrc = cg_val_view(c, a->k, ke, ks),
+            kdst = cg_spad(a->dt, cg_slot_at(&a->L, slot, AT_K), kd);
     if (cg_dma(c, core, q, qd, &qdst, &qsrc) || cg_dma(c, core, q, kd, &kdst, &ksrc))
         return c->err->status;
     for (int64_t ch = 0; ch < a->ncv; ch++) {
@@ -94,7 +86,7 @@ static sc_status at_load(cg *c, void *ctx, int core, uint64_t t, int slot) {
     uint32_t md[4] = {rk, rq, 1, 1};
     int32_t ms[4] = {(int32_t)a->mst[a->r - 1], (int32_t)a->mst[a->r - 2], 0, 0};
     cg_view msrc = cg_val_view(c, a->mask, mask_off(a, b, q0, k0), ms);
-    cg_view mdst = cg_spad(SC_DTYPE_FP32, a_mask(a, slot), md);
+    cg_view mdst = cg_spad(SC_DTYPE_FP32, cg_slot_at(&a->L, slot, AT_MASK), md);
     return cg_dma(c, core, q, md, &mdst, &msrc);
 }
 
@@ -107,12 +99,12 @@ static cg_view rowv(uint64_t addr) { /* one value per row, broadcast along the c
 static sc_status at_scores(cg *c, att *a, int core, int slot, uint32_t rq, uint32_t rk, int first) {
     sc_queue q = SC_QUEUE_COMPUTE;
     uint32_t d2[4] = {rk, rq, 1, 1}, dr[4] = {1, rq, 1, 1};
-    cg_view S = cg_spad(SC_DTYPE_FP32, a_s(a, slot), d2),
-            M = cg_spad(SC_DTYPE_FP32, a_mask(a, slot), d2);
+    cg_view S = cg_spad(SC_DTYPE_FP32, cg_slot_at(&a->L, slot, AT_S), d2),
+            M = cg_spad(SC_DTYPE_FP32, cg_slot_at(&a->L, slot, AT_MASK), d2);
     cg_view m = rowv(a_stat(a, 0)), mb = rowv(a_stat(a, 2)), al = rowv(a_stat(a, 3));
-    if (cg_li(c, core, q, R_T0, (int64_t)a_s(a, slot)) ||
-        cg_li(c, core, q, R_T1, (int64_t)a_q(a, slot)) ||
-        cg_li(c, core, q, R_T2, (int64_t)a_k(a, slot)))
+    if (cg_li(c, core, q, R_T0, (int64_t)cg_slot_at(&a->L, slot, AT_S)) ||
+        cg_li(c, core, q, R_T1, (int64_t)cg_slot_at(&a->L, slot, AT_Q)) ||
+        cg_li(c, core, q, R_T2, (int64_t)cg_slot_at(&a->L, slot, AT_K)))
         return c->err->status;
     sc_insn in = {
         SC_OP_MMAI,
@@ -137,7 +129,7 @@ static sc_status at_update(cg *c, att *a, int core, int slot, uint32_t rq, uint3
                            int last) {
     sc_queue q = SC_QUEUE_COMPUTE;
     uint32_t d2[4] = {rk, rq, 1, 1}, dr[4] = {1, rq, 1, 1};
-    cg_view S = cg_spad(SC_DTYPE_FP32, a_s(a, slot), d2);
+    cg_view S = cg_spad(SC_DTYPE_FP32, cg_slot_at(&a->L, slot, AT_S), d2);
     cg_view m = rowv(a_stat(a, 0)), l = rowv(a_stat(a, 1)), mb = rowv(a_stat(a, 2)),
             al = rowv(a_stat(a, 3));
     if (cg_vec(c, core, SC_OP_VSUB, d2, &S, &S, &m, NULL, 0, 0) ||
@@ -154,7 +146,7 @@ static sc_status at_update(cg *c, att *a, int core, int slot, uint32_t rq, uint3
         if (!first && cg_vec(c, core, SC_OP_VMUL, dc, &O, &O, &al, NULL, 0, 0))
             return c->err->status;
         if (cg_li(c, core, q, R_T0, (int64_t)a_o(a, ch)) ||
-            cg_li(c, core, q, R_T1, (int64_t)a_s(a, slot)) ||
+            cg_li(c, core, q, R_T1, (int64_t)cg_slot_at(&a->L, slot, AT_S)) ||
             cg_li(c, core, q, R_T2, (int64_t)a_v(a, slot, ch)))
             return c->err->status;
         sc_insn in = {SC_OP_MMAI,
@@ -194,19 +186,23 @@ static sc_status at_store(cg *c, void *ctx, int core, uint64_t t, int slot) {
 
 static void at_sizes(att *a) {
     int es = sc_isa_dtype_bytes(a->dt);
-    a->q_b = al64((uint64_t)(a->bq * a->d * es));
-    a->k_b = al64((uint64_t)(a->kn * a->d * es));
+    uint64_t sm_b = al64((uint64_t)(a->bq * a->kn * 4)), ncv = (uint64_t)a->ncv;
     a->v_b = al64((uint64_t)(a->kn * a->nc * es));
-    a->sm_b = al64((uint64_t)(a->bq * a->kn * 4));
     a->o_b = al64((uint64_t)(a->bq * a->nc * 4));
-    a->slot = a->q_b + a->k_b + (uint64_t)a->ncv * (a->v_b + a->o_b) + 2 * a->sm_b;
+    uint64_t sz[AT_REGIONS] = {al64((uint64_t)(a->bq * a->d * es)),
+                               al64((uint64_t)(a->kn * a->d * es)),
+                               ncv * a->v_b,
+                               sm_b,
+                               sm_b,
+                               ncv * a->o_b};
+    cg_slot_layout(&a->L, sz, AT_REGIONS);
     a->pers = (uint64_t)a->ncv * a->o_b + 4 * al64((uint64_t)a->bq * 4);
 }
 
 static sc_status at_plan(cg *c, att *a) {
     a->nc = SC_MIN(a->dv, (int64_t)c->sa), a->ncv = (a->dv + a->nc - 1) / a->nc;
     a->bq = SC_MIN(a->Sq, (int64_t)c->sa), a->kn = SC_MIN(a->Sk, (int64_t)c->sa);
-    for (at_sizes(a); 2 * a->slot + a->pers > c->spad; at_sizes(a)) {
+    for (at_sizes(a); 2 * a->L.bytes + a->pers > c->spad; at_sizes(a)) {
         if (a->kn > 16)
             a->kn /= 2;
         else if (a->bq > 8)
