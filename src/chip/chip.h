@@ -96,8 +96,16 @@ struct sc_chip {
 
 /* Derived figures used across layers. */
 double sc_chip_peak_flops(const sc_chip *c, sc_dtype t); /* FLOP/s, dense */
-double sc_dram_bandwidth(const sc_dram_cfg *d);          /* bytes/s */
-double sc_dram_capacity(const sc_dram_cfg *d);           /* bytes */
-const char *sc_chip_config_dir(void);                    /* default search directory */
+/* Tensor-core power limit. A chip draws at most power.tdp over its power controller's window,
+ * so under a sustained load its MACs cannot take less than their energy over the budget left
+ * above idle: sc_chip_mma_power_seconds = macs x energy.mac[t] / (tdp - idle) (0 without a
+ * budget). sc_chip_mma_power is the power full-rate MMA of type t would draw at the nominal clock,
+ * sc_chip_mma_clock_fraction the fraction of the nominal rate the budget sustains (at most 1). */
+double sc_chip_mma_power(const sc_chip *c, sc_dtype t); /* watts */
+double sc_chip_mma_clock_fraction(const sc_chip *c, sc_dtype t);
+double sc_chip_mma_power_seconds(const sc_chip *c, sc_dtype t, double macs);
+double sc_dram_bandwidth(const sc_dram_cfg *d); /* bytes/s */
+double sc_dram_capacity(const sc_dram_cfg *d);  /* bytes */
+const char *sc_chip_config_dir(void);           /* default search directory */
 
 #endif

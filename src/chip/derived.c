@@ -11,6 +11,30 @@ double sc_chip_peak_flops(const sc_chip *c, sc_dtype t) {
     return 2.0 * c->cores * (double)c->sa_rows * c->sa_cols * c->clock_hz * c->mma_rate[t];
 }
 
+/* FP8's two formats share one energy and rate entry (E4M3's). */
+static sc_dtype mma_slot(sc_dtype t) {
+    return t == SC_DTYPE_FP8_E5M2 ? SC_DTYPE_FP8_E4M3 : t;
+}
+
+double sc_chip_mma_power(const sc_chip *c, sc_dtype t) {
+    if ((unsigned)t >= SC_DTYPE_COUNT) return 0;
+    return sc_chip_peak_flops(c, mma_slot(t)) / 2.0 * c->e_mac[mma_slot(t)];
+}
+
+double sc_chip_mma_clock_fraction(const sc_chip *c, sc_dtype t) {
+    double budget = c->tdp_w - c->idle_w, p = sc_chip_mma_power(c, t);
+    return budget > 0 && p > budget ? budget / p : 1.0;
+}
+
+/* Dynamic power taken at the MACs alone (energy.mac includes delivering their operands): the
+ * rest of a compute-bound GEMM's energy is small beside it, and a rate bound on MACs holds for
+ * any schedule, so the executor and llm_perf's extrapolated GEMMs apply the same floor. */
+double sc_chip_mma_power_seconds(const sc_chip *c, sc_dtype t, double macs) {
+    double budget = c->tdp_w - c->idle_w;
+    if ((unsigned)t >= SC_DTYPE_COUNT || budget <= 0 || macs <= 0) return 0;
+    return macs * c->e_mac[mma_slot(t)] / budget;
+}
+
 double sc_dram_bandwidth(const sc_dram_cfg *d) {
     if (!d->present) return 0;
     return d->stacks * (double)d->bus_bits * d->pin_rate / 8.0;

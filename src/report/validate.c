@@ -33,7 +33,8 @@ static void predict_matmul(const sc_val_row *r, const sc_chip *chip, sc_val_llm_
         return;
     }
     sc_status st = r->batch <= 1
-                       ? sc_val_gemm_exec(cache, chip, r->m, r->n, r->k, r->precision, &sec, &err)
+                       ? sc_val_gemm_exec_load(cache, chip, r->m, r->n, r->k, r->precision,
+                                               r->burst, &sec, &err)
                        : sc_val_gemm_seconds(chip, r->batch, r->m, r->n, r->k, t, &sec, &err);
     if (st != SC_OK) {
         skip(res, err.msg);

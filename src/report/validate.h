@@ -45,6 +45,7 @@ typedef struct sc_val_row {
     int tp, per_gpu;
     int kv_per_head; /* 1: decode attention reads each KV head once per query head (no XQA) */
     int host_sync;   /* 1: timed on the host clock around the call + a synchronize (timing=) */
+    int burst;       /* 1: each call a short burst after an idle gap, nominal clock (load=) */
     char op[16];     /* collective / streaming kernel name: allreduce, copy, triad, dot */
 } sc_val_row;
 

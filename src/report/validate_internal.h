@@ -24,5 +24,10 @@ void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cac
  * in cache (NULL: a temporary one). */
 sc_status sc_val_gemm_exec(sc_val_llm_cache *cache, const sc_chip *chip, double m, double n,
                            double k, const char *precision, double *seconds, sc_err *err);
+/* As sc_val_gemm_exec (a sustained load, held to the power limit); burst 1 leaves the limit out
+ * (a row with load=burst: the source rested the chip between calls). */
+sc_status sc_val_gemm_exec_load(sc_val_llm_cache *cache, const sc_chip *chip, double m, double n,
+                                double k, const char *precision, int burst, double *seconds,
+                                sc_err *err);
 
 #endif

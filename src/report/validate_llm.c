@@ -152,6 +152,12 @@ static sc_status gemm_timer(sc_val_llm_cache *c, const sc_chip *chip, sc_llm_gem
 
 sc_status sc_val_gemm_exec(sc_val_llm_cache *cache, const sc_chip *chip, double m, double n,
                            double k, const char *precision, double *seconds, sc_err *err) {
+    return sc_val_gemm_exec_load(cache, chip, m, n, k, precision, 0, seconds, err);
+}
+
+sc_status sc_val_gemm_exec_load(sc_val_llm_cache *cache, const sc_chip *chip, double m, double n,
+                                double k, const char *precision, int burst, double *seconds,
+                                sc_err *err) {
     sc_llm_prec prec;
     if (prec_of(precision, &prec) != 0)
         return sc_err_set(err, SC_ERR_INVALID_ARG, "precision '%s' unknown", precision);
@@ -164,7 +170,9 @@ sc_status sc_val_gemm_exec(sc_val_llm_cache *cache, const sc_chip *chip, double 
     sc_status st = gemm_timer(cache ? cache : own, chip, &t, err);
     if (st == SC_OK) st = sc_llm_gemm_raw(t, m, (int)n, (int)k, prec, &raw, err);
     if (st == SC_OK)
-        *seconds = chip->kernel_launch_s + sc_llm_gemm_seconds(chip, m, (int)n, (int)k, prec, raw);
+        *seconds = chip->kernel_launch_s +
+                   (burst ? sc_llm_gemm_burst_seconds(chip, m, (int)n, (int)k, prec, raw)
+                          : sc_llm_gemm_seconds(chip, m, (int)n, (int)k, prec, raw));
     sc_val_llm_cache_destroy(own);
     return st;
 }

@@ -192,6 +192,17 @@ static sc_status workload_token(sc_val_row *r, const char *tok, const char *name
         r->host_sync = strcmp(val, "host_sync") == 0;
         return SC_OK;
     }
+    /* How long the source kept the chip loaded: sustained (back-to-back calls long enough for
+     * the power limit to bind, the default) or burst (each call after an idle or cooling gap:
+     * the tensor cores run at the nominal clock, sc_llm_gemm_burst_seconds). */
+    if (strcmp(key, "load") == 0) {
+        if (strcmp(val, "burst") != 0 && strcmp(val, "sustained") != 0)
+            return sc_err_set(err, SC_ERR_PARSE,
+                              "%s:%d: workload key 'load': '%s' is not burst or sustained", name,
+                              r->line, val);
+        r->burst = strcmp(val, "burst") == 0;
+        return SC_OK;
+    }
     double v;
     if (parse_number(val, &v) != 0 || v < 0)
         return sc_err_set(err, SC_ERR_PARSE, "%s:%d: workload key '%s': '%s' is not a number >= 0",

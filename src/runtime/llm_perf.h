@@ -124,6 +124,11 @@ sc_status sc_llm_gemm_raw(sc_llm_gemm_timer *t, double m, int n, int k, sc_llm_p
                           double *raw_s, sc_err *err);
 double sc_llm_gemm_seconds(const sc_chip *chip, double m, int n, int k, sc_llm_prec prec,
                            double raw_s);
+/* sc_llm_gemm_seconds holds the GEMM to the chip's power limit (a sustained load: serving,
+ * back-to-back benchmark calls); this variant does not (a benchmark that rests the chip between
+ * calls runs at the nominal clock). */
+double sc_llm_gemm_burst_seconds(const sc_chip *chip, double m, int n, int k, sc_llm_prec prec,
+                                 double raw_s);
 
 /* All-reduce of `bytes` over `chips` GPUs as NCCL's tuner models it (ring LL/LL128/Simple with
  * efficiency.link, NVLS with efficiency.nvls where the config has it), plus

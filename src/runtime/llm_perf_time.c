@@ -97,6 +97,7 @@ sc_status lp_timer_create(const sc_chip *chip, lp_timer **out, sc_err *err) {
     sp.mode = SC_SIM_TIMING;
     sp.n_chips = 1;
     sp.race_check = 0;
+    sp.burst = 1; /* sub-problems: each whole GEMM is held to the power limit (lp_gemm_power) */
     sc_status st = t->tab ? sc_sim_create(chip, &sp, &t->sim1, err)
                           : sc_err_set(err, SC_ERR_NOMEM, "llm perf: out of memory");
     if (st != SC_OK) {
@@ -455,6 +456,15 @@ static sc_status gemm_m(lp_timer *t, double m, uint64_t n, uint64_t k, sc_dtype 
     return st;
 }
 
+/* A sustained GEMM (serving, back-to-back benchmark calls) cannot finish faster than its MACs'
+ * energy over the power budget (sc_chip_mma_power_seconds): applied to the whole GEMM, after the
+ * efficiencies, because the sub-problems it is extrapolated from run below the limit (fill and
+ * drain) and the limit is a property of the chip, not of how well a library schedules. */
+static double lp_gemm_power(const sc_chip *c, double m, double n, double k, sc_dtype dt,
+                            double sec) {
+    return SC_MAX(sec, sc_chip_mma_power_seconds(c, dt, m * n * k));
+}
+
 double lp_gemm_eff(const sc_chip *c, double m, double n, double k, sc_dtype dt, double raw) {
     double peak = sc_chip_peak_flops(c, dt), bw = sc_dram_bandwidth(&c->hbm);
     double es = sc_isa_dtype_bytes(dt), out = dt == SC_DTYPE_FP32 || dt == SC_DTYPE_INT8 ? 4 : 2;
@@ -494,7 +504,7 @@ sc_status lp_gemm(lp_timer *t, double m, int n, int k, sc_llm_prec prec, double 
     double raw = 0;
     sc_status st = gemm_raw(t, m, n, k, prec, &raw, &dt, &nn, err);
     if (st != SC_OK) return st;
-    *sec = lp_gemm_eff(t->chip, m, (double)nn, k, dt, raw);
+    *sec = lp_gemm_power(t->chip, m, n, k, dt, lp_gemm_eff(t->chip, m, (double)nn, k, dt, raw));
     return cache_put(t, key, *sec, err);
 }
 
@@ -523,6 +533,17 @@ sc_status sc_llm_gemm_raw(sc_llm_gemm_timer *t, double m, int n, int k, sc_llm_p
 
 double sc_llm_gemm_seconds(const sc_chip *chip, double m, int n, int k, sc_llm_prec prec,
                            double raw_s) {
+    double burst = sc_llm_gemm_burst_seconds(chip, m, n, k, prec, raw_s);
+    sc_dtype dt = gemm_dtype(prec);
+    if (prec == SC_LLM_W4A16 &&
+        2.0 * m * n * k / sc_chip_peak_flops(chip, SC_DTYPE_BF16) >=
+            (double)n * k * lp_weight_bytes(prec) / sc_dram_bandwidth(&chip->hbm))
+        dt = SC_DTYPE_BF16;
+    return lp_gemm_power(chip, m, n, k, dt, burst);
+}
+
+double sc_llm_gemm_burst_seconds(const sc_chip *chip, double m, int n, int k, sc_llm_prec prec,
+                                 double raw_s) {
     double nn = n;
     sc_dtype dt = gemm_dtype(prec);
     if (prec == SC_LLM_W4A16) {

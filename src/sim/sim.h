@@ -23,6 +23,11 @@ typedef struct sc_sim_params {
     uint64_t max_insns; /* 0 = no cap; a run that executes more traps (runaway loops) */
     int trace;          /* 1 = record spans for the Chrome trace */
     size_t trace_max_events;
+    /* 1 = a short run after an idle or cooling gap (a benchmark that rests the chip between
+     * calls), or a part of a larger kernel its caller holds to the limit: the nominal clock
+     * holds. 0 (default) = sustained load: the run takes at least its MAC energy over the power
+     * budget (sc_chip_mma_power_seconds). */
+    int burst;
 } sc_sim_params;
 
 sc_sim_params sc_sim_default_params(void);
@@ -45,6 +50,9 @@ typedef struct sc_sim_stats {
     double hbm_row_hit_rate, hbm_bandwidth_gbs;
     double energy_mac, energy_vec, energy_spad, energy_shared, energy_noc, energy_hbm;
     double energy_link, energy_static, energy_total; /* joules */
+    /* 1: the MACs' energy over power.tdp - power.idle exceeded the nominal-clock time, so
+     * `seconds` is that power-limited time (`cycles` stay nominal-clock cycles). */
+    int power_limited;
     int cores, chips, dma_engines;
 } sc_sim_stats;
 

@@ -6,6 +6,17 @@
 
 #include "sim/sim_internal.h"
 
+/* Sustained runs cannot draw more than the power budget: MACs whose energy needs longer than
+ * the nominal-clock run at tdp - idle stretch it (the chip lowers its clock). */
+static void power_limit(sc_sim *s, sc_sim_stats *st) {
+    double budget = (s->chip.tdp_w - s->chip.idle_w) * s->p.n_chips;
+    double floor_s = budget > 0 ? st->energy_mac / budget : 0;
+    st->power_limited = !s->p.burst && floor_s > st->seconds;
+    if (!st->power_limited) return;
+    st->seconds = floor_s;
+    st->hbm_bandwidth_gbs = (st->bytes_hbm_read + st->bytes_hbm_write) / st->seconds / 1e9;
+}
+
 void sim_finish_stats(sc_sim *s) {
     sc_sim_stats *st = &s->st;
     const sc_chip *c = &s->chip;
@@ -30,6 +41,7 @@ void sim_finish_stats(sc_sim *s) {
     st->energy_noc = st->bytes_noc * c->e_noc_byte;
     st->energy_hbm = hbm_bytes * c->e_hbm_byte;
     st->energy_link = st->bytes_link * c->e_link_byte;
+    power_limit(s, st);
     st->energy_static = c->idle_w * st->seconds * s->p.n_chips;
     st->energy_total = st->energy_mac + st->energy_vec + st->energy_spad + st->energy_shared +
                        st->energy_noc + st->energy_hbm + st->energy_link + st->energy_static;
@@ -129,6 +141,7 @@ char *sc_sim_stats_json(const sc_sim *s) {
     cJSON_AddNumberToObject(o, "energy_total_j", st->energy_total);
     cJSON_AddNumberToObject(o, "average_power_w",
                             st->seconds > 0 ? st->energy_total / st->seconds : 0);
+    cJSON_AddBoolToObject(o, "power_limited", st->power_limited);
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
     return text;
