@@ -2,6 +2,9 @@
 // seedchip command-line entry point: dispatches to the sub-commands listed in commands.def.
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 
@@ -27,7 +30,20 @@ static void usage(FILE *out) {
     fprintf(out, "\nRun `seedchip COMMAND --help` for a command's options.\n");
 }
 
+/* Buffers of a few MB (tensors read and written, compiled programs, staging) come and go all
+ * through a run; by default glibc maps each one afresh above 128 KiB and unmaps it on free, so
+ * every one pays first-touch page faults again (a sixth of a small model's `run`). Kept on the
+ * heap below 32 MiB and not trimmed below 128 MiB free, freed buffers are reused. The process's
+ * choice, so it is made here and not in the library. */
+static void tune_malloc(void) {
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+#endif
+}
+
 int main(int argc, char **argv) {
+    tune_malloc();
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;

@@ -3,6 +3,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include "sim/sim_internal.h"
 
@@ -19,22 +22,91 @@ sc_sim_params sc_sim_default_params(void) {
 
 /* ---- Sparse memory ---- */
 
-int pmem_init(pmem *m, uint64_t size, uint64_t page, int with_data) {
+/* Chunk of an arena: 2 MiB, the x86-64 huge page, aligned to it so the kernel may back it with
+ * one (fewer TLB misses on large tensors). */
+#define PMEM_CHUNK ((size_t)2 << 20)
+
+/* bytes (a multiple of PMEM_CHUNK) of zeroed memory, faulted in by one call: on a VM each
+ * first-touch fault of a 4 KiB page traps to the hypervisor, which cost 3x the bulk fill. */
+static unsigned char *map_zeroed(size_t bytes) {
+#ifdef __linux__
+    unsigned char *raw =
+        mmap(NULL, bytes + PMEM_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return NULL;
+    size_t head = (PMEM_CHUNK - (uintptr_t)raw % PMEM_CHUNK) % PMEM_CHUNK;
+    if (head) munmap(raw, head);
+    if (PMEM_CHUNK - head) munmap(raw + head + bytes, PMEM_CHUNK - head);
+    unsigned char *p = raw + head;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE); /* a hint: refused where THP is off */
+#endif
+#ifdef MADV_POPULATE_WRITE
+    madvise(p, bytes, MADV_POPULATE_WRITE); /* refused before Linux 5.14: pages fault lazily */
+#endif
+    return p;
+#else
+    return calloc(1, bytes);
+#endif
+}
+
+static void unmap_zeroed(unsigned char *p, size_t bytes) {
+#ifdef __linux__
+    munmap(p, bytes);
+#else
+    (void)bytes;
+    free(p);
+#endif
+}
+
+/* `bytes` zeroed bytes from the arena (the rest of a chunk too small for them is left unused:
+ * an arena serves one page size, so that is at most the tail of a partial last page). */
+static unsigned char *arena_take(pmem_arena *a, size_t bytes) {
+    bytes = (bytes + 63) & ~(size_t)63;
+    if (bytes > a->left) {
+        if (a->n_maps == a->cap_maps) {
+            size_t cap = a->cap_maps ? 2 * a->cap_maps : 16;
+            unsigned char **m = realloc(a->maps, cap * sizeof *m);
+            if (m) a->maps = m;
+            size_t *b = realloc(a->map_bytes, cap * sizeof *b);
+            if (b) a->map_bytes = b;
+            if (!m || !b) return NULL;
+            a->cap_maps = cap;
+        }
+        size_t len = (bytes + PMEM_CHUNK - 1) / PMEM_CHUNK * PMEM_CHUNK;
+        unsigned char *p = map_zeroed(len);
+        if (!p) return NULL;
+        a->maps[a->n_maps] = p;
+        a->map_bytes[a->n_maps++] = len;
+        a->cur = p, a->left = len;
+    }
+    unsigned char *r = a->cur;
+    a->cur += bytes, a->left -= bytes;
+    return r;
+}
+
+void pmem_arena_free(pmem_arena *a) {
+    for (size_t i = 0; i < a->n_maps; i++)
+        unmap_zeroed(a->maps[i], a->map_bytes[i]);
+    free(a->maps);
+    free(a->map_bytes);
+    memset(a, 0, sizeof *a);
+}
+
+int pmem_init(pmem *m, uint64_t size, uint64_t page, pmem_arena *arena) {
     memset(m, 0, sizeof *m);
     m->size = size;
     m->page_bytes = page;
     while (((uint64_t)1 << m->page_shift) < page)
         m->page_shift++;
     m->n_pages = (size_t)((size + page - 1) / page);
-    if (!with_data) return 0;
+    if (!arena) return 0;
+    m->arena = arena;
     m->pages = calloc(m->n_pages ? m->n_pages : 1, sizeof *m->pages);
     return m->pages ? 0 : -1;
 }
 
+/* The pages themselves belong to the arena. */
 void pmem_free(pmem *m) {
-    if (m->pages)
-        for (size_t i = 0; i < m->n_pages; i++)
-            free(m->pages[i]);
     free(m->pages);
     m->pages = NULL;
 }
@@ -44,7 +116,7 @@ unsigned char *pmem_alloc_page(pmem *m, uint64_t addr) {
     size_t i = (size_t)(addr >> m->page_shift);
     /* The last page may be partial: allocate only what the space holds. */
     uint64_t bytes = SC_MIN(m->page_bytes, m->size - (uint64_t)i * m->page_bytes);
-    m->pages[i] = calloc(1, (size_t)bytes);
+    m->pages[i] = arena_take(m->arena, (size_t)bytes);
     if (!m->pages[i]) return NULL;
     return m->pages[i] + (addr & (m->page_bytes - 1));
 }
@@ -254,8 +326,8 @@ static sc_status alloc_chips(sc_sim *s, sc_err *err) {
     uint64_t shared = (uint64_t)s->chip.shared_sram_bytes;
     for (int k = 0; k < nc; k++) {
         schip *c = &s->chips[k];
-        if (pmem_init(&c->hbm, hbm, 1u << 20, s->functional) ||
-            pmem_init(&c->shared, shared, 1u << 16, s->functional))
+        if (pmem_init(&c->hbm, hbm, 1u << 20, s->functional ? &s->arena_hbm : NULL) ||
+            pmem_init(&c->shared, shared, 1u << 16, s->functional ? &s->arena_small : NULL))
             return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for device memory tables");
         sc_mem_params mp = sc_mem_default_params();
         sc_status rc = sc_mem_create(&s->chip.hbm, &mp, &c->hbm_model, err);
@@ -276,7 +348,7 @@ static sc_status alloc_cores(sc_sim *s, sc_err *err) {
     uint64_t spad = (uint64_t)s->chip.scratchpad_bytes;
     for (size_t i = 0; i < n; i++) {
         score *c = &s->cores[i];
-        if (pmem_init(&c->spad, spad, 1u << 16, s->functional))
+        if (pmem_init(&c->spad, spad, 1u << 16, s->functional ? &s->arena_small : NULL))
             return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
         c->dma_free = calloc((size_t)s->chip.dma_engines, sizeof *c->dma_free);
         if (!c->dma_free) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
@@ -375,6 +447,8 @@ void sc_sim_destroy(sc_sim *s) {
         sim_l2_free(&s->chips[k].l2);
         sc_mem_destroy(s->chips[k].hbm_model);
     }
+    pmem_arena_free(&s->arena_hbm);
+    pmem_arena_free(&s->arena_small);
     for (int k = 0; k < SIM_SCRATCH; k++)
         free(s->scratch[k]);
     free(s->heap);

@@ -7,6 +7,17 @@
 
 #define SIM_INF UINT64_MAX
 
+/* Where device pages come from: zeroed chunks mapped and pre-faulted in bulk (first-touch page
+ * faults of page-sized callocs were a quarter of a small conv net's functional run), handed out
+ * one page at a time. One arena per page size, owned by the simulator; freed with it. */
+typedef struct pmem_arena {
+    unsigned char **maps; /* every chunk mapped */
+    size_t *map_bytes;
+    size_t n_maps, cap_maps;
+    unsigned char *cur; /* unused rest of the newest chunk */
+    size_t left;
+} pmem_arena;
+
 /* Sparse device memory: pages allocated on first write, unwritten bytes read as zero. */
 typedef struct pmem {
     uint64_t size;
@@ -15,6 +26,7 @@ typedef struct pmem {
                           * was a visible cost of element-wise vector and DMA rows) */
     size_t n_pages;
     unsigned char **pages; /* NULL in timing-only mode */
+    pmem_arena *arena;     /* the pages' source (owned by the simulator) */
 } pmem;
 
 /* Q_WAIT: blocked in `wait` (pc not advanced); Q_RECV: blocked in `recv` (pc not advanced);
@@ -210,11 +222,14 @@ struct sc_sim {
      * malloc per instruction costs page faults on every large tile. See sim_scratch. */
     unsigned char *scratch[SIM_SCRATCH];
     size_t scratch_cap[SIM_SCRATCH];
+    pmem_arena arena_hbm, arena_small; /* HBM's 1 MiB pages; scratchpad and shared 64 KiB */
 };
 
 /* ---- Memory (sim.c). ---- */
-int pmem_init(pmem *m, uint64_t size, uint64_t page, int with_data);
+/* arena NULL: no data (timing-only mode). */
+int pmem_init(pmem *m, uint64_t size, uint64_t page, pmem_arena *arena);
 void pmem_free(pmem *m);
+void pmem_arena_free(pmem_arena *a);
 int pmem_write(pmem *m, uint64_t addr, const void *src, size_t n);
 void pmem_read(const pmem *m, uint64_t addr, void *dst, size_t n);
 /* Pointer to byte addr for reading (NULL = page never written: reads as zero) / writing
