@@ -365,18 +365,9 @@ static sc_status vec_data_f64(sc_sim *s, const vop *o, sc_err *err) {
     return rc ? sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for device pages") : SC_OK;
 }
 
-static sc_status vec_data(sc_sim *s, const vop *o, sc_err *err) {
-    if (o->f == SC_VF_COPY || o->f == SC_VF_CAST) return vec_move(s, o, err);
-    if (o->fp64) return vec_data_f64(s, o, err);
-    uint64_t n = sim_dims_count(o->dims);
-    float *buf = sim_scratch(s, 4, (size_t)n * 4 * sizeof(float) + 16);
-    if (!buf) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory in a vec op");
-    float *a = buf, *b = buf + n, *c = buf + 2 * n, *d = buf + 3 * n;
-    for (int i = 1; i < SC_ISA_VIEWS; i++)
-        if (o->used[i]) sim_gather_f32(s, &o->v[i], o->dims, buf + (size_t)(i - 1) * n);
-    rview dv = o->v[0];
-    uint32_t ddims[SC_ISA_MAX_DIMS];
-    memcpy(ddims, o->dims, sizeof ddims);
+/* d = f(a[, b[, c]]) over n elements of the element-wise layouts (VU, VB, VSF, VSR, VT). */
+static void elementwise(const vop *o, const float *a, const float *b, const float *c, float *d,
+                        uint64_t n) {
     switch (o->lay) {
     case SC_LAYOUT_VU:
         for (uint64_t i = 0; i < n; i++)
@@ -389,17 +380,96 @@ static sc_status vec_data(sc_sim *s, const vop *o, sc_err *err) {
     case SC_LAYOUT_VSR:
         binary_n(o->f, a, &o->scalar, 0, d, n);
         break;
-    case SC_LAYOUT_VT:
+    default: /* VT */
         for (uint64_t i = 0; i < n; i++)
             d[i] = a[i] != 0.0f ? b[i] : c[i];
         break;
-    case SC_LAYOUT_VRED:
+    }
+}
+
+/* ---- Direct path: element-wise ops whose fp32 operands each walk one run of consecutive
+ * elements (the large tiles of element-wise lowerings) are computed on the scratchpad pages in
+ * place, page-local chunk by chunk, instead of gathered into buffers and scattered back. ---- */
+
+static int flat_f32(const rview *v, const uint32_t dims[SC_ISA_MAX_DIMS]) {
+    int64_t want = 1;
+    if (v->dt != SC_DTYPE_FP32 || !v->mem || !v->mem->pages) return 0;
+    for (int k = 0; k < SC_ISA_MAX_DIMS; k++) {
+        if (dims[k] > 1 && v->st[k] != want) return 0;
+        want *= dims[k];
+    }
+    return 1;
+}
+
+/* Every page of [lo, lo + bytes) was written (a never-written page reads as zeros: the
+ * buffered path handles it). */
+static int pages_present(const pmem *m, uint64_t lo, uint64_t bytes) {
+    for (uint64_t p = lo >> m->page_shift; p <= (lo + bytes - 1) >> m->page_shift; p++)
+        if (!m->pages[p]) return 0;
+    return 1;
+}
+
+/* Direct path applies: element-wise layout, flat operands in one memory, every source either
+ * the destination itself (an in-place op reads each element before writing it) or disjoint
+ * from it (buffered semantics: results never feed later elements). */
+static int direct_ok(const vop *o, uint64_t n) {
+    if (o->lay == SC_LAYOUT_VRED || o->lay == SC_LAYOUT_VIOTA || n == 0) return 0;
+    const rview *dv = &o->v[0];
+    uint64_t bytes = n * 4, dlo = (uint64_t)dv->base;
+    if (!flat_f32(dv, o->dims)) return 0;
+    for (int i = 1; i < SC_ISA_VIEWS; i++) {
+        const rview *v = &o->v[i];
+        if (!o->used[i]) continue;
+        uint64_t lo = (uint64_t)v->base;
+        if (!flat_f32(v, o->dims) || v->mem != dv->mem || !pages_present(v->mem, lo, bytes))
+            return 0;
+        if (lo != dlo && lo < dlo + bytes && dlo < lo + bytes) return 0;
+    }
+    return 1;
+}
+
+/* Elements from byte address a to the end of its page. */
+static uint64_t page_elems(const pmem *m, uint64_t a) {
+    return (m->page_bytes - (a & (m->page_bytes - 1))) / 4;
+}
+
+static int vec_direct(const vop *o, uint64_t n) {
+    pmem *m = o->v[0].mem;
+    for (uint64_t e = 0, k; e < n; e += k) {
+        k = n - e;
+        for (int i = 0; i < SC_ISA_VIEWS; i++)
+            if (o->used[i]) k = SC_MIN(k, page_elems(m, (uint64_t)o->v[i].base + e * 4));
+        const float *p[SC_ISA_VIEWS] = {NULL, NULL, NULL, NULL};
+        for (int i = 1; i < SC_ISA_VIEWS; i++)
+            if (o->used[i]) p[i] = (const float *)pmem_peek(m, (uint64_t)o->v[i].base + e * 4);
+        float *d = (float *)pmem_poke(m, (uint64_t)o->v[0].base + e * 4);
+        if (!d) return -1;
+        elementwise(o, p[1], p[2], p[3], d, k);
+    }
+    return 0;
+}
+
+static sc_status vec_data(sc_sim *s, const vop *o, sc_err *err) {
+    if (o->f == SC_VF_COPY || o->f == SC_VF_CAST) return vec_move(s, o, err);
+    if (o->fp64) return vec_data_f64(s, o, err);
+    uint64_t n = sim_dims_count(o->dims);
+    if (direct_ok(o, n))
+        return vec_direct(o, n) ? sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory") : SC_OK;
+    float *buf = sim_scratch(s, 4, (size_t)n * 4 * sizeof(float) + 16);
+    if (!buf) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory in a vec op");
+    float *a = buf, *b = buf + n, *c = buf + 2 * n, *d = buf + 3 * n;
+    for (int i = 1; i < SC_ISA_VIEWS; i++)
+        if (o->used[i]) sim_gather_f32(s, &o->v[i], o->dims, buf + (size_t)(i - 1) * n);
+    rview dv = o->v[0];
+    uint32_t ddims[SC_ISA_MAX_DIMS];
+    memcpy(ddims, o->dims, sizeof ddims);
+    if (o->lay == SC_LAYOUT_VRED) {
         reduce(o, a, d);
         ddims[o->raxis] = 1;
-        break;
-    default:
+    } else if (o->lay == SC_LAYOUT_VIOTA) {
         iota(o, d);
-        break;
+    } else {
+        elementwise(o, a, b, c, d, n);
     }
     int rc = sim_scatter_f32(&dv, ddims, d);
     return rc ? sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory for device pages") : SC_OK;
