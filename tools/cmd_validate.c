@@ -227,8 +227,10 @@ static void fit_llm_only(sc_strbuf *sb, const sc_val_table *t, const sc_val_para
     sc_val_eff e = sc_val_eff_from_chip(chip);
     sc_chip_destroy(chip);
     fit_llm_stage(sb, t, p, config, &e);
-    sc_strbuf_printf(sb, "  efficiency:\n    attention: %.3f\n    step_overhead: %.1fus\n",
-                     e.attention, e.step * 1e6);
+    sc_strbuf_printf(sb,
+                     "  efficiency:\n    attention: %.3f\n    attention_floor: %.2fus\n"
+                     "    step_overhead: %.1fus\n",
+                     e.attention, e.attn_floor * 1e6, e.step * 1e6);
 }
 
 static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params *p,
@@ -254,9 +256,10 @@ static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params
                      e.step * 1e6);
     sc_strbuf_printf(sb,
                      "    collective_hop: %.2fus\n    ll128: %.3f\n    collective_chunk: %.2fMB\n"
-                     "    nvls_latency: %.2fus\n    memory_write: %.3f\n    host_sync: %.2fus\n",
+                     "    nvls_latency: %.2fus\n    memory_write: %.3f\n    host_sync: %.2fus\n"
+                     "    attention_floor: %.2fus\n",
                      e.hop * 1e6, e.ll128, e.chunk / 1e6, e.nvls_lat * 1e6, e.write,
-                     e.host_sync * 1e6);
+                     e.host_sync * 1e6, e.attn_floor * 1e6);
 }
 
 /* --fit: one block per config that has fit rows (or the one --config names). */

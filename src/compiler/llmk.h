@@ -20,6 +20,11 @@ typedef struct sc_llmk_attn_params {
     int v_in_k;
     sc_dtype kv_dtype; /* K, V and Q/P operands of the MMAs */
     int cores;         /* 0 = every core */
+    /* Elements between two tokens' rows of one head in the HBM KV cache; 0 = dk (each head's
+     * rows contiguous). A token-major cache ([page, kv heads, head dim], vLLM / FlashAttention
+     * paged layout) has kv_pitch = heads x dk: a head's token rows are dk-element pieces that
+     * neighbouring items (the other heads) interleave, and K and V are separate tensors. */
+    int kv_pitch;
 } sc_llmk_attn_params;
 
 sc_llmk_attn_params sc_llmk_attn_default_params(void);

@@ -33,8 +33,9 @@ typedef struct attn_gen {
     int blk, cw, nch; /* block tokens, V/O column chunk width, chunks */
     uint64_t es;
     attn_lay L;
-    uint64_t hbm_q, hbm_kv, hbm_o;
-    uint32_t d_q, d_k, d_v, d_vrel, d_o;                /* DMA descriptors */
+    uint64_t hbm_q, hbm_kv, hbm_v, hbm_o; /* hbm_v: V tensor of a token-major cache */
+    int pitch, heads_row;                 /* KV row pitch (elements), heads sharing a row */
+    uint32_t d_q, d_k, d_v, d_vrel, d_o;  /* DMA descriptors */
     uint32_t v_rowmax, v_rowsum, v_subb, v_exp, v_cast; /* m x blk */
     uint32_t v_max, v_sub, v_mul, v_add, v_copy;        /* m-vectors */
     uint32_t v_oscale, v_odiv;                          /* O (m x dv) by an m-vector */
@@ -69,10 +70,12 @@ static void make_descs(attn_gen *a) {
     sc_dtype t = a->p.kv_dtype;
     sc_view sp = llmk_view(SC_SPACE_SPAD, t, 1, dk, 0), hb = llmk_view(SC_SPACE_HBM, t, 1, dk, 0);
     a->d_q = llmk_desc(g, SC_DESC_DMA, (uint32_t)dk, (uint32_t)m, 1, &sp, &hb, NULL);
-    a->d_k = llmk_desc(g, SC_DESC_DMA, (uint32_t)dk, (uint32_t)blk, 1, &sp, &hb, NULL);
+    /* K and V token rows lie a->pitch elements apart in HBM (dk when contiguous). */
+    sc_view kb = llmk_view(SC_SPACE_HBM, t, 1, a->pitch, 0);
+    a->d_k = llmk_desc(g, SC_DESC_DMA, (uint32_t)dk, (uint32_t)blk, 1, &sp, &kb, NULL);
     /* V block (blk x dv row-major in HBM) into chunks: index (col, row, chunk). */
     sc_view vch = llmk_view(SC_SPACE_SPAD, t, 1, cw, blk * cw);
-    sc_view vhb = llmk_view(SC_SPACE_HBM, t, 1, dv, cw);
+    sc_view vhb = llmk_view(SC_SPACE_HBM, t, 1, a->p.kv_pitch > 0 ? a->pitch : dv, cw);
     a->d_v =
         llmk_desc(g, SC_DESC_DMA, (uint32_t)cw, (uint32_t)blk, (uint32_t)nch, &vch, &vhb, NULL);
     sc_view vk = llmk_view(SC_SPACE_SPAD, t, 1, dk, cw);
@@ -102,12 +105,29 @@ static void make_descs(attn_gen *a) {
     a->v_odiv = a->v_oscale;
 }
 
+/* HBM addresses of item it's KV block b: contiguous blocks of K then V, or, in a token-major
+ * cache, the item's head column of rows shared with heads_row - 1 other items (its neighbours),
+ * K and V in separate tensors. */
+static void kv_addr(const attn_gen *a, int it, int b, uint64_t *k, uint64_t *v) {
+    const sc_llmk_attn_params *p = &a->p;
+    uint64_t kbytes = (uint64_t)a->blk * p->dk * a->es, vbytes = (uint64_t)a->blk * p->dv * a->es;
+    uint64_t blk_i = (uint64_t)it * p->n_blocks + b;
+    if (p->kv_pitch <= 0) {
+        *k = a->hbm_kv + blk_i * (kbytes + (p->v_in_k ? 0 : vbytes));
+        *v = *k + kbytes;
+        return;
+    }
+    uint64_t row = (uint64_t)(it / a->heads_row) * p->n_blocks + b;
+    uint64_t off = row * a->blk * a->pitch * a->es + (uint64_t)(it % a->heads_row) * p->dk * a->es;
+    *k = a->hbm_kv + off;
+    *v = a->hbm_v + off;
+}
+
 /* Load queue of one core: per item its Q tile, then every KV block double-buffered. */
 static void gen_load(attn_gen *a, int core, int cores) {
     llmk_gen *g = &a->g;
     const sc_llmk_attn_params *p = &a->p;
-    uint64_t step = 0, kbytes = (uint64_t)a->blk * p->dk * a->es;
-    uint64_t vbytes = (uint64_t)a->blk * p->dv * a->es;
+    uint64_t step = 0;
     for (int it = core, li = 0; it < p->items; it += cores, li++) {
         if (li > 0) llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_WAIT, S_QFREE);
         llmk_dma(g, core, SC_QUEUE_LOAD, a->d_q, R_D, a->L.q, R_A,
@@ -115,15 +135,14 @@ static void gen_load(attn_gen *a, int core, int cores) {
         llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_SIGNAL, S_QREADY);
         for (int b = 0; b < p->n_blocks; b++, step++) {
             int slot = (int)(step & 1);
-            uint64_t blk_i = (uint64_t)it * p->n_blocks + b;
+            uint64_t ka, va;
+            kv_addr(a, it, b, &ka, &va);
             if (step >= 2) llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_WAIT, S_FREE);
-            llmk_dma(g, core, SC_QUEUE_LOAD, a->d_k, R_D, a->L.k[slot], R_A,
-                     a->hbm_kv + blk_i * (kbytes + (p->v_in_k ? 0 : vbytes)));
+            llmk_dma(g, core, SC_QUEUE_LOAD, a->d_k, R_D, a->L.k[slot], R_A, ka);
             if (p->v_in_k)
                 llmk_dma(g, core, SC_QUEUE_LOAD, a->d_vrel, R_D, a->L.v[slot], R_A, a->L.k[slot]);
             else
-                llmk_dma(g, core, SC_QUEUE_LOAD, a->d_v, R_D, a->L.v[slot], R_A,
-                         a->hbm_kv + blk_i * (kbytes + vbytes) + kbytes);
+                llmk_dma(g, core, SC_QUEUE_LOAD, a->d_v, R_D, a->L.v[slot], R_A, va);
             llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_SIGNAL, S_READY);
         }
     }
@@ -200,6 +219,11 @@ static sc_status check_params(const sc_chip *chip, const sc_llmk_attn_params *p,
         return sc_err_set(err, SC_ERR_INVALID_ARG,
                           "attention: %d query rows exceed the %d-row array", p->m_rows,
                           chip->sa_rows);
+    if (p->kv_pitch < 0 || p->kv_pitch > 1 << 20 ||
+        (p->kv_pitch > 0 && (p->v_in_k || p->kv_pitch < SC_MAX(p->dk, p->dv))))
+        return sc_err_set(err, SC_ERR_INVALID_ARG,
+                          "attention: KV pitch %d must hold a head row (and no v_in_k)",
+                          p->kv_pitch);
     if (p->dk > 65535 || (p->v_in_k && p->dv > p->dk))
         return sc_err_set(err, SC_ERR_INVALID_ARG, "attention: bad head dimensions %d/%d", p->dk,
                           p->dv);
@@ -236,9 +260,17 @@ sc_status sc_llmk_attn_build(const sc_chip *chip, const sc_llmk_attn_params *p, 
     int cores = p->cores > 0 ? SC_MIN(p->cores, chip->cores) : chip->cores;
     cores = SC_MIN(cores, p->items);
     uint64_t per_kv = (uint64_t)a.blk * (p->dk + (p->v_in_k ? 0 : p->dv)) * a.es;
+    a.pitch = p->kv_pitch > 0 ? p->kv_pitch : p->dk;
+    a.heads_row = SC_MAX(1, a.pitch / SC_MAX(p->dk, p->dv));
     a.hbm_q = 0;
     a.hbm_kv = llmk_align((uint64_t)p->items * p->m_rows * p->dk * a.es, 4096);
     a.hbm_o = llmk_align(a.hbm_kv + (uint64_t)p->items * p->n_blocks * per_kv, 4096);
+    if (p->kv_pitch > 0) { /* K, then V, each rows x pitch for every group of heads_row items */
+        uint64_t rows = (uint64_t)((p->items + a.heads_row - 1) / a.heads_row) * p->n_blocks;
+        uint64_t tensor = llmk_align(rows * a.blk * a.pitch * a.es, 4096);
+        a.hbm_v = a.hbm_kv + tensor;
+        a.hbm_o = a.hbm_v + tensor;
+    }
     a.g.err = err;
     st = sc_program_create(cores, &a.g.p, err);
     if (st != SC_OK) return st;

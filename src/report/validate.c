@@ -63,8 +63,14 @@ void sc_val_predict_row(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cac
                         sc_val_result *res) {
     memset(res, 0, sizeof *res);
     switch (r->cat) {
-    case SC_VAL_GEMM:
     case SC_VAL_ATTENTION:
+        if (sc_val_attn_fused(r)) {
+            sc_val_predict_attn(r, chip, cache, res);
+            break;
+        }
+        predict_matmul(r, chip, cache, res);
+        break;
+    case SC_VAL_GEMM:
         predict_matmul(r, chip, cache, res);
         break;
     case SC_VAL_MEMORY: {

@@ -11,7 +11,8 @@
 /* What a row measures decides how it is predicted (see docs/VALIDATION.md, "Calibration"). */
 typedef enum sc_val_cat {
     SC_VAL_GEMM,       /* one dense GEMM: m n k */
-    SC_VAL_ATTENTION,  /* batched attention matmuls: batch m n k */
+    SC_VAL_ATTENTION,  /* batched attention matmuls (batch m n k) or fused kernels (op=decode /
+                        * op=prefill of a zoo model: batch, in, ctx, tp) */
     SC_VAL_MEMORY,     /* streaming kernel: bytes, read_fraction */
     SC_VAL_COLLECTIVE, /* all-reduce over count chips: bytes */
     SC_VAL_LLM,        /* end-to-end LLM serving: TTFT, TPOT, throughput (runtime/llm_perf) */
@@ -42,11 +43,13 @@ typedef struct sc_val_row {
     double measured; /* in base units: seconds, FLOP/s, bytes/s, tokens/s */
     /* Workload keys (0 when absent): */
     double m, n, k, batch, bytes, read_fraction, in, out;
+    double ctx; /* attention rows: tokens already in the KV cache (op=decode / op=prefill) */
     int tp, per_gpu;
-    int kv_per_head; /* 1: decode attention reads each KV head once per query head (no XQA) */
-    int host_sync;   /* 1: timed on the host clock around the call + a synchronize (timing=) */
-    int burst;       /* 1: each call a short burst after an idle gap, nominal clock (load=) */
-    char op[16];     /* collective / streaming kernel name: allreduce, copy, triad, dot */
+    int kv_per_head;    /* 1: decode attention reads each KV head once per query head (no XQA) */
+    int kv_token_major; /* 1: token-major (paged vLLM / FlashAttention) KV cache layout */
+    int host_sync;      /* 1: timed on the host clock around the call + a synchronize (timing=) */
+    int burst;          /* 1: each call a short burst after an idle gap, nominal clock (load=) */
+    char op[16];        /* collective / streaming kernel name: allreduce, copy, triad, dot */
 } sc_val_row;
 
 typedef struct sc_val_table sc_val_table; /* opaque; caller owns, sc_val_table_destroy */
@@ -62,6 +65,9 @@ size_t sc_val_table_count(const sc_val_table *t);
 const sc_val_row *sc_val_table_row(const sc_val_table *t, size_t i); /* borrowed */
 
 const char *sc_val_cat_name(sc_val_cat c); /* "gemm", ... static storage */
+/* 1 when r is an attention row of one fused kernel (op=decode or op=prefill), 0 for batched
+ * matmuls. */
+int sc_val_attn_fused(const sc_val_row *r);
 const char *sc_val_metric_name(sc_val_metric m);
 
 /* The efficiency parameters the calibration fits (sc_chip fields of the same meaning). */
@@ -74,6 +80,7 @@ typedef struct sc_val_eff {
     double nvls;         /* efficiency.nvls: the same for in-switch all-reduce; 0: none */
     double attention;    /* efficiency.attention: LLM attention kernels / executor program */
     double step;         /* efficiency.step_overhead: seconds per LLM engine iteration */
+    double attn_floor;   /* efficiency.attention_floor: seconds per attention kernel call */
     double host_sync;    /* efficiency.host_sync: seconds a host-clocked call adds */
     double hop;          /* efficiency.collective_hop: seconds per all-reduce ring step */
     double ll128;        /* efficiency.ll128: LL128 bandwidth / link bandwidth; 0: NCCL's 0.92 */

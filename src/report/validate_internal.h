@@ -19,6 +19,11 @@ void sc_val_predict_row(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cac
 void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
                         sc_val_result *res);
 
+/* Fused attention rows (op=decode / op=prefill, validate_llm.c): one layer's attention kernel
+ * through runtime/llm_perf; error is left to the caller. */
+void sc_val_predict_attn(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
+                         sc_val_result *res);
+
 /* Seconds of one m x n x k GEMM row through the executor (runtime/llm_perf's GEMM timing of the
  * program compiler/gemm.c builds) plus chip's launch; raw times are cached per config and shape
  * in cache (NULL: a temporary one). */

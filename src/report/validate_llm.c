@@ -25,6 +25,8 @@ static int prec_of(const char *text, sc_llm_prec *out) {
  * the rest. The chip's own values are already in the seconds. */
 typedef struct llm_parts {
     double other_s, attention_s, steps;
+    double attn_calls; /* attention kernel calls (each pays efficiency.attention_floor) */
+    int layers;        /* of the row's model: one attention call per layer and step part */
 } llm_parts;
 
 /* One engine iteration, `times` times over. */
@@ -36,6 +38,7 @@ static sc_status step_into(sc_llm_perf *p, const sc_llm_step *s, double times, l
     out->other_s += (t - bd.attention_s) * times;
     out->attention_s += bd.attention_s * times;
     out->steps += times;
+    out->attn_calls += times * out->layers * ((s->n_decode > 0) + (s->prefill_tokens > 0));
     return st;
 }
 
@@ -67,8 +70,10 @@ static sc_status decode_parts(sc_llm_perf *p, double batch, double in, double ou
 
 /* The timed work of a row: TTFT = the prefill; TPOT = the decode steps over the output (context
  * growing from in to in + out); throughput = prefill + decode. */
-static sc_status row_parts(sc_llm_perf *p, const sc_val_row *r, llm_parts *out, sc_err *err) {
+static sc_status row_parts(sc_llm_perf *p, const sc_val_row *r, int layers, llm_parts *out,
+                           sc_err *err) {
     memset(out, 0, sizeof *out);
+    out->layers = layers;
     double n_out = r->out > 0 ? r->out : 1;
     sc_status s = SC_OK;
     if (r->metric != SC_VAL_TPOT) s = prefill_parts(p, r->batch, r->in, out, err);
@@ -77,10 +82,15 @@ static sc_status row_parts(sc_llm_perf *p, const sc_val_row *r, llm_parts *out, 
     return s;
 }
 
-/* The row's metric from its parts with attention efficiency `eff_att` and `step_s` seconds per
- * iteration on top of what the parts already hold. */
-static double metric_of(const sc_val_row *r, const llm_parts *q, double eff_att, double step_s) {
-    double t = q->other_s + q->attention_s / eff_att + q->steps * step_s;
+/* The LLM efficiencies a fit tries on top of what the parts already hold. */
+typedef struct llm_eff {
+    double att, step, floor; /* efficiency.attention, .step_overhead, .attention_floor */
+} llm_eff;
+
+/* The row's metric from its parts with the efficiencies e (fused attention rows: one call). */
+static double metric_of(const sc_val_row *r, const llm_parts *q, const llm_eff *e) {
+    double t = q->other_s + q->attention_s / e->att + q->steps * e->step + q->attn_calls * e->floor;
+    if (r->cat == SC_VAL_ATTENTION) return t;
     double n_out = r->out > 0 ? r->out : 1;
     if (r->metric == SC_VAL_TTFT) return t;
     if (r->metric == SC_VAL_TPOT) return t / n_out;
@@ -92,7 +102,7 @@ static double metric_of(const sc_val_row *r, const llm_parts *q, double eff_att,
 typedef struct llm_slot {
     char model[64];
     const sc_chip *chip;
-    int tp, kv_per_head;
+    int tp, kv_per_head, token_major;
     sc_llm_prec prec;
     sc_llm_perf *perf; /* NULL when creation failed; msg says why */
     char msg[200];
@@ -191,7 +201,8 @@ static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_
     for (size_t i = 0; i < c->n; i++) {
         llm_slot *s = &c->s[i];
         if (s->chip == d->chip && s->tp == d->tp && s->prec == d->prec &&
-            s->kv_per_head == d->kv_per_query_head && strcmp(s->model, a->name) == 0)
+            s->kv_per_head == d->kv_per_query_head && s->token_major == d->kv_token_major &&
+            strcmp(s->model, a->name) == 0)
             return s;
     }
     if (c->n == c->cap) {
@@ -204,6 +215,7 @@ static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_
     memset(s, 0, sizeof *s);
     sc_strlcpy(s->model, a->name, sizeof s->model);
     s->chip = d->chip, s->tp = d->tp, s->prec = d->prec, s->kv_per_head = d->kv_per_query_head;
+    s->token_major = d->kv_token_major;
     sc_err err = {0};
     /* Every deployment on this chip times its kernels through the chip's one timer, which the
      * GEMM rows use too: each distinct kernel shape is simulated once per run. */
@@ -215,51 +227,91 @@ static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_
     return s;
 }
 
-/* The row's parts on chip; on failure res says why (skipped). */
-static int parts_for(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
-                     llm_parts *q, sc_val_result *res) {
+/* The deployment a row names (zoo model, precision, tensor parallelism, KV reads per query
+ * head) on chip; on failure res says why. */
+static sc_llm_perf *row_perf(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
+                             sc_llm_perf **own, int *layers, sc_val_result *res) {
     sc_llm_arch arch;
     sc_llm_deploy d = sc_llm_deploy_default();
     sc_err err = {0};
+    *own = NULL;
     res->skipped = 1;
     if (sc_llm_zoo_find(r->model, &arch, &err) != SC_OK) {
         snprintf(res->reason, sizeof res->reason, "model '%s' is not in the LLM zoo", r->model);
-        return -1;
+        return NULL;
     }
     if (prec_of(r->precision, &d.prec) != 0) {
         snprintf(res->reason, sizeof res->reason, "precision '%s' unknown", r->precision);
-        return -1;
+        return NULL;
     }
+    *layers = arch.n_layers;
     d.chip = chip;
     d.chips = d.tp = r->tp > 0 ? r->tp : 1;
     d.kv_per_query_head = r->kv_per_head;
-    sc_llm_perf *own = NULL, *p = NULL;
-    sc_status s = SC_OK;
+    d.kv_token_major = r->kv_token_major;
     llm_slot *slot = cache ? cache_slot(cache, &arch, &d) : NULL;
-    if (slot) {
-        p = slot->perf;
-        if (!p) s = sc_err_set(&err, SC_ERR_UNSUPPORTED, "%s", slot->msg);
-    } else {
-        s = sc_llm_perf_create(&arch, &d, &own, &err);
-        p = own;
-    }
-    if (s == SC_OK) s = row_parts(p, r, q, &err);
+    sc_llm_perf *p = slot ? slot->perf : NULL;
+    if (slot && !p) snprintf(res->reason, sizeof res->reason, "llm_perf: %.180s", slot->msg);
+    if (!slot && sc_llm_perf_create(&arch, &d, own, &err) != SC_OK)
+        snprintf(res->reason, sizeof res->reason, "llm_perf: %.180s", err.msg);
+    if (!slot) p = *own;
+    if (p) res->skipped = 0;
+    return p;
+}
+
+/* One fused attention kernel of one layer (op=decode: batch sequences, each one new token over
+ * ctx cached tokens; op=prefill: batch prompts of `in` new tokens after ctx cached ones, causal,
+ * so a query row sees ctx + (in + 1) / 2 tokens on average), timed as llm_perf times a step's
+ * attention: one call. The source times the kernel on the device: no launch is added. */
+static sc_status attn_parts(sc_llm_perf *p, const sc_chip *c, const sc_val_row *r, llm_parts *out,
+                            sc_err *err) {
+    memset(out, 0, sizeof *out);
+    int prefill = strcmp(r->op, "prefill") == 0;
+    double n = prefill ? r->batch * r->in : r->batch;
+    double ctx = prefill ? r->ctx + (r->in + 1) / 2 : r->ctx + 1;
+    double floor_s = c->attn_floor_s;
+    sc_status st = sc_llm_perf_attention(p, prefill, n, ctx, &out->attention_s, err);
+    /* the chip's floor is in the seconds: keep it apart so the fit can vary it */
+    out->attention_s -= floor_s;
+    out->other_s = floor_s + (r->host_sync ? c->host_sync_s : 0);
+    out->attn_calls = 1;
+    return st;
+}
+
+/* The row's parts on chip; on failure res says why (skipped). */
+static int parts_for(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
+                     llm_parts *q, sc_val_result *res) {
+    sc_llm_perf *own = NULL;
+    int layers = 0;
+    sc_llm_perf *p = row_perf(r, chip, cache, &own, &layers, res);
+    if (!p) return -1;
+    sc_err err = {0};
+    sc_status s =
+        sc_val_attn_fused(r) ? attn_parts(p, chip, r, q, &err) : row_parts(p, r, layers, q, &err);
     sc_llm_perf_destroy(own);
     if (s != SC_OK) {
+        res->skipped = 1;
         snprintf(res->reason, sizeof res->reason, "llm_perf: %.180s", err.msg);
         return -1;
     }
-    res->skipped = 0;
     return 0;
 }
 
+/* LLM rows and fused attention rows: the chip's own efficiencies are in the parts. */
 void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
                         sc_val_result *res) {
     llm_parts q;
-    if (parts_for(r, chip, cache, &q, res) == 0) res->predicted = metric_of(r, &q, 1.0, 0.0);
+    llm_eff none = {1.0, 0.0, 0.0};
+    if (parts_for(r, chip, cache, &q, res) == 0) res->predicted = metric_of(r, &q, &none);
 }
 
-/* ---- calibration of the LLM efficiencies (efficiency.attention, efficiency.step_overhead) ---- */
+void sc_val_predict_attn(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
+                         sc_val_result *res) {
+    sc_val_predict_llm(r, chip, cache, res);
+}
+
+/* ---- calibration of the LLM efficiencies (efficiency.attention, .step_overhead,
+ *      .attention_floor) on LLM rows and fused attention kernel rows ---- */
 
 typedef struct llm_fit {
     const sc_val_row **rows;
@@ -267,19 +319,19 @@ typedef struct llm_fit {
     size_t n;
 } llm_fit;
 
-static double llm_objective(const llm_fit *f, double eff_att, double step_s) {
+static double llm_objective(const llm_fit *f, const llm_eff *e) {
     double sum = 0;
     for (size_t i = 0; i < f->n; i++) {
-        double pred = metric_of(f->rows[i], &f->parts[i], eff_att, step_s);
+        double pred = metric_of(f->rows[i], &f->parts[i], e);
         sum += fabs(pred - f->rows[i]->measured) / f->rows[i]->measured;
     }
     return f->n ? sum / f->n : INFINITY;
 }
 
-/* One coordinate as the kernel fit searches it (validate.c): a 41-point grid over [lo, hi], then
- * three rounds of local refinement, moving only on a strict improvement. */
-static double llm_search(const llm_fit *f, double *x, double lo, double hi, double *other,
-                         int x_is_eff, double best) {
+/* One coordinate (*x, a field of e) as the kernel fit searches it (validate.c): a 41-point grid
+ * over [lo, hi], then three rounds of local refinement, moving only on a strict improvement. */
+static double llm_search(const llm_fit *f, llm_eff *e, double *x, double lo, double hi,
+                         double best) {
     double step = (hi - lo) / 20;
     for (int round = 0; round < 4; round++) {
         double centre = *x;
@@ -287,16 +339,22 @@ static double llm_search(const llm_fit *f, double *x, double lo, double hi, doub
         for (int i = -half; i <= half; i++) {
             double v = round == 0 ? lo + (i + half) * step / 2 : centre + i * step;
             if (v < lo || v > hi) continue;
-            double obj = x_is_eff ? llm_objective(f, v, *other) : llm_objective(f, *other, v);
-            if (obj < best - 1e-12) best = obj, *x = v;
+            double old = *x;
+            *x = v;
+            double obj = llm_objective(f, e);
+            if (obj < best - 1e-12)
+                best = obj;
+            else
+                *x = old;
         }
         step /= 4;
     }
     return best;
 }
 
-/* Times every LLM fit row of `config` once on chip (its kernel efficiencies as given, attention
- * efficiency 1, no step overhead); rows that cannot be timed are left out. */
+/* Times every LLM fit row and fused attention fit row of `config` once on chip (its kernel
+ * efficiencies as given, attention efficiency 1, no floor, no step overhead); rows that cannot be
+ * timed are left out. */
 static sc_status collect_llm_rows(const sc_val_table *t, const char *config, sc_chip *chip,
                                   llm_fit *f, sc_err *err) {
     size_t n = sc_val_table_count(t);
@@ -307,11 +365,12 @@ static sc_status collect_llm_rows(const sc_val_table *t, const char *config, sc_
         sc_val_llm_cache_destroy(cache);
         return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
     }
-    chip->eff_attention = 1.0, chip->step_overhead_s = 0;
+    chip->eff_attention = 1.0, chip->step_overhead_s = 0, chip->attn_floor_s = 0;
     for (size_t i = 0; i < n; i++) {
         const sc_val_row *r = sc_val_table_row(t, i);
         sc_val_result res;
-        if (r->holdout || r->cat != SC_VAL_LLM || strcmp(r->config, config) != 0) continue;
+        int llm = r->cat == SC_VAL_LLM || sc_val_attn_fused(r);
+        if (r->holdout || !llm || strcmp(r->config, config) != 0) continue;
         if (parts_for(r, chip, cache, &f->parts[f->n], &res) == 0) f->rows[f->n++] = r;
     }
     sc_val_llm_cache_destroy(cache);
@@ -332,14 +391,17 @@ sc_status sc_val_fit_llm(const sc_val_table *t, const sc_val_params *p, const ch
     llm_fit f = {0};
     sc_status s = collect_llm_rows(t, config, chip, &f, err);
     if (s == SC_OK) {
-        double best = llm_objective(&f, e->attention, e->step);
+        llm_eff x = {e->attention, e->step, e->attn_floor};
+        double best = llm_objective(&f, &x);
         *mape_before = best;
         for (int sweep = 0; sweep < 6; sweep++) { /* until no 0.01-point gain */
             double start = best;
-            best = llm_search(&f, &e->attention, 0.2, 2.0, &e->step, 1, best);
-            best = llm_search(&f, &e->step, 0.0, 10e-3, &e->attention, 0, best);
+            best = llm_search(&f, &x, &x.att, 0.2, 2.0, best);
+            best = llm_search(&f, &x, &x.step, 0.0, 10e-3, best);
+            best = llm_search(&f, &x, &x.floor, 0.0, 50e-6, best);
             if (start - best < 1e-4) break;
         }
+        e->attention = x.att, e->step = x.step, e->attn_floor = x.floor;
         *mape_after = best;
     }
     free(f.rows);

@@ -216,14 +216,16 @@ static sc_status workload_token(sc_val_row *r, const char *tok, const char *name
     if (strcmp(key, "read_fraction") == 0) slot = &r->read_fraction;
     if (strcmp(key, "in") == 0) slot = &r->in;
     if (strcmp(key, "out") == 0) slot = &r->out;
+    if (strcmp(key, "ctx") == 0) slot = &r->ctx;
     if (slot) {
         *slot = v;
         return SC_OK;
     }
-    int *count = strcmp(key, "tp") == 0            ? &r->tp
-                 : strcmp(key, "per_gpu") == 0     ? &r->per_gpu
-                 : strcmp(key, "kv_per_head") == 0 ? &r->kv_per_head
-                                                   : NULL;
+    int *count = strcmp(key, "tp") == 0               ? &r->tp
+                 : strcmp(key, "per_gpu") == 0        ? &r->per_gpu
+                 : strcmp(key, "kv_per_head") == 0    ? &r->kv_per_head
+                 : strcmp(key, "kv_token_major") == 0 ? &r->kv_token_major
+                                                      : NULL;
     if (count) {
         if (v > 4096 || v != floor(v))
             return sc_err_set(err, SC_ERR_PARSE, "%s:%d: workload key '%s': '%s' is not a count",
@@ -245,12 +247,27 @@ static sc_status parse_workload(sc_val_row *r, const char *name, sc_err *err) {
     return SC_OK;
 }
 
+int sc_val_attn_fused(const sc_val_row *r) {
+    return r->cat == SC_VAL_ATTENTION &&
+           (strcmp(r->op, "decode") == 0 || strcmp(r->op, "prefill") == 0);
+}
+
 /* Checks that the keys the category's predictor needs are present and the metric fits. */
 static sc_status check_row(sc_val_row *r, const char *name, sc_err *err) {
     const char *need = NULL;
     int metric_ok = 0;
     switch (r->cat) {
     case SC_VAL_ATTENTION:
+        if (sc_val_attn_fused(r)) { /* one fused kernel of a zoo model's layer */
+            if (r->batch <= 0 || (strcmp(r->op, "prefill") == 0 && r->in <= 0))
+                need = "batch (and in for op=prefill)";
+            metric_ok = r->metric == SC_VAL_LATENCY;
+            break;
+        }
+        if (r->op[0])
+            return sc_err_set(err, SC_ERR_PARSE,
+                              "%s:%d: attention op '%s' is not decode or prefill", name, r->line,
+                              r->op);
         if (r->batch <= 0) need = "batch";
         /* fall through */
     case SC_VAL_GEMM:

@@ -184,6 +184,7 @@ static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, do
         q.dk = q.dv = a->head_dim;
     }
     double kv_streams = a->mla ? 1 : s->kv_l;
+    if (c->p->deploy.kv_token_major && !a->mla) q.kv_pitch = s->kv_l * a->head_dim;
     if (prefill) {
         q.m_rows = rows_max;
         q.items = ceil(seqs_or_tokens * group / rows_max) * kv_streams;
@@ -200,7 +201,22 @@ static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, do
     /* The executor times SeedChip's flash-attention program; a GPU's attention kernels (fused
      * MHA for prompts, masked MHA / XQA for decode) reach efficiency.attention of its rate. */
     double eff = c->p->deploy.chip->eff_attention;
-    add(c, &c->bd.attention_s, eff > 0 ? sec / eff : sec, count);
+    if (eff > 0) sec /= eff;
+    /* and each call pays the kernels' fixed device time (efficiency.attention_floor) */
+    if (sec > 0) sec += c->p->deploy.chip->attn_floor_s;
+    add(c, &c->bd.attention_s, sec, count);
+}
+
+sc_status sc_llm_perf_attention(sc_llm_perf *p, int prefill, double n, double ctx, double *seconds,
+                                sc_err *err) {
+    if (!p || !seconds) return sc_err_set(err, SC_ERR_INVALID_ARG, "llm attention: perf and out");
+    *seconds = 0;
+    if (!(n >= 0 && n <= 1e9) || !(ctx >= 0 && ctx <= 1e9))
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "llm attention: %g rows over %g tokens", n, ctx);
+    acc c = {.p = p, .err = err, .st = SC_OK};
+    if (n > 0 && ctx > 0) attention(&c, n, ctx, prefill != 0, 1);
+    *seconds = c.bd.attention_s;
+    return c.st;
 }
 
 /* Attention block of one layer for T tokens: projections, attention, output projection. */

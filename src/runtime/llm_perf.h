@@ -56,6 +56,10 @@ typedef struct sc_llm_deploy {
      * TensorRT-LLM's masked multi-head attention kernel does for grouped-query models without
      * its XQA kernels; 0 (default): once per KV head, all its query heads together. */
     int kv_per_query_head;
+    /* 1: the KV cache is token-major ([page, KV heads, head dim]: vLLM and FlashAttention's
+     * paged layout), so attention reads each head's token rows as head-dim pieces at a pitch of
+     * the chip's KV heads; 0 (default): each head's rows contiguous. */
+    int kv_token_major;
 } sc_llm_deploy;
 
 /* chip NULL, 1 chip, tp = pp = ep = 1, bf16. */
@@ -101,6 +105,12 @@ void sc_llm_perf_destroy(sc_llm_perf *p);
  * micro-batch). bd, when given, splits *seconds by op class (the parts sum to *seconds). */
 sc_status sc_llm_perf_step(sc_llm_perf *p, const sc_llm_step *s, double *seconds,
                            sc_llm_breakdown *bd /* may be NULL */, sc_err *err);
+
+/* One layer's attention kernel as sc_llm_perf_step times it (efficiency.attention applied, no
+ * launch): decode (prefill 0) of n sequences over ctx tokens each, or prefill of n prompt tokens
+ * whose causal attention sees ctx tokens on average. */
+sc_status sc_llm_perf_attention(sc_llm_perf *p, int prefill, double n, double ctx, double *seconds,
+                                sc_err *err);
 
 /* Executor runs made so far by this object (each distinct kernel shape is simulated once). */
 long sc_llm_perf_sim_runs(const sc_llm_perf *p);

@@ -34,6 +34,7 @@ typedef struct lp_attn {
     double items, ctx;
     int m_rows, dk, dv, v_in_k;
     sc_dtype kv_dtype;
+    int kv_pitch; /* HBM elements between a head's token rows; 0: contiguous (llmk.h) */
 } lp_attn;
 sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, sc_err *err);
 /* Row kernel (norm, activation, softmax) over rows x cols bf16 activations. */

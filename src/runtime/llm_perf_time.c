@@ -559,8 +559,8 @@ double sc_llm_gemm_burst_seconds(const sc_chip *chip, double m, int n, int k, sc
 
 static sc_status attn_sim(lp_timer *t, const sc_llmk_attn_params *p, double *sec, int *blk,
                           sc_err *err) {
-    int64_t key[KEY_N] = {
-        3, p->items, p->n_blocks, p->m_rows, p->dk * 65536 + p->dv, p->v_in_k, p->kv_dtype, 0};
+    int64_t key[KEY_N] = {3,         p->items,    p->n_blocks, p->m_rows, p->dk * 65536 + p->dv,
+                          p->v_in_k, p->kv_dtype, p->kv_pitch};
     int64_t bkey[KEY_N] = {4, p->m_rows, p->dk, p->dv, p->kv_dtype, 0, 0, 0};
     double b = 0;
     if (cache_get(t, key, sec) && cache_get(t, bkey, &b)) {
@@ -575,15 +575,36 @@ static sc_status attn_sim(lp_timer *t, const sc_llmk_attn_params *p, double *sec
     return st;
 }
 
+/* Split-KV (flash-decoding): items that fill less than 80% of the cores have their context cut
+ * into slices on separate cores, whose partial outputs a second pass combines. The slice count
+ * is FlashAttention-2's num_splits_heuristic: of the counts up to 128 and the number of KV blocks
+ * that change the blocks per slice, the smallest whose wave efficiency (items x s / cores over
+ * its ceiling) is within 85% of the best. */
+static int kv_splits(double items, double blocks, int cores) {
+    if (items >= 0.8 * cores || blocks <= 1) return 1;
+    int max_s = (int)SC_MIN(SC_MIN(128.0, (double)cores), blocks);
+    double eff[129] = {0}, best = 0;
+    for (int s = 1; s <= max_s; s++) {
+        if (s > 1 && ceil(blocks / s) == ceil(blocks / (s - 1))) continue; /* same slices */
+        double waves = items * s / cores;
+        eff[s] = waves / ceil(waves);
+        best = SC_MAX(best, eff[s]);
+    }
+    for (int s = 1; s <= max_s; s++)
+        if (eff[s] > 0 && eff[s] >= 0.85 * best) return s;
+    return 1;
+}
+
 sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, sc_err *err) {
     *sec = 0;
     if (a->items <= 0 || a->ctx <= 0) return SC_OK;
     int cores = t->chip->cores;
-    double items = ceil(a->items);
+    int splits = kv_splits(ceil(a->items), ceil(a->ctx / t->chip->sa_cols), cores);
+    double items = ceil(a->items) * splits, ctx = a->ctx / splits;
     int cu = (int)SC_MIN(items, (double)cores);
     sc_llmk_attn_params p = sc_llmk_attn_default_params();
     p.items = cu, p.n_blocks = 2, p.m_rows = a->m_rows, p.dk = a->dk, p.dv = a->dv;
-    p.v_in_k = a->v_in_k, p.kv_dtype = a->kv_dtype;
+    p.v_in_k = a->v_in_k, p.kv_dtype = a->kv_dtype, p.kv_pitch = a->kv_pitch;
     double t1 = 0, t2 = 0;
     int blk = 0;
     sc_status st = attn_sim(t, &p, &t1, &blk, err);
@@ -591,9 +612,14 @@ sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, sc_err *err) 
     if (st == SC_OK) st = attn_sim(t, &p, &t2, &blk, err);
     if (st != SC_OK) return st;
     /* Units of work per core: its items one after another, each over ctx / block blocks. */
-    double units = ceil(items / cu) * SC_MAX(1.0, a->ctx / blk);
+    double units = ceil(items / cu) * SC_MAX(1.0, ctx / blk);
     *sec = t1 + (t2 - t1) / 2.0 * (units - 2.0);
     if (*sec < 0.5 * t1) *sec = 0.5 * t1;
+    if (splits > 1) { /* combine: read each slice's fp32 rows and row sums, write the output */
+        double rows = ceil(a->items) * a->m_rows;
+        double bytes = rows * (splits * (a->dv + 1) * 4.0 + a->dv * 2.0);
+        *sec += bytes / sc_dram_bandwidth(&t->chip->hbm);
+    }
     return SC_OK;
 }
 
