@@ -67,5 +67,21 @@ err=$("$BIN" validate --table "$T/badunit.csv" 2>&1 >/dev/null || true)
 echo "$err" | grep -q "badunit.csv:2: column 'unit'" || die "error does not name file/line: $err"
 err=$("$BIN" validate --table "$T/badtiming.csv" 2>&1 >/dev/null || true)
 echo "$err" | grep -q "badtiming.csv:4: workload key 'timing': 'events'" || die "timing error: $err"
+# fused attention rows (op=decode / op=prefill of a zoo model) are predicted through llm_perf; a
+# bad op or a prefill without its new tokens is bad input
+H='id,category,split,config,hardware,count,model,precision,workload,metric,value,unit,source'
+A='a100-sxm-80g,A100,1,llama-2-70b,fp16'
+printf '%s\nd,attention,fit,%s,op=decode batch=8 ctx=2688 tp=2 kv_token_major=1,latency,0.051,ms,x\n' \
+    "$H" "$A" >"$T/attn.csv"
+"$BIN" validate --table "$T/attn.csv" | grep -q "^d .*a100-sxm-80g .*attention .*latency" ||
+    die "fused attention row not predicted"
+sed 's/op=decode/op=flash/' "$T/attn.csv" >"$T/badop.csv"
+sed 's/op=decode batch=8/op=prefill batch=1/' "$T/attn.csv" >"$T/badpre.csv"
+NO_OUTPUT="$T/never.txt" reject_each "validate --out $T/never.txt" "--table $T/badop.csv" \
+    "--table $T/badpre.csv"
+err=$("$BIN" validate --table "$T/badop.csv" 2>&1 >/dev/null || true)
+echo "$err" | grep -q "badop.csv:2: attention op 'flash' is not decode or prefill" || die "op: $err"
+err=$("$BIN" validate --table "$T/badpre.csv" 2>&1 >/dev/null || true)
+echo "$err" | grep -q "badpre.csv:2: attention rows need workload" || die "prefill: $err"
 "$BIN" validate --help | grep -q "usage: seedchip validate"
 echo "validate: ok"
