@@ -468,6 +468,66 @@ static void test_vec_cast_copy_nan(void **state) {
     done(s, c, p);
 }
 
+/* Long flat fp32 operands crossing 64 KiB scratchpad pages (the executor's in-place path): an
+ * in-place multiply, a destination overlapping its source 4 elements further on (buffered
+ * semantics: every result from the old values), a source in never-written pages (zeros), a
+ * contiguous DMA crossing pages, and fp32 -> bf16 casts rounding like sc_f32_to_bf16. */
+#define FL 40000
+static void test_vec_flat_pages(void **state) {
+    (void)state;
+    const char *text =
+        ".buffer X hbm fp32 40000\n"
+        ".desc m vec dims=40000 d=spad:fp32:16:1 a=spad:fp32:16:1 b=spad:fp32:262144:1\n"
+        ".desc o vec dims=40000 d=spad:fp32:524304:1 a=spad:fp32:524288:1 "
+        "b=spad:fp32:262144:1\n"
+        ".desc z vec dims=40000 d=spad:fp32:1048576:1 a=spad:fp32:262144:1 "
+        "b=spad:fp32:2097152:1\n"
+        ".desc t dma dims=40000 dst=spad:fp32:3145736:1 src=hbm:fp32:X:1\n"
+        ".desc k vec dims=40000 d=spad:bf16:3407872:1 a=spad:fp32:262144:1\n"
+        ".core 0\n.queue compute\n vmul m, r0, r0, r0, r0, 0\n"
+        " vadd o, r0, r0, r0, r0, 0\n vadd z, r0, r0, r0, r0, 0\n"
+        " vcast k, r0, r0, r0, 0\n.queue load\n dma t, r0, r0, r0, 0\n";
+    sc_chip *c;
+    sc_program *p;
+    sc_sim *s = run_text(text, NULL, 0, &c, &p);
+    float *a = malloc(FL * 4), *b = malloc(FL * 4), *o = malloc((FL + 4) * 4), *g = malloc(FL * 4);
+    uint16_t *h = malloc(FL * 2);
+    assert_non_null(a && b && o && g && h);
+    uint64_t seed = 7;
+    for (int i = 0; i < FL; i++)
+        a[i] = ts_randf(&seed, 3, SC_DTYPE_FP32), b[i] = ts_randf(&seed, 3, SC_DTYPE_FP32);
+    for (int i = 0; i < FL + 4; i++)
+        o[i] = (float)i * 0.5f;
+    b[1] = NAN, b[2] = 1.0f + 0x1p-8f, b[3] = 1.0f + 0x3p-8f; /* NaN, ties to even both ways */
+    ts_write(s, SC_SPACE_SPAD, 0, 16, a, FL * 4);
+    ts_write(s, SC_SPACE_SPAD, 0, 262144, b, FL * 4);
+    ts_write(s, SC_SPACE_SPAD, 0, 524288, o, (FL + 4) * 4);
+    ts_write(s, SC_SPACE_HBM, 0, sc_program_buffer(p, 0)->offset, a, FL * 4);
+    ts_run(s, p, NULL, 0);
+    ts_read(s, SC_SPACE_SPAD, 0, 16, g, FL * 4);
+    for (int i = 0; i < FL; i++) {
+        float w = a[i] * b[i];
+        if (memcmp(&g[i], &w, 4) && !(isnan(g[i]) && isnan(w))) fail_msg("in place [%d]", i);
+    }
+    ts_read(s, SC_SPACE_SPAD, 0, 524304, g, FL * 4);
+    for (int i = 0; i < FL; i++) {
+        float w = o[i] + b[i];
+        if (memcmp(&g[i], &w, 4) && !(isnan(g[i]) && isnan(w))) fail_msg("overlap [%d]", i);
+    }
+    ts_read(s, SC_SPACE_SPAD, 0, 1048576, g, FL * 4);
+    for (int i = 0; i < FL; i++) {
+        float w = b[i] + 0.0f;
+        if (memcmp(&g[i], &w, 4) && !(isnan(g[i]) && isnan(w))) fail_msg("unwritten [%d]", i);
+    }
+    ts_read(s, SC_SPACE_SPAD, 0, 3145736, g, FL * 4);
+    assert_memory_equal(g, a, FL * 4);
+    ts_read(s, SC_SPACE_SPAD, 0, 3407872, h, FL * 2);
+    for (int i = 0; i < FL; i++)
+        if (h[i] != sc_f32_to_bf16(b[i])) fail_msg("bf16 cast [%d]", i);
+    free(a), free(b), free(o), free(g), free(h);
+    done(s, c, p);
+}
+
 /* ---- collectives ---- */
 
 static sc_sim *multi(const sc_chip *c, int chips) {
@@ -616,6 +676,7 @@ int main(void) {
         cmocka_unit_test(test_mma),
         cmocka_unit_test(test_vec_every_opcode),
         cmocka_unit_test(test_vec_cast_copy_nan),
+        cmocka_unit_test(test_vec_flat_pages),
         cmocka_unit_test(test_collectives),
         cmocka_unit_test(test_timing_other_chip),
     };
