@@ -67,6 +67,23 @@ err=$("$BIN" validate --table "$T/badunit.csv" 2>&1 >/dev/null || true)
 echo "$err" | grep -q "badunit.csv:2: column 'unit'" || die "error does not name file/line: $err"
 err=$("$BIN" validate --table "$T/badtiming.csv" 2>&1 >/dev/null || true)
 echo "$err" | grep -q "badtiming.csv:4: workload key 'timing': 'events'" || die "timing error: $err"
+# load=burst (a harness that rests the GPU between calls) keeps the nominal clock; a sustained
+# (default) 16k^3 FP8 GEMM on the 700 W H100 is held to its power limit: fewer TFLOP/s
+{
+    head -1 "$T/t.csv"
+    echo "s,gemm,fit,h100-sxm,H100,1,-,fp8,m=16384 n=16384 k=16384,tflops,1377,TFLOPS,x"
+    echo "b,gemm,fit,h100-sxm,H100,1,-,fp8,m=16384 n=16384 k=16384 load=burst,tflops,1377,TFLOPS,x"
+} >"$T/load.csv"
+"$BIN" validate --table "$T/load.csv" --json >"$T/load.json"
+python3 - "$T/load.json" <<'EOF' || die "load=burst vs sustained"
+import json, sys
+p = {r["id"]: r["predicted"] for r in json.load(open(sys.argv[1]))["rows"]}
+assert p["s"] < 0.95 * p["b"], p
+EOF
+sed 's/load=burst/load=hot/' "$T/load.csv" >"$T/badload.csv"
+NO_OUTPUT="$T/never.txt" reject_each "validate --out $T/never.txt" "--table $T/badload.csv"
+err=$("$BIN" validate --table "$T/badload.csv" 2>&1 >/dev/null || true)
+echo "$err" | grep -q "badload.csv:3: workload key 'load': 'hot'" || die "load error: $err"
 # fused attention rows (op=decode / op=prefill of a zoo model) are predicted through llm_perf; a
 # bad op or a prefill without its new tokens is bad input
 H='id,category,split,config,hardware,count,model,precision,workload,metric,value,unit,source'
