@@ -2,6 +2,7 @@
 // `seedchip validate`: predicted vs measured for every row of a calibration table; --fit
 // calibrates.
 #include <cjson/cJSON.h>
+#include <fnmatch.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,9 @@ static const char *USAGE =
     "                      metric,value,unit,source (docs/VALIDATION.md)\n"
     "  --config NAME       only rows of this config\n"
     "  --category C        only rows of this category (gemm, attention, memory, collective, llm)\n"
+    "  --id PATTERN        only rows whose id matches the shell pattern (e.g. 'gemm-h100-*')\n"
+    "                      (--config, --category and --id combine; only the selected rows are\n"
+    "                      predicted, and a selection that matches no row is an error)\n"
     "  --no-llm            skip end-to-end LLM rows (fast)\n"
     "  --fit               calibrate each config's efficiency parameters on its fit rows and\n"
     "                      print them with the fit and holdout MAPE before and after\n"
@@ -34,7 +38,7 @@ static const char *USAGE =
     "  --out FILE          write the report to FILE atomically (default stdout)\n";
 
 typedef struct val_opts {
-    const char *table, *config, *category, *config_dir, *out;
+    const char *table, *config, *category, *id, *config_dir, *out;
     int json, fit, no_llm;
     double max_mape; /* percent; < 0 = no check */
 } val_opts;
@@ -50,6 +54,7 @@ static int parse_one(val_opts *o, int argc, char **argv, int *i) {
     if (OPT("--config-dir")) return r < 0 ? -1 : (o->config_dir = v, 1);
     if (OPT("--config")) return r < 0 ? -1 : (o->config = v, 1);
     if (OPT("--category")) return r < 0 ? -1 : (o->category = v, 1);
+    if (OPT("--id")) return r < 0 ? -1 : (o->id = v, 1);
     if (OPT("--out")) return r < 0 ? -1 : (o->out = v, 1);
     if (OPT("--max-mape"))
         return r < 0 || cli_parse_double("validate", "--max-mape", v, 0, 1e6, &o->max_mape) ? -1
@@ -84,7 +89,44 @@ static int parse_args(val_opts *o, int argc, char **argv) {
 static int selected(const val_opts *o, const sc_val_row *r) {
     if (o->config && strcmp(o->config, r->config) != 0) return 0;
     if (o->category && strcmp(o->category, sc_val_cat_name(r->cat)) != 0) return 0;
+    if (o->id && fnmatch(o->id, r->id, 0) != 0) return 0;
     return 1;
+}
+
+/* Marks the selected rows in keep; a filter that names nothing in the table is bad input (a
+ * typo would otherwise report an empty, passing table). Returns the exit status. */
+static int select_rows(const val_opts *o, const sc_val_table *t, char *keep, size_t *n_sel) {
+    size_t n = sc_val_table_count(t), by_config = 0, by_id = 0;
+    *n_sel = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sc_val_row *r = sc_val_table_row(t, i);
+        by_config += o->config && strcmp(o->config, r->config) == 0;
+        by_id += o->id && fnmatch(o->id, r->id, 0) == 0;
+        keep[i] = (char)selected(o, r);
+        *n_sel += (size_t)keep[i];
+    }
+    if (o->config && !by_config)
+        return cli_error("validate", "--config: no row of %s has config '%s'", o->table, o->config);
+    if (o->id && !by_id)
+        return cli_error("validate", "--id: no row id of %s matches '%s'", o->table, o->id);
+    if (!*n_sel)
+        return cli_error("validate", "no row of %s matches the selection (%s%s%s%s%s%s)", o->table,
+                         o->category ? " --category " : "", o->category ? o->category : "",
+                         o->config ? " --config " : "", o->config ? o->config : "",
+                         o->id ? " --id " : "", o->id ? o->id : "");
+    return CLI_EXIT_OK;
+}
+
+/* "all N rows" or the filters and how many of the table's rows they selected. */
+static void selection_text(sc_strbuf *sb, const val_opts *o, size_t n_sel, size_t n) {
+    if (!o->config && !o->category && !o->id) {
+        sc_strbuf_printf(sb, "all %zu rows", n);
+        return;
+    }
+    sc_strbuf_printf(sb, "%zu of %zu rows selected by", n_sel, n);
+    if (o->category) sc_strbuf_printf(sb, " --category %s", o->category);
+    if (o->config) sc_strbuf_printf(sb, " --config %s", o->config);
+    if (o->id) sc_strbuf_printf(sb, " --id '%s'", o->id);
 }
 
 /* Value in the row's own unit (measured/value is the unit scale). */
@@ -121,8 +163,11 @@ static void text_stat(sc_strbuf *sb, const char *label, const sc_val_stat *s) {
         sc_strbuf_printf(sb, "  %-11s -     (0 rows)\n", label);
 }
 
-static void text_summary(sc_strbuf *sb, const sc_val_summary *s) {
-    sc_strbuf_printf(sb, "\nsummary (%d predicted, %d skipped):\n", s->all.n, s->skipped);
+static void text_summary(sc_strbuf *sb, const sc_val_summary *s, const val_opts *o, size_t n_sel,
+                         size_t n) {
+    sc_strbuf_printf(sb, "\nsummary (%d predicted, %d skipped; ", s->all.n, s->skipped);
+    selection_text(sb, o, n_sel, n);
+    sc_strbuf_printf(sb, "):\n");
     text_stat(sb, "overall", &s->all);
     text_stat(sb, "fit", &s->fit);
     text_stat(sb, "holdout", &s->holdout);
@@ -157,10 +202,25 @@ static cJSON *row_json(const sc_val_row *r, const sc_val_result *res) {
     return o;
 }
 
-static char *json_report(const char *path, const sc_val_table *t, const sc_val_result *res,
-                         const char *keep, const sc_val_summary *s) {
+/* The filters (null when absent) and the rows they selected. */
+static cJSON *selection_json(const val_opts *o, size_t n_sel, size_t n) {
+    cJSON *sel = cJSON_CreateObject();
+    const char *key[3] = {"category", "config", "id"}, *val[3] = {o->category, o->config, o->id};
+    for (int i = 0; i < 3; i++)
+        if (val[i])
+            cJSON_AddStringToObject(sel, key[i], val[i]);
+        else
+            cJSON_AddNullToObject(sel, key[i]);
+    cJSON_AddNumberToObject(sel, "rows", (double)n_sel);
+    cJSON_AddNumberToObject(sel, "table_rows", (double)n);
+    return sel;
+}
+
+static char *json_report(const val_opts *o, const sc_val_table *t, const sc_val_result *res,
+                         const char *keep, const sc_val_summary *s, size_t n_sel) {
     cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "table", path);
+    cJSON_AddStringToObject(root, "table", o->table);
+    cJSON_AddItemToObject(root, "selection", selection_json(o, n_sel, sc_val_table_count(t)));
     cJSON *rows = cJSON_AddArrayToObject(root, "rows");
     for (size_t i = 0; i < sc_val_table_count(t); i++)
         if (keep[i]) cJSON_AddItemToArray(rows, row_json(sc_val_table_row(t, i), &res[i]));
@@ -288,16 +348,17 @@ static int over_budget(const sc_val_summary *s, double pct) {
 
 /* Predicts, marks unselected rows, summarises and formats; returns the exit status. */
 static int report(const val_opts *o, const sc_val_table *t, sc_val_result *res, char *keep) {
+    size_t n_sel = 0, n = sc_val_table_count(t);
+    int rc = select_rows(o, t, keep, &n_sel);
+    if (rc != CLI_EXIT_OK) return rc;
     sc_val_params p = sc_val_default_params();
     p.config_dir = o->config_dir;
     p.skip_llm = o->no_llm;
+    p.select = keep; /* only the selected rows are predicted */
     sc_err err = {0};
     if (sc_val_run(t, &p, NULL, res, NULL, &err) != SC_OK)
         return cli_error("validate", "%s", err.msg);
-    for (size_t i = 0; i < sc_val_table_count(t); i++) {
-        keep[i] = (char)selected(o, sc_val_table_row(t, i));
-        if (!keep[i]) res[i].skipped = 1, sc_strlcpy(res[i].reason, "not selected", 16);
-    }
+    p.select = NULL; /* --fit's holdout figures cover the config's whole table, as before */
     sc_val_summary s;
     sc_val_summarize(t, res, &s);
     s.skipped = 0;
@@ -306,17 +367,17 @@ static int report(const val_opts *o, const sc_val_table *t, sc_val_result *res, 
     sc_strbuf sb;
     sc_strbuf_init(&sb);
     if (o->json) {
-        char *text = json_report(o->table, t, res, keep, &s);
+        char *text = json_report(o, t, res, keep, &s, n_sel);
         if (text) sc_strbuf_printf(&sb, "%s\n", text);
         free(text);
     } else {
         text_rows(&sb, t, res, keep);
-        text_summary(&sb, &s);
+        text_summary(&sb, &s, o, n_sel, n);
         if (o->fit) sc_strbuf_printf(&sb, "\ncalibration (fit rows only, LLM rows excluded):\n");
         if (o->fit) fit_all(&sb, t, &p, o, res);
     }
-    int rc = sb.oom ? cli_error("validate", "out of memory")
-                    : cli_write_output("validate", o->out, sb.data, sb.len);
+    rc = sb.oom ? cli_error("validate", "out of memory")
+                : cli_write_output("validate", o->out, sb.data, sb.len);
     sc_strbuf_free(&sb);
     if (rc == CLI_EXIT_OK && over_budget(&s, o->max_mape)) {
         fprintf(stderr, "seedchip validate: MAPE above the %.1f%% budget\n", o->max_mape);

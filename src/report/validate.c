@@ -202,7 +202,7 @@ sc_status sc_val_run(const sc_val_table *t, const sc_val_params *p, const sc_val
     for (size_t i = 0; !oom && i < sc_val_table_count(t); i++) {
         const sc_val_row *r = sc_val_table_row(t, i);
         memset(&results[i], 0, sizeof results[i]);
-        const char *why = excluded(r, p);
+        const char *why = p->select && !p->select[i] ? "not selected" : excluded(r, p);
         if (why)
             skip(&results[i], why);
         else

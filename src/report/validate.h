@@ -107,6 +107,9 @@ typedef struct sc_val_params {
     const char *config_dir; /* NULL = default search path */
     int only_fit;           /* 1 = skip holdout rows (the fit's objective) */
     int skip_llm;           /* 1 = skip LLM rows (fast; the fit never uses them) */
+    /* NULL = every row; else row i is predicted only when select[i] != 0, the others are
+     * skipped as "not selected" without any work (`validate --category/--config/--id`). */
+    const char *select;
 } sc_val_params;
 
 sc_val_params sc_val_default_params(void);
