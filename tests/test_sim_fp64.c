@@ -48,30 +48,6 @@ static double rand64(uint64_t *seed) {
     return m * SCALE[ts_rand(seed) % SC_ARRAY_LEN(SCALE)];
 }
 
-static void vec_ins(const sc_opinfo *info, char *ins, size_t cap) {
-    const char *mn = info->mnemonic;
-    switch (info->layout) {
-    case SC_LAYOUT_VU:
-        snprintf(ins, cap, "%s v, r0, r0, r0, 0", mn);
-        break;
-    case SC_LAYOUT_VB:
-        snprintf(ins, cap, "%s v, r0, r0, r0, r0, 0", mn);
-        break;
-    case SC_LAYOUT_VT:
-        snprintf(ins, cap, "%s v, r0, r0, r0, r0, r0, 0", mn);
-        break;
-    case SC_LAYOUT_VSF:
-        snprintf(ins, cap, "%s v, r0, r0, 1.75, r0, 0", mn);
-        break;
-    case SC_LAYOUT_VSR:
-        snprintf(ins, cap, "%s v, r0, r0, r7, r0, 0", mn);
-        break;
-    default: /* VRED along axis 0 */
-        snprintf(ins, cap, "%s v, r0, r0, 0, r0, 0", mn);
-        break;
-    }
-}
-
 /* Expected element (r, i) of op; reductions answer the row's value at i = 0. */
 static double vec_want(const sc_opinfo *info, const double *a, const double *b, const double *cc,
                        int r, int i, double scal) {
@@ -104,7 +80,7 @@ static void vec64_case(unsigned op) {
     int positive = info->vfunc == SC_VF_SQRT;
     int d32 = op % 2 && info->vfunc != SC_VF_COPY && info->vfunc != SC_VF_CAST;
     char text[1024], ins[128];
-    vec_ins(info, ins, sizeof ins);
+    ts_vec_ins(info, ins, sizeof ins);
     snprintf(text, sizeof text,
              ".desc v vec dims=%d,%d d=spad:%s:0:1,%d a=spad:fp64:65536:1,%d "
              "b=spad:fp64:131072:1,0 c=spad:fp64:196608:1,%d\n"

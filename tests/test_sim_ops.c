@@ -333,29 +333,7 @@ static void vec_case(unsigned op) {
              ".desc v vec dims=%d,%d d=spad:%s:0:1,%d a=spad:fp32:65536:1,%d "
              "b=spad:fp32:131072:1,0 c=spad:fp32:196608:1,%d\n",
              VC, VR, dn, VC, VC, VC);
-    switch (info->layout) {
-    case SC_LAYOUT_VU:
-        snprintf(ins, sizeof ins, "%s v, r0, r0, r0, 0", mn);
-        break;
-    case SC_LAYOUT_VB:
-        snprintf(ins, sizeof ins, "%s v, r0, r0, r0, r0, 0", mn);
-        break;
-    case SC_LAYOUT_VT:
-        snprintf(ins, sizeof ins, "%s v, r0, r0, r0, r0, r0, 0", mn);
-        break;
-    case SC_LAYOUT_VSF:
-        snprintf(ins, sizeof ins, "%s v, r0, r0, 1.75, r0, 0", mn);
-        break;
-    case SC_LAYOUT_VSR:
-        snprintf(ins, sizeof ins, "%s v, r0, r0, r7, r0, 0", mn);
-        break;
-    case SC_LAYOUT_VRED:
-        snprintf(ins, sizeof ins, "%s v, r0, r0, 0, r0, 0", mn);
-        break;
-    default:
-        snprintf(ins, sizeof ins, "%s v, r0, r7, 1, r0, 0", mn);
-        break;
-    }
+    ts_vec_ins(info, ins, sizeof ins);
     char text[1024];
     snprintf(text, sizeof text, "%s.core 0\n.queue compute\n li r7, %d\n %s\n", desc,
              positive ? 2 : -3, ins);

@@ -98,4 +98,33 @@ static inline uint64_t ts_cycles(const sc_sim *s) {
     return st.cycles;
 }
 
+/* Assembly text of one VEC instruction on descriptor v, operands by layout: registers r0 for
+ * every address, r7 for a register scalar, 1.75 for a float scalar, axis 0 for reductions. */
+static inline void ts_vec_ins(const sc_opinfo *info, char *ins, size_t cap) {
+    const char *mn = info->mnemonic;
+    switch (info->layout) {
+    case SC_LAYOUT_VU:
+        snprintf(ins, cap, "%s v, r0, r0, r0, 0", mn);
+        break;
+    case SC_LAYOUT_VB:
+        snprintf(ins, cap, "%s v, r0, r0, r0, r0, 0", mn);
+        break;
+    case SC_LAYOUT_VT:
+        snprintf(ins, cap, "%s v, r0, r0, r0, r0, r0, 0", mn);
+        break;
+    case SC_LAYOUT_VSF:
+        snprintf(ins, cap, "%s v, r0, r0, 1.75, r0, 0", mn);
+        break;
+    case SC_LAYOUT_VSR:
+        snprintf(ins, cap, "%s v, r0, r0, r7, r0, 0", mn);
+        break;
+    case SC_LAYOUT_VRED:
+        snprintf(ins, cap, "%s v, r0, r0, 0, r0, 0", mn);
+        break;
+    default: /* iota-like: start register, step 1 */
+        snprintf(ins, cap, "%s v, r0, r7, 1, r0, 0", mn);
+        break;
+    }
+}
+
 #endif
