@@ -166,7 +166,23 @@ static void test_attention_kernel_work(void **state) {
     }
     assert_near(macs, 5.0 * 3 * (8.0 * blk * 576 + 8.0 * 512 * blk), 1e-12, "attention MACs");
     sc_program_destroy(prog);
-    p.m_rows = c->sa_rows + 1;
+    /* Items taller than the array run row tiles over each block: same MACs, one KV stream. */
+    p.m_rows = 2 * c->sa_rows + 3;
+    assert_int_equal(sc_llmk_attn_build(c, &p, &prog, &blk, &err), SC_OK);
+    macs = 0;
+    for (int core = 0; core < sc_program_cores(prog); core++) {
+        size_t n = 0;
+        const sc_insn *code = sc_program_code(prog, core, SC_QUEUE_COMPUTE, &n);
+        for (size_t i = 0; i < n; i++)
+            if (code[i].op == SC_OP_MMAI) {
+                assert_true(code[i].v[3] <= (int64_t)c->sa_rows);
+                macs += (double)code[i].v[3] * code[i].v[4] * code[i].v[5];
+            }
+    }
+    double m = p.m_rows;
+    assert_near(macs, 5.0 * 3 * (m * blk * 576 + m * 512 * blk), 1e-12, "row-tiled MACs");
+    sc_program_destroy(prog);
+    p.m_rows = 1025;
     assert_int_equal(sc_llmk_attn_build(c, &p, &prog, &blk, &err), SC_ERR_INVALID_ARG);
     sc_chip_destroy(c);
 }
@@ -296,9 +312,11 @@ static void test_gpu_efficiency_honoured(void **state) {
  * NCCL's model (sc_gpu_allreduce_seconds), not an executor ring. */
 static void test_gpu_serving_mechanisms(void **state) {
     (void)state;
-    const char *base_ov[] = {"efficiency.attention=1", "efficiency.step_overhead=0"};
-    const char *slow_ov[] = {"efficiency.attention=0.5", "efficiency.step_overhead=2ms"};
-    sc_chip *cb = load_chip("h100-sxm", base_ov, 2), *cs = load_chip("h100-sxm", slow_ov, 2);
+    const char *base_ov[] = {"efficiency.attention=1", "efficiency.step_overhead=0",
+                             "efficiency.attention_floor=0"};
+    const char *slow_ov[] = {"efficiency.attention=0.5", "efficiency.step_overhead=2ms",
+                             "efficiency.attention_floor=0"};
+    sc_chip *cb = load_chip("h100-sxm", base_ov, 3), *cs = load_chip("h100-sxm", slow_ov, 3);
     sc_llm_perf *pb = perf(cb, "mistral-7b", 1, SC_LLM_FP8),
                 *ps = perf(cs, "mistral-7b", 1, SC_LLM_FP8);
     sc_llm_breakdown bb, bs;

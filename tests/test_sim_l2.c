@@ -54,6 +54,25 @@ static void test_line_accurate_tiles(void **state) {
     sim_l2_free(&c);
 }
 
+/* Residency is per 32-byte sector: reading the first 64 bytes of every 128-byte line (a column
+ * chunk of rows) does not make the other 64 bytes resident, so the next chunk pays HBM in full. */
+static void test_sector_residency(void **state) {
+    (void)state;
+    sim_l2 c;
+    memset(&c, 0, sizeof c);
+    rview v;
+    memset(&v, 0, sizeof v);
+    v.space = SC_SPACE_HBM, v.dt = SC_DTYPE_BF16, v.es = 2;
+    v.st[0] = 1, v.st[1] = 64; /* 32 rows of 128 bytes, 32 bf16 = 64 bytes each */
+    uint32_t d[SC_ISA_MAX_DIMS] = {32, 32, 1, 1};
+    assert_int_equal(sim_l2_access(&c, 50e6, &v, d), 0);
+    v.base = 64; /* the second half of each line */
+    assert_int_equal(sim_l2_access(&c, 50e6, &v, d), 0);
+    d[0] = 16, v.base = 32; /* 32 bytes on the first chunk's second sector: resident */
+    assert_int_equal(sim_l2_access(&c, 50e6, &v, d), 32 * 32);
+    sim_l2_free(&c);
+}
+
 /* Capacity: 50e6 bytes hold 762 granules of 64 KiB. A 32 MiB working set read twice hits the
  * second time; after streaming 100 MiB the first MiB is gone. */
 static void test_capacity_eviction(void **state) {
@@ -155,6 +174,7 @@ static void test_deterministic(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reread_hits),         cmocka_unit_test(test_line_accurate_tiles),
+        cmocka_unit_test(test_sector_residency),
         cmocka_unit_test(test_capacity_eviction),   cmocka_unit_test(test_gpu_dma_served_by_l2),
         cmocka_unit_test(test_seedchip_unaffected), cmocka_unit_test(test_deterministic),
     };

@@ -148,23 +148,39 @@ static void gen_load(attn_gen *a, int core, int cores) {
     }
 }
 
-/* O (+)= P V, one MMA per column chunk of the array width. */
+/* Query rows of row tile r: items taller than the array (FlashAttention's 64- or 128-row query
+ * tiles) run their score and P.V MMAs one array-height row tile at a time over the same KV block
+ * in the scratchpad, so the block is streamed from HBM once per item, not once per row tile. */
+static int tile_rows(const attn_gen *a, int r) {
+    return SC_MIN(a->chip->sa_rows, a->p.m_rows - r * a->chip->sa_rows);
+}
+
+/* O (+)= P V, one MMA per row tile and column chunk of the array width. */
 static void pv(attn_gen *a, int core, int slot, int acc) {
-    int m = a->p.m_rows;
+    int m = a->p.m_rows, tr = a->chip->sa_rows;
     for (int c = 0; c < a->nch; c++) {
         int n = SC_MIN(a->cw, a->p.dv - c * a->cw);
-        llmk_mma(&a->g, core, a->L.o + (uint64_t)c * m * a->cw * 4, a->L.pm,
-                 a->L.v[slot] + (uint64_t)c * a->blk * a->cw * a->es, m, n, a->blk, a->p.kv_dtype,
-                 SC_DTYPE_FP32, acc ? SC_MMA_ACC : 0);
+        for (int r = 0; r * tr < m; r++)
+            llmk_mma(&a->g, core, a->L.o + ((uint64_t)c * m + (uint64_t)r * tr) * a->cw * 4,
+                     a->L.pm + (uint64_t)r * tr * a->blk * a->es,
+                     a->L.v[slot] + (uint64_t)c * a->blk * a->cw * a->es, tile_rows(a, r), n,
+                     a->blk, a->p.kv_dtype, SC_DTYPE_FP32, acc ? SC_MMA_ACC : 0);
     }
+}
+
+/* S = Q K^T, one MMA per row tile. */
+static void scores(attn_gen *a, int core, int slot) {
+    int m = a->p.m_rows, tr = a->chip->sa_rows;
+    for (int r = 0; r * tr < m; r++)
+        llmk_mma(&a->g, core, a->L.s + (uint64_t)r * tr * a->blk * 4,
+                 a->L.q + (uint64_t)r * tr * a->p.dk * a->es, a->L.k[slot], tile_rows(a, r),
+                 a->blk, a->p.dk, a->p.kv_dtype, SC_DTYPE_FP32, SC_MMA_TB);
 }
 
 /* One KV block: scores, online softmax (running max mo, running sum l), rescale, accumulate. */
 static void block(attn_gen *a, int core, int slot, int first) {
     attn_lay *L = &a->L;
-    int m = a->p.m_rows;
-    llmk_mma(&a->g, core, L->s, L->q, L->k[slot], m, a->blk, a->p.dk, a->p.kv_dtype, SC_DTYPE_FP32,
-             SC_MMA_TB);
+    scores(a, core, slot);
     llmk_gen *g = &a->g;
     uint64_t mx = first ? L->mo : L->mn;
     llmk_vred(g, core, SC_OP_VREDMAX, a->v_rowmax, R_D, mx, R_A, L->s, 0);
@@ -215,10 +231,9 @@ static void gen_store(attn_gen *a, int core, int cores) {
 static sc_status check_params(const sc_chip *chip, const sc_llmk_attn_params *p, sc_err *err) {
     if (p->items < 1 || p->n_blocks < 1 || p->m_rows < 1 || p->dk < 1 || p->dv < 1)
         return sc_err_set(err, SC_ERR_INVALID_ARG, "attention: items, blocks, rows, dk, dv >= 1");
-    if (p->m_rows > chip->sa_rows)
-        return sc_err_set(err, SC_ERR_INVALID_ARG,
-                          "attention: %d query rows exceed the %d-row array", p->m_rows,
-                          chip->sa_rows);
+    if (p->m_rows > 1024)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "attention: %d query rows per item (max 1024)",
+                          p->m_rows);
     if (p->kv_pitch < 0 || p->kv_pitch > 1 << 20 ||
         (p->kv_pitch > 0 && (p->v_in_k || p->kv_pitch < SC_MAX(p->dk, p->dv))))
         return sc_err_set(err, SC_ERR_INVALID_ARG,

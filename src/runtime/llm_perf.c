@@ -170,12 +170,14 @@ static sc_dtype kv_dtype(const sc_llm_perf *p) {
                                 : SC_DTYPE_BF16;
 }
 
-/* Decode (m_rows = query heads per KV head, one item per sequence and KV head) and prefill
- * (items of array-height query rows). Heads beyond the array height are split into items. */
+/* Decode (m_rows = query heads per KV head, one item per sequence and KV head; heads beyond the
+ * array height are split into items) and prefill (items of efficiency.attention_rows query rows,
+ * by default the array height). */
 static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, double count) {
     const sc_llm_arch *a = &c->p->arch;
     const lp_shape *s = &c->p->s;
-    int rows_max = c->p->deploy.chip->sa_rows;
+    const sc_chip *chip = c->p->deploy.chip;
+    int rows_max = chip->sa_rows;
     lp_attn q = {.ctx = ctx, .kv_dtype = kv_dtype(c->p)};
     int group = a->mla ? s->h_l : s->g; /* query rows sharing one KV stream */
     if (a->mla) {
@@ -186,8 +188,8 @@ static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, do
     double kv_streams = a->mla ? 1 : s->kv_l;
     if (c->p->deploy.kv_token_major && !a->mla) q.kv_pitch = s->kv_l * a->head_dim;
     if (prefill) {
-        q.m_rows = rows_max;
-        q.items = ceil(seqs_or_tokens * group / rows_max) * kv_streams;
+        q.m_rows = chip->attn_rows > 0 ? chip->attn_rows : rows_max;
+        q.items = ceil(seqs_or_tokens * group / q.m_rows) * kv_streams;
     } else if (c->p->deploy.kv_per_query_head && !a->mla) {
         q.m_rows = 1; /* one query head per item: its KV head is read once per query head */
         q.items = seqs_or_tokens * s->h_l;

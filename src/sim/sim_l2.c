@@ -5,13 +5,15 @@
 
 #include "sim/sim_internal.h"
 
-/* Residency is kept per 128-byte line (a GPU L2 sector pair), grouped into 64 KiB granules: the
- * granule is the unit of allocation and replacement (one hash entry and a 512-bit line map), so
- * the bookkeeping per DMA is one lookup per granule a contiguous run touches, never per element. */
-#define L2_LINE_SHIFT 7
+/* Residency is kept per 32-byte sector (a GPU L2 fills and tracks sectors of its 128-byte lines:
+ * a read of half a line leaves the other half absent, so the next read of it goes to HBM), grouped
+ * into 64 KiB granules: the granule is the unit of allocation and replacement (one hash entry and
+ * a 2048-bit sector map), so the bookkeeping per DMA is one lookup per granule a contiguous run
+ * touches, never per element. */
+#define L2_LINE_SHIFT 5
 #define L2_GRAN_SHIFT 16
 #define L2_LINES      (1u << (L2_GRAN_SHIFT - L2_LINE_SHIFT))
-/* Bounds host memory (~72 bytes per granule): 65536 granules is a 4 GiB cache. */
+/* Bounds host memory (~280 bytes per granule): 65536 granules is a 4 GiB cache. */
 #define L2_MAX_SLOTS (1u << 16)
 /* A view with more contiguous runs than this is timed as all-miss without allocation (the old
  * behaviour): element-strided gathers would otherwise cost host time per element. */
