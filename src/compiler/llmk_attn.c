@@ -173,8 +173,8 @@ static void scores(attn_gen *a, int core, int slot) {
     int m = a->p.m_rows, tr = a->chip->sa_rows;
     for (int r = 0; r * tr < m; r++)
         llmk_mma(&a->g, core, a->L.s + (uint64_t)r * tr * a->blk * 4,
-                 a->L.q + (uint64_t)r * tr * a->p.dk * a->es, a->L.k[slot], tile_rows(a, r),
-                 a->blk, a->p.dk, a->p.kv_dtype, SC_DTYPE_FP32, SC_MMA_TB);
+                 a->L.q + (uint64_t)r * tr * a->p.dk * a->es, a->L.k[slot], tile_rows(a, r), a->blk,
+                 a->p.dk, a->p.kv_dtype, SC_DTYPE_FP32, SC_MMA_TB);
 }
 
 /* One KV block: scores, online softmax (running max mo, running sum l), rescale, accumulate. */
@@ -258,8 +258,13 @@ sc_status sc_llmk_attn_build(const sc_chip *chip, const sc_llmk_attn_params *p, 
     memset(&a, 0, sizeof a);
     a.chip = chip, a.p = *p;
     a.es = (uint64_t)sc_isa_dtype_bytes(p->kv_dtype);
-    a.cw = SC_MIN(chip->sa_cols, p->dv);
-    a.nch = (p->dv + a.cw - 1) / a.cw;
+    /* V/O column chunks of one width dividing dv, at most the array's: the chunk DMAs move
+     * (width, rows, chunks) boxes and the MMAs write dense tiles, so a narrower last chunk
+     * would be read, computed and stored at the wrong row stride (and O written past dv). */
+    a.nch = (p->dv + chip->sa_cols - 1) / chip->sa_cols;
+    while (p->dv % a.nch)
+        a.nch++;
+    a.cw = p->dv / a.nch;
     /* Block tokens: the array width (one MMA per score tile), halved until the layout fits. */
     a.blk = p->block_tokens > 0 ? SC_MIN(p->block_tokens, chip->sa_cols) : chip->sa_cols;
     for (;;) {
