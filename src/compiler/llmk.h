@@ -32,6 +32,21 @@ sc_llmk_attn_params sc_llmk_attn_default_params(void);
 sc_status sc_llmk_attn_build(const sc_chip *chip, const sc_llmk_attn_params *p, sc_program **out,
                              int *block_used, sc_err *err);
 
+/* Where the program built from the same chip and params reads and writes one item's tensors in
+ * HBM (byte addresses), for callers that run it functionally. All tensors are in kv_dtype. The
+ * program applies no softmax scale: Q must come multiplied by it (1/sqrt(dk)), as when the
+ * scale is folded into the Q projection. */
+typedef struct sc_llmk_attn_addr {
+    uint64_t q;    /* m_rows x dk, row-major */
+    uint64_t o;    /* m_rows x dv, row-major (written by the program) */
+    uint64_t k, v; /* token 0 of KV block `block`; with v_in_k, v = k (V is K's first dv columns) */
+    int block_tokens;     /* tokens per KV block */
+    int k_pitch, v_pitch; /* elements between two tokens' K (V) rows */
+} sc_llmk_attn_addr;
+
+sc_status sc_llmk_attn_addrs(const sc_chip *chip, const sc_llmk_attn_params *p, int item, int block,
+                             sc_llmk_attn_addr *out, sc_err *err);
+
 /* Row-wise vector kernels over a rows x cols activation matrix in HBM. */
 typedef enum sc_llmk_rows_kind {
     SC_LLMK_RMSNORM, /* y = (x + residual) * rsqrt(mean((x + residual)^2) + eps) * w */

@@ -123,6 +123,15 @@ static void kv_addr(const attn_gen *a, int it, int b, uint64_t *k, uint64_t *v) 
     *v = a->hbm_v + off;
 }
 
+/* HBM addresses of item it's Q and O tiles (m_rows x dk, m_rows x dv, row-major). */
+static uint64_t q_addr(const attn_gen *a, int it) {
+    return a->hbm_q + (uint64_t)it * a->p.m_rows * a->p.dk * a->es;
+}
+
+static uint64_t o_addr(const attn_gen *a, int it) {
+    return a->hbm_o + (uint64_t)it * a->p.m_rows * a->p.dv * a->es;
+}
+
 /* Load queue of one core: per item its Q tile, then every KV block double-buffered. */
 static void gen_load(attn_gen *a, int core, int cores) {
     llmk_gen *g = &a->g;
@@ -130,8 +139,7 @@ static void gen_load(attn_gen *a, int core, int cores) {
     uint64_t step = 0;
     for (int it = core, li = 0; it < p->items; it += cores, li++) {
         if (li > 0) llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_WAIT, S_QFREE);
-        llmk_dma(g, core, SC_QUEUE_LOAD, a->d_q, R_D, a->L.q, R_A,
-                 a->hbm_q + (uint64_t)it * p->m_rows * p->dk * a->es);
+        llmk_dma(g, core, SC_QUEUE_LOAD, a->d_q, R_D, a->L.q, R_A, q_addr(a, it));
         llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_SIGNAL, S_QREADY);
         for (int b = 0; b < p->n_blocks; b++, step++) {
             int slot = (int)(step & 1);
@@ -219,11 +227,9 @@ static void gen_compute(attn_gen *a, int core, int cores) {
 
 static void gen_store(attn_gen *a, int core, int cores) {
     llmk_gen *g = &a->g;
-    uint64_t obytes = (uint64_t)a->p.m_rows * a->p.dv * a->es;
     for (int it = core; it < a->p.items; it += cores) {
         llmk_sem(g, core, SC_QUEUE_STORE, SC_OP_WAIT, S_ODONE);
-        llmk_dma(g, core, SC_QUEUE_STORE, a->d_o, R_D, a->hbm_o + (uint64_t)it * obytes, R_A,
-                 a->L.o);
+        llmk_dma(g, core, SC_QUEUE_STORE, a->d_o, R_D, o_addr(a, it), R_A, a->L.o);
         llmk_sem(g, core, SC_QUEUE_STORE, SC_OP_SIGNAL, S_OFREE);
     }
 }
@@ -249,9 +255,9 @@ static sc_status check_params(const sc_chip *chip, const sc_llmk_attn_params *p,
     return SC_OK;
 }
 
-sc_status sc_llmk_attn_build(const sc_chip *chip, const sc_llmk_attn_params *p, sc_program **out,
-                             int *block_used, sc_err *err) {
-    *out = NULL;
+/* Block size, scratchpad layout and HBM addresses of the program for *p (a.g untouched). */
+static sc_status plan(const sc_chip *chip, const sc_llmk_attn_params *p, attn_gen *out,
+                      sc_err *err) {
     sc_status st = check_params(chip, p, err);
     if (st != SC_OK) return st;
     attn_gen a;
@@ -277,8 +283,6 @@ sc_status sc_llmk_attn_build(const sc_chip *chip, const sc_llmk_attn_params *p, 
                               p->m_rows, p->dk, chip->scratchpad_bytes / 1024);
         a.blk /= 2;
     }
-    int cores = p->cores > 0 ? SC_MIN(p->cores, chip->cores) : chip->cores;
-    cores = SC_MIN(cores, p->items);
     uint64_t per_kv = (uint64_t)a.blk * (p->dk + (p->v_in_k ? 0 : p->dv)) * a.es;
     a.pitch = p->kv_pitch > 0 ? p->kv_pitch : p->dk;
     a.heads_row = SC_MAX(1, a.pitch / SC_MAX(p->dk, p->dv));
@@ -291,6 +295,36 @@ sc_status sc_llmk_attn_build(const sc_chip *chip, const sc_llmk_attn_params *p, 
         a.hbm_v = a.hbm_kv + tensor;
         a.hbm_o = a.hbm_v + tensor;
     }
+    *out = a;
+    return SC_OK;
+}
+
+sc_status sc_llmk_attn_addrs(const sc_chip *chip, const sc_llmk_attn_params *p, int item, int block,
+                             sc_llmk_attn_addr *out, sc_err *err) {
+    memset(out, 0, sizeof *out);
+    attn_gen a;
+    sc_status st = plan(chip, p, &a, err);
+    if (st != SC_OK) return st;
+    if (item < 0 || item >= p->items || block < 0 || block >= p->n_blocks)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "attention: item %d block %d out of range", item,
+                          block);
+    out->q = q_addr(&a, item), out->o = o_addr(&a, item);
+    kv_addr(&a, item, block, &out->k, &out->v);
+    out->block_tokens = a.blk;
+    out->k_pitch = a.pitch;
+    out->v_pitch = p->kv_pitch > 0 ? a.pitch : p->dv;
+    if (p->v_in_k) out->v = out->k, out->v_pitch = p->dk;
+    return SC_OK;
+}
+
+sc_status sc_llmk_attn_build(const sc_chip *chip, const sc_llmk_attn_params *p, sc_program **out,
+                             int *block_used, sc_err *err) {
+    *out = NULL;
+    attn_gen a;
+    sc_status st = plan(chip, p, &a, err);
+    if (st != SC_OK) return st;
+    int cores = p->cores > 0 ? SC_MIN(p->cores, chip->cores) : chip->cores;
+    cores = SC_MIN(cores, p->items);
     a.g.err = err;
     st = sc_program_create(cores, &a.g.p, err);
     if (st != SC_OK) return st;
