@@ -261,12 +261,32 @@ static void test_addrs(void **state) {
     sc_chip_destroy(c);
 }
 
+/* A chip without an fp8 matrix path (A100) gets no fp8 program (it would trap at its first
+ * MMA); SeedChip-1 does. */
+static void test_fp8_needs_matrix_path(void **state) {
+    (void)state;
+    sc_chip *a100 = ts_chip("a100-sxm-80g"), *sc1 = ts_chip("seedchip-1");
+    sc_llmk_attn_params p = sc_llmk_attn_default_params();
+    p.kv_dtype = SC_DTYPE_FP8_E4M3;
+    sc_program *prog = NULL;
+    sc_err err = {0};
+    assert_int_equal(sc_llmk_attn_build(a100, &p, &prog, NULL, &err), SC_ERR_UNSUPPORTED);
+    assert_null(prog);
+    assert_non_null(strstr(err.msg, "fp8"));
+    sc_err_clear(&err);
+    assert_int_equal(sc_llmk_attn_build(sc1, &p, &prog, NULL, &err), SC_OK);
+    sc_program_destroy(prog);
+    sc_chip_destroy(a100);
+    sc_chip_destroy(sc1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seedchip1),
         cmocka_unit_test(test_a100),
         cmocka_unit_test(test_ragged_dv),
         cmocka_unit_test(test_addrs),
+        cmocka_unit_test(test_fp8_needs_matrix_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

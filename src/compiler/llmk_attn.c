@@ -252,6 +252,9 @@ static sc_status check_params(const sc_chip *chip, const sc_llmk_attn_params *p,
     if (es < 1 || p->kv_dtype == SC_DTYPE_INT8 || p->kv_dtype == SC_DTYPE_INT32)
         return sc_err_set(err, SC_ERR_UNSUPPORTED, "attention: KV dtype %s is not a float MMA type",
                           sc_dtype_name(p->kv_dtype));
+    if (chip->mma_rate[p->kv_dtype] <= 0) /* else the program would trap at its first MMA */
+        return sc_err_set(err, SC_ERR_UNSUPPORTED, "attention: %s has no %s matrix path",
+                          chip->name, sc_dtype_name(p->kv_dtype));
     return SC_OK;
 }
 
