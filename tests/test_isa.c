@@ -153,15 +153,20 @@ static void test_table(void **state) {
     for (unsigned op = 0; op < SC_OP_COUNT; op++) {
         const sc_opinfo *in = sc_isa_info(op);
         assert_int_equal(sc_isa_find_mnemonic(in->mnemonic), (int)op);
-        int w = 2;
+        int w = 2, named = 0;
         const sc_layout_def *l = sc_isa_layout(in->layout);
-        for (int i = 0; l->ops[i].name; i++)
+        for (int i = 0; l->ops[i].name; i++, named++)
             w += sc_isa_opk_width(l->ops[i].kind);
         if (w > SC_ISA_INSN_BYTES) fail_msg("%s needs %d bytes", in->mnemonic, w);
+        /* the operand count is a compile-time table: it must match the layout's named operands */
+        if (sc_isa_n_operands(op) != named)
+            fail_msg("%s: %d operands counted, layout names %d", in->mnemonic,
+                     sc_isa_n_operands(op), named);
         assert_true(in->doc[0] != '\0');
         assert_true(in->cls != SC_CLASS_VEC || in->vfunc != SC_VF_NONE);
     }
     assert_null(sc_isa_info(SC_OP_COUNT));
+    assert_int_equal(sc_isa_n_operands(SC_OP_COUNT), -1);
     assert_int_equal(sc_isa_find_mnemonic("bogus"), -1);
     assert_int_equal(sc_isa_operand_index(SC_OP_MMAI, "k"), 5);
 }

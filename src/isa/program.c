@@ -462,7 +462,8 @@ static sc_status check_stream(const sc_program *p, int core, int q, sc_err *err)
         const sc_opinfo *info = sc_isa_info(in->op);
         const sc_layout_def *l = sc_isa_layout(info->layout);
         sc_status st = SC_OK;
-        for (int k = 0; st == SC_OK && k < sc_isa_n_operands(in->op); k++)
+        int n_ops = sc_isa_n_operands(in->op);
+        for (int k = 0; st == SC_OK && k < n_ops; k++)
             if (l->ops[k].kind == SC_OPK_LABEL && (uint64_t)in->v[k] > s->n)
                 st = sc_err_set(err, SC_ERR_INVALID_ARG, "%s: target %lld past the end (%zu)",
                                 info->mnemonic, (long long)in->v[k], s->n);

@@ -355,8 +355,8 @@ static sc_status alloc_cores(sc_sim *s, sc_err *err) {
         place_core(&s->chip, (int)(i % (size_t)s->n_cores), c);
     }
     s->heap = calloc(n * SC_QUEUE_COUNT, sizeof *s->heap);
-    s->hpos = calloc(n * SC_QUEUE_COUNT, sizeof *s->hpos);
-    if (!s->heap || !s->hpos) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
+    s->queued = calloc(n * SC_QUEUE_COUNT, sizeof *s->queued);
+    if (!s->heap || !s->queued) return sc_err_set(err, SC_ERR_NOMEM, "sim: out of memory");
     for (size_t g = 0; g < n * SC_QUEUE_COUNT; g++) {
         squeue *q = &s->queues[g];
         q->gid = (int)g;
@@ -452,7 +452,7 @@ void sc_sim_destroy(sc_sim *s) {
     for (int k = 0; k < SIM_SCRATCH; k++)
         free(s->scratch[k]);
     free(s->heap);
-    free(s->hpos);
+    free(s->queued);
     free(s->sigs);
     free(s->sig_index);
     free(s->chips);
@@ -576,8 +576,7 @@ static void reset_run(sc_sim *s, const sc_program *prog, const int64_t *args, in
     }
     s->hn = 0;
     s->cur = -1;
-    for (int g = 0; g < s->n_queues; g++)
-        s->hpos[g] = -1;
+    memset(s->queued, 0, (size_t)s->n_queues);
     for (int g = 0; g < s->n_queues; g++)
         if (s->queues[g].state == Q_RUN) sim_ready(s, &s->queues[g]);
     memset(&s->st, 0, sizeof s->st);
@@ -592,56 +591,62 @@ static void reset_run(sc_sim *s, const sc_program *prog, const int64_t *args, in
 
 /* ---- Run queue: min-heap on (t, gid) ---- */
 
-static int hless(const sc_sim *s, int a, int b) {
-    const squeue *x = &s->queues[a], *y = &s->queues[b];
-    return x->t < y->t || (x->t == y->t && a < b);
-}
-
-static void hswap(sc_sim *s, int i, int j) {
-    int a = s->heap[i], b = s->heap[j];
-    s->heap[i] = b, s->heap[j] = a;
-    s->hpos[b] = i, s->hpos[a] = j;
+static int hless(const sim_hent *x, const sim_hent *y) {
+    return x->t < y->t || (x->t == y->t && x->gid < y->gid);
 }
 
 static void hup(sc_sim *s, int i) {
-    while (i > 0 && hless(s, s->heap[i], s->heap[(i - 1) / 2])) {
-        hswap(s, i, (i - 1) / 2);
+    sim_hent e = s->heap[i];
+    while (i > 0 && hless(&e, &s->heap[(i - 1) / 2])) {
+        s->heap[i] = s->heap[(i - 1) / 2];
         i = (i - 1) / 2;
     }
+    s->heap[i] = e;
 }
 
-static void hdown(sc_sim *s, int i) {
+/* Sifts entry e down from position i (a hole) to its place. */
+static void hdown(sc_sim *s, int i, sim_hent e) {
     for (;;) {
-        int l = 2 * i + 1, m = i;
-        if (l < s->hn && hless(s, s->heap[l], s->heap[m])) m = l;
-        if (l + 1 < s->hn && hless(s, s->heap[l + 1], s->heap[m])) m = l + 1;
-        if (m == i) return;
-        hswap(s, i, m);
-        i = m;
+        int l = 2 * i + 1;
+        if (l >= s->hn) break;
+        if (l + 1 < s->hn && hless(&s->heap[l + 1], &s->heap[l])) l++;
+        if (!hless(&s->heap[l], &e)) break;
+        s->heap[i] = s->heap[l];
+        i = l;
     }
+    s->heap[i] = e;
 }
 
 void sim_ready(sc_sim *s, squeue *q) {
     q->state = Q_RUN;
-    if (q->gid == s->cur || s->hpos[q->gid] >= 0) return;
-    s->heap[s->hn] = q->gid;
-    s->hpos[q->gid] = s->hn;
+    if (q->gid == s->cur || s->queued[q->gid]) return;
+    s->heap[s->hn] = (sim_hent){q->t, q->gid};
+    s->queued[q->gid] = 1;
     hup(s, s->hn++);
 }
 
 /* Removes and returns the runnable queue with the earliest time (ties: lowest id), or -1. */
 static int pick_queue(sc_sim *s) {
     while (s->hn > 0) {
-        int g = s->heap[0];
-        s->hpos[g] = -1;
-        s->heap[0] = s->heap[--s->hn];
-        if (s->hn > 0) {
-            s->hpos[s->heap[0]] = 0;
-            hdown(s, 0);
-        }
+        int g = s->heap[0].gid;
+        s->queued[g] = 0;
+        if (--s->hn > 0) hdown(s, 0, s->heap[s->hn]);
         if (s->queues[g].state == Q_RUN) return g;
     }
     return -1;
+}
+
+/* The queue to run after g, which is still runnable: g itself while it stays the earliest (a
+ * queue often issues several instructions in a row), else the heap's first, with g taking its
+ * place in one pass (a push and a pop would walk the heap twice). Same order as push + pick. */
+static int next_after(sc_sim *s, squeue *q) {
+    sim_hent e = {q->t, q->gid};
+    if (s->hn == 0 || hless(&e, &s->heap[0])) return q->gid;
+    int g = s->heap[0].gid;
+    s->queued[g] = 0;
+    s->queued[q->gid] = 1;
+    hdown(s, 0, e);
+    return s->queues[g].state == Q_RUN ? g : pick_queue(s);
 }
 
 static sc_status deadlock(const sc_sim *s, sc_err *err) {
@@ -673,9 +678,7 @@ sc_status sc_sim_run(sc_sim *s, const sc_program *prog, const int64_t *args, int
     if (rc != SC_OK) return rc;
     reset_run(s, prog, args, n_args);
     uint64_t total = 0;
-    for (;;) {
-        int g = pick_queue(s);
-        if (g < 0) break;
+    for (int g = pick_queue(s); g >= 0;) {
         squeue *q = &s->queues[g];
         s->cur = g;
         if (s->p.max_insns && total >= s->p.max_insns) {
@@ -686,8 +689,8 @@ sc_status sc_sim_run(sc_sim *s, const sc_program *prog, const int64_t *args, int
         rc = sim_exec(s, q, q->t, err);
         s->cur = -1;
         if (rc != SC_OK) break;
-        if (q->state == Q_RUN) sim_ready(s, q);
         total++;
+        g = q->state == Q_RUN ? next_after(s, q) : pick_queue(s);
     }
     if (rc == SC_OK) {
         for (int g = 0; g < s->n_queues; g++)

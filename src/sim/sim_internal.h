@@ -43,20 +43,29 @@ typedef struct pend_write {
 } pend_write;
 #define SIM_PEND 16
 
+/* Fields in the order one instruction touches them: the first 64 bytes are what every
+ * instruction reads and writes (a queue runs one instruction between hundreds of others', so
+ * each of its cache lines is a miss), then the in-flight writes and the registers. */
 typedef struct squeue {
-    int chip, core, q, gid;
     const sc_insn *code;
     size_t n, pc;
-    int64_t r[SC_ISA_REGS];
     uint64_t t;        /* cycle at which the next instruction may start */
     uint64_t done_max; /* latest completion of this queue's asynchronous work */
     qstate state;
-    uint32_t *vc; /* vector clock over all queues (race detection) */
-    uint64_t insns;
-    pend_write pend[SIM_PEND];
     int n_pend;
+    int chip, core, q, gid;
+    uint64_t insns;
+    uint32_t *vc;       /* vector clock over all queues (race detection) */
     uint64_t busy_from; /* start of the current trace span of this queue */
+    pend_write pend[SIM_PEND];
+    int64_t r[SC_ISA_REGS];
 } squeue;
+
+/* A run-queue entry: the queue's start cycle when it was queued, and its id (the tie-break). */
+typedef struct sim_hent {
+    uint64_t t;
+    int gid;
+} sim_hent;
 
 typedef struct token {
     uint64_t time;
@@ -209,8 +218,11 @@ struct sc_sim {
     uint64_t hbm_model_capacity;
     int ran; /* a run happened since create */
     /* Runnable queues: a binary min-heap on (t, gid), so picking the next queue is O(log n)
-     * (a 132-core GPU config has 396 queues). cur: the queue being executed (not in the heap). */
-    int *heap, *hpos;
+     * (a 132-core GPU config has 396 queues). Entries carry their key: a queue's t does not
+     * change while it waits in the heap, and reading it from the queue was a cache miss per
+     * comparison. queued[gid]: in the heap. cur: the queue being executed (not in the heap). */
+    struct sim_hent *heap;
+    unsigned char *queued;
     int hn, cur;
     hbm_sig *sigs;       /* measured patterns, in first-use order */
     uint32_t *sig_index; /* open addressing on the key: slot + 1, 0 = empty */

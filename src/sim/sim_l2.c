@@ -138,24 +138,45 @@ static struct l2_slot *l2_get(sim_l2 *c, uint64_t gran) {
     return sl;
 }
 
+/* Set bits of x: the SWAR sum inlines, where __builtin_popcountll without a popcnt target
+ * (the portable build) is a libgcc call per word, 3% of a validation run. */
+static inline uint64_t popcount64(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (x * 0x0101010101010101ull) >> 56;
+}
+
 /* Marks lines [l0, l1] of one granule resident; returns how many already were. */
-static uint64_t l2_lines(struct l2_slot *sl, uint32_t l0, uint32_t l1) {
+static inline uint64_t l2_lines(struct l2_slot *sl, uint32_t l0, uint32_t l1) {
     uint64_t hit = 0;
     sl->ref = 1;
-    for (uint32_t w = l0 / 64; w <= l1 / 64; w++) {
-        uint32_t a = w * 64 > l0 ? 0 : l0 % 64, b = (w + 1) * 64 - 1 < l1 ? 63 : l1 % 64;
-        uint64_t m = (b == 63 ? ~0ull : ((1ull << (b + 1)) - 1)) & ~((1ull << a) - 1);
-        hit += (uint64_t)__builtin_popcountll(sl->bits[w] & m);
+    uint32_t w0 = l0 / 64, w1 = l1 / 64;
+    uint64_t first = ~0ull << (l0 % 64), last = ~0ull >> (63 - l1 % 64);
+    if (w0 == w1) { /* a run of at most 2 KiB inside one word: most tile rows */
+        uint64_t m = first & last;
+        hit = popcount64(sl->bits[w0] & m);
+        sl->bits[w0] |= m;
+        return hit;
+    }
+    for (uint32_t w = w0; w <= w1; w++) {
+        uint64_t m = (w == w0 ? first : ~0ull) & (w == w1 ? last : ~0ull);
+        hit += popcount64(sl->bits[w] & m);
         sl->bits[w] |= m;
     }
     return hit;
 }
 
 /* One contiguous byte run: lines already resident (and now all of them are). */
-static uint64_t l2_run(sim_l2 *c, uint64_t addr, uint64_t len, uint64_t *lines) {
+static inline uint64_t l2_run(sim_l2 *c, uint64_t addr, uint64_t len, uint64_t *lines) {
     uint64_t first = addr >> L2_LINE_SHIFT, last = (addr + len - 1) >> L2_LINE_SHIFT, hit = 0;
     *lines += last - first + 1;
     const uint32_t per = L2_GRAN_SHIFT - L2_LINE_SHIFT;
+    if (first >> per == last >> per) { /* one granule: no clipping */
+        uint64_t g = first >> per;
+        return l2_lines(l2_get(c, g), (uint32_t)(first - (g << per)),
+                        (uint32_t)(last - (g << per)));
+    }
     for (uint64_t g = first >> per; g <= last >> per; g++) {
         uint64_t lo = g << per > first ? g << per : first;
         uint64_t hi = ((g + 1) << per) - 1 < last ? ((g + 1) << per) - 1 : last;
@@ -188,15 +209,20 @@ uint64_t sim_l2_access(sim_l2 *c, double sram_bytes, const rview *v,
         d[i] = dims[i], runs *= dims[i];
     if (runs > L2_MAX_RUNS || run == 0) return 0;
     uint64_t hit = 0, lines = 0;
-    for (uint32_t i3 = 0; i3 < d[3]; i3++)
-        for (uint32_t i2 = 0; i2 < d[2]; i2++)
-            for (uint32_t i1 = 0; i1 < d[1]; i1++)
-                for (uint32_t i0 = 0; i0 < d[0]; i0++) {
-                    int64_t off = v->base + ((int64_t)i0 * v->st[0] + (int64_t)i1 * v->st[1] +
-                                             (int64_t)i2 * v->st[2] + (int64_t)i3 * v->st[3]) *
-                                                v->es;
+    /* Offsets advance by the byte strides (the same sums as base + index x stride x es). */
+    int64_t b0 = v->st[0] * v->es, b1 = v->st[1] * v->es, b2 = v->st[2] * v->es;
+    int64_t b3 = v->st[3] * v->es, o3 = v->base;
+    for (uint32_t i3 = 0; i3 < d[3]; i3++, o3 += b3) {
+        int64_t o2 = o3;
+        for (uint32_t i2 = 0; i2 < d[2]; i2++, o2 += b2) {
+            int64_t o1 = o2;
+            for (uint32_t i1 = 0; i1 < d[1]; i1++, o1 += b1) {
+                int64_t off = o1;
+                for (uint32_t i0 = 0; i0 < d[0]; i0++, off += b0)
                     if (off >= 0) hit += l2_run(c, (uint64_t)off, run, &lines);
-                }
+            }
+        }
+    }
     /* Bytes served from the cache: the transfer's share of lines that were resident. */
     uint64_t bytes = runs * run;
     return lines ? (uint64_t)((double)bytes * (double)hit / (double)lines) : 0;
