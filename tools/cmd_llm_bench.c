@@ -126,6 +126,8 @@ typedef struct bench_res {
 static void bd_add(sc_llm_breakdown *a, const sc_llm_breakdown *b) {
     a->matmul_s += b->matmul_s, a->attention_s += b->attention_s, a->norm_act_s += b->norm_act_s;
     a->collective_s += b->collective_s, a->moe_s += b->moe_s, a->other_s += b->other_s;
+    a->attention_prefill_s += b->attention_prefill_s;
+    a->attention_append_s += b->attention_append_s;
 }
 
 /* Prefill of the whole batch (its last-token logits give the first output token), then O - 1

@@ -291,6 +291,7 @@ static void fit_llm_only(sc_strbuf *sb, const sc_val_table *t, const sc_val_para
                      "  efficiency:\n    attention: %.3f\n    attention_floor: %.2fus\n"
                      "    step_overhead: %.1fus\n",
                      e.attention, e.attn_floor * 1e6, e.step * 1e6);
+    if (e.attn_prefill > 0) sc_strbuf_printf(sb, "    attention_prefill: %.3f\n", e.attn_prefill);
 }
 
 static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params *p,

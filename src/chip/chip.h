@@ -86,8 +86,10 @@ struct sc_chip {
     double eff_attention;   /* attention kernels' rate / the executor's program; 0 = absent = 1 */
     double step_overhead_s; /* host time per engine iteration (enqueue, sampling, scheduling) */
     double host_sync_s;     /* host-clock harness floor per timed call (timing=host_sync rows) */
-    int attn_rows;          /* prefill query rows per attention item; 0 = sa_rows */
-    double attn_floor_s;    /* device time per attention kernel call beyond the program's */
+    double eff_attention_prefill; /* prefill attention kernels; 0 = absent = eff_attention */
+    int attn_ctas;                /* attention items resident per core (GPU CTAs per SM); 0 = 1 */
+    int attn_rows;                /* prefill query rows per attention item; 0 = sa_rows */
+    double attn_floor_s;          /* device time per attention kernel call beyond the program's */
     /* optional, NCCL all-reduce mechanisms (runtime/gpu_coll.c; 0 = absent = NCCL's own model): */
     double coll_hop_s;     /* latency per ring step beyond NCCL's per-protocol constants */
     double eff_ll128;      /* LL128's bandwidth / link bandwidth (NCCL caps it per channel) */

@@ -25,6 +25,12 @@ typedef struct sc_llmk_attn_params {
      * paged layout) has kv_pitch = heads x dk: a head's token rows are dk-element pieces that
      * neighbouring items (the other heads) interleave, and K and V are separate tensors. */
     int kv_pitch;
+    /* New tokens per item whose K and V rows the kernel itself writes into the cache before it
+     * attends (FlashAttention-2's Append_KV: flash_attn_with_kvcache called with k and v copies,
+     * in every CTA, the new rows of its key range from the new-K/V tensors into the paged cache,
+     * then reads them back). 0: the cache already holds them. The copies are timed as HBM to
+     * HBM DMAs of the item's load queue, ahead of its KV blocks. */
+    int append_tokens;
 } sc_llmk_attn_params;
 
 sc_llmk_attn_params sc_llmk_attn_default_params(void);

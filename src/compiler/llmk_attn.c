@@ -34,8 +34,10 @@ typedef struct attn_gen {
     uint64_t es;
     attn_lay L;
     uint64_t hbm_q, hbm_kv, hbm_v, hbm_o; /* hbm_v: V tensor of a token-major cache */
+    uint64_t hbm_new;                     /* new K/V rows an appending kernel copies in */
     int pitch, heads_row;                 /* KV row pitch (elements), heads sharing a row */
     uint32_t d_q, d_k, d_v, d_vrel, d_o;  /* DMA descriptors */
+    uint32_t d_appk, d_appv;              /* new K / V block rows into the cache (HBM to HBM) */
     uint32_t v_rowmax, v_rowsum, v_subb, v_exp, v_cast; /* m x blk */
     uint32_t v_max, v_sub, v_mul, v_add, v_copy;        /* m-vectors */
     uint32_t v_oscale, v_odiv;                          /* O (m x dv) by an m-vector */
@@ -86,6 +88,12 @@ static void make_descs(attn_gen *a) {
     sc_view ohb = llmk_view(SC_SPACE_HBM, t, 1, dv, cw);
     a->d_o = llmk_desc(g, SC_DESC_DMA, (uint32_t)cw, (uint32_t)m, (uint32_t)nch, &ohb, &och, NULL);
 
+    /* Append_KV: a block of new K (V) rows, dense in the new-token tensor, to the cache rows. */
+    sc_view nk = llmk_view(SC_SPACE_HBM, t, 1, dk, 0), nv = llmk_view(SC_SPACE_HBM, t, 1, dv, 0);
+    sc_view ck = llmk_view(SC_SPACE_HBM, t, 1, a->pitch, 0);
+    sc_view cv = llmk_view(SC_SPACE_HBM, t, 1, a->p.kv_pitch > 0 ? a->pitch : dv, 0);
+    a->d_appk = llmk_desc(g, SC_DESC_DMA, (uint32_t)dk, (uint32_t)blk, 1, &ck, &nk, NULL);
+    a->d_appv = llmk_desc(g, SC_DESC_DMA, (uint32_t)dv, (uint32_t)blk, 1, &cv, &nv, NULL);
     sc_view S = llmk_view(SC_SPACE_SPAD, SC_DTYPE_FP32, 1, blk, 0);
     sc_view P = llmk_view(SC_SPACE_SPAD, t, 1, blk, 0);
     sc_view col = llmk_view(SC_SPACE_SPAD, SC_DTYPE_FP32, 1, 1, 0); /* reduction target */
@@ -123,6 +131,22 @@ static void kv_addr(const attn_gen *a, int it, int b, uint64_t *k, uint64_t *v) 
     *v = a->hbm_v + off;
 }
 
+/* Append_KV: item it writes its new tokens' K and V rows (whole blocks of the array width; the
+ * last block's rows rounded up) into its first cache blocks, before its KV stream reads them.
+ * Every item copies from the same new-token rows, as every CTA of a KV head (its query heads,
+ * its query tiles) reads the one new-K/V tensor: re-reads a GPU's L2 serves. */
+static void append(attn_gen *a, int core, int it) {
+    const sc_llmk_attn_params *p = &a->p;
+    int nb = (p->append_tokens + a->blk - 1) / a->blk;
+    uint64_t kb = (uint64_t)a->blk * p->dk * a->es, vb = (uint64_t)a->blk * p->dv * a->es;
+    for (int b = 0; b < nb; b++) {
+        uint64_t ka, va, src = a->hbm_new + (uint64_t)b * (kb + vb);
+        kv_addr(a, it, b, &ka, &va);
+        llmk_dma(&a->g, core, SC_QUEUE_LOAD, a->d_appk, R_D, ka, R_A, src);
+        if (!p->v_in_k) llmk_dma(&a->g, core, SC_QUEUE_LOAD, a->d_appv, R_D, va, R_A, src + kb);
+    }
+}
+
 /* HBM addresses of item it's Q and O tiles (m_rows x dk, m_rows x dv, row-major). */
 static uint64_t q_addr(const attn_gen *a, int it) {
     return a->hbm_q + (uint64_t)it * a->p.m_rows * a->p.dk * a->es;
@@ -141,6 +165,7 @@ static void gen_load(attn_gen *a, int core, int cores) {
         if (li > 0) llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_WAIT, S_QFREE);
         llmk_dma(g, core, SC_QUEUE_LOAD, a->d_q, R_D, a->L.q, R_A, q_addr(a, it));
         llmk_sem(g, core, SC_QUEUE_LOAD, SC_OP_SIGNAL, S_QREADY);
+        append(a, core, it);
         for (int b = 0; b < p->n_blocks; b++, step++) {
             int slot = (int)(step & 1);
             uint64_t ka, va;
@@ -245,6 +270,9 @@ static sc_status check_params(const sc_chip *chip, const sc_llmk_attn_params *p,
         return sc_err_set(err, SC_ERR_INVALID_ARG,
                           "attention: KV pitch %d must hold a head row (and no v_in_k)",
                           p->kv_pitch);
+    if (p->append_tokens < 0 || p->append_tokens > 1 << 24)
+        return sc_err_set(err, SC_ERR_INVALID_ARG, "attention: %d appended tokens per item",
+                          p->append_tokens);
     if (p->dk > 65535 || (p->v_in_k && p->dv > p->dk))
         return sc_err_set(err, SC_ERR_INVALID_ARG, "attention: bad head dimensions %d/%d", p->dk,
                           p->dv);
@@ -286,6 +314,11 @@ static sc_status plan(const sc_chip *chip, const sc_llmk_attn_params *p, attn_ge
                               p->m_rows, p->dk, chip->scratchpad_bytes / 1024);
         a.blk /= 2;
     }
+    /* the new tokens are the item's first cache blocks: they must be among its n_blocks */
+    if ((p->append_tokens + a.blk - 1) / a.blk > p->n_blocks)
+        return sc_err_set(err, SC_ERR_INVALID_ARG,
+                          "attention: %d appended tokens exceed the item's %d blocks of %d",
+                          p->append_tokens, p->n_blocks, a.blk);
     uint64_t per_kv = (uint64_t)a.blk * (p->dk + (p->v_in_k ? 0 : p->dv)) * a.es;
     a.pitch = p->kv_pitch > 0 ? p->kv_pitch : p->dk;
     a.heads_row = SC_MAX(1, a.pitch / SC_MAX(p->dk, p->dv));
@@ -298,6 +331,8 @@ static sc_status plan(const sc_chip *chip, const sc_llmk_attn_params *p, attn_ge
         a.hbm_v = a.hbm_kv + tensor;
         a.hbm_o = a.hbm_v + tensor;
     }
+    /* the new K/V rows (appended blocks x (K block + V block)) follow the output */
+    a.hbm_new = llmk_align(a.hbm_o + (uint64_t)p->items * p->m_rows * p->dv * a.es, 4096);
     *out = a;
     return SC_OK;
 }

@@ -47,6 +47,7 @@ typedef struct sc_val_row {
     int tp, per_gpu;
     int kv_per_head;    /* 1: decode attention reads each KV head once per query head (no XQA) */
     int kv_token_major; /* 1: token-major (paged vLLM / FlashAttention) KV cache layout */
+    int kv_append;      /* 1: the attention kernel appends new K/V per CTA (sc_llm_deploy) */
     int host_sync;      /* 1: timed on the host clock around the call + a synchronize (timing=) */
     int burst;          /* 1: each call a short burst after an idle gap, nominal clock (load=) */
     char op[16];        /* collective / streaming kernel name: allreduce, copy, triad, dot */
@@ -79,6 +80,7 @@ typedef struct sc_val_eff {
     double link;         /* efficiency.link: fraction of link bandwidth for collectives */
     double nvls;         /* efficiency.nvls: the same for in-switch all-reduce; 0: none */
     double attention;    /* efficiency.attention: LLM attention kernels / executor program */
+    double attn_prefill; /* efficiency.attention_prefill: prompt kernels' own; 0: attention */
     double step;         /* efficiency.step_overhead: seconds per LLM engine iteration */
     double attn_floor;   /* efficiency.attention_floor: seconds per attention kernel call */
     double host_sync;    /* efficiency.host_sync: seconds a host-clocked call adds */

@@ -20,14 +20,24 @@ static int prec_of(const char *text, sc_llm_prec *out) {
     return sc_llm_prec_from_name(text, out) == SC_OK ? 0 : -1;
 }
 
-/* Time of a row's timed work split as the LLM efficiencies act on it: attention kernels
- * (divided by efficiency.attention), engine iterations (each pays efficiency.step_overhead) and
- * the rest. The chip's own values are already in the seconds. */
+/* Time of a row's timed work split as the LLM efficiencies act on it: decode attention kernels
+ * (divided by efficiency.attention), prompt attention kernels (by efficiency.attention_prefill,
+ * absent: efficiency.attention), engine iterations (each pays efficiency.step_overhead) and the
+ * rest (the append copies among it). The chip's own values are already in the seconds. */
 typedef struct llm_parts {
-    double other_s, attention_s, steps;
+    double other_s, attention_s, attention_pf_s, steps;
     double attn_calls; /* attention kernel calls (each pays efficiency.attention_floor) */
     int layers;        /* of the row's model: one attention call per layer and step part */
 } llm_parts;
+
+/* A timed kernel set's attention split: decode programs, prompt programs, and the rest (append
+ * copies, every other kernel). */
+static void add_attention(llm_parts *out, double t, const sc_llm_breakdown *bd, double times) {
+    double pf = bd->attention_prefill_s - bd->attention_append_s;
+    out->other_s += (t - bd->attention_s + bd->attention_append_s) * times;
+    out->attention_s += (bd->attention_s - bd->attention_prefill_s) * times;
+    out->attention_pf_s += pf * times;
+}
 
 /* One engine iteration, `times` times over. */
 static sc_status step_into(sc_llm_perf *p, const sc_llm_step *s, double times, llm_parts *out,
@@ -35,8 +45,7 @@ static sc_status step_into(sc_llm_perf *p, const sc_llm_step *s, double times, l
     double t = 0;
     sc_llm_breakdown bd;
     sc_status st = sc_llm_perf_step(p, s, &t, &bd, err);
-    out->other_s += (t - bd.attention_s) * times;
-    out->attention_s += bd.attention_s * times;
+    add_attention(out, t, &bd, times);
     out->steps += times;
     out->attn_calls += times * out->layers * ((s->n_decode > 0) + (s->prefill_tokens > 0));
     return st;
@@ -85,11 +94,14 @@ static sc_status row_parts(sc_llm_perf *p, const sc_val_row *r, int layers, llm_
 /* The LLM efficiencies a fit tries on top of what the parts already hold. */
 typedef struct llm_eff {
     double att, step, floor; /* efficiency.attention, .step_overhead, .attention_floor */
+    double att_pf;           /* efficiency.attention_prefill; 0: att */
 } llm_eff;
 
 /* The row's metric from its parts with the efficiencies e (fused attention rows: one call). */
 static double metric_of(const sc_val_row *r, const llm_parts *q, const llm_eff *e) {
-    double t = q->other_s + q->attention_s / e->att + q->steps * e->step + q->attn_calls * e->floor;
+    double pf = e->att_pf > 0 ? e->att_pf : e->att;
+    double t = q->other_s + q->attention_s / e->att + q->attention_pf_s / pf + q->steps * e->step +
+               q->attn_calls * e->floor;
     if (r->cat == SC_VAL_ATTENTION) return t;
     double n_out = r->out > 0 ? r->out : 1;
     if (r->metric == SC_VAL_TTFT) return t;
@@ -102,7 +114,7 @@ static double metric_of(const sc_val_row *r, const llm_parts *q, const llm_eff *
 typedef struct llm_slot {
     char model[64];
     const sc_chip *chip;
-    int tp, kv_per_head, token_major;
+    int tp, kv_per_head, token_major, append;
     sc_llm_prec prec;
     sc_llm_perf *perf; /* NULL when creation failed; msg says why */
     char msg[200];
@@ -202,7 +214,7 @@ static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_
         llm_slot *s = &c->s[i];
         if (s->chip == d->chip && s->tp == d->tp && s->prec == d->prec &&
             s->kv_per_head == d->kv_per_query_head && s->token_major == d->kv_token_major &&
-            strcmp(s->model, a->name) == 0)
+            s->append == d->kv_append && strcmp(s->model, a->name) == 0)
             return s;
     }
     if (c->n == c->cap) {
@@ -215,7 +227,7 @@ static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_
     memset(s, 0, sizeof *s);
     sc_strlcpy(s->model, a->name, sizeof s->model);
     s->chip = d->chip, s->tp = d->tp, s->prec = d->prec, s->kv_per_head = d->kv_per_query_head;
-    s->token_major = d->kv_token_major;
+    s->token_major = d->kv_token_major, s->append = d->kv_append;
     sc_err err = {0};
     /* Every deployment on this chip times its kernels through the chip's one timer, which the
      * GEMM rows use too: each distinct kernel shape is simulated once per run. */
@@ -249,6 +261,7 @@ static sc_llm_perf *row_perf(const sc_val_row *r, const sc_chip *chip, sc_val_ll
     d.chips = d.tp = r->tp > 0 ? r->tp : 1;
     d.kv_per_query_head = r->kv_per_head;
     d.kv_token_major = r->kv_token_major;
+    d.kv_append = r->kv_append;
     llm_slot *slot = cache ? cache_slot(cache, &arch, &d) : NULL;
     sc_llm_perf *p = slot ? slot->perf : NULL;
     if (slot && !p) snprintf(res->reason, sizeof res->reason, "llm_perf: %.180s", slot->msg);
@@ -269,11 +282,15 @@ static sc_status attn_parts(sc_llm_perf *p, const sc_chip *c, const sc_val_row *
     int prefill = strcmp(r->op, "prefill") == 0;
     double n = prefill ? r->batch * r->in : r->batch;
     double ctx = prefill ? r->ctx + (r->in + 1) / 2 : r->ctx + 1;
-    double floor_s = c->attn_floor_s;
-    sc_status st = sc_llm_perf_attention(p, prefill, n, ctx, &out->attention_s, err);
+    double floor_s = c->attn_floor_s, t = 0;
+    sc_llm_breakdown bd;
+    sc_status st = sc_llm_perf_attention(p, prefill, n, ctx, &t, &bd, err);
+    if (st != SC_OK) return st;
     /* the chip's floor is in the seconds: keep it apart so the fit can vary it */
-    out->attention_s -= floor_s;
-    out->other_s = floor_s + (r->host_sync ? c->host_sync_s : 0);
+    if (prefill) bd.attention_prefill_s -= floor_s;
+    bd.attention_s -= floor_s;
+    add_attention(out, bd.attention_s, &bd, 1);
+    out->other_s += floor_s + (r->host_sync ? c->host_sync_s : 0);
     out->attn_calls = 1;
     return st;
 }
@@ -301,7 +318,7 @@ static int parts_for(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache 
 void sc_val_predict_llm(const sc_val_row *r, const sc_chip *chip, sc_val_llm_cache *cache,
                         sc_val_result *res) {
     llm_parts q;
-    llm_eff none = {1.0, 0.0, 0.0};
+    llm_eff none = {1.0, 0.0, 0.0, 1.0};
     if (parts_for(r, chip, cache, &q, res) == 0) res->predicted = metric_of(r, &q, &none);
 }
 
@@ -352,6 +369,14 @@ static double llm_search(const llm_fit *f, llm_eff *e, double *x, double lo, dou
     return best;
 }
 
+/* Prompt attention has its own efficiency only where fused prompt-attention kernel rows measure
+ * it: end-to-end rows alone (a few percent of their time) leave it undetermined. */
+static int has_prompt_kernels(const llm_fit *f) {
+    for (size_t i = 0; i < f->n; i++)
+        if (sc_val_attn_fused(f->rows[i]) && f->parts[i].attention_pf_s > 0) return 1;
+    return 0;
+}
+
 /* Times every LLM fit row and fused attention fit row of `config` once on chip (its kernel
  * efficiencies as given, attention efficiency 1, no floor, no step overhead); rows that cannot be
  * timed are left out. */
@@ -366,6 +391,7 @@ static sc_status collect_llm_rows(const sc_val_table *t, const char *config, sc_
         return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
     }
     chip->eff_attention = 1.0, chip->step_overhead_s = 0, chip->attn_floor_s = 0;
+    chip->eff_attention_prefill = 0;
     for (size_t i = 0; i < n; i++) {
         const sc_val_row *r = sc_val_table_row(t, i);
         sc_val_result res;
@@ -391,17 +417,20 @@ sc_status sc_val_fit_llm(const sc_val_table *t, const sc_val_params *p, const ch
     llm_fit f = {0};
     sc_status s = collect_llm_rows(t, config, chip, &f, err);
     if (s == SC_OK) {
-        llm_eff x = {e->attention, e->step, e->attn_floor};
+        llm_eff x = {e->attention, e->step, e->attn_floor, e->attn_prefill};
         double best = llm_objective(&f, &x);
         *mape_before = best;
+        int pf = has_prompt_kernels(&f);
+        if (pf && x.att_pf <= 0) x.att_pf = x.att;
         for (int sweep = 0; sweep < 6; sweep++) { /* until no 0.01-point gain */
             double start = best;
             best = llm_search(&f, &x, &x.att, 0.2, 2.0, best);
+            if (pf) best = llm_search(&f, &x, &x.att_pf, 0.2, 4.0, best);
             best = llm_search(&f, &x, &x.step, 0.0, 10e-3, best);
             best = llm_search(&f, &x, &x.floor, 0.0, 50e-6, best);
             if (start - best < 1e-4) break;
         }
-        e->attention = x.att, e->step = x.step, e->attn_floor = x.floor;
+        e->attention = x.att, e->step = x.step, e->attn_floor = x.floor, e->attn_prefill = x.att_pf;
         *mape_after = best;
     }
     free(f.rows);

@@ -15,6 +15,7 @@ sc_val_eff sc_val_eff_from_chip(const sc_chip *c) {
     e.link = c->eff_link > 0 ? c->eff_link : 1.0; /* optional key: absent means ideal */
     e.nvls = c->eff_nvls;
     e.attention = c->eff_attention > 0 ? c->eff_attention : 1.0; /* optional: absent is 1 */
+    e.attn_prefill = c->eff_attention_prefill;
     e.step = c->step_overhead_s;
     e.attn_floor = c->attn_floor_s;
     e.host_sync = c->host_sync_s;
@@ -34,6 +35,7 @@ void sc_val_eff_to_chip(const sc_val_eff *e, sc_chip *c) {
     c->eff_link = e->link;
     c->eff_nvls = e->nvls;
     c->eff_attention = e->attention;
+    c->eff_attention_prefill = e->attn_prefill;
     c->step_overhead_s = e->step;
     c->attn_floor_s = e->attn_floor;
     c->host_sync_s = e->host_sync;

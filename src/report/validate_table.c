@@ -225,6 +225,7 @@ static sc_status workload_token(sc_val_row *r, const char *tok, const char *name
                  : strcmp(key, "per_gpu") == 0        ? &r->per_gpu
                  : strcmp(key, "kv_per_head") == 0    ? &r->kv_per_head
                  : strcmp(key, "kv_token_major") == 0 ? &r->kv_token_major
+                 : strcmp(key, "kv_append") == 0      ? &r->kv_append
                                                       : NULL;
     if (count) {
         if (v > 4096 || v != floor(v))

@@ -190,6 +190,9 @@ static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, do
     if (prefill) {
         q.m_rows = chip->attn_rows > 0 ? chip->attn_rows : rows_max;
         q.items = ceil(seqs_or_tokens * group / q.m_rows) * kv_streams;
+        /* Appending kernels copy, per query tile, the new rows up to its causal limit: half the
+         * chunk on average (one prompt per chunk), never more than the tile's context. */
+        if (c->p->deploy.kv_append) q.append = SC_MIN(ctx, (seqs_or_tokens + 1) / 2);
     } else if (c->p->deploy.kv_per_query_head && !a->mla) {
         q.m_rows = 1; /* one query head per item: its KV head is read once per query head */
         q.items = seqs_or_tokens * s->h_l;
@@ -198,19 +201,24 @@ static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, do
         q.m_rows = (group + splits - 1) / splits;
         q.items = seqs_or_tokens * kv_streams * splits;
     }
-    double sec = 0;
-    if (c->st == SC_OK) c->st = lp_attention(c->p->timer, &q, &sec, c->err);
+    double sec = 0, app = 0;
+    if (c->st == SC_OK) c->st = lp_attention(c->p->timer, &q, &sec, &app, c->err);
     /* The executor times SeedChip's flash-attention program; a GPU's attention kernels (fused
-     * MHA for prompts, masked MHA / XQA for decode) reach efficiency.attention of its rate. */
-    double eff = c->p->deploy.chip->eff_attention;
+     * MHA for prompts, masked MHA / XQA for decode) reach efficiency.attention of its rate, or
+     * for prompts efficiency.attention_prefill where the config sets it. The append copies are
+     * data movement, timed as they are. */
+    double eff = prefill && chip->eff_attention_prefill > 0 ? chip->eff_attention_prefill
+                                                            : chip->eff_attention;
     if (eff > 0) sec /= eff;
+    sec += app;
     /* and each call pays the kernels' fixed device time (efficiency.attention_floor) */
-    if (sec > 0) sec += c->p->deploy.chip->attn_floor_s;
+    if (sec > 0) sec += chip->attn_floor_s;
     add(c, &c->bd.attention_s, sec, count);
+    if (prefill) c->bd.attention_prefill_s += sec * count, c->bd.attention_append_s += app * count;
 }
 
 sc_status sc_llm_perf_attention(sc_llm_perf *p, int prefill, double n, double ctx, double *seconds,
-                                sc_err *err) {
+                                sc_llm_breakdown *bd, sc_err *err) {
     if (!p || !seconds) return sc_err_set(err, SC_ERR_INVALID_ARG, "llm attention: perf and out");
     *seconds = 0;
     if (!(n >= 0 && n <= 1e9) || !(ctx >= 0 && ctx <= 1e9))
@@ -218,6 +226,7 @@ sc_status sc_llm_perf_attention(sc_llm_perf *p, int prefill, double n, double ct
     acc c = {.p = p, .err = err, .st = SC_OK};
     if (n > 0 && ctx > 0) attention(&c, n, ctx, prefill != 0, 1);
     *seconds = c.bd.attention_s;
+    if (bd) *bd = c.bd;
     return c.st;
 }
 

@@ -60,6 +60,12 @@ typedef struct sc_llm_deploy {
      * paged layout), so attention reads each head's token rows as head-dim pieces at a pitch of
      * the chip's KV heads; 0 (default): each head's rows contiguous. */
     int kv_token_major;
+    /* 1: the attention kernel appends the new tokens' K and V to the paged cache itself, in
+     * every CTA for the new rows of its key range (FlashAttention-2's flash_attn_with_kvcache
+     * called with k and v, as sarathi-serve and Vidur's profiler call it), so a prompt chunk's
+     * rows are copied once per query tile that attends them; 0 (default): written once by a
+     * separate kernel (TensorRT-LLM, vLLM's reshape_and_cache), outside the attention time. */
+    int kv_append;
 } sc_llm_deploy;
 
 /* chip NULL, 1 chip, tp = pp = ep = 1, bf16. */
@@ -92,6 +98,9 @@ typedef struct sc_llm_step {
 
 typedef struct sc_llm_breakdown {
     double matmul_s, attention_s, norm_act_s, collective_s, moe_s, other_s;
+    /* Parts of attention_s (not added again to the total): the prompt (prefill) attention
+     * kernels, and of those the new K/V rows an appending kernel copies (sc_llm_deploy). */
+    double attention_prefill_s, attention_append_s;
 } sc_llm_breakdown;
 
 typedef struct sc_llm_perf sc_llm_perf; /* caches timed programs per shape bucket; caller owns */
@@ -110,7 +119,7 @@ sc_status sc_llm_perf_step(sc_llm_perf *p, const sc_llm_step *s, double *seconds
  * launch): decode (prefill 0) of n sequences over ctx tokens each, or prefill of n prompt tokens
  * whose causal attention sees ctx tokens on average. */
 sc_status sc_llm_perf_attention(sc_llm_perf *p, int prefill, double n, double ctx, double *seconds,
-                                sc_err *err);
+                                sc_llm_breakdown *bd /* may be NULL */, sc_err *err);
 
 /* Executor runs made so far by this object (each distinct kernel shape is simulated once). */
 long sc_llm_perf_sim_runs(const sc_llm_perf *p);

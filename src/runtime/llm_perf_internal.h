@@ -34,9 +34,12 @@ typedef struct lp_attn {
     double items, ctx;
     int m_rows, dk, dv, v_in_k;
     sc_dtype kv_dtype;
-    int kv_pitch; /* HBM elements between a head's token rows; 0: contiguous (llmk.h) */
+    int kv_pitch;  /* HBM elements between a head's token rows; 0: contiguous (llmk.h) */
+    double append; /* new tokens per item the kernel copies into the cache first (llmk.h) */
 } lp_attn;
-sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, sc_err *err);
+/* *sec: the attention program; *append_sec: the Append_KV copies (a->append), apart because a
+ * GPU kernel's efficiency factor applies to the first only. */
+sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, double *append_sec, sc_err *err);
 /* Row kernel (norm, activation, softmax) over rows x cols bf16 activations. */
 sc_status lp_rows(lp_timer *t, int kind, double rows, int cols, double *sec, sc_err *err);
 /* Collective over n chips of `bytes` (all-reduce buffer, all-to-all bytes per peer, p2p). */

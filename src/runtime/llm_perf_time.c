@@ -559,8 +559,14 @@ double sc_llm_gemm_burst_seconds(const sc_chip *chip, double m, int n, int k, sc
 
 static sc_status attn_sim(lp_timer *t, const sc_llmk_attn_params *p, double *sec, int *blk,
                           sc_err *err) {
-    int64_t key[KEY_N] = {3,         p->items,    p->n_blocks, p->m_rows, p->dk * 65536 + p->dv,
-                          p->v_in_k, p->kv_dtype, p->kv_pitch};
+    int64_t key[KEY_N] = {3,
+                          p->items,
+                          p->n_blocks,
+                          p->m_rows,
+                          p->dk * 65536 + p->dv,
+                          p->v_in_k,
+                          p->kv_dtype,
+                          p->kv_pitch + ((int64_t)p->append_tokens << 32)};
     int64_t bkey[KEY_N] = {4, p->m_rows, p->dk, p->dv, p->kv_dtype, 0, 0, 0};
     double b = 0;
     if (cache_get(t, key, sec) && cache_get(t, bkey, &b)) {
@@ -595,26 +601,45 @@ static int kv_splits(double items, double blocks, int cores) {
     return 1;
 }
 
-sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, sc_err *err) {
-    *sec = 0;
+/* Rounds of one item per core that `items` take: with occ items resident per core (GPU thread
+ * blocks per SM), each full wave of cores x occ items is occ rounds (they share the cores and
+ * the HBM), a last partial wave its items / cores rounds but at least one (an item alone on a
+ * core runs at no more than one round's rate). occ = 1: ceil(items / cores). */
+static double attn_rounds(double items, int cores, int occ) {
+    double slots = (double)cores * occ, full = floor(items / slots), rem = items - full * slots;
+    if (occ == 1) return ceil(items / cores);
+    return full * occ + (rem > 0 ? SC_MAX(1.0, rem / cores) : 0.0);
+}
+
+sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, double *append_sec,
+                       sc_err *err) {
+    *sec = 0, *append_sec = 0;
     if (a->items <= 0 || a->ctx <= 0) return SC_OK;
-    int cores = t->chip->cores;
-    int splits = kv_splits(ceil(a->items), ceil(a->ctx / t->chip->sa_cols), cores);
+    int cores = t->chip->cores, occ = SC_MAX(1, t->chip->attn_ctas);
+    int splits = kv_splits(ceil(a->items), ceil(a->ctx / t->chip->sa_cols), cores * occ);
     double items = ceil(a->items) * splits, ctx = a->ctx / splits;
     int cu = (int)SC_MIN(items, (double)cores);
     sc_llmk_attn_params p = sc_llmk_attn_default_params();
     p.items = cu, p.n_blocks = 2, p.m_rows = a->m_rows, p.dk = a->dk, p.dv = a->dv;
     p.v_in_k = a->v_in_k, p.kv_dtype = a->kv_dtype, p.kv_pitch = a->kv_pitch;
-    double t1 = 0, t2 = 0;
+    double t1 = 0, t2 = 0, t3 = 0;
     int blk = 0;
     sc_status st = attn_sim(t, &p, &t1, &blk, err);
     p.n_blocks = 4;
     if (st == SC_OK) st = attn_sim(t, &p, &t2, &blk, err);
+    if (st == SC_OK && a->append > 0) { /* the same run with 4 appended blocks per item */
+        p.append_tokens = 4 * blk;
+        st = attn_sim(t, &p, &t3, &blk, err);
+    }
     if (st != SC_OK) return st;
     /* Units of work per core: its items one after another, each over ctx / block blocks. */
-    double units = ceil(items / cu) * SC_MAX(1.0, ctx / blk);
+    double units = attn_rounds(items, cores, occ) * SC_MAX(1.0, ctx / blk);
     *sec = t1 + (t2 - t1) / 2.0 * (units - 2.0);
     if (*sec < 0.5 * t1) *sec = 0.5 * t1;
+    /* Append_KV copies: every item (before any split: one slice holds the new rows) copies its
+     * new blocks, spread over the cores. */
+    if (a->append > 0)
+        *append_sec = SC_MAX(0.0, t3 - t2) / 4.0 * ceil(a->items) * a->append / blk / cu;
     if (splits > 1) { /* combine: read each slice's fp32 rows and row sums, write the output */
         double rows = ceil(a->items) * a->m_rows;
         double bytes = rows * (splits * (a->dv + 1) * 4.0 + a->dv * 2.0);

@@ -114,9 +114,15 @@ damaged() {
 
 # ---------------------------------------------------------------- chip configs (YAML)
 for cfg in seedchip-1 h100-sxm a100-sxm-80g; do
-    # oversized: 2M, past the 1 MiB config limit (sparse, instant)
-    damaged "$cfg.yaml" "$SRC/configs/$cfg.yaml" "$T/d.yaml" "" reject clean 2M \
+    # oversized: 2M, past the 1 MiB config limit (sparse, instant). Truncations: a cut inside the
+    # trailing optional keys' comments leaves a complete, valid config (it must then load), so
+    # they are "clean"; the cuts that lose required sections must be rejected (below).
+    damaged "$cfg.yaml" "$SRC/configs/$cfg.yaml" "$T/d.yaml" "" clean clean 2M \
         "$BIN" chip show "$T/d.yaml"
+    for n in 0 1 $(($(stat -c %s "$SRC/configs/$cfg.yaml") / 2)); do
+        head -c "$n" "$SRC/configs/$cfg.yaml" >"$T/d.yaml"
+        expect_reject "$cfg.yaml truncated to $n" "" "$BIN" chip show "$T/d.yaml"
+    done
 done
 # garbage, binary, deep nesting, huge scalars, hostile overrides
 head -c 4096 /dev/urandom >"$T/rand.yaml"
