@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "compiler/codegen_internal.h"
+#include "compiler/desc_pool.h"
 #include "numerics/numerics.h"
 
 sc_codegen_params sc_codegen_default_params(void) {
@@ -58,18 +59,6 @@ static sc_view to_view(const cg_view *v) {
     return o;
 }
 
-static int desc_eq(const sc_desc *a, const sc_desc *b) {
-    if (a->kind != b->kind || memcmp(a->dims, b->dims, sizeof a->dims)) return 0;
-    for (int i = 0; i < SC_ISA_VIEWS; i++) {
-        const sc_view *x = &a->views[i], *y = &b->views[i];
-        if (x->space != y->space || x->dtype != y->dtype || x->core != y->core ||
-            x->buffer != y->buffer || x->offset != y->offset ||
-            memcmp(x->strides, y->strides, sizeof x->strides))
-            return 0;
-    }
-    return 1;
-}
-
 static uint32_t desc_hash(const sc_desc *d) {
     uint32_t h = 2166136261u;
     const uint8_t *p = (const uint8_t *)d->dims;
@@ -109,7 +98,7 @@ static sc_status desc_id(cg *c, const sc_desc *d, uint32_t *id) {
     }
     size_t h = desc_hash(d) & (c->dcache_cap - 1);
     while (c->dcache_keys[h] != UINT32_MAX) {
-        if (desc_eq(sc_program_desc(c->p, c->dcache_keys[h]), d)) {
+        if (sc_desc_same(sc_program_desc(c->p, c->dcache_keys[h]), d)) {
             *id = c->dcache_keys[h];
             return SC_OK;
         }

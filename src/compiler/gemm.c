@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "compiler/desc_pool.h"
 #include "compiler/gemm.h"
 
 /* Semaphores of the per-core pipeline (load -> compute -> store), then of the split-K
@@ -177,34 +178,13 @@ static sc_status emit_sem(gen *g, int core, sc_queue q, sc_opcode op, int sem) {
     return emit(g, core, q, op, v, 2);
 }
 
-static int view_eq(const sc_view *a, const sc_view *b) {
-    return a->space == b->space && a->dtype == b->dtype && a->core == b->core &&
-           a->buffer == b->buffer && a->offset == b->offset &&
-           memcmp(a->strides, b->strides, sizeof a->strides) == 0;
-}
-
 /* Returns the id of a 2-D DMA descriptor (rows x cols) with the given strides, adding it once. */
 static sc_status dma_desc(gen *g, uint64_t cols, uint64_t rows, uint64_t planes, const sc_view *dst,
                           const sc_view *src, uint32_t *id) {
-    sc_desc d;
-    memset(&d, 0, sizeof d);
-    d.kind = SC_DESC_DMA;
-    d.dims[0] = (uint32_t)cols;
-    d.dims[1] = (uint32_t)rows;
-    d.dims[2] = (uint32_t)planes;
-    d.dims[3] = 1;
-    d.views[SC_VIEW_DST] = *dst;
-    d.views[SC_VIEW_SRC] = *src;
-    size_t n = sc_program_n_descs(g->p);
-    for (size_t i = 0; i < n; i++) {
-        const sc_desc *e = sc_program_desc(g->p, i);
-        if (memcmp(e->dims, d.dims, sizeof d.dims) == 0 && view_eq(&e->views[0], dst) &&
-            view_eq(&e->views[1], src)) {
-            *id = (uint32_t)i;
-            return SC_OK;
-        }
-    }
-    return sc_program_add_desc(g->p, &d, id, g->err);
+    uint32_t dims[4] = {(uint32_t)cols, (uint32_t)rows, (uint32_t)planes, 1};
+    const sc_view *v[4] = {dst, src, NULL, NULL};
+    sc_desc d = sc_desc_make(SC_DESC_DMA, dims, v);
+    return sc_desc_intern(g->p, &d, id, g->err);
 }
 
 static sc_view make_view(sc_space space, sc_dtype t, uint32_t buffer, int32_t row_stride) {
@@ -396,14 +376,12 @@ static rchunk red_chunks(const gen *g) {
     return r;
 }
 
+/* Each reduction chunk adds its own descriptor, identical ones included (reusing them would
+ * renumber the descriptors of every split-K program). */
 static sc_status vec_desc(gen *g, const uint32_t dims[4], const sc_view *d, const sc_view *a,
                           uint32_t *id) {
-    sc_desc ds;
-    memset(&ds, 0, sizeof ds);
-    ds.kind = SC_DESC_VEC;
-    memcpy(ds.dims, dims, sizeof ds.dims);
-    ds.views[0] = *d;
-    ds.views[1] = *a;
+    const sc_view *v[4] = {d, a, NULL, NULL};
+    sc_desc ds = sc_desc_make(SC_DESC_VEC, dims, v);
     return sc_program_add_desc(g->p, &ds, id, g->err);
 }
 

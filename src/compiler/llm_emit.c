@@ -2,6 +2,7 @@
 // Emission helpers for the functional LLM decoder programs: instructions, descriptors, weight ring.
 #include <string.h>
 
+#include "compiler/desc_pool.h"
 #include "compiler/llm_emit.h"
 
 /* Semaphores of the weight ring (the decoder's own semaphores start at 2). */
@@ -38,33 +39,13 @@ sc_view lle_view(sc_space space, sc_dtype t, uint64_t offset, int32_t s0, int32_
     return v;
 }
 
-static int same_desc(const sc_desc *a, const sc_desc *b) {
-    if (a->kind != b->kind || memcmp(a->dims, b->dims, sizeof a->dims) != 0) return 0;
-    for (int i = 0; i < SC_ISA_VIEWS; i++) {
-        const sc_view *x = &a->views[i], *y = &b->views[i];
-        if (x->space != y->space || x->dtype != y->dtype || x->core != y->core ||
-            x->buffer != y->buffer || x->offset != y->offset ||
-            memcmp(x->strides, y->strides, sizeof x->strides) != 0)
-            return 0;
-    }
-    return 1;
-}
-
 uint32_t lle_desc(lle *e, sc_desc_kind kind, const uint32_t d[4], const sc_view *v0,
                   const sc_view *v1, const sc_view *v2, const sc_view *v3) {
     if (e->st != SC_OK) return 0;
-    sc_desc x;
-    memset(&x, 0, sizeof x);
-    x.kind = (uint8_t)kind;
-    memcpy(x.dims, d, sizeof x.dims);
     const sc_view *v[4] = {v0, v1, v2, v3};
-    for (int i = 0; i < 4; i++)
-        if (v[i]) x.views[i] = *v[i];
-    size_t n = sc_program_n_descs(e->p);
-    for (size_t i = 0; i < n; i++)
-        if (same_desc(sc_program_desc(e->p, i), &x)) return (uint32_t)i;
+    sc_desc x = sc_desc_make(kind, d, v);
     uint32_t id = 0;
-    e->st = sc_program_add_desc(e->p, &x, &id, e->err);
+    e->st = sc_desc_intern(e->p, &x, &id, e->err);
     return id;
 }
 

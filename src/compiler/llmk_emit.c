@@ -2,6 +2,7 @@
 // Instruction and descriptor helpers shared by the LLM timing-kernel generators.
 #include <string.h>
 
+#include "compiler/desc_pool.h"
 #include "compiler/llmk_emit.h"
 
 /* Registers the helpers clobber to pass bases (generators keep their own state above 16). */
@@ -49,31 +50,15 @@ sc_view llmk_view(sc_space space, sc_dtype t, int32_t s0, int32_t s1, int32_t s2
     return v;
 }
 
-static int view_eq(const sc_view *a, const sc_view *b) {
-    return memcmp(a, b, sizeof *a) == 0;
-}
-
 uint32_t llmk_desc(llmk_gen *g, sc_desc_kind kind, uint32_t d0, uint32_t d1, uint32_t d2,
                    const sc_view *v0, const sc_view *v1, const sc_view *v2) {
     if (g->st != SC_OK) return 0;
-    sc_desc d;
-    memset(&d, 0, sizeof d);
-    d.kind = (uint8_t)kind;
-    d.dims[0] = d0, d.dims[1] = d1, d.dims[2] = d2, d.dims[3] = 1;
-    d.views[0] = *v0;
-    if (v1) d.views[1] = *v1;
-    if (v2) d.views[2] = *v2;
+    uint32_t dims[4] = {d0, d1, d2, 1};
+    const sc_view *v[4] = {v0, v1, v2, NULL};
+    sc_desc d = sc_desc_make(kind, dims, v);
     /* Descriptors carry no base address, so a kernel needs only a handful; reuse identical ones. */
-    size_t n = sc_program_n_descs(g->p);
-    for (size_t i = 0; i < n; i++) {
-        const sc_desc *e = sc_program_desc(g->p, i);
-        if (e->kind == d.kind && memcmp(e->dims, d.dims, sizeof d.dims) == 0 &&
-            view_eq(&e->views[0], &d.views[0]) && view_eq(&e->views[1], &d.views[1]) &&
-            view_eq(&e->views[2], &d.views[2]) && view_eq(&e->views[3], &d.views[3]))
-            return (uint32_t)i;
-    }
     uint32_t id = 0;
-    g->st = sc_program_add_desc(g->p, &d, &id, g->err);
+    g->st = sc_desc_intern(g->p, &d, &id, g->err);
     return id;
 }
 
