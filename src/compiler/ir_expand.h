@@ -25,7 +25,9 @@ int ir_ex_scalar(ir_ex *x, sc_tdtype t, double v);
 int ir_ex_i64s(ir_ex *x, const int64_t *v, int n);
 /* INTS attribute NAME = v[0..n) on the last emitted node; 0 or -1. */
 int ir_ex_set_ints(ir_ex *x, const char *name, const int64_t *v, int n);
-/* Reshape / Transpose / ReduceSum / Gather(axis, constant index) / Slice, opset independent. */
+/* Reshape / Transpose / ReduceSum / Gather(axis, constant index) / Slice, opset independent.
+ * Reshape, Transpose, binary and unary return -1 for an operand < 0 (a step before failed) and
+ * emit nothing: the node would otherwise take -1 for an absent optional input. */
 int ir_ex_reshape(ir_ex *x, int in, int rank, const int64_t *dims);
 int ir_ex_transpose(ir_ex *x, int in, int rank, const int64_t *perm);
 int ir_ex_reducesum(ir_ex *x, int in, const int64_t *axes, int n, int keepdims);

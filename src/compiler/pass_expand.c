@@ -59,13 +59,14 @@ int ir_ex_set_ints(ir_ex *x, const char *name, const int64_t *v, int n) {
 }
 
 int ir_ex_reshape(ir_ex *x, int in, int rank, const int64_t *dims) {
+    if (in < 0) return -1;
     int s = ir_ex_i64s(x, dims, rank);
     int ins[2] = {in, s};
     return s < 0 ? -1 : ir_ex_emit(x, "Reshape", ins, 2, -1);
 }
 
 int ir_ex_transpose(ir_ex *x, int in, int rank, const int64_t *perm) {
-    int o = ir_ex_emit(x, "Transpose", &in, 1, -1);
+    int o = in < 0 ? -1 : ir_ex_emit(x, "Transpose", &in, 1, -1);
     return o < 0 || ir_ex_set_ints(x, "perm", perm, rank) ? -1 : o;
 }
 

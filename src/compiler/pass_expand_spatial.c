@@ -17,20 +17,6 @@ static int emit(sx *x, const char *op, const int *in, int n_in) {
     return ir_ex_emit(x, op, in, n_in, -1);
 }
 
-static int binary(sx *x, const char *op, int a, int b) {
-    int in[2] = {a, b};
-    return a < 0 || b < 0 ? -1 : emit(x, op, in, 2);
-}
-
-static int reshape(sx *x, int in, int rank, const int64_t *dims) {
-    return binary(x, "Reshape", in, ir_ex_i64s(x, dims, rank));
-}
-
-static int transpose(sx *x, int in, int rank, const int64_t *perm) {
-    int o = in < 0 ? -1 : emit(x, "Transpose", &in, 1);
-    return o < 0 || ir_ex_set_ints(x, "perm", perm, rank) ? -1 : o;
-}
-
 /* Gather along axis with constant int64 indices. */
 static int gather(sx *x, int in, int axis, const int64_t *idx, int64_t n) {
     double *d = malloc(sizeof(double) * (size_t)(n + 1));
@@ -39,13 +25,13 @@ static int gather(sx *x, int in, int axis, const int64_t *idx, int64_t n) {
         d[i] = (double)idx[i];
     int k = ir_ex_const(x, SC_T_INT64, 1, &n, d);
     free(d);
-    int o = binary(x, "Gather", in, k);
+    int o = ir_ex_binary(x, "Gather", in, k);
     return o < 0 || sc_ir_attr_set_i(x->g, ir_ex_last(x), "axis", axis, x->err) ? -1 : o;
 }
 
 /* Zero padding: pads[2 * rank] (begin..., end...), all >= 0. */
 static int pad0(sx *x, int in, int rank, const int64_t *pads) {
-    if (x->g->opset >= 11) return binary(x, "Pad", in, ir_ex_i64s(x, pads, 2 * rank));
+    if (x->g->opset >= 11) return ir_ex_binary(x, "Pad", in, ir_ex_i64s(x, pads, 2 * rank));
     int o = in < 0 ? -1 : emit(x, "Pad", &in, 1);
     return o < 0 || ir_ex_set_ints(x, "pads", pads, 2 * rank) ? -1 : o;
 }
@@ -53,7 +39,7 @@ static int pad0(sx *x, int in, int rank, const int64_t *pads) {
 static int reduce_mean(sx *x, int in, const int64_t *axes, int n) {
     int o;
     if (x->g->opset >= 18) {
-        o = binary(x, "ReduceMean", in, ir_ex_i64s(x, axes, n));
+        o = ir_ex_binary(x, "ReduceMean", in, ir_ex_i64s(x, axes, n));
     } else {
         o = in < 0 ? -1 : emit(x, "ReduceMean", &in, 1);
         if (o >= 0 && ir_ex_set_ints(x, "axes", axes, n)) return -1;
@@ -153,8 +139,8 @@ static int ct_stuff(sx *x, int X, const sc_ir_value *xv, const ct_geom *q) {
         pads[r + 3 + 2 * i] = q->s[i] - 1;
         o[2 + i] = xv->dims[2 + i] * q->s[i];
     }
-    int v = pad0(x, reshape(x, X, r, d), r, pads);
-    return reshape(x, v, 2 + q->ns, o);
+    int v = pad0(x, ir_ex_reshape(x, X, r, d), r, pads);
+    return ir_ex_reshape(x, v, 2 + q->ns, o);
 }
 
 /* W [Cin, Cout/g, k...] -> [Cout, Cin/g, k...] with every spatial axis reversed. */
@@ -169,9 +155,9 @@ static int ct_weights(sx *x, int W, const sc_ir_value *wv, int64_t grp, int ns) 
         perm[3 + i] = 3 + i;
         o[2 + i] = wv->dims[2 + i];
     }
-    int v = reshape(x, W, 3 + ns, d);
-    if (grp > 1 || coutg > 1 || cin > 1) v = transpose(x, v, 3 + ns, perm);
-    v = reshape(x, v, 2 + ns, o);
+    int v = ir_ex_reshape(x, W, 3 + ns, d);
+    if (grp > 1 || coutg > 1 || cin > 1) v = ir_ex_transpose(x, v, 3 + ns, perm);
+    v = ir_ex_reshape(x, v, 2 + ns, o);
     for (int i = 0; i < ns && v >= 0; i++) {
         int64_t k = wv->dims[2 + i], rev[64];
         if (k < 2) continue;
@@ -402,13 +388,13 @@ static int rs_matmul(sx *x, int v, int64_t *d, int r, int a, const double *m, in
         int k = ir_ex_const(x, SC_T_FLOAT, 2, md, t);
         free(t);
         d[a] = out;
-        return binary(x, "MatMul", v, k);
+        return ir_ex_binary(x, "MatMul", v, k);
     }
     int64_t md[2] = {out, in}, d3[3] = {P, in, Q};
     int k = ir_ex_const(x, SC_T_FLOAT, 2, md, m);
-    int y = binary(x, "MatMul", k, reshape(x, v, 3, d3));
+    int y = ir_ex_binary(x, "MatMul", k, ir_ex_reshape(x, v, 3, d3));
     d[a] = out;
-    return reshape(x, y, r, d);
+    return ir_ex_reshape(x, y, r, d);
 }
 
 /* Integer factor s >= 2 when axis a maps output o to input o / s, else 0. */
@@ -446,8 +432,8 @@ static int rs_nearest(sx *x, int v, const rs_plan *p, double **m) {
         free(idx);
     }
     if (!any || v < 0) return v;
-    v = reshape(x, v, nr, e);
-    return reshape(x, binary(x, "Expand", v, ir_ex_i64s(x, ed, nr)), r, od);
+    v = ir_ex_reshape(x, v, nr, e);
+    return ir_ex_reshape(x, ir_ex_binary(x, "Expand", v, ir_ex_i64s(x, ed, nr)), r, od);
 }
 
 static sc_status ex_resize(sx *x, const sc_ir_node *n, int *done) {
@@ -498,7 +484,7 @@ static sc_status ex_resize(sx *x, const sc_ir_node *n, int *done) {
                 }
                 ev[i] = hit ? p.extrap : 0;
             }
-            v = ev ? binary(x, "Add", v, ir_ex_const(x, SC_T_FLOAT, r, ed, ev)) : -1;
+            v = ev ? ir_ex_binary(x, "Add", v, ir_ex_const(x, SC_T_FLOAT, r, ed, ev)) : -1;
             free(ev);
         }
     }
@@ -531,14 +517,14 @@ static sc_status ex_lrn(sx *x, const sc_ir_node *n, int *done) {
     int64_t bd[2] = {C, C}, d3[3] = {X->dims[0], C, R};
     int b = ir_ex_const(x, SC_T_FLOAT, 2, bd, band);
     free(band);
-    int sq = binary(x, "Mul", n->in[0], n->in[0]);
-    int s = binary(x, "MatMul", b, reshape(x, sq, 3, d3));
-    s = reshape(x, s, X->rank, X->dims);
-    s = binary(x, "Mul", s,
-               ir_ex_scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "alpha", 1e-4f) / (double)size));
-    s = binary(x, "Add", s, ir_ex_scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "bias", 1.0f)));
-    s = binary(x, "Pow", s, ir_ex_scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "beta", 0.75f)));
-    return finish(x, binary(x, "Div", n->in[0], s), n->out[0], done);
+    int sq = ir_ex_binary(x, "Mul", n->in[0], n->in[0]);
+    int s = ir_ex_binary(x, "MatMul", b, ir_ex_reshape(x, sq, 3, d3));
+    s = ir_ex_reshape(x, s, X->rank, X->dims);
+    s = ir_ex_binary(x, "Mul", s,
+                     ir_ex_scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "alpha", 1e-4f) / (double)size));
+    s = ir_ex_binary(x, "Add", s, ir_ex_scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "bias", 1.0f)));
+    s = ir_ex_binary(x, "Pow", s, ir_ex_scalar(x, SC_T_FLOAT, sc_ir_attr_f(n, "beta", 0.75f)));
+    return finish(x, ir_ex_binary(x, "Div", n->in[0], s), n->out[0], done);
 }
 
 /* (x - mean) / (sqrt(mean((x - mean)^2)) + 1e-9) over axes (default 0, 2, 3). */
@@ -552,11 +538,11 @@ static sc_status ex_mvn(sx *x, const sc_ir_node *n, int *done) {
         if (ir_axis(axes[i], X->rank) < 0) return ir_bad(x->err, n, "axis out of range");
     if (X->dtype != SC_T_FLOAT) return ir_unsup(x->err, n, "non-float input");
     int mean = reduce_mean(x, n->in[0], axes, na);
-    int dv = binary(x, "Sub", n->in[0], mean);
-    int var = reduce_mean(x, binary(x, "Mul", dv, dv), axes, na);
+    int dv = ir_ex_binary(x, "Sub", n->in[0], mean);
+    int var = reduce_mean(x, ir_ex_binary(x, "Mul", dv, dv), axes, na);
     int sd = var < 0 ? -1 : emit(x, "Sqrt", &var, 1);
-    sd = binary(x, "Add", sd, ir_ex_scalar(x, SC_T_FLOAT, 1e-9));
-    return finish(x, binary(x, "Div", dv, sd), n->out[0], done);
+    sd = ir_ex_binary(x, "Add", sd, ir_ex_scalar(x, SC_T_FLOAT, 1e-9));
+    return finish(x, ir_ex_binary(x, "Div", dv, sd), n->out[0], done);
 }
 
 /* ---- MaxPool: Indices output, windows too tall for a scratchpad tile; MaxUnpool ---- */
@@ -676,7 +662,7 @@ static sc_status pool_indices(sx *x, const sc_ir_node *n, const sc_ir_value *X, 
             idx = c;
             continue;
         }
-        int eq = binary(x, "Equal", tap_slice(x, xp, q, tap), y);
+        int eq = ir_ex_binary(x, "Equal", tap_slice(x, xp, q, tap), y);
         int win[3] = {eq, c, idx};
         idx = eq < 0 || c < 0 ? -1 : emit(x, "Where", win, 3);
     }
@@ -779,10 +765,10 @@ static sc_status ex_maxunpool(sx *x, const sc_ir_node *n, int *done) {
     }
     int64_t fx[2] = {1, sc_ir_numel(X)}, fz[2] = {1, total};
     int z = ir_ex_const(x, X->dtype, 2, fz, NULL);
-    int in[3] = {z, reshape(x, n->in[1], 2, fx), reshape(x, n->in[0], 2, fx)};
+    int in[3] = {z, ir_ex_reshape(x, n->in[1], 2, fx), ir_ex_reshape(x, n->in[0], 2, fx)};
     int y = z < 0 || in[1] < 0 || in[2] < 0 ? -1 : emit(x, "ScatterElements", in, 3);
     if (y >= 0 && sc_ir_attr_set_i(x->g, ir_ex_last(x), "axis", 1, x->err)) return x->err->status;
-    y = reshape(x, y, X->rank, dd);
+    y = ir_ex_reshape(x, y, X->rank, dd);
     if (memcmp(dd, od, sizeof(int64_t) * (size_t)X->rank)) y = pad0(x, y, X->rank, pads);
     return finish(x, y, n->out[0], done);
 }
@@ -806,18 +792,15 @@ static int cast_to(sx *x, int v, sc_tdtype t) {
     return o < 0 || sc_ir_attr_set_i(x->g, ir_ex_last(x), "to", t, x->err) ? -1 : o;
 }
 
-static int unary(sx *x, const char *op, int v) {
-    return v < 0 ? -1 : emit(x, op, &v, 1);
-}
-
 /* 1.0 where 0 <= v <= hi, else 0.0 */
 static int in_range(sx *x, int v, double hi) {
-    int lo = binary(x, "Less", v, fconst(x, 0)), up = binary(x, "Less", fconst(x, hi), v);
-    return cast_to(x, unary(x, "Not", binary(x, "Or", lo, up)), SC_T_FLOAT);
+    int lo = ir_ex_binary(x, "Less", v, fconst(x, 0)),
+        up = ir_ex_binary(x, "Less", fconst(x, hi), v);
+    return cast_to(x, ir_ex_unary(x, "Not", ir_ex_binary(x, "Or", lo, up)), SC_T_FLOAT);
 }
 
 static int clampv(sx *x, int v, double hi) {
-    return binary(x, "Min", binary(x, "Max", v, fconst(x, 0)), fconst(x, hi));
+    return ir_ex_binary(x, "Min", ir_ex_binary(x, "Max", v, fconst(x, 0)), fconst(x, hi));
 }
 
 /* Integer tap v reflected into [0, len-1] as ORT's GsReflect does (about -0.5 and len-0.5, or
@@ -825,10 +808,10 @@ static int clampv(sx *x, int v, double hi) {
 static int reflect(sx *x, int v, int64_t len, int ac) {
     double P = ac ? 2.0 * (double)(len - 1) : 2.0 * (double)len;
     if (P <= 0) return fconst(x, 0);
-    int q = unary(x, "Floor", binary(x, "Div", v, fconst(x, P)));
-    int m = binary(x, "Sub", v, binary(x, "Mul", q, fconst(x, P)));
-    int hi = binary(x, "Less", fconst(x, (double)(len - 1)), m);
-    int in[3] = {hi, binary(x, "Sub", fconst(x, ac ? P : P - 1), m), m};
+    int q = ir_ex_unary(x, "Floor", ir_ex_binary(x, "Div", v, fconst(x, P)));
+    int m = ir_ex_binary(x, "Sub", v, ir_ex_binary(x, "Mul", q, fconst(x, P)));
+    int hi = ir_ex_binary(x, "Less", fconst(x, (double)(len - 1)), m);
+    int in[3] = {hi, ir_ex_binary(x, "Sub", fconst(x, ac ? P : P - 1), m), m};
     return hi < 0 || in[1] < 0 ? -1 : emit(x, "Where", in, 3);
 }
 
@@ -836,52 +819,52 @@ static int reflect(sx *x, int v, int64_t len, int ac) {
  * padding mode applied to the tap. */
 static int gs_tap(sx *x, const gs *q, int yk, int xk, int w) {
     if (q->pad == GS_ZEROS)
-        w = binary(x, "Mul", w,
-                   binary(x, "Mul", in_range(x, yk, (double)(q->H - 1)),
-                          in_range(x, xk, (double)(q->W - 1))));
+        w = ir_ex_binary(x, "Mul", w,
+                         ir_ex_binary(x, "Mul", in_range(x, yk, (double)(q->H - 1)),
+                                      in_range(x, xk, (double)(q->W - 1))));
     if (q->pad == GS_REFLECT) yk = reflect(x, yk, q->H, q->ac), xk = reflect(x, xk, q->W, q->ac);
     int yc = clampv(x, yk, (double)(q->H - 1)), xc = clampv(x, xk, (double)(q->W - 1));
-    int off = binary(x, "Add", binary(x, "Mul", yc, fconst(x, (double)q->W)), xc);
-    int ii = cast_to(x, binary(x, "Add", off, q->base), SC_T_INT64);
+    int off = ir_ex_binary(x, "Add", ir_ex_binary(x, "Mul", yc, fconst(x, (double)q->W)), xc);
+    int ii = cast_to(x, ir_ex_binary(x, "Add", off, q->base), SC_T_INT64);
     int64_t d5[5] = {q->N, q->C, q->Ho, q->Wo, 1};
-    int v = binary(x, "GatherND", q->xflat, reshape(x, ii, 5, d5));
-    return binary(x, "Mul", v, w);
+    int v = ir_ex_binary(x, "GatherND", q->xflat, ir_ex_reshape(x, ii, 5, d5));
+    return ir_ex_binary(x, "Mul", v, w);
 }
 
 /* Unnormalised coordinate of grid component k as [N, 1, Ho, Wo]. */
 static int gs_coord(sx *x, const sc_ir_node *n, const gs *q, int k, int64_t len) {
     int64_t d4[4] = {q->N, 1, q->Ho, q->Wo};
-    int g = reshape(x, ir_ex_slice(x, n->in[1], 3, k, k + 1), 4, d4);
+    int g = ir_ex_reshape(x, ir_ex_slice(x, n->in[1], 3, k, k + 1), 4, d4);
     double a = q->ac ? (double)(len - 1) / 2 : (double)len / 2, b = (double)(len - 1) / 2;
-    return binary(x, "Add", binary(x, "Mul", g, fconst(x, a)), fconst(x, b));
+    return ir_ex_binary(x, "Add", ir_ex_binary(x, "Mul", g, fconst(x, a)), fconst(x, b));
 }
 
 /* ((c3 v + c2) v + c1) v + c0 */
 static int horner3(sx *x, int v, double c3, double c2, double c1, double c0) {
-    int p = binary(x, "Add", binary(x, "Mul", v, fconst(x, c3)), fconst(x, c2));
-    p = binary(x, "Add", binary(x, "Mul", p, v), fconst(x, c1));
-    return binary(x, "Add", binary(x, "Mul", p, v), fconst(x, c0));
+    int p = ir_ex_binary(x, "Add", ir_ex_binary(x, "Mul", v, fconst(x, c3)), fconst(x, c2));
+    p = ir_ex_binary(x, "Add", ir_ex_binary(x, "Mul", p, v), fconst(x, c1));
+    return ir_ex_binary(x, "Add", ir_ex_binary(x, "Mul", p, v), fconst(x, c0));
 }
 
 /* The 4 cubic convolution weights (A = -0.75) of fraction t, taps floor-1 .. floor+2. */
 static void cubic_w(sx *x, int t, int *w) {
     double A = -0.75;
     int one = fconst(x, 1), two = fconst(x, 2);
-    w[0] = horner3(x, binary(x, "Add", t, one), A, -5 * A, 8 * A, -4 * A);
+    w[0] = horner3(x, ir_ex_binary(x, "Add", t, one), A, -5 * A, 8 * A, -4 * A);
     w[1] = horner3(x, t, A + 2, -(A + 3), 0, 1);
-    w[2] = horner3(x, binary(x, "Sub", one, t), A + 2, -(A + 3), 0, 1);
-    w[3] = horner3(x, binary(x, "Sub", two, t), A, -5 * A, 8 * A, -4 * A);
+    w[2] = horner3(x, ir_ex_binary(x, "Sub", one, t), A + 2, -(A + 3), 0, 1);
+    w[3] = horner3(x, ir_ex_binary(x, "Sub", two, t), A, -5 * A, 8 * A, -4 * A);
 }
 
 /* Sum over taps (ty0 + i, tx0 + j), i, j < nt, of wy[i] * wx[j] * pixel. */
 static int gs_sum(sx *x, const gs *q, int ty0, int tx0, const int *wy, const int *wx, int nt) {
     int y = -1;
     for (int i = 0; i < nt; i++) {
-        int yi = i ? binary(x, "Add", ty0, fconst(x, i)) : ty0;
+        int yi = i ? ir_ex_binary(x, "Add", ty0, fconst(x, i)) : ty0;
         for (int j = 0; j < nt; j++) {
-            int xj = j ? binary(x, "Add", tx0, fconst(x, j)) : tx0;
-            int t = gs_tap(x, q, yi, xj, binary(x, "Mul", wy[i], wx[j]));
-            y = y < 0 ? t : binary(x, "Add", y, t);
+            int xj = j ? ir_ex_binary(x, "Add", tx0, fconst(x, j)) : tx0;
+            int t = gs_tap(x, q, yi, xj, ir_ex_binary(x, "Mul", wy[i], wx[j]));
+            y = y < 0 ? t : ir_ex_binary(x, "Add", y, t);
         }
     }
     return y;
@@ -913,20 +896,22 @@ static sc_status ex_gridsample(sx *x, const sc_ir_node *n, int *done) {
     int64_t bd[4] = {q.N, q.C, 1, 1}, fd = q.N * q.C * q.H * q.W;
     q.base = ir_ex_const(x, SC_T_FLOAT, 4, bd, bv);
     free(bv);
-    q.xflat = reshape(x, n->in[0], 1, &fd);
+    q.xflat = ir_ex_reshape(x, n->in[0], 1, &fd);
     int gx = gs_coord(x, n, &q, 0, q.W), gy = gs_coord(x, n, &q, 1, q.H), y;
     if (near) { /* Round is half to even, as nearbyint */
         int one = fconst(x, 1);
-        y = gs_sum(x, &q, unary(x, "Round", gy), unary(x, "Round", gx), &one, &one, 1);
+        y = gs_sum(x, &q, ir_ex_unary(x, "Round", gy), ir_ex_unary(x, "Round", gx), &one, &one, 1);
     } else {
-        int x0 = unary(x, "Floor", gx), y0 = unary(x, "Floor", gy), wx[4], wy[4];
-        int tx = binary(x, "Sub", gx, x0), ty = binary(x, "Sub", gy, y0);
+        int x0 = ir_ex_unary(x, "Floor", gx), y0 = ir_ex_unary(x, "Floor", gy), wx[4], wy[4];
+        int tx = ir_ex_binary(x, "Sub", gx, x0), ty = ir_ex_binary(x, "Sub", gy, y0);
         if (cubic) {
             cubic_w(x, tx, wx), cubic_w(x, ty, wy);
-            x0 = binary(x, "Sub", x0, fconst(x, 1)), y0 = binary(x, "Sub", y0, fconst(x, 1));
+            x0 = ir_ex_binary(x, "Sub", x0, fconst(x, 1)),
+            y0 = ir_ex_binary(x, "Sub", y0, fconst(x, 1));
         } else {
             wx[1] = tx, wy[1] = ty;
-            wx[0] = binary(x, "Sub", fconst(x, 1), tx), wy[0] = binary(x, "Sub", fconst(x, 1), ty);
+            wx[0] = ir_ex_binary(x, "Sub", fconst(x, 1), tx),
+            wy[0] = ir_ex_binary(x, "Sub", fconst(x, 1), ty);
         }
         y = gs_sum(x, &q, y0, x0, wy, wx, cubic ? 4 : 2);
     }
@@ -944,8 +929,8 @@ typedef struct ra {
 /* Column k of rois [R, 4] times scale minus offset, shaped [R, 1, 1, 1]. */
 static int ra_col(sx *x, const sc_ir_node *n, int k, double scale, double off) {
     int64_t d4[4] = {-1, 1, 1, 1};
-    int c = reshape(x, ir_ex_slice(x, n->in[1], 1, k, k + 1), 4, d4);
-    return binary(x, "Sub", binary(x, "Mul", c, fconst(x, scale)), fconst(x, off));
+    int c = ir_ex_reshape(x, ir_ex_slice(x, n->in[1], 1, k, k + 1), 4, d4);
+    return ir_ex_binary(x, "Sub", ir_ex_binary(x, "Mul", c, fconst(x, scale)), fconst(x, off));
 }
 
 /* Sample coordinates of one axis: start + (bin + (i + 0.5) / sr) * bin_size, the bin index
@@ -958,30 +943,36 @@ static int ra_axis(sx *x, int start, int size, int64_t bins, int pos, int64_t i,
     int64_t d[4] = {1, 1, pos == 2 ? bins : 1, pos == 3 ? bins : 1};
     int k = ir_ex_const(x, SC_T_FLOAT, 4, d, v);
     free(v);
-    int bs = binary(x, "Div", size, fconst(x, (double)bins));
-    return binary(x, "Add", start, binary(x, "Mul", k, bs));
+    int bs = ir_ex_binary(x, "Div", size, fconst(x, (double)bins));
+    return ir_ex_binary(x, "Add", start, ir_ex_binary(x, "Mul", k, bs));
 }
 
 /* Bilinear value at (y, x) with RoiAlign's border rule (0 beyond one pixel outside, else the
  * coordinate clamped into the image). */
 static int ra_sample(sx *x, const ra *q, int y, int xx) {
-    int vy = in_range(x, binary(x, "Add", y, fconst(x, 1)), (double)q->H + 1);
-    int vx = in_range(x, binary(x, "Add", xx, fconst(x, 1)), (double)q->W + 1);
-    int valid = binary(x, "Mul", vy, vx);
+    int vy = in_range(x, ir_ex_binary(x, "Add", y, fconst(x, 1)), (double)q->H + 1);
+    int vx = in_range(x, ir_ex_binary(x, "Add", xx, fconst(x, 1)), (double)q->W + 1);
+    int valid = ir_ex_binary(x, "Mul", vy, vx);
     int yc = clampv(x, y, (double)(q->H - 1)), xc = clampv(x, xx, (double)(q->W - 1));
-    int y0 = unary(x, "Floor", yc), x0 = unary(x, "Floor", xc);
-    int y1 = binary(x, "Min", binary(x, "Add", y0, fconst(x, 1)), fconst(x, (double)(q->H - 1)));
-    int x1 = binary(x, "Min", binary(x, "Add", x0, fconst(x, 1)), fconst(x, (double)(q->W - 1)));
-    int ly = binary(x, "Sub", yc, y0), lx = binary(x, "Sub", xc, x0);
-    int hy = binary(x, "Sub", fconst(x, 1), ly), hx = binary(x, "Sub", fconst(x, 1), lx);
+    int y0 = ir_ex_unary(x, "Floor", yc), x0 = ir_ex_unary(x, "Floor", xc);
+    int y1 = ir_ex_binary(x, "Min", ir_ex_binary(x, "Add", y0, fconst(x, 1)),
+                          fconst(x, (double)(q->H - 1)));
+    int x1 = ir_ex_binary(x, "Min", ir_ex_binary(x, "Add", x0, fconst(x, 1)),
+                          fconst(x, (double)(q->W - 1)));
+    int ly = ir_ex_binary(x, "Sub", yc, y0), lx = ir_ex_binary(x, "Sub", xc, x0);
+    int hy = ir_ex_binary(x, "Sub", fconst(x, 1), ly),
+        hx = ir_ex_binary(x, "Sub", fconst(x, 1), lx);
     int ys[2] = {y0, y1}, xs[2] = {x0, x1}, wy[2] = {hy, ly}, wx[2] = {hx, lx}, acc = -1;
     for (int i = 0; i < 4; i++) {
-        int off = binary(x, "Add", binary(x, "Mul", ys[i / 2], fconst(x, (double)q->W)), xs[i % 2]);
-        int ii = cast_to(x, binary(x, "Add", off, q->rbase), SC_T_INT64);
+        int off = ir_ex_binary(x, "Add", ir_ex_binary(x, "Mul", ys[i / 2], fconst(x, (double)q->W)),
+                               xs[i % 2]);
+        int ii = cast_to(x, ir_ex_binary(x, "Add", off, q->rbase), SC_T_INT64);
         int64_t d5[5] = {q->R, q->C, q->oh, q->ow, 1};
-        int v = binary(x, "GatherND", q->xflat, reshape(x, ii, 5, d5));
-        v = binary(x, "Mul", v, binary(x, "Mul", binary(x, "Mul", wy[i / 2], wx[i % 2]), valid));
-        acc = acc < 0 ? v : binary(x, q->max ? "Max" : "Add", acc, v);
+        int v = ir_ex_binary(x, "GatherND", q->xflat, ir_ex_reshape(x, ii, 5, d5));
+        v = ir_ex_binary(
+            x, "Mul", v,
+            ir_ex_binary(x, "Mul", ir_ex_binary(x, "Mul", wy[i / 2], wx[i % 2]), valid));
+        acc = acc < 0 ? v : ir_ex_binary(x, q->max ? "Max" : "Add", acc, v);
     }
     return acc;
 }
@@ -1021,22 +1012,24 @@ static sc_status ex_roialign(sx *x, const sc_ir_node *n, int *done) {
     int cb = ir_ex_const(x, SC_T_FLOAT, 4, cd, cv);
     free(cv);
     int64_t b4[4] = {q.R, 1, 1, 1};
-    int bi = reshape(x, cast_to(x, n->in[2], SC_T_FLOAT), 4, b4);
-    q.rbase = binary(x, "Add", binary(x, "Mul", bi, fconst(x, (double)(q.C * q.H * q.W))), cb);
-    q.xflat = reshape(x, n->in[0], 1, &fd);
+    int bi = ir_ex_reshape(x, cast_to(x, n->in[2], SC_T_FLOAT), 4, b4);
+    q.rbase = ir_ex_binary(x, "Add",
+                           ir_ex_binary(x, "Mul", bi, fconst(x, (double)(q.C * q.H * q.W))), cb);
+    q.xflat = ir_ex_reshape(x, n->in[0], 1, &fd);
     int x1 = ra_col(x, n, 0, sc, off), y1 = ra_col(x, n, 1, sc, off);
-    int rw = binary(x, "Sub", ra_col(x, n, 2, sc, off), x1);
-    int rh = binary(x, "Sub", ra_col(x, n, 3, sc, off), y1);
+    int rw = ir_ex_binary(x, "Sub", ra_col(x, n, 2, sc, off), x1);
+    int rh = ir_ex_binary(x, "Sub", ra_col(x, n, 3, sc, off), y1);
     if (!half) /* output_half_pixel: rois at least one pixel */
-        rw = binary(x, "Max", rw, fconst(x, 1)), rh = binary(x, "Max", rh, fconst(x, 1));
+        rw = ir_ex_binary(x, "Max", rw, fconst(x, 1)),
+        rh = ir_ex_binary(x, "Max", rh, fconst(x, 1));
     int y = -1;
     for (int64_t i = 0; i < q.sr; i++)
         for (int64_t j = 0; j < q.sr; j++) {
             int v = ra_sample(x, &q, ra_axis(x, y1, rh, q.oh, 2, i, q.sr),
                               ra_axis(x, x1, rw, q.ow, 3, j, q.sr));
-            y = y < 0 ? v : binary(x, q.max ? "Max" : "Add", y, v);
+            y = y < 0 ? v : ir_ex_binary(x, q.max ? "Max" : "Add", y, v);
         }
-    if (!q.max) y = binary(x, "Mul", y, fconst(x, 1.0 / (double)(q.sr * q.sr)));
+    if (!q.max) y = ir_ex_binary(x, "Mul", y, fconst(x, 1.0 / (double)(q.sr * q.sr)));
     return finish(x, y, n->out[0], done);
 }
 
