@@ -455,20 +455,41 @@ static sc_status check_desc_use(const sc_program *p, const sc_insn *in, sc_err *
     return SC_OK;
 }
 
-static sc_status check_stream(const sc_program *p, int core, int q, sc_err *err) {
+/* What validation checks per opcode, looked up once per validation rather than per instruction
+ * (a GEMM program has ~10^5 instructions and is validated when built and when run). */
+typedef struct op_checks {
+    uint16_t labels; /* bit k: operand k is a branch target */
+    uint8_t desc;    /* uses a descriptor (DMA or VEC class) */
+} op_checks;
+
+static void op_checks_init(op_checks t[SC_OP_COUNT]) {
+    for (unsigned op = 0; op < SC_OP_COUNT; op++) {
+        const sc_opinfo *info = sc_isa_info(op);
+        const sc_layout_def *l = sc_isa_layout(info->layout);
+        t[op].labels = 0;
+        for (int k = 0; k < sc_isa_n_operands(op); k++)
+            if (l->ops[k].kind == SC_OPK_LABEL) t[op].labels |= (uint16_t)(1u << k);
+        t[op].desc = info->cls == SC_CLASS_DMA || info->cls == SC_CLASS_VEC;
+    }
+}
+
+static sc_status check_insn(const sc_program *p, const sc_stream *s, const sc_insn *in,
+                            const op_checks *oc, sc_err *err) {
+    for (unsigned m = oc->labels, k = 0; m; m >>= 1, k++)
+        if ((m & 1) && (uint64_t)in->v[k] > s->n)
+            return sc_err_set(err, SC_ERR_INVALID_ARG, "%s: target %lld past the end (%zu)",
+                              sc_isa_info(in->op)->mnemonic, (long long)in->v[k], s->n);
+    return oc->desc ? check_desc_use(p, in, err) : SC_OK;
+}
+
+static sc_status check_stream(const sc_program *p, int core, int q, const op_checks *t,
+                              sc_err *err) {
     const sc_stream *s = &p->queues[core * SC_QUEUE_COUNT + q];
     for (size_t i = 0; i < s->n; i++) {
         const sc_insn *in = &s->code[i];
-        const sc_opinfo *info = sc_isa_info(in->op);
-        const sc_layout_def *l = sc_isa_layout(info->layout);
-        sc_status st = SC_OK;
-        int n_ops = sc_isa_n_operands(in->op);
-        for (int k = 0; st == SC_OK && k < n_ops; k++)
-            if (l->ops[k].kind == SC_OPK_LABEL && (uint64_t)in->v[k] > s->n)
-                st = sc_err_set(err, SC_ERR_INVALID_ARG, "%s: target %lld past the end (%zu)",
-                                info->mnemonic, (long long)in->v[k], s->n);
-        if (st == SC_OK && (info->cls == SC_CLASS_DMA || info->cls == SC_CLASS_VEC))
-            st = check_desc_use(p, in, err);
+        sc_status st = in->op < SC_OP_COUNT
+                           ? check_insn(p, s, in, &t[in->op], err)
+                           : sc_err_set(err, SC_ERR_INVALID_ARG, "invalid opcode %u", in->op);
         if (st != SC_OK) {
             char msg[sizeof err->msg];
             sc_strlcpy(msg, err ? err->msg : "", sizeof msg);
@@ -488,9 +509,11 @@ sc_status sc_program_validate(const sc_program *p, sc_err *err) {
                               "buffer '%s' lies past the constants (%zu B)", buf->name,
                               p->n_consts);
     }
+    op_checks t[SC_OP_COUNT];
+    op_checks_init(t);
     for (int c = 0; c < p->n_cores; c++)
         for (int q = 0; q < SC_QUEUE_COUNT; q++) {
-            sc_status st = check_stream(p, c, q, err);
+            sc_status st = check_stream(p, c, q, t, err);
             if (st != SC_OK) return st;
         }
     return SC_OK;

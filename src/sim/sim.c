@@ -649,6 +649,39 @@ static int next_after(sc_sim *s, squeue *q) {
     return s->queues[g].state == Q_RUN ? g : pick_queue(s);
 }
 
+/* Instructions that only read and write their own queue's registers, pc and clock, and cannot
+ * trap: no other queue sees them and none of their inputs can change while the queue is
+ * runnable, so running them as soon as the queue's previous instruction retired gives the same
+ * state as running them in global time order (and saves a run-queue round trip each: a GEMM
+ * program's address setup is about half of its instructions). */
+static int queue_local(unsigned op) {
+    switch (op) {
+    case SC_OP_NOP:
+    case SC_OP_JMP:
+    case SC_OP_BEQ:
+    case SC_OP_BNE:
+    case SC_OP_BLT:
+    case SC_OP_BGE:
+    case SC_OP_LOOP:
+    case SC_OP_LI:
+    case SC_OP_ADDI:
+    case SC_OP_ADD:
+    case SC_OP_SUB:
+    case SC_OP_MUL:
+    case SC_OP_SHL:
+    case SC_OP_SHR:
+    case SC_OP_AND:
+    case SC_OP_OR:
+    case SC_OP_XOR:
+    case SC_OP_MIN:
+    case SC_OP_MAX:
+    case SC_OP_RDSR:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static sc_status deadlock(const sc_sim *s, sc_err *err) {
     for (int g = 0; g < s->n_queues; g++) {
         const squeue *q = &s->queues[g];
@@ -687,9 +720,14 @@ sc_status sc_sim_run(sc_sim *s, const sc_program *prog, const int64_t *args, int
             break;
         }
         rc = sim_exec(s, q, q->t, err);
+        if (rc == SC_OK) total++;
+        while (rc == SC_OK && q->state == Q_RUN && q->pc < q->n && queue_local(q->code[q->pc].op) &&
+               !(s->p.max_insns && total >= s->p.max_insns)) {
+            rc = sim_exec(s, q, q->t, err);
+            if (rc == SC_OK) total++;
+        }
         s->cur = -1;
         if (rc != SC_OK) break;
-        total++;
         g = q->state == Q_RUN ? next_after(s, q) : pick_queue(s);
     }
     if (rc == SC_OK) {
