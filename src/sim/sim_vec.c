@@ -47,38 +47,44 @@ static float unary(sc_vfunc f, float a) {
     }
 }
 
-static float binary(sc_vfunc f, float a, float b) {
-    switch (f) {
-    case SC_VF_ADD:
-        return a + b;
-    case SC_VF_SUB:
-        return a - b;
-    case SC_VF_MUL:
-        return a * b;
-    case SC_VF_DIV:
-        return a / b;
-    case SC_VF_MAX:
-        return isnan(a) || isnan(b) ? fnan() : (a > b ? a : b);
-    case SC_VF_MIN:
-        return isnan(a) || isnan(b) ? fnan() : (a < b ? a : b);
-    case SC_VF_POW:
-        return powf(a, b);
-    case SC_VF_EQ:
-        return a == b ? 1.0f : 0.0f;
-    case SC_VF_NE:
-        return a != b ? 1.0f : 0.0f;
-    case SC_VF_LT:
-        return a < b ? 1.0f : 0.0f;
-    case SC_VF_LE:
-        return a <= b ? 1.0f : 0.0f;
-    case SC_VF_GT:
-        return a > b ? 1.0f : 0.0f;
-    case SC_VF_GE:
-        return a >= b ? 1.0f : 0.0f;
-    default:
-        return a;
+/* The two-operand functions of both datapaths from one switch (T float or double, POW the libm
+ * power of T): compares give 1 or 0, MAX/MIN propagate NaN. The fp64 datapath traps POW before
+ * computing (sc_isa_vfunc_fp64), so binary64 never reaches its POW case. */
+#define VEC_BINARY(name, T, POW)                                                                   \
+    static T name(sc_vfunc f, T a, T b) {                                                          \
+        switch (f) {                                                                               \
+        case SC_VF_ADD:                                                                            \
+            return a + b;                                                                          \
+        case SC_VF_SUB:                                                                            \
+            return a - b;                                                                          \
+        case SC_VF_MUL:                                                                            \
+            return a * b;                                                                          \
+        case SC_VF_DIV:                                                                            \
+            return a / b;                                                                          \
+        case SC_VF_MAX:                                                                            \
+            return isnan(a) || isnan(b) ? (T)NAN : (a > b ? a : b);                                \
+        case SC_VF_MIN:                                                                            \
+            return isnan(a) || isnan(b) ? (T)NAN : (a < b ? a : b);                                \
+        case SC_VF_POW:                                                                            \
+            return POW(a, b);                                                                      \
+        case SC_VF_EQ:                                                                             \
+            return a == b ? (T)1 : (T)0;                                                           \
+        case SC_VF_NE:                                                                             \
+            return a != b ? (T)1 : (T)0;                                                           \
+        case SC_VF_LT:                                                                             \
+            return a < b ? (T)1 : (T)0;                                                            \
+        case SC_VF_LE:                                                                             \
+            return a <= b ? (T)1 : (T)0;                                                           \
+        case SC_VF_GT:                                                                             \
+            return a > b ? (T)1 : (T)0;                                                            \
+        case SC_VF_GE:                                                                             \
+            return a >= b ? (T)1 : (T)0;                                                           \
+        default:                                                                                   \
+            return a;                                                                              \
+        }                                                                                          \
     }
-}
+
+VEC_BINARY(binary, float, powf)
 
 /* Transcendentals and divisions go through the special-function pipeline. */
 static int is_special(sc_vfunc f) {
@@ -262,36 +268,7 @@ static void binary_n(sc_vfunc f, const float *a, const float *b, uint64_t bs, fl
 
 /* ---- Functional, fp64 datapath (sc_isa_vfunc_fp64): IEEE binary64, one rounding to D ---- */
 
-static double binary64(sc_vfunc f, double a, double b) {
-    switch (f) {
-    case SC_VF_ADD:
-        return a + b;
-    case SC_VF_SUB:
-        return a - b;
-    case SC_VF_MUL:
-        return a * b;
-    case SC_VF_DIV:
-        return a / b;
-    case SC_VF_MAX:
-        return isnan(a) || isnan(b) ? (double)NAN : (a > b ? a : b);
-    case SC_VF_MIN:
-        return isnan(a) || isnan(b) ? (double)NAN : (a < b ? a : b);
-    case SC_VF_EQ:
-        return a == b;
-    case SC_VF_NE:
-        return a != b;
-    case SC_VF_LT:
-        return a < b;
-    case SC_VF_LE:
-        return a <= b;
-    case SC_VF_GT:
-        return a > b;
-    case SC_VF_GE:
-        return a >= b;
-    default:
-        return a;
-    }
-}
+VEC_BINARY(binary64, double, pow)
 
 static double unary64(sc_vfunc f, double a) {
     switch (f) {
