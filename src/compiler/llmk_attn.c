@@ -6,7 +6,7 @@
 #include "compiler/llmk_emit.h"
 
 /* Semaphores: KV slot ready/free, Q ready/free, O done/free. */
-enum { S_READY = 0, S_FREE = 1, S_QREADY = 2, S_QFREE = 3, S_ODONE = 4, S_OFREE = 5 };
+enum { S_READY = 0, S_FREE = 1, S_QREADY = 2, S_QFREE = 3, S_ODONE = 4, S_OFREE = 5, S_COPIED = 6 };
 /* Base registers (the emit helpers use r10..r13). */
 enum { R_D = 16, R_A = 17, R_B = 18 };
 
@@ -144,6 +144,12 @@ static void append(attn_gen *a, int core, int it) {
         kv_addr(a, it, b, &ka, &va);
         llmk_dma(&a->g, core, SC_QUEUE_LOAD, a->d_appk, R_D, ka, R_A, src);
         if (!p->v_in_k) llmk_dma(&a->g, core, SC_QUEUE_LOAD, a->d_appv, R_D, va, R_A, src + kb);
+    }
+    /* the copies complete before the item reads its cache (FlashAttention's __syncthreads after
+     * Append_KV): the signal waits for the queue's DMAs, the wait takes its token */
+    if (nb > 0) {
+        llmk_sem(&a->g, core, SC_QUEUE_LOAD, SC_OP_SIGNAL, S_COPIED);
+        llmk_sem(&a->g, core, SC_QUEUE_LOAD, SC_OP_WAIT, S_COPIED);
     }
 }
 
