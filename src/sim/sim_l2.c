@@ -174,8 +174,9 @@ static inline uint64_t l2_run(sim_l2 *c, uint64_t addr, uint64_t len, uint64_t *
     const uint32_t per = L2_GRAN_SHIFT - L2_LINE_SHIFT;
     if (first >> per == last >> per) { /* one granule: no clipping */
         uint64_t g = first >> per;
-        return l2_lines(l2_get(c, g), (uint32_t)(first - (g << per)),
-                        (uint32_t)(last - (g << per)));
+        struct l2_slot *sl = &c->slot[c->last]; /* l2_get's repeat check, without the call */
+        if (!sl->used || sl->gran != g) sl = l2_get(c, g);
+        return l2_lines(sl, (uint32_t)(first - (g << per)), (uint32_t)(last - (g << per)));
     }
     for (uint64_t g = first >> per; g <= last >> per; g++) {
         uint64_t lo = g << per > first ? g << per : first;
