@@ -190,6 +190,10 @@ static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, do
     if (prefill) {
         q.m_rows = chip->attn_rows > 0 ? chip->attn_rows : rows_max;
         q.items = ceil(seqs_or_tokens * group / q.m_rows) * kv_streams;
+        /* a GPU kernel's query tiles hold one query head's positions (FlashAttention: grid of
+         * query tiles x heads), so a chunk's last tile per head is partly empty; SeedChip's
+         * program packs the query heads of a KV group into its tiles */
+        if (chip->attn_rows > 0 && !a->mla) q.items = ceil(seqs_or_tokens / q.m_rows) * s->h_l;
         /* Appending kernels copy, per query tile, the new rows up to its causal limit: half the
          * chunk on average (one prompt per chunk), never more than the tile's context. */
         if (c->p->deploy.kv_append) q.append = SC_MIN(ctx, (seqs_or_tokens + 1) / 2);
