@@ -173,10 +173,10 @@ static void test_deterministic(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reread_hits),         cmocka_unit_test(test_line_accurate_tiles),
-        cmocka_unit_test(test_sector_residency),
-        cmocka_unit_test(test_capacity_eviction),   cmocka_unit_test(test_gpu_dma_served_by_l2),
-        cmocka_unit_test(test_seedchip_unaffected), cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_reread_hits),          cmocka_unit_test(test_line_accurate_tiles),
+        cmocka_unit_test(test_sector_residency),     cmocka_unit_test(test_capacity_eviction),
+        cmocka_unit_test(test_gpu_dma_served_by_l2), cmocka_unit_test(test_seedchip_unaffected),
+        cmocka_unit_test(test_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
