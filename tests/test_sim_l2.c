@@ -35,16 +35,22 @@ static void test_reread_hits(void **state) {
     sim_l2_free(&c); /* idempotent */
 }
 
+/* A bf16 HBM view at address 0 whose rows lie `pitch` elements apart. */
+static rview rows_view(int64_t pitch) {
+    rview v;
+    memset(&v, 0, sizeof v);
+    v.space = SC_SPACE_HBM, v.dt = SC_DTYPE_BF16, v.es = 2;
+    v.st[0] = 1, v.st[1] = pitch;
+    return v;
+}
+
 /* Residency is per 128-byte line, not per granule: a 128-row x 128-byte tile of a matrix with
  * 16 KiB rows does not make the neighbouring tile (same granules, other lines) resident. */
 static void test_line_accurate_tiles(void **state) {
     (void)state;
     sim_l2 c;
     memset(&c, 0, sizeof c);
-    rview v;
-    memset(&v, 0, sizeof v);
-    v.space = SC_SPACE_HBM, v.dt = SC_DTYPE_BF16, v.es = 2;
-    v.st[0] = 1, v.st[1] = 8192;
+    rview v = rows_view(8192);
     uint32_t d[SC_ISA_MAX_DIMS] = {64, 128, 1, 1};
     assert_int_equal(sim_l2_access(&c, 50e6, &v, d), 0);
     v.base = 128; /* next K tile of the same rows */
@@ -60,10 +66,7 @@ static void test_sector_residency(void **state) {
     (void)state;
     sim_l2 c;
     memset(&c, 0, sizeof c);
-    rview v;
-    memset(&v, 0, sizeof v);
-    v.space = SC_SPACE_HBM, v.dt = SC_DTYPE_BF16, v.es = 2;
-    v.st[0] = 1, v.st[1] = 64; /* 32 rows of 128 bytes, 32 bf16 = 64 bytes each */
+    rview v = rows_view(64); /* 32 rows of 128 bytes, 32 bf16 = 64 bytes each */
     uint32_t d[SC_ISA_MAX_DIMS] = {32, 32, 1, 1};
     assert_int_equal(sim_l2_access(&c, 50e6, &v, d), 0);
     v.base = 64; /* the second half of each line */
