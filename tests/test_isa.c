@@ -214,6 +214,41 @@ static void test_insn_make(void **state) {
     assert_int_equal(sc_isa_check(&in, NULL), SC_OK);
 }
 
+/* sc_program_add_op builds in place what add_insn(sc_insn_make(...)) appends, byte for byte;
+ * a rejected instruction (bad operand, wrong queue) leaves the stream as it was. */
+static void test_add_op_matches_add_insn(void **state) {
+    (void)state;
+    sc_program *a = NULL, *b = NULL;
+    assert_int_equal(sc_program_create(2, &a, NULL), SC_OK);
+    assert_int_equal(sc_program_create(2, &b, NULL), SC_OK);
+    int64_t v[][SC_ISA_MAX_OPERANDS] = {{3, -7}, {1, 2, 3}, {4, 2}, {0, 0, 0, 0, 0}};
+    sc_opcode ops[] = {SC_OP_LI, SC_OP_ADD, SC_OP_LOOP, SC_OP_NOP};
+    int n[] = {2, 3, 2, 0};
+    for (int k = 0; k < 200; k++) { /* enough to grow the stream several times */
+        int i = k % 4;
+        sc_insn in = sc_insn_make(ops[i], v[i], n[i]);
+        assert_int_equal(sc_program_add_insn(a, 1, SC_QUEUE_COMPUTE, &in, NULL, NULL), SC_OK);
+        assert_int_equal(sc_program_add_op(b, 1, SC_QUEUE_COMPUTE, ops[i], v[i], n[i], NULL),
+                         SC_OK);
+    }
+    sc_err err = {0};
+    int64_t bad[] = {40, 1}; /* register 40 does not exist */
+    assert_int_equal(sc_program_add_op(b, 1, SC_QUEUE_COMPUTE, SC_OP_LI, bad, 2, &err),
+                     SC_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "out of range"));
+    int64_t mma[SC_ISA_MAX_OPERANDS] = {0};
+    assert_int_not_equal(sc_program_add_op(b, 1, SC_QUEUE_LOAD, SC_OP_MMA, mma, 10, NULL), SC_OK);
+    assert_int_not_equal(sc_program_add_op(b, 2, SC_QUEUE_LOAD, SC_OP_NOP, NULL, 0, NULL), SC_OK);
+    size_t na = 0, nb = 0;
+    const sc_insn *ca = sc_program_code(a, 1, SC_QUEUE_COMPUTE, &na);
+    const sc_insn *cb = sc_program_code(b, 1, SC_QUEUE_COMPUTE, &nb);
+    assert_int_equal(na, 200);
+    assert_int_equal(nb, na);
+    assert_memory_equal(ca, cb, na * sizeof *ca);
+    sc_program_destroy(a);
+    sc_program_destroy(b);
+}
+
 static void test_decode_rejects(void **state) {
     (void)state;
     uint8_t w[SC_ISA_INSN_BYTES] = {0};
@@ -469,6 +504,7 @@ int main(void) {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_encode_decode_every_op),
         cmocka_unit_test(test_insn_make),
+        cmocka_unit_test(test_add_op_matches_add_insn),
         cmocka_unit_test(test_decode_rejects),
         cmocka_unit_test(test_container_and_text_round_trip),
         cmocka_unit_test(test_hostile_containers),

@@ -164,8 +164,7 @@ typedef struct gen {
 } gen;
 
 static sc_status emit(gen *g, int core, sc_queue q, sc_opcode op, const int64_t *v, int n) {
-    sc_insn in = sc_insn_make(op, v, n);
-    return sc_program_add_insn(g->p, core, q, &in, NULL, g->err);
+    return sc_program_add_op(g->p, core, q, op, v, n, g->err);
 }
 
 static sc_status emit_li(gen *g, int core, sc_queue q, int reg, int64_t value) {

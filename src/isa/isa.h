@@ -239,6 +239,10 @@ sc_status sc_program_set_cores(sc_program *p, int n_cores, sc_err *err);
  * the instruction's position (branch targets). References are checked by sc_program_validate. */
 sc_status sc_program_add_insn(sc_program *p, int core, sc_queue q, const sc_insn *in,
                               uint32_t *index, sc_err *err);
+/* The same as sc_program_add_insn(sc_insn_make(op, v, n)), built in place in the stream (code
+ * generators emit ~10^5 instructions per program: the temporary's copy stalled on every one). */
+sc_status sc_program_add_op(sc_program *p, int core, sc_queue q, sc_opcode op, const int64_t *v,
+                            int n, sc_err *err);
 /* Replaces an instruction (to patch forward branch targets). */
 sc_status sc_program_set_insn(sc_program *p, int core, sc_queue q, uint32_t index,
                               const sc_insn *in, sc_err *err);

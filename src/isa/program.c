@@ -204,6 +204,26 @@ sc_status sc_program_add_insn(sc_program *p, int core, sc_queue q, const sc_insn
     return SC_OK;
 }
 
+sc_status sc_program_add_op(sc_program *p, int core, sc_queue q, sc_opcode op, const int64_t *v,
+                            int n, sc_err *err) {
+    sc_stream *s = stream(p, core, q);
+    if (!s) return sc_err_set(err, SC_ERR_INVALID_ARG, "no core %d / queue %d", core, (int)q);
+    if (s->n >= SC_ISA_MAX_QUEUE_INSNS)
+        return sc_err_set(err, SC_ERR_LIMIT, "core %d %s queue exceeds %u instructions", core,
+                          sc_isa_queue_name(q), SC_ISA_MAX_QUEUE_INSNS);
+    if (grow((void **)&s->code, &s->cap, s->n, sizeof *s->code))
+        return sc_err_set(err, SC_ERR_NOMEM, "out of memory adding an instruction");
+    /* Written word by word into the slot past the end; it joins the stream once checked. */
+    sc_insn *in = &s->code[s->n];
+    uint64_t head = (uint16_t)op;
+    memcpy(in, &head, sizeof head);
+    for (int i = 0; i < SC_ISA_MAX_OPERANDS; i++)
+        in->v[i] = i < n ? v[i] : 0;
+    sc_status st = check_queue(in, q, err);
+    if (st == SC_OK) s->n++;
+    return st;
+}
+
 sc_status sc_program_set_insn(sc_program *p, int core, sc_queue q, uint32_t index,
                               const sc_insn *in, sc_err *err) {
     sc_stream *s = stream(p, core, q);
