@@ -113,9 +113,7 @@ static double metric_of(const sc_val_row *r, const llm_parts *q, const llm_eff *
 
 typedef struct llm_slot {
     char model[64];
-    const sc_chip *chip;
-    int tp, kv_per_head, token_major, append;
-    sc_llm_prec prec;
+    sc_llm_deploy d;   /* the deployment the perf object was made for (chip borrowed) */
     sc_llm_perf *perf; /* NULL when creation failed; msg says why */
     char msg[200];
 } llm_slot;
@@ -208,14 +206,18 @@ static int same_chip(const sc_val_llm_cache *c, const sc_chip *chip) {
     return 0;
 }
 
+/* Every field of two deployments (a field added to sc_llm_deploy belongs here too). */
+static int same_deploy(const sc_llm_deploy *x, const sc_llm_deploy *y) {
+    return x->chip == y->chip && x->chips == y->chips && x->tp == y->tp && x->pp == y->pp &&
+           x->ep == y->ep && x->prec == y->prec && x->kv_per_query_head == y->kv_per_query_head &&
+           x->kv_token_major == y->kv_token_major && x->kv_append == y->kv_append;
+}
+
 /* The cached slot for this deployment, created on first use; NULL when out of memory. */
 static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_llm_deploy *d) {
     for (size_t i = 0; i < c->n; i++) {
         llm_slot *s = &c->s[i];
-        if (s->chip == d->chip && s->tp == d->tp && s->prec == d->prec &&
-            s->kv_per_head == d->kv_per_query_head && s->token_major == d->kv_token_major &&
-            s->append == d->kv_append && strcmp(s->model, a->name) == 0)
-            return s;
+        if (same_deploy(&s->d, d) && strcmp(s->model, a->name) == 0) return s;
     }
     if (c->n == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 8;
@@ -226,8 +228,7 @@ static llm_slot *cache_slot(sc_val_llm_cache *c, const sc_llm_arch *a, const sc_
     llm_slot *s = &c->s[c->n++];
     memset(s, 0, sizeof *s);
     sc_strlcpy(s->model, a->name, sizeof s->model);
-    s->chip = d->chip, s->tp = d->tp, s->prec = d->prec, s->kv_per_head = d->kv_per_query_head;
-    s->token_major = d->kv_token_major, s->append = d->kv_append;
+    s->d = *d;
     sc_err err = {0};
     /* Every deployment on this chip times its kernels through the chip's one timer, which the
      * GEMM rows use too: each distinct kernel shape is simulated once per run. */

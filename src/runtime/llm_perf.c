@@ -189,11 +189,13 @@ static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, do
     if (c->p->deploy.kv_token_major && !a->mla) q.kv_pitch = s->kv_l * a->head_dim;
     if (prefill) {
         q.m_rows = chip->attn_rows > 0 ? chip->attn_rows : rows_max;
-        q.items = ceil(seqs_or_tokens * group / q.m_rows) * kv_streams;
         /* a GPU kernel's query tiles hold one query head's positions (FlashAttention: grid of
          * query tiles x heads), so a chunk's last tile per head is partly empty; SeedChip's
          * program packs the query heads of a KV group into its tiles */
-        if (chip->attn_rows > 0 && !a->mla) q.items = ceil(seqs_or_tokens / q.m_rows) * s->h_l;
+        if (chip->attn_rows > 0 && !a->mla)
+            q.items = ceil(seqs_or_tokens / q.m_rows) * s->h_l;
+        else
+            q.items = ceil(seqs_or_tokens * group / q.m_rows) * kv_streams;
         /* Appending kernels copy, per query tile, the new rows up to its causal limit: half the
          * chunk on average (one prompt per chunk), never more than the tile's context. */
         if (c->p->deploy.kv_append) q.append = SC_MIN(ctx, (seqs_or_tokens + 1) / 2);

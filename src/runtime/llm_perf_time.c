@@ -566,7 +566,7 @@ static sc_status attn_sim(lp_timer *t, const sc_llmk_attn_params *p, double *sec
                           p->dk * 65536 + p->dv,
                           p->v_in_k,
                           p->kv_dtype,
-                          p->kv_pitch + ((int64_t)p->append_tokens << 32)};
+                          p->kv_pitch + ((int64_t)p->append_tokens << 32)}; /* 8 slots: packed */
     int64_t bkey[KEY_N] = {4, p->m_rows, p->dk, p->dv, p->kv_dtype, 0, 0, 0};
     double b = 0;
     if (cache_get(t, key, sec) && cache_get(t, bkey, &b)) {
