@@ -292,6 +292,8 @@ static void fit_llm_only(sc_strbuf *sb, const sc_val_table *t, const sc_val_para
                      "    step_overhead: %.1fus\n",
                      e.attention, e.attn_floor * 1e6, e.step * 1e6);
     if (e.attn_prefill > 0) sc_strbuf_printf(sb, "    attention_prefill: %.3f\n", e.attn_prefill);
+    if (e.attn_copy > 0)
+        sc_strbuf_printf(sb, "    attention_copy_rate: %.2fGB/s\n", e.attn_copy / 1e9);
 }
 
 static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params *p,
@@ -321,6 +323,9 @@ static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params
                      "    attention_floor: %.2fus\n",
                      e.hop * 1e6, e.ll128, e.chunk / 1e6, e.nvls_lat * 1e6, e.write,
                      e.host_sync * 1e6, e.attn_floor * 1e6);
+    if (e.attn_prefill > 0) sc_strbuf_printf(sb, "    attention_prefill: %.3f\n", e.attn_prefill);
+    if (e.attn_copy > 0)
+        sc_strbuf_printf(sb, "    attention_copy_rate: %.2fGB/s\n", e.attn_copy / 1e9);
 }
 
 /* --fit: one block per config that has fit rows (or the one --config names). */

@@ -90,6 +90,7 @@ struct sc_chip {
     int attn_ctas;                /* attention items resident per core (GPU CTAs per SM); 0 = 1 */
     int attn_rows;                /* prefill query rows per attention item; 0 = sa_rows */
     double attn_floor_s;          /* device time per attention kernel call beyond the program's */
+    double attn_copy_rate;        /* bytes/s of one thread block's Append_KV copy; 0 = DMA-timed */
     /* optional, NCCL all-reduce mechanisms (runtime/gpu_coll.c; 0 = absent = NCCL's own model): */
     double coll_hop_s;     /* latency per ring step beyond NCCL's per-protocol constants */
     double eff_ll128;      /* LL128's bandwidth / link bandwidth (NCCL caps it per channel) */

@@ -89,6 +89,7 @@ typedef struct sc_val_eff {
     double chunk;        /* efficiency.collective_chunk: bytes Simple forwards per ring step */
     double nvls_lat;     /* efficiency.nvls_latency: seconds; 0: NCCL's 25 us */
     double write;        /* efficiency.memory_write: extra bus time per written byte */
+    double attn_copy;    /* efficiency.attention_copy_rate: bytes/s per thread block; 0: DMA */
 } sc_val_eff;
 
 sc_val_eff sc_val_eff_from_chip(const sc_chip *c);

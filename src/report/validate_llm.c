@@ -335,12 +335,15 @@ typedef struct llm_fit {
     const sc_val_row **rows;
     llm_parts *parts; /* timed with attention efficiency 1 and no step overhead */
     size_t n;
+    double pf0; /* prompt attention efficiency the parts were timed with (0: 1, as decode) */
 } llm_fit;
 
 static double llm_objective(const llm_fit *f, const llm_eff *e) {
     double sum = 0;
+    llm_eff y = *e; /* parts timed at pf0 scale by pf0 / pf */
+    if (f->pf0 > 0) y.att_pf = (e->att_pf > 0 ? e->att_pf : e->att) / f->pf0;
     for (size_t i = 0; i < f->n; i++) {
-        double pred = metric_of(f->rows[i], &f->parts[i], e);
+        double pred = metric_of(f->rows[i], &f->parts[i], &y);
         sum += fabs(pred - f->rows[i]->measured) / f->rows[i]->measured;
     }
     return f->n ? sum / f->n : INFINITY;
@@ -379,10 +382,12 @@ static int has_prompt_kernels(const llm_fit *f) {
 }
 
 /* Times every LLM fit row and fused attention fit row of `config` once on chip (its kernel
- * efficiencies as given, attention efficiency 1, no floor, no step overhead); rows that cannot be
- * timed are left out. */
+ * efficiencies as given, attention efficiency 1, prompt attention pf0 (0: 1), no floor, no step
+ * overhead); rows that cannot be timed are left out. A prompt kernel's time scales exactly with
+ * its efficiency only without Append_KV copies (they interleave with the compute), so the fit
+ * re-times at its last prompt efficiency. */
 static sc_status collect_llm_rows(const sc_val_table *t, const char *config, sc_chip *chip,
-                                  llm_fit *f, sc_err *err) {
+                                  double pf0, llm_fit *f, sc_err *err) {
     size_t n = sc_val_table_count(t);
     f->rows = calloc(n + 1, sizeof *f->rows);
     f->parts = calloc(n + 1, sizeof *f->parts);
@@ -392,7 +397,7 @@ static sc_status collect_llm_rows(const sc_val_table *t, const char *config, sc_
         return sc_err_set(err, SC_ERR_NOMEM, "out of memory");
     }
     chip->eff_attention = 1.0, chip->step_overhead_s = 0, chip->attn_floor_s = 0;
-    chip->eff_attention_prefill = 0;
+    chip->eff_attention_prefill = pf0, f->pf0 = pf0;
     for (size_t i = 0; i < n; i++) {
         const sc_val_row *r = sc_val_table_row(t, i);
         sc_val_result res;
@@ -406,6 +411,74 @@ static sc_status collect_llm_rows(const sc_val_table *t, const char *config, sc_
     return SC_OK;
 }
 
+/* Coordinate descent over the linear efficiencies from x; returns the objective reached. */
+static double fit_linear(const llm_fit *f, llm_eff *x) {
+    double best = llm_objective(f, x);
+    int pf = has_prompt_kernels(f);
+    if (pf && x->att_pf <= 0) x->att_pf = x->att;
+    for (int sweep = 0; sweep < 6; sweep++) { /* until no 0.01-point gain */
+        double start = best;
+        best = llm_search(f, x, &x->att, 0.2, 2.0, best);
+        if (pf) best = llm_search(f, x, &x->att_pf, 0.2, 4.0, best);
+        best = llm_search(f, x, &x->step, 0.0, 10e-3, best);
+        best = llm_search(f, x, &x->floor, 0.0, 50e-6, best);
+        if (start - best < 1e-4) break;
+    }
+    return best;
+}
+
+/* 1 when the config's fit rows time an appending prompt-attention kernel on its own, the only
+ * rows that see efficiency.attention_copy_rate. */
+static int has_append_rows(const sc_val_table *t, const char *config) {
+    for (size_t i = 0; i < sc_val_table_count(t); i++) {
+        const sc_val_row *r = sc_val_table_row(t, i);
+        if (!r->holdout && r->kv_append && sc_val_attn_fused(r) && r->in > 0 &&
+            strcmp(r->config, config) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The linear efficiencies at copy rate `rate` (bytes/s; the rows are re-timed, as the rate
+ * changes how the thread blocks drain, not a time to scale): objective reached, x updated. */
+static sc_status fit_at_rate(const sc_val_table *t, const char *config, sc_chip *chip, double rate,
+                             llm_eff *x, double *obj, sc_err *err) {
+    llm_fit f = {0};
+    chip->attn_copy_rate = rate;
+    sc_status s = collect_llm_rows(t, config, chip, x->att_pf, &f, err);
+    if (s == SC_OK) *obj = fit_linear(&f, x);
+    free(f.rows);
+    free(f.parts);
+    return s;
+}
+
+/* efficiency.attention_copy_rate where appending prompt kernels are in the fit rows: a grid of
+ * 1 GB/s steps over 2-16 GB/s, then quarter steps around the best, each point with the linear
+ * efficiencies refitted. */
+static sc_status fit_copy_rate(const sc_val_table *t, const char *config, sc_chip *chip, llm_eff *x,
+                               double *rate, double *best, sc_err *err) {
+    llm_eff start = *x, bx = *x;
+    double lo = 2e9, step = 1e9, hi = 16e9, br = *rate;
+    sc_status s = SC_OK;
+    for (int round = 0; round < 2 && s == SC_OK; round++) {
+        for (double r = lo; r <= hi + 1.0 && s == SC_OK; r += step) {
+            llm_eff y = start;
+            double obj = INFINITY;
+            s = fit_at_rate(t, config, chip, r, &y, &obj, err);
+            if (s == SC_OK && obj < *best - 1e-12) *best = obj, bx = y, br = r;
+        }
+        lo = SC_MAX(0.25e9, br - 0.75e9), hi = br + 0.75e9, step = 0.25e9;
+    }
+    if (s == SC_OK) { /* re-timed at the chosen prompt efficiency */
+        double obj = INFINITY;
+        llm_eff y = bx;
+        s = fit_at_rate(t, config, chip, br, &y, &obj, err);
+        if (s == SC_OK) bx = y, *best = obj;
+    }
+    *x = bx, *rate = br;
+    return s;
+}
+
 sc_status sc_val_fit_llm(const sc_val_table *t, const sc_val_params *p, const char *config,
                          sc_val_eff *e, double *mape_before, double *mape_after, sc_err *err) {
     sc_chip_load_params lp = sc_chip_load_default_params();
@@ -416,22 +489,14 @@ sc_status sc_val_fit_llm(const sc_val_table *t, const sc_val_params *p, const ch
         return sc_err_set(err, SC_ERR_NOT_FOUND, "%s", msg);
     sc_val_eff_to_chip(e, chip);
     llm_fit f = {0};
-    sc_status s = collect_llm_rows(t, config, chip, &f, err);
+    sc_status s = collect_llm_rows(t, config, chip, 0, &f, err);
     if (s == SC_OK) {
         llm_eff x = {e->attention, e->step, e->attn_floor, e->attn_prefill};
-        double best = llm_objective(&f, &x);
-        *mape_before = best;
-        int pf = has_prompt_kernels(&f);
-        if (pf && x.att_pf <= 0) x.att_pf = x.att;
-        for (int sweep = 0; sweep < 6; sweep++) { /* until no 0.01-point gain */
-            double start = best;
-            best = llm_search(&f, &x, &x.att, 0.2, 2.0, best);
-            if (pf) best = llm_search(&f, &x, &x.att_pf, 0.2, 4.0, best);
-            best = llm_search(&f, &x, &x.step, 0.0, 10e-3, best);
-            best = llm_search(&f, &x, &x.floor, 0.0, 50e-6, best);
-            if (start - best < 1e-4) break;
-        }
+        *mape_before = llm_objective(&f, &x);
+        double best = fit_linear(&f, &x), rate = e->attn_copy;
+        if (has_append_rows(t, config)) s = fit_copy_rate(t, config, chip, &x, &rate, &best, err);
         e->attention = x.att, e->step = x.step, e->attn_floor = x.floor, e->attn_prefill = x.att_pf;
+        e->attn_copy = rate;
         *mape_after = best;
     }
     free(f.rows);

@@ -24,6 +24,7 @@ sc_val_eff sc_val_eff_from_chip(const sc_chip *c) {
     e.chunk = c->coll_chunk;
     e.nvls_lat = c->nvls_latency_s;
     e.write = c->mem_write;
+    e.attn_copy = c->attn_copy_rate;
     return e;
 }
 
@@ -43,6 +44,7 @@ void sc_val_eff_to_chip(const sc_val_eff *e, sc_chip *c) {
     c->eff_ll128 = e->ll128;
     c->coll_chunk = e->chunk;
     c->nvls_latency_s = e->nvls_lat;
+    c->attn_copy_rate = e->attn_copy;
     c->mem_write = e->write;
 }
 

@@ -170,6 +170,20 @@ static sc_dtype kv_dtype(const sc_llm_perf *p) {
                                 : SC_DTYPE_BF16;
 }
 
+/* A GPU kernel's prompt tiles: T new tokens whose causal attention sees ctx tokens on average
+ * are one chunk over ctx - T / 2 cached tokens, or, where ctx is under T / 2, whole prompts of
+ * 2 ctx tokens each (a step prefilling several short prompts). */
+static void prompt_tiles(lp_attn *q, double T, double ctx, int heads) {
+    double half = (T + 1) / 2;
+    if (ctx >= half) {
+        q->seqs = 1, q->chunk = T, q->cache = ctx - half;
+    } else {
+        q->seqs = (int)SC_MIN(1e6, ceil(T / SC_MAX(1.0, 2.0 * ctx)));
+        q->chunk = ceil(T / q->seqs), q->cache = 0;
+    }
+    q->heads = heads;
+}
+
 /* Decode (m_rows = query heads per KV head, one item per sequence and KV head; heads beyond the
  * array height are split into items) and prefill (items of efficiency.attention_rows query rows,
  * by default the array height). */
@@ -192,9 +206,10 @@ static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, do
         /* a GPU kernel's query tiles hold one query head's positions (FlashAttention: grid of
          * query tiles x heads), so a chunk's last tile per head is partly empty; SeedChip's
          * program packs the query heads of a KV group into its tiles */
-        if (chip->attn_rows > 0 && !a->mla)
-            q.items = ceil(seqs_or_tokens / q.m_rows) * s->h_l;
-        else
+        if (chip->attn_rows > 0 && !a->mla) {
+            prompt_tiles(&q, seqs_or_tokens, ctx, s->h_l);
+            q.items = q.seqs * ceil(q.chunk / q.m_rows) * s->h_l;
+        } else
             q.items = ceil(seqs_or_tokens * group / q.m_rows) * kv_streams;
         /* Appending kernels copy, per query tile, the new rows up to its causal limit: half the
          * chunk on average (one prompt per chunk), never more than the tile's context. */
@@ -207,16 +222,15 @@ static void attention(acc *c, double seqs_or_tokens, double ctx, int prefill, do
         q.m_rows = (group + splits - 1) / splits;
         q.items = seqs_or_tokens * kv_streams * splits;
     }
-    double sec = 0, app = 0;
-    if (c->st == SC_OK) c->st = lp_attention(c->p->timer, &q, &sec, &app, c->err);
     /* The executor times SeedChip's flash-attention program; a GPU's attention kernels (fused
      * MHA for prompts, masked MHA / XQA for decode) reach efficiency.attention of its rate, or
      * for prompts efficiency.attention_prefill where the config sets it. The append copies are
-     * data movement, timed as they are. */
-    double eff = prefill && chip->eff_attention_prefill > 0 ? chip->eff_attention_prefill
-                                                            : chip->eff_attention;
-    if (eff > 0) sec /= eff;
-    sec += app;
+     * data movement, timed as they are (efficiency.attention_copy_rate per thread block). */
+    q.eff = prefill && chip->eff_attention_prefill > 0 ? chip->eff_attention_prefill
+                                                       : chip->eff_attention;
+    q.copy_rate = chip->attn_copy_rate;
+    double sec = 0, app = 0;
+    if (c->st == SC_OK) c->st = lp_attention(c->p->timer, &q, &sec, &app, c->err);
     /* and each call pays the kernels' fixed device time (efficiency.attention_floor) */
     if (sec > 0) sec += chip->attn_floor_s;
     add(c, &c->bd.attention_s, sec, count);

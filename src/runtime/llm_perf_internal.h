@@ -36,10 +36,22 @@ typedef struct lp_attn {
     sc_dtype kv_dtype;
     int kv_pitch;  /* HBM elements between a head's token rows; 0: contiguous (llmk.h) */
     double append; /* new tokens per item the kernel copies into the cache first (llmk.h) */
+    /* chunk > 0: the items are the causal query tiles (m_rows each) of `seqs` prompts of `chunk`
+     * tokens over `cache` cached tokens, for `heads` query heads, launched in FlashAttention's
+     * grid order; each tile attends (and, appending, copies) up to its own last row. */
+    double chunk, cache;
+    int seqs, heads;
+    double eff;       /* the kernels' rate / the program's for the tiles' compute; 0 = 1 */
+    double copy_rate; /* bytes per second one thread block's copy loop moves; 0 = the program's */
 } lp_attn;
-/* *sec: the attention program; *append_sec: the Append_KV copies (a->append), apart because a
- * GPU kernel's efficiency factor applies to the first only. */
+/* *sec: the attention kernels' device time, the program's divided by a->eff, with the Append_KV
+ * copies (a->append), whose part *append_sec also gives: the efficiency does not act on them. */
 sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, double *append_sec, sc_err *err);
+/* Time of n thread blocks, block i copying copy[i % period] seconds then doing work[i % period]
+ * (seconds at one SM's rate), issued in order to cores x occ slots; the blocks computing at a time
+ * share the cores (llm_perf_sched.c). -1 when out of memory. */
+double lp_sched_makespan(const double *copy, const double *work, size_t period, size_t n, int cores,
+                         int occ);
 /* Row kernel (norm, activation, softmax) over rows x cols bf16 activations. */
 sc_status lp_rows(lp_timer *t, int kind, double rows, int cols, double *sec, sc_err *err);
 /* Collective over n chips of `bytes` (all-reduce buffer, all-to-all bytes per peer, p2p). */

@@ -15,6 +15,7 @@
 
 #include "compiler/gemm.h"
 #include "compiler/llmk.h"
+#include "numerics/numerics.h"
 #include "runtime/llm_perf_internal.h"
 #include "sim/sim.h"
 
@@ -611,6 +612,52 @@ static double attn_rounds(double items, int cores, int occ) {
     return full * occ + (rem > 0 ? SC_MAX(1.0, rem / cores) : 0.0);
 }
 
+/* Replays the tiles' hand-out (llm_perf_sched.c), cached per shape and rates. */
+static sc_status tiles_span(lp_timer *t, const lp_attn *a, const double *cp, const double *w,
+                            int tiles, double *out, sc_err *err) {
+    double c0 = cp ? cp[tiles - 1] : 0;
+    int64_t key[KEY_N] = {
+        8,           dbits(a->chunk),     dbits(a->cache), a->seqs * 65536LL + a->heads,
+        dbits(w[0]), dbits(w[tiles - 1]), dbits(c0),       tiles};
+    if (cache_get(t, key, out)) return SC_OK;
+    double *zero = cp ? NULL : calloc((size_t)tiles, sizeof *zero);
+    if (!cp && !zero) return sc_err_set(err, SC_ERR_NOMEM, "llm attention: out of memory");
+    int occ = SC_MAX(1, t->chip->attn_ctas);
+    *out = lp_sched_makespan(cp ? cp : zero, w, (size_t)tiles, (size_t)tiles * a->seqs * a->heads,
+                             t->chip->cores, occ);
+    free(zero);
+    if (*out < 0) return sc_err_set(err, SC_ERR_NOMEM, "llm attention: out of memory");
+    return cache_put(t, key, *out, err);
+}
+
+/* Causal prompt tiles (a->chunk > 0) of unequal work. From the timed runs: per KV block of a
+ * round u = (t2 - t1) / 2, per tile the rest of t1 (Q load, O store, pipeline fill), both divided
+ * by a->eff; an appending kernel's copy of a tile's new rows lasts rows x row bytes / copy_rate
+ * (absent: the program's DMA time for them, (t3 - t2) / 4 per block at occ blocks per core). The
+ * copies' share is what they add to the replay without them. */
+static sc_status attn_tiles(lp_timer *t, const lp_attn *a, const double tt[3], int blk, double *sec,
+                            double *append_sec, sc_err *err) {
+    int rows = a->m_rows, tiles = (int)ceil(a->chunk / rows), occ = SC_MAX(1, t->chip->attn_ctas);
+    double eff = a->eff > 0 ? a->eff : 1.0, u = (tt[1] - tt[0]) / 2.0;
+    double f = SC_MAX(0.0, tt[0] - 2.0 * u);
+    double row_bytes = (double)(a->dk + a->dv) * (double)sc_dtype_size(a->kv_dtype);
+    double per_row = a->copy_rate > 0 ? row_bytes / a->copy_rate
+                                      : SC_MAX(0.0, (tt[2] - tt[1]) / 4.0) * occ / blk;
+    double *w = malloc(2 * (size_t)tiles * sizeof *w), *cp = w + tiles;
+    if (!w) return sc_err_set(err, SC_ERR_NOMEM, "llm attention: out of memory");
+    for (int m = 0; m < tiles; m++) {
+        double rows_new = SC_MIN(a->chunk, (double)(m + 1) * rows);
+        w[m] = (f + u * ceil((a->cache + rows_new) / blk)) / eff;
+        cp[m] = a->append > 0 ? rows_new * per_row : 0;
+    }
+    double all = 0, bare = 0;
+    sc_status st = tiles_span(t, a, a->append > 0 ? cp : NULL, w, tiles, &all, err);
+    if (st == SC_OK && a->append > 0) st = tiles_span(t, a, NULL, w, tiles, &bare, err);
+    free(w);
+    *sec = all, *append_sec = a->append > 0 ? SC_MAX(0.0, all - bare) : 0;
+    return st;
+}
+
 sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, double *append_sec,
                        sc_err *err) {
     *sec = 0, *append_sec = 0;
@@ -634,6 +681,10 @@ sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, double *appen
         st = attn_sim(t, &p, &t3, &blk, err);
     }
     if (st != SC_OK) return st;
+    if (a->chunk > 0 && splits == 1 && a->seqs > 0 && a->heads > 0) {
+        double tt[3] = {t1, t2, t3};
+        return attn_tiles(t, a, tt, blk, sec, append_sec, err);
+    }
     /* Units of work per core: its items one after another, each over ctx / block blocks. */
     double units = attn_rounds(items, cores, occ) * SC_MAX(1.0, ctx / blk);
     *sec = t1 + (t2 - t1) / 2.0 * (units - 2.0);
@@ -647,6 +698,7 @@ sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, double *appen
         double bytes = rows * (splits * (a->dv + 1) * 4.0 + a->dv * 2.0);
         *sec += bytes / sc_dram_bandwidth(&t->chip->hbm);
     }
+    *sec = *sec / (a->eff > 0 ? a->eff : 1.0) + *append_sec;
     return SC_OK;
 }
 
