@@ -685,10 +685,18 @@ sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, double *appen
         double tt[3] = {t1, t2, t3};
         return attn_tiles(t, a, tt, blk, sec, append_sec, err);
     }
-    /* Units of work per core: its items one after another, each over ctx / block blocks. */
-    double units = attn_rounds(items, cores, occ) * SC_MAX(1.0, ctx / blk);
-    *sec = t1 + (t2 - t1) / 2.0 * (units - 2.0);
-    if (*sec < 0.5 * t1) *sec = 0.5 * t1;
+    if (t->gpu && a->append <= 0) {
+        /* a GPU's items are thread blocks, each with its own prologue and epilogue (the per-item
+         * part of t1: Q load, O store, pipeline fill), not one pipeline per core: every round
+         * pays it (the replay of llm_perf_sched.c for equal blocks, in closed form) */
+        double u = (t2 - t1) / 2.0, w = SC_MAX(0.0, t1 - 2.0 * u) + u * SC_MAX(1.0, ctx / blk);
+        *sec = attn_rounds(items, cores, occ) * w;
+    } else {
+        /* Units of work per core: its items one after another, each over ctx / block blocks. */
+        double units = attn_rounds(items, cores, occ) * SC_MAX(1.0, ctx / blk);
+        *sec = t1 + (t2 - t1) / 2.0 * (units - 2.0);
+        if (*sec < 0.5 * t1) *sec = 0.5 * t1;
+    }
     /* Append_KV copies: every item (before any split: one slice holds the new rows) copies its
      * new blocks, spread over the cores. */
     if (a->append > 0)
