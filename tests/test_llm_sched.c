@@ -108,12 +108,32 @@ static void test_prompt_tiles_on_gpu(void **state) {
     sc_chip_destroy(c);
 }
 
+/* A step prefilling very many prompts (millions of thread blocks) replays whole periods up to a
+ * bound and scales: twice the prompts take twice the time, and the call stays fast. */
+static void test_huge_steps_scale(void **state) {
+    (void)state;
+    sc_chip *c = NULL;
+    char msg[512];
+    sc_chip_load_params lp = sc_chip_load_default_params();
+    lp.config_dir = tu_src_path("configs");
+    if (sc_chip_load("h100-sxm", &lp, &c, msg, sizeof msg) != SC_OK) fail_msg("%s", msg);
+    sc_llm_perf *p = perf(c, 1);
+    double t1 = 0, t2 = 0;
+    sc_err err = {0};
+    /* prompts of 1024 tokens (mean causal context 512) */
+    assert_int_equal(sc_llm_perf_attention(p, 1, 1024.0 * 4000, 512, &t1, NULL, &err), SC_OK);
+    assert_int_equal(sc_llm_perf_attention(p, 1, 1024.0 * 8000, 512, &t2, NULL, &err), SC_OK);
+    assert_true(t1 > 0);
+    if (fabs(t2 / t1 - 2.0) > 0.02) fail_msg("8000 prompts / 4000: %.4f", t2 / t1);
+    sc_llm_perf_destroy(p);
+    sc_chip_destroy(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_compute_is_fluid),
-        cmocka_unit_test(test_copies_hold_slots),
-        cmocka_unit_test(test_copy_then_compute),
-        cmocka_unit_test(test_prompt_tiles_on_gpu),
+        cmocka_unit_test(test_compute_is_fluid),  cmocka_unit_test(test_copies_hold_slots),
+        cmocka_unit_test(test_copy_then_compute), cmocka_unit_test(test_prompt_tiles_on_gpu),
+        cmocka_unit_test(test_huge_steps_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
