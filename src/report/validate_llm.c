@@ -489,7 +489,8 @@ sc_status sc_val_fit_llm(const sc_val_table *t, const sc_val_params *p, const ch
         return sc_err_set(err, SC_ERR_NOT_FOUND, "%s", msg);
     sc_val_eff_to_chip(e, chip);
     llm_fit f = {0};
-    sc_status s = collect_llm_rows(t, config, chip, 0, &f, err);
+    /* timed at the config's own prompt efficiency, so the "before" figure is exact */
+    sc_status s = collect_llm_rows(t, config, chip, e->attn_prefill, &f, err);
     if (s == SC_OK) {
         llm_eff x = {e->attention, e->step, e->attn_floor, e->attn_prefill};
         *mape_before = llm_objective(&f, &x);
