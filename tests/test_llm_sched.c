@@ -36,6 +36,9 @@ static void test_copies_hold_slots(void **state) {
     assert_close(lp_sched_makespan(cp, w, 5, 5, 2, 2), 5.0, "four slots");
     /* 5 slots: all at once */
     assert_close(lp_sched_makespan(cp, w, 5, 5, 5, 1), 4.0, "one slot each");
+    /* blocks with nothing to do take no time and leave no slot idle */
+    double cz[4] = {0, 1, 1, 1}, wz[4] = {0, 0, 0, 0};
+    assert_close(lp_sched_makespan(cz, wz, 4, 8, 2, 1), 3.0, "empty blocks");
     /* grid order matters: the long copy first drains better */
     double rev[5] = {4, 1, 1, 1, 1};
     assert_close(lp_sched_makespan(rev, w, 5, 5, 2, 1), 4.0, "long copy first");

@@ -35,6 +35,17 @@ static void start(slot *s, double cp, double work) {
         s->phase = work > 0 ? 2 : 0, s->rem = work;
 }
 
+/* Gives slot s the next blocks in order until one has something to do (an empty block takes no
+ * time and must not leave its slot idle while blocks wait). */
+static void fill(slot *s, const double *copy, const double *work, size_t period, size_t n,
+                 size_t *next) {
+    s->phase = 0;
+    while (s->phase == 0 && *next < n) {
+        size_t j = (*next)++ % period;
+        start(s, copy[j], work[j]);
+    }
+}
+
 /* Seconds to the next phase end, at compute rate r per block. */
 static double next_event(const slot *s, int n, double r) {
     double dt = -1;
@@ -52,8 +63,8 @@ double lp_sched_makespan(const double *copy, const double *work, size_t period, 
     slot *s = calloc((size_t)ns, sizeof *s);
     if (!s) return -1;
     size_t next = 0;
-    for (int i = 0; i < ns && next < n; i++, next++)
-        start(&s[i], copy[next % period], work[next % period]);
+    for (int i = 0; i < ns; i++)
+        fill(&s[i], copy, work, period, n, &next);
     double t = 0;
     for (;;) {
         int comp = 0;
@@ -71,8 +82,7 @@ double lp_sched_makespan(const double *copy, const double *work, size_t period, 
                 s[i].phase = 2, s[i].rem = s[i].work;
                 continue;
             }
-            s[i].phase = 0;
-            if (next < n) start(&s[i], copy[next % period], work[next % period]), next++;
+            fill(&s[i], copy, work, period, n, &next);
         }
     }
     free(s);
