@@ -59,6 +59,15 @@ static void test_copy_then_compute(void **state) {
     assert_close(lp_sched_makespan(c1, w1, 1, 4, 1, 1), 8.0, "one slot in series");
 }
 
+static sc_chip *load_chip(const char *name) {
+    sc_chip *c = NULL;
+    char msg[512];
+    sc_chip_load_params lp = sc_chip_load_default_params();
+    lp.config_dir = tu_src_path("configs");
+    if (sc_chip_load(name, &lp, &c, msg, sizeof msg) != SC_OK) fail_msg("%s", msg);
+    return c;
+}
+
 static sc_llm_perf *perf(const sc_chip *c, int append) {
     sc_llm_arch a;
     sc_err err = {0};
@@ -84,11 +93,7 @@ static double prompt_attn(sc_llm_perf *p, double in, double cache, sc_llm_breakd
  * smaller share over a long cache; a faster copy loop is never slower. */
 static void test_prompt_tiles_on_gpu(void **state) {
     (void)state;
-    sc_chip *c = NULL;
-    char msg[512];
-    sc_chip_load_params lp = sc_chip_load_default_params();
-    lp.config_dir = tu_src_path("configs");
-    if (sc_chip_load("a100-sxm-80g", &lp, &c, msg, sizeof msg) != SC_OK) fail_msg("%s", msg);
+    sc_chip *c = load_chip("a100-sxm-80g");
     sc_llm_perf *plain = perf(c, 0), *app = perf(c, 1);
     sc_llm_breakdown b0, b1, b2;
     double t0 = prompt_attn(plain, 1536, 0, &b0), t1 = prompt_attn(app, 1536, 0, &b1);
@@ -115,11 +120,7 @@ static void test_prompt_tiles_on_gpu(void **state) {
  * bound and scales: twice the prompts take twice the time, and the call stays fast. */
 static void test_huge_steps_scale(void **state) {
     (void)state;
-    sc_chip *c = NULL;
-    char msg[512];
-    sc_chip_load_params lp = sc_chip_load_default_params();
-    lp.config_dir = tu_src_path("configs");
-    if (sc_chip_load("h100-sxm", &lp, &c, msg, sizeof msg) != SC_OK) fail_msg("%s", msg);
+    sc_chip *c = load_chip("h100-sxm");
     sc_llm_perf *p = perf(c, 1);
     double t1 = 0, t2 = 0;
     sc_err err = {0};
