@@ -272,6 +272,13 @@ static void fit_llm_stage(sc_strbuf *sb, const sc_val_table *t, const sc_val_par
         sc_strbuf_printf(sb, "%s: LLM efficiencies not fitted: %s\n", config, err.msg);
 }
 
+/* The optional prompt-attention efficiencies, where fitted. */
+static void print_prompt_attention(sc_strbuf *sb, const sc_val_eff *e) {
+    if (e->attn_prefill > 0) sc_strbuf_printf(sb, "    attention_prefill: %.3f\n", e->attn_prefill);
+    if (e->attn_copy > 0)
+        sc_strbuf_printf(sb, "    attention_copy_rate: %.2fGB/s\n", e->attn_copy / 1e9);
+}
+
 /* --fit --category llm: only the second stage, on the config's own kernel efficiencies (the LLM
  * rows are slow to time; the kernel fit is unchanged by them). */
 static void fit_llm_only(sc_strbuf *sb, const sc_val_table *t, const sc_val_params *p,
@@ -291,9 +298,7 @@ static void fit_llm_only(sc_strbuf *sb, const sc_val_table *t, const sc_val_para
                      "  efficiency:\n    attention: %.3f\n    attention_floor: %.2fus\n"
                      "    step_overhead: %.1fus\n",
                      e.attention, e.attn_floor * 1e6, e.step * 1e6);
-    if (e.attn_prefill > 0) sc_strbuf_printf(sb, "    attention_prefill: %.3f\n", e.attn_prefill);
-    if (e.attn_copy > 0)
-        sc_strbuf_printf(sb, "    attention_copy_rate: %.2fGB/s\n", e.attn_copy / 1e9);
+    print_prompt_attention(sb, &e);
 }
 
 static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params *p,
@@ -323,9 +328,7 @@ static void fit_config(sc_strbuf *sb, const sc_val_table *t, const sc_val_params
                      "    attention_floor: %.2fus\n",
                      e.hop * 1e6, e.ll128, e.chunk / 1e6, e.nvls_lat * 1e6, e.write,
                      e.host_sync * 1e6, e.attn_floor * 1e6);
-    if (e.attn_prefill > 0) sc_strbuf_printf(sb, "    attention_prefill: %.3f\n", e.attn_prefill);
-    if (e.attn_copy > 0)
-        sc_strbuf_printf(sb, "    attention_copy_rate: %.2fGB/s\n", e.attn_copy / 1e9);
+    print_prompt_attention(sb, &e);
 }
 
 /* --fit: one block per config that has fit rows (or the one --config names). */

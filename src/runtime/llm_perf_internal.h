@@ -47,7 +47,8 @@ typedef struct lp_attn {
 /* *sec: the attention kernels' device time, the program's divided by a->eff, with the Append_KV
  * copies (a->append), whose part *append_sec also gives: the efficiency does not act on them. */
 sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, double *append_sec, sc_err *err);
-/* Time of n thread blocks, block i copying copy[i % period] seconds then doing work[i % period]
+/* Time of n thread blocks, block i copying copy[i % period] seconds (copy NULL: none) then doing
+ * work[i % period]
  * (seconds at one SM's rate), issued in order to cores x occ slots; the blocks computing at a time
  * share the cores (llm_perf_sched.c). -1 when out of memory. */
 double lp_sched_makespan(const double *copy, const double *work, size_t period, size_t n, int cores,

@@ -42,7 +42,7 @@ static void fill(slot *s, const double *copy, const double *work, size_t period,
     s->phase = 0;
     while (s->phase == 0 && *next < n) {
         size_t j = (*next)++ % period;
-        start(s, copy[j], work[j]);
+        start(s, copy ? copy[j] : 0, work[j]);
     }
 }
 

@@ -612,6 +612,13 @@ static double attn_rounds(double items, int cores, int occ) {
     return full * occ + (rem > 0 ? SC_MAX(1.0, rem / cores) : 0.0);
 }
 
+/* A timed run's parts (runs t1, t2 of 2 and 4 KV blocks per item): per KV block of a round, and
+ * per item the rest of t1 (Q load, O store, pipeline fill). */
+static void item_parts(double t1, double t2, double *per_block, double *per_item) {
+    *per_block = (t2 - t1) / 2.0;
+    *per_item = SC_MAX(0.0, t1 - 2.0 * *per_block);
+}
+
 #define REPLAY_MAX 65536.0
 
 /* Replays the tiles' hand-out (llm_perf_sched.c), cached per shape and rates. */
@@ -622,30 +629,26 @@ static sc_status tiles_span(lp_timer *t, const lp_attn *a, const double *cp, con
         8,           dbits(a->chunk),     dbits(a->cache), a->seqs * 65536LL + a->heads,
         dbits(w[0]), dbits(w[tiles - 1]), dbits(c0),       tiles};
     if (cache_get(t, key, out)) return SC_OK;
-    double *zero = cp ? NULL : calloc((size_t)tiles, sizeof *zero);
-    if (!cp && !zero) return sc_err_set(err, SC_ERR_NOMEM, "llm attention: out of memory");
     /* Past REPLAY_MAX blocks (thousands of waves) the drain is a vanishing part: whole periods
      * up to it are replayed and scaled, so a huge step stays a few milliseconds of CPU. */
     double n = (double)tiles * a->seqs * a->heads, part = n;
     if (n > REPLAY_MAX) part = SC_MAX(1.0, floor(REPLAY_MAX / tiles)) * tiles;
     int occ = SC_MAX(1, t->chip->attn_ctas);
-    *out = lp_sched_makespan(cp ? cp : zero, w, (size_t)tiles, (size_t)part, t->chip->cores, occ);
+    *out = lp_sched_makespan(cp, w, (size_t)tiles, (size_t)part, t->chip->cores, occ);
     if (*out > 0) *out *= n / part;
-    free(zero);
     if (*out < 0) return sc_err_set(err, SC_ERR_NOMEM, "llm attention: out of memory");
     return cache_put(t, key, *out, err);
 }
 
-/* Causal prompt tiles (a->chunk > 0) of unequal work. From the timed runs: per KV block of a
- * round u = (t2 - t1) / 2, per tile the rest of t1 (Q load, O store, pipeline fill), both divided
- * by a->eff; an appending kernel's copy of a tile's new rows lasts rows x row bytes / copy_rate
- * (absent: the program's DMA time for them, (t3 - t2) / 4 per block at occ blocks per core). The
- * copies' share is what they add to the replay without them. */
+/* Causal prompt tiles (a->chunk > 0) of unequal work. From the timed runs (item_parts): per KV
+ * block u and per tile f, both divided by a->eff; an appending kernel's copy of a tile's new rows
+ * lasts rows x row bytes / copy_rate (absent: the program's DMA time for them, (t3 - t2) / 4 per
+ * block at occ blocks per core). The copies' share is what they add to the replay without them. */
 static sc_status attn_tiles(lp_timer *t, const lp_attn *a, const double tt[3], int blk, double *sec,
                             double *append_sec, sc_err *err) {
     int rows = a->m_rows, tiles = (int)ceil(a->chunk / rows), occ = SC_MAX(1, t->chip->attn_ctas);
-    double eff = a->eff > 0 ? a->eff : 1.0, u = (tt[1] - tt[0]) / 2.0;
-    double f = SC_MAX(0.0, tt[0] - 2.0 * u);
+    double eff = a->eff > 0 ? a->eff : 1.0, u, f;
+    item_parts(tt[0], tt[1], &u, &f);
     double row_bytes = (double)(a->dk + a->dv) * (double)sc_dtype_size(a->kv_dtype);
     double per_row = a->copy_rate > 0 ? row_bytes / a->copy_rate
                                       : SC_MAX(0.0, (tt[2] - tt[1]) / 4.0) * occ / blk;
@@ -695,8 +698,9 @@ sc_status lp_attention(lp_timer *t, const lp_attn *a, double *sec, double *appen
         /* a GPU's items are thread blocks, each with its own prologue and epilogue (the per-item
          * part of t1: Q load, O store, pipeline fill), not one pipeline per core: every round
          * pays it (the replay of llm_perf_sched.c for equal blocks, in closed form) */
-        double u = (t2 - t1) / 2.0, w = SC_MAX(0.0, t1 - 2.0 * u) + u * SC_MAX(1.0, ctx / blk);
-        *sec = attn_rounds(items, cores, occ) * w;
+        double u, f;
+        item_parts(t1, t2, &u, &f);
+        *sec = attn_rounds(items, cores, occ) * (f + u * SC_MAX(1.0, ctx / blk));
     } else {
         /* Units of work per core: its items one after another, each over ctx / block blocks. */
         double units = attn_rounds(items, cores, occ) * SC_MAX(1.0, ctx / blk);
